@@ -1,0 +1,172 @@
+/*
+ * libsoftmax: fast, accurate softmax, log-softmax and logsumexp that return
+ * the same bits on every CPU.
+ *
+ * Conventions (every function below follows them):
+ *  - Data are rows of `cols` floats. Row r of x starts at x + r * ldx, row r
+ *    of y at y + r * ldy; strides are in elements and must be >= cols.
+ *  - beta is the inverse temperature (beta = 1 / T). softmax_beta(x)_i =
+ *    exp(beta * x_i) / sum_j exp(beta * x_j). beta = 1 is the usual softmax,
+ *    beta = 0 the uniform distribution, beta < 0 favours the smallest logits,
+ *    beta = +-inf is hardmax (hardmin): ties share the mass. NaN beta is
+ *    SM_EINVAL.
+ *  - In place is allowed (y == x with ldy == ldx). Any other overlap between
+ *    input and output is SM_EOVERLAP. Rows that interleave without touching
+ *    (equal strides, disjoint columns) are not an overlap.
+ *  - NULL pointers with a non-zero size, stride < cols, a NaN beta:
+ *    SM_EINVAL. A buffer whose byte extent does not fit in the address
+ *    space: SM_ERANGE. On any error nothing is written.
+ *  - Every result is bit-identical across ISAs (scalar, AVX2, AVX-512, and
+ *    the ARM kernels when built): the numerics contract below fixes the
+ *    order of every operation.
+ *  - Reentrant and thread-safe; no threads are created.
+ *
+ * Numerics contract, in short: per chunk of 262,144 elements the extremum m
+ * (max for beta > 0, min for beta < 0) is subtracted, t_i = beta * (x_i - m)
+ * is rounded in f32, e_i = exp(t_i) comes from SLEEF's deterministic u10 exp,
+ * and sum e_i is accumulated in double in a fixed order (32 lanes, then a
+ * pairwise fold). softmax is e_i * (float)(1 / S); log-softmax is
+ * t_i - (float)L with L = log(K) + log1p(S'' / K) in double (K entries equal
+ * to the maximum, S'' the rest), so a dominant class keeps its tiny negative
+ * log-probability instead of rounding to 0; logsumexp is beta * M + L in
+ * double, rounded once.
+ *
+ * Accuracy against an exact (long double) evaluation from the same inputs,
+ * with t_i = beta * (x_i - M):
+ *  - softmax: |p_i - p_ref| <= (5 + 2|t_i|) * 2^-24 * p_ref, or 2^-148 when
+ *    the result is subnormal; |sum p_i - 1| <= 1e-6 for rows up to 2^24.
+ *  - log-softmax: within 4 ulp.
+ *  - logsumexp: within 2 ulp.
+ *
+ * Special values (beta > 0; for beta < 0 swap +inf and -inf, max and min):
+ *  - any NaN in a row: the whole row is NaN (logsumexp NaN), for every beta;
+ *  - k entries +inf: 1/k on them and 0 elsewhere; log-softmax log(1/k) on
+ *    them and -inf elsewhere; logsumexp +inf;
+ *  - all entries -inf (a fully masked row): softmax all 0, log-softmax all
+ *    -inf, logsumexp -inf;
+ *  - beta = 0: 1/n, -log n, log n (whatever the finite or infinite values);
+ *  - beta = +-inf: 1/k on the k extremal entries; log-softmax log(1/k) there
+ *    and -inf elsewhere; logsumexp is the limit beta * M + log k (+inf or
+ *    -inf by the sign of beta * M, log k when M = 0);
+ *  - cols = 0: nothing is written for softmax and log-softmax; logsumexp of
+ *    an empty row is -inf.
+ * Subnormal results are kept (gradual underflow); the library never changes
+ * the floating-point environment. The operation t_i = beta * (x_i - M)
+ * overflows to -inf when |x_i - M| > FLT_MAX, so with beta < 1 and logits
+ * spread wider than 3.4e38 such entries get probability 0.
+ */
+#ifndef SOFTMAX_H
+#define SOFTMAX_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SM_VERSION_MAJOR 0
+#define SM_VERSION_MINOR 1
+#define SM_VERSION_PATCH 0
+#define SM_VERSION_STRING "0.1.0"
+/* One number for compile-time comparisons: 0x00MMmmpp. */
+#define SM_VERSION_NUMBER \
+    ((SM_VERSION_MAJOR << 16) | (SM_VERSION_MINOR << 8) | SM_VERSION_PATCH)
+
+#if defined(SM_BUILDING_LIBRARY) && defined(__GNUC__)
+#define SM_API __attribute__((visibility("default")))
+#else
+#define SM_API
+#endif
+
+/* Status of every call that can fail. */
+typedef enum sm_status {
+    SM_OK = 0,
+    SM_EINVAL = 1,   /* NULL pointer, stride < cols, NaN beta, unknown ISA */
+    SM_EOVERLAP = 2, /* output overlaps input other than exactly in place */
+    SM_ERANGE = 3,   /* a buffer's byte extent overflows the address space */
+    SM_ENOTSUP = 4   /* the CPU or this build lacks the requested ISA */
+} sm_status;
+
+/* Instruction sets with kernels. Values are stable; bit (1u << isa) of
+ * sm_isa_supported() is set for each one usable here. */
+typedef enum sm_isa {
+    SM_ISA_AUTO = -1, /* for sm_isa_force: back to the automatic choice */
+    SM_ISA_SCALAR = 0,
+    SM_ISA_AVX2 = 1,   /* x86-64 AVX2 + FMA */
+    SM_ISA_AVX512 = 2, /* x86-64 AVX-512 F, BW, DQ, VL */
+    SM_ISA_NEON = 3,   /* AArch64 Advanced SIMD */
+    SM_ISA_SVE = 4     /* AArch64 SVE */
+} sm_isa;
+#define SM_ISA_COUNT 5
+
+/* ---- softmax: y_i = exp(beta x_i) / sum_j exp(beta x_j) ----------------- */
+
+/* One row of n floats, beta = 1. y may equal x. */
+SM_API sm_status sm_softmax_f32(size_t n, const float *x, float *y);
+
+/* rows x cols, row strides ldx and ldy (elements, >= cols). */
+SM_API sm_status sm_softmax_rows_f32(size_t rows, size_t cols, float beta,
+                                     const float *x, size_t ldx,
+                                     float *y, size_t ldy);
+
+/* ---- log-softmax: y_i = beta x_i - log sum_j exp(beta x_j) --------------- */
+
+SM_API sm_status sm_log_softmax_f32(size_t n, const float *x, float *y);
+
+SM_API sm_status sm_log_softmax_rows_f32(size_t rows, size_t cols, float beta,
+                                         const float *x, size_t ldx,
+                                         float *y, size_t ldy);
+
+/* ---- logsumexp: log sum_j exp(beta x_j), one float per row --------------- */
+
+/* *result = logsumexp of the n floats at x (-inf when n = 0). */
+SM_API sm_status sm_logsumexp_f32(size_t n, const float *x, float *result);
+
+/* result[r] for r < rows; result must not overlap x. */
+SM_API sm_status sm_logsumexp_rows_f32(size_t rows, size_t cols, float beta,
+                                       const float *x, size_t ldx,
+                                       float *result);
+
+/* ---- instruction sets ---------------------------------------------------- */
+/* The kernels are chosen once, at load time, from the CPU's features: the
+ * best ISA the CPU and this build support, capped by the environment
+ * variable SOFTMAX_ISA=scalar|avx2|avx512|neon|sve if set (the best
+ * supported ISA at or below it is used). */
+
+/* The ISA whose kernels serve calls now. */
+SM_API sm_isa sm_isa_active(void);
+
+/* Bit (1u << isa) for every ISA the CPU and this build support. */
+SM_API unsigned sm_isa_supported(void);
+
+/* Routes every later call, process-wide, to exactly this ISA's kernels.
+ * SM_ENOTSUP if the CPU or build lacks it, SM_EINVAL if it is not an ISA.
+ * SM_ISA_AUTO returns to the automatic choice. Safe to call concurrently
+ * with computations: each call uses one ISA from start to end. Results do
+ * not change (the contract is bit-exact); speed does. */
+SM_API sm_status sm_isa_force(sm_isa isa);
+
+/* "scalar", "avx2", "avx512", "neon", "sve"; "auto" for SM_ISA_AUTO;
+ * "unknown" otherwise. */
+SM_API const char *sm_isa_name(sm_isa isa);
+
+/* Parses a name as printed by sm_isa_name (case-insensitive). SM_EINVAL if
+ * the name is NULL or unknown. */
+SM_API sm_status sm_isa_from_name(const char *name, sm_isa *isa);
+
+/* The CPU features the dispatcher saw, e.g. "avx2 fma3 avx512f ...". */
+SM_API const char *sm_cpu_features(void);
+
+/* ---- errors and version -------------------------------------------------- */
+
+/* A short English description of a status; never NULL. */
+SM_API const char *sm_strerror(sm_status status);
+
+/* The library's version at run time, e.g. "0.1.0". */
+SM_API const char *sm_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SOFTMAX_H */

@@ -1,0 +1,5 @@
+/* AVX2 + FMA kernels: the shared source over 8-lane vectors. */
+#include "vec.h"
+
+#define SM_TABLE sm_kernels_avx2
+#include "common/softmax_impl.h"

@@ -1,0 +1,88 @@
+/* AVX2 + FMA helpers for the shared kernel source: 8 float lanes, the 32
+ * double sum lanes in eight ymm registers. */
+#ifndef SM_AVX2_VEC_H
+#define SM_AVX2_VEC_H
+
+#include <immintrin.h>
+#include <math.h>
+#include <stddef.h>
+#include <sleef.h>
+
+#define SM_VW 8
+typedef __m256 sm_v;
+typedef __m256 sm_m;
+typedef struct { __m256d d[8]; } sm_acc;
+
+#define SM_EXPD Sleef_finz_expd1_u10purecfma
+#define SM_LOGD Sleef_finz_logd1_u10purecfma
+#define SM_LOG1PD Sleef_finz_log1pd1_u10purecfma
+
+static inline __m256i lanes_below(size_t c)
+{
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)c),
+                              _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+static inline sm_v v_load(const float *p) { return _mm256_loadu_ps(p); }
+static inline void v_store(float *p, sm_v v) { _mm256_storeu_ps(p, v); }
+/* maskload never touches the masked-out lanes' memory. */
+static inline sm_v v_load_part(const float *p, size_t c, float fill)
+{
+    const __m256i m = lanes_below(c);
+    return _mm256_blendv_ps(_mm256_set1_ps(fill), _mm256_maskload_ps(p, m),
+                            _mm256_castsi256_ps(m));
+}
+static inline void v_store_part(float *p, size_t c, sm_v v)
+{
+    _mm256_maskstore_ps(p, lanes_below(c), v);
+}
+static inline sm_v v_set1(float a) { return _mm256_set1_ps(a); }
+static inline sm_v v_sub(sm_v a, sm_v b) { return _mm256_sub_ps(a, b); }
+static inline sm_v v_mul(sm_v a, sm_v b) { return _mm256_mul_ps(a, b); }
+/* maxps returns its second operand when either is NaN. */
+static inline sm_v v_max(sm_v x, sm_v a) { return _mm256_max_ps(x, a); }
+static inline sm_v v_min(sm_v x, sm_v a) { return _mm256_min_ps(x, a); }
+static inline float v_hmax(sm_v a)
+{
+    __m128 h = _mm_max_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+    h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_max_ss(h, _mm_movehdup_ps(h));
+    return _mm_cvtss_f32(h);
+}
+static inline float v_hmin(sm_v a)
+{
+    __m128 h = _mm_min_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+    h = _mm_min_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_min_ss(h, _mm_movehdup_ps(h));
+    return _mm_cvtss_f32(h);
+}
+static inline sm_v v_exp(sm_v a) { return Sleef_finz_expf8_u10avx2(a); }
+static inline sm_m m_eq(sm_v a, sm_v b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
+static inline sm_m m_first(size_t c) { return _mm256_castsi256_ps(lanes_below(c)); }
+static inline sm_m m_and(sm_m a, sm_m b) { return _mm256_and_ps(a, b); }
+static inline size_t m_count(sm_m m)
+{
+    return (size_t)__builtin_popcount((unsigned)_mm256_movemask_ps(m));
+}
+static inline sm_v v_sel(sm_m m, sm_v a, sm_v b) { return _mm256_blendv_ps(b, a, m); }
+
+static inline void acc_zero(sm_acc *acc)
+{
+    for (int j = 0; j < 8; j++)
+        acc->d[j] = _mm256_setzero_pd();
+}
+/* Vector v of a block holds lanes 8v..8v+7: low half to d[2v]. */
+static inline void acc_add(sm_acc *acc, int v, sm_v e)
+{
+    acc->d[2 * v] = _mm256_add_pd(acc->d[2 * v],
+                                  _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
+    acc->d[2 * v + 1] = _mm256_add_pd(acc->d[2 * v + 1],
+                                      _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
+}
+static inline void acc_lanes(const sm_acc *acc, double out[32])
+{
+    for (int j = 0; j < 8; j++)
+        _mm256_storeu_pd(out + 4 * j, acc->d[j]);
+}
+
+#endif

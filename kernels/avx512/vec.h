@@ -1,0 +1,65 @@
+/* AVX-512 (F, BW, DQ, VL) helpers for the shared kernel source: 16 float
+ * lanes, mask registers for tails, the 32 double sum lanes in four zmm. */
+#ifndef SM_AVX512_VEC_H
+#define SM_AVX512_VEC_H
+
+#include <immintrin.h>
+#include <math.h>
+#include <stddef.h>
+#include <sleef.h>
+
+#define SM_VW 16
+typedef __m512 sm_v;
+typedef __mmask16 sm_m;
+typedef struct { __m512d d[4]; } sm_acc;
+
+#define SM_EXPD Sleef_finz_expd1_u10purecfma
+#define SM_LOGD Sleef_finz_logd1_u10purecfma
+#define SM_LOG1PD Sleef_finz_log1pd1_u10purecfma
+
+static inline sm_m m_first(size_t c) { return (sm_m)((1u << c) - 1u); }
+static inline sm_v v_load(const float *p) { return _mm512_loadu_ps(p); }
+static inline void v_store(float *p, sm_v v) { _mm512_storeu_ps(p, v); }
+/* Masked-out lanes are not accessed, so they cannot fault. */
+static inline sm_v v_load_part(const float *p, size_t c, float fill)
+{
+    return _mm512_mask_loadu_ps(_mm512_set1_ps(fill), m_first(c), p);
+}
+static inline void v_store_part(float *p, size_t c, sm_v v)
+{
+    _mm512_mask_storeu_ps(p, m_first(c), v);
+}
+static inline sm_v v_set1(float a) { return _mm512_set1_ps(a); }
+static inline sm_v v_sub(sm_v a, sm_v b) { return _mm512_sub_ps(a, b); }
+static inline sm_v v_mul(sm_v a, sm_v b) { return _mm512_mul_ps(a, b); }
+/* vmaxps returns its second operand when either is NaN. */
+static inline sm_v v_max(sm_v x, sm_v a) { return _mm512_max_ps(x, a); }
+static inline sm_v v_min(sm_v x, sm_v a) { return _mm512_min_ps(x, a); }
+static inline float v_hmax(sm_v a) { return _mm512_reduce_max_ps(a); }
+static inline float v_hmin(sm_v a) { return _mm512_reduce_min_ps(a); }
+static inline sm_v v_exp(sm_v a) { return Sleef_finz_expf16_u10avx512f(a); }
+static inline sm_m m_eq(sm_v a, sm_v b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
+static inline sm_m m_and(sm_m a, sm_m b) { return (sm_m)(a & b); }
+static inline size_t m_count(sm_m m) { return (size_t)__builtin_popcount(m); }
+static inline sm_v v_sel(sm_m m, sm_v a, sm_v b) { return _mm512_mask_blend_ps(m, b, a); }
+
+static inline void acc_zero(sm_acc *acc)
+{
+    for (int j = 0; j < 4; j++)
+        acc->d[j] = _mm512_setzero_pd();
+}
+/* Vector v of a block holds lanes 16v..16v+15: low half to d[2v]. */
+static inline void acc_add(sm_acc *acc, int v, sm_v e)
+{
+    acc->d[2 * v] = _mm512_add_pd(acc->d[2 * v],
+                                  _mm512_cvtps_pd(_mm512_castps512_ps256(e)));
+    acc->d[2 * v + 1] = _mm512_add_pd(acc->d[2 * v + 1],
+                                      _mm512_cvtps_pd(_mm512_extractf32x8_ps(e, 1)));
+}
+static inline void acc_lanes(const sm_acc *acc, double out[32])
+{
+    for (int j = 0; j < 4; j++)
+        _mm512_storeu_pd(out + 8 * j, acc->d[j]);
+}
+
+#endif

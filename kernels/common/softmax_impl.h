@@ -1,0 +1,356 @@
+/*
+ * softmax, log-softmax and logsumexp, written once for every ISA.
+ *
+ * Each kernels/<isa>/<isa>.c includes its vector helpers (vec.h) and then
+ * this file, which defines that ISA's kernel table SM_TABLE. The helpers:
+ *
+ *   SM_VW                      float lanes per vector (divides 32)
+ *   sm_v, sm_m                 float vector, lane mask
+ *   sm_acc                     32 double lanes (the contract's sum order)
+ *   v_load, v_store            full vectors, unaligned
+ *   v_load_part(p, c, fill)    lanes < c from p, the rest = fill (c < SM_VW)
+ *   v_store_part(p, c, v)      lanes < c to p, nothing else touched
+ *   v_set1, v_sub, v_mul
+ *   v_max(x, a), v_min(x, a)   return a where x is NaN (NaN is ignored)
+ *   v_hmax, v_hmin             horizontal extremum of one vector
+ *   v_exp                      SLEEF finz u10 expf of this ISA
+ *   m_eq(a, b)                 ordered a == b
+ *   m_first(c), m_and, m_count lanes < c, AND, popcount
+ *   v_sel(m, a, b)             m ? a : b
+ *   acc_zero(acc)
+ *   acc_add(acc, v, e)         adds vector v (0 <= v < 32 / SM_VW) of a
+ *                              32-element block to lanes v*SM_VW...
+ *   acc_lanes(acc, out[32])
+ *   SM_EXPD, SM_LOGD, SM_LOG1PD  SLEEF finz u10 double functions (scalar)
+ *
+ * All floating-point code here is compiled with -ffp-contract=off, so the
+ * operations below are exactly the contract's, in its order.
+ */
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kernels.h"
+
+#define SM_VPB (32 / SM_VW) /* vectors per 32-element block */
+
+/* Rows of more chunks than this find M with one extra read of the row
+ * instead of keeping every chunk's statistics on the stack. 64 chunks is a
+ * 64 MiB row. */
+#define SM_STACK_CHUNKS 64
+
+static const float sm_qnan = NAN;
+
+/* beta > 0 selects on the maximum, beta < 0 on the minimum. */
+static inline float row_extremum(const float *x, size_t n, bool use_max)
+{
+    const float init = use_max ? -INFINITY : INFINITY;
+    sm_v a0 = v_set1(init), a1 = a0, a2 = a0, a3 = a0;
+    size_t i = 0;
+    if (use_max) {
+        for (; i + 4 * SM_VW <= n; i += 4 * SM_VW) {
+            a0 = v_max(v_load(x + i), a0);
+            a1 = v_max(v_load(x + i + SM_VW), a1);
+            a2 = v_max(v_load(x + i + 2 * SM_VW), a2);
+            a3 = v_max(v_load(x + i + 3 * SM_VW), a3);
+        }
+        for (; i + SM_VW <= n; i += SM_VW)
+            a0 = v_max(v_load(x + i), a0);
+        if (i < n)
+            a0 = v_max(v_load_part(x + i, n - i, init), a0);
+        return v_hmax(v_max(v_max(a0, a1), v_max(a2, a3)));
+    }
+    for (; i + 4 * SM_VW <= n; i += 4 * SM_VW) {
+        a0 = v_min(v_load(x + i), a0);
+        a1 = v_min(v_load(x + i + SM_VW), a1);
+        a2 = v_min(v_load(x + i + 2 * SM_VW), a2);
+        a3 = v_min(v_load(x + i + 3 * SM_VW), a3);
+    }
+    for (; i + SM_VW <= n; i += SM_VW)
+        a0 = v_min(v_load(x + i), a0);
+    if (i < n)
+        a0 = v_min(v_load_part(x + i, n - i, init), a0);
+    return v_hmin(v_min(v_min(a0, a1), v_min(a2, a3)));
+}
+
+/* The contract's fixed pairwise fold: l += l+16, l += l+8, ... l += l+1. */
+static inline double fold32(double lane[32])
+{
+    for (int half = 16; half >= 1; half /= 2)
+        for (int l = 0; l < half; l++)
+            lane[l] += lane[l + half];
+    return lane[0];
+}
+
+/* One chunk (n <= SM_CHUNK) against its extremum m: k = entries equal to m,
+ * returns S' = sum of the other e_i = exp(beta (x_i - m)) in the canonical
+ * order. With y, also stores e_i (1 for entries equal to m). */
+static inline double chunk_sum(const float *x, size_t n, float m, float beta,
+                               float *y, size_t *k)
+{
+    const sm_v vm = v_set1(m), vb = v_set1(beta);
+    const sm_v one = v_set1(1.0f), zero = v_set1(0.0f);
+    sm_acc acc;
+    acc_zero(&acc);
+    size_t count = 0, i = 0;
+    for (; i + 32 <= n; i += 32) {
+        for (int v = 0; v < SM_VPB; v++) {
+            const sm_v xv = v_load(x + i + (size_t)v * SM_VW);
+            const sm_m eq = m_eq(xv, vm);
+            const sm_v e = v_exp(v_mul(v_sub(xv, vm), vb));
+            if (y)
+                v_store(y + i + (size_t)v * SM_VW, v_sel(eq, one, e));
+            acc_add(&acc, v, v_sel(eq, zero, e));
+            count += m_count(eq);
+        }
+    }
+    /* The last partial block: missing lanes add +0 and count nothing. */
+    for (int v = 0; v < SM_VPB && i + (size_t)v * SM_VW < n; v++) {
+        const size_t at = i + (size_t)v * SM_VW;
+        const size_t c = n - at < SM_VW ? n - at : SM_VW;
+        const sm_v xv = c == SM_VW ? v_load(x + at) : v_load_part(x + at, c, m);
+        const sm_m valid = m_first(c);
+        const sm_m eq = m_and(m_eq(xv, vm), valid);
+        const sm_v e = v_exp(v_mul(v_sub(xv, vm), vb));
+        if (y) {
+            const sm_v out = v_sel(eq, one, e);
+            if (c == SM_VW)
+                v_store(y + at, out);
+            else
+                v_store_part(y + at, c, out);
+        }
+        acc_add(&acc, v, v_sel(eq, zero, v_sel(valid, e, zero)));
+        count += m_count(eq);
+    }
+    double lane[32];
+    acc_lanes(&acc, lane);
+    *k = count;
+    return fold32(lane);
+}
+
+/* Row statistics: M (the extremum), K (entries equal to M) and S'' (the
+ * scaled sum of the others), combined over chunks as the contract says. */
+struct row_stats {
+    float m;
+    double k, s;
+};
+
+static inline void combine_chunk(struct row_stats *row,
+                                 const struct row_stats *chunk, float beta)
+{
+    if (chunk->m == row->m) {
+        row->k += chunk->k;
+        row->s += chunk->s;
+    } else {
+        const double scale =
+            SM_EXPD((double)beta * ((double)chunk->m - (double)row->m));
+        row->s += scale * (chunk->k + chunk->s);
+    }
+}
+
+static inline struct row_stats chunk_stats(const float *x, size_t n,
+                                           float beta, float *y)
+{
+    struct row_stats st;
+    size_t k;
+    st.m = row_extremum(x, n, beta > 0);
+    st.s = chunk_sum(x, n, st.m, beta, y, &k);
+    st.k = (double)k;
+    return st;
+}
+
+/* y (optional, single-chunk rows only) receives e_i as a by-product. A row
+ * longer than a chunk reads each chunk twice while it is in cache. */
+static struct row_stats row_stats(const float *x, size_t n, float beta,
+                                  float *y)
+{
+    if (n <= SM_CHUNK)
+        return chunk_stats(x, n, beta, y);
+
+    const bool use_max = beta > 0;
+    const size_t chunks = (n + SM_CHUNK - 1) / SM_CHUNK;
+    struct row_stats row = {0.0f, 0.0, 0.0};
+    if (chunks <= SM_STACK_CHUNKS) {
+        struct row_stats st[SM_STACK_CHUNKS];
+        row.m = use_max ? -INFINITY : INFINITY;
+        for (size_t b = 0; b < chunks; b++) {
+            const size_t len = b + 1 < chunks ? SM_CHUNK : n - b * SM_CHUNK;
+            st[b] = chunk_stats(x + b * SM_CHUNK, len, beta, NULL);
+            if (use_max ? st[b].m > row.m : st[b].m < row.m)
+                row.m = st[b].m;
+        }
+        for (size_t b = 0; b < chunks; b++)
+            combine_chunk(&row, &st[b], beta);
+        return row;
+    }
+    /* Very long rows: M first, then combine each chunk as it is done. */
+    row.m = row_extremum(x, n, use_max);
+    for (size_t b = 0; b < chunks; b++) {
+        const size_t len = b + 1 < chunks ? SM_CHUNK : n - b * SM_CHUNK;
+        const struct row_stats st =
+            chunk_stats(x + b * SM_CHUNK, len, beta, NULL);
+        combine_chunk(&row, &st, beta);
+    }
+    return row;
+}
+
+/* A fully masked row: every entry is the wrong infinity for this beta. */
+static inline bool row_is_masked(float m, float beta)
+{
+    return m == (beta > 0 ? -INFINITY : INFINITY);
+}
+
+static inline bool row_has_nan(const float *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (x[i] != x[i])
+            return true;
+    return false;
+}
+
+/* L = log(K) + log1p(S'' / K): exact for a dominant class. */
+static inline double log_partition(double k, double s)
+{
+    return SM_LOGD(k) + SM_LOG1PD(s / k);
+}
+
+static void fill(float *y, size_t n, float value)
+{
+    const sm_v v = v_set1(value);
+    size_t i = 0;
+    for (; i + SM_VW <= n; i += SM_VW)
+        v_store(y + i, v);
+    if (i < n)
+        v_store_part(y + i, n - i, v);
+}
+
+static void scale(float *y, size_t n, float r)
+{
+    const sm_v vr = v_set1(r);
+    size_t i = 0;
+    for (; i + SM_VW <= n; i += SM_VW)
+        v_store(y + i, v_mul(v_load(y + i), vr));
+    if (i < n)
+        v_store_part(y + i, n - i, v_mul(v_load_part(y + i, n - i, 0.0f), vr));
+}
+
+/* p_i = exp(beta (x_i - M)) * r, and r itself for the entries equal to M. */
+static void exp_scale(const float *x, size_t n, float m, float beta, float r,
+                      float *y)
+{
+    const sm_v vm = v_set1(m), vb = v_set1(beta), vr = v_set1(r);
+    size_t i = 0;
+    for (; i + SM_VW <= n; i += SM_VW) {
+        const sm_v xv = v_load(x + i);
+        const sm_v e = v_exp(v_mul(v_sub(xv, vm), vb));
+        v_store(y + i, v_sel(m_eq(xv, vm), vr, v_mul(e, vr)));
+    }
+    if (i < n) {
+        const sm_v xv = v_load_part(x + i, n - i, m);
+        const sm_v e = v_exp(v_mul(v_sub(xv, vm), vb));
+        v_store_part(y + i, n - i, v_sel(m_eq(xv, vm), vr, v_mul(e, vr)));
+    }
+}
+
+/* y_i = beta (x_i - M) - L, with beta (x_i - M) = 0 for the entries equal to
+ * M (also when M or beta is infinite). */
+static void shift_sub(const float *x, size_t n, float m, float beta, float l,
+                      float *y)
+{
+    const sm_v vm = v_set1(m), vb = v_set1(beta), vl = v_set1(l);
+    const sm_v zero = v_set1(0.0f);
+    size_t i = 0;
+    for (; i + SM_VW <= n; i += SM_VW) {
+        const sm_v xv = v_load(x + i);
+        const sm_v t = v_sel(m_eq(xv, vm), zero, v_mul(v_sub(xv, vm), vb));
+        v_store(y + i, v_sub(t, vl));
+    }
+    if (i < n) {
+        const sm_v xv = v_load_part(x + i, n - i, m);
+        const sm_v t = v_sel(m_eq(xv, vm), zero, v_mul(v_sub(xv, vm), vb));
+        v_store_part(y + i, n - i, v_sub(t, vl));
+    }
+}
+
+static void softmax_row(const float *x, size_t n, float beta, float *y)
+{
+    if (n == 0)
+        return;
+    if (beta == 0.0f) {
+        fill(y, n, row_has_nan(x, n) ? sm_qnan : (float)(1.0 / (double)n));
+        return;
+    }
+    const bool one_chunk = n <= SM_CHUNK;
+    const struct row_stats st = row_stats(x, n, beta, one_chunk ? y : NULL);
+    const double s = st.k + st.s;
+    if (isnan(s))
+        fill(y, n, sm_qnan);
+    else if (row_is_masked(st.m, beta))
+        fill(y, n, 0.0f);
+    else if (one_chunk)
+        scale(y, n, (float)(1.0 / s));
+    else
+        exp_scale(x, n, st.m, beta, (float)(1.0 / s), y);
+}
+
+static void log_softmax_row(const float *x, size_t n, float beta, float *y)
+{
+    if (n == 0)
+        return;
+    if (beta == 0.0f) {
+        fill(y, n, row_has_nan(x, n) ? sm_qnan
+                   : 0.0f - (float)log_partition((double)n, 0.0));
+        return;
+    }
+    const struct row_stats st = row_stats(x, n, beta, NULL);
+    if (isnan(st.k + st.s))
+        fill(y, n, sm_qnan);
+    else if (row_is_masked(st.m, beta))
+        fill(y, n, -INFINITY);
+    else
+        shift_sub(x, n, st.m, beta, (float)log_partition(st.k, st.s), y);
+}
+
+static float logsumexp_row(const float *x, size_t n, float beta)
+{
+    if (n == 0)
+        return -INFINITY;
+    if (beta == 0.0f)
+        return row_has_nan(x, n) ? sm_qnan
+               : (float)log_partition((double)n, 0.0);
+    const struct row_stats st = row_stats(x, n, beta, NULL);
+    if (isnan(st.k + st.s))
+        return sm_qnan;
+    if (row_is_masked(st.m, beta))
+        return -INFINITY;
+    /* beta * M is the limit 0 when M = 0, also for an infinite beta. */
+    const double bm = st.m == 0.0f ? 0.0 : (double)beta * (double)st.m;
+    return (float)(bm + log_partition(st.k, st.s));
+}
+
+static void softmax_rows(size_t rows, size_t cols, float beta, const float *x,
+                         size_t ldx, float *y, size_t ldy)
+{
+    for (size_t r = 0; r < rows; r++)
+        softmax_row(x + r * ldx, cols, beta, y + r * ldy);
+}
+
+static void log_softmax_rows(size_t rows, size_t cols, float beta,
+                             const float *x, size_t ldx, float *y, size_t ldy)
+{
+    for (size_t r = 0; r < rows; r++)
+        log_softmax_row(x + r * ldx, cols, beta, y + r * ldy);
+}
+
+static void logsumexp_rows(size_t rows, size_t cols, float beta,
+                           const float *x, size_t ldx, float *result)
+{
+    for (size_t r = 0; r < rows; r++)
+        result[r] = logsumexp_row(x + r * ldx, cols, beta);
+}
+
+const struct sm_kernels SM_TABLE = {
+    .softmax_rows = softmax_rows,
+    .log_softmax_rows = log_softmax_rows,
+    .logsumexp_rows = logsumexp_rows,
+};

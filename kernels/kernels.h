@@ -1,0 +1,36 @@
+/* The internal kernel table: one function pointer per operation. Kernels
+ * trust their arguments (src/ has checked them), never allocate and never
+ * call back into src/. */
+#ifndef SM_KERNELS_H
+#define SM_KERNELS_H
+
+#include <stddef.h>
+
+/* Chunk length of the numerics contract: 1 MiB of f32. */
+#define SM_CHUNK ((size_t)262144)
+
+typedef void (*sm_rows_fn)(size_t rows, size_t cols, float beta,
+                           const float *x, size_t ldx, float *y, size_t ldy);
+typedef void (*sm_reduce_rows_fn)(size_t rows, size_t cols, float beta,
+                                  const float *x, size_t ldx, float *result);
+
+/* X-macro over the slots, so the dispatcher's fallback fill and the tests
+ * never miss a new operation. */
+#define SM_KERNEL_SLOTS(X) \
+    X(sm_rows_fn, softmax_rows) \
+    X(sm_rows_fn, log_softmax_rows) \
+    X(sm_reduce_rows_fn, logsumexp_rows)
+
+struct sm_kernels {
+#define SM_DECLARE_SLOT(type, name) type name;
+    SM_KERNEL_SLOTS(SM_DECLARE_SLOT)
+#undef SM_DECLARE_SLOT
+};
+
+/* A NULL slot is filled from the next ISA down by the dispatcher. */
+extern const struct sm_kernels sm_kernels_scalar;       /* FMA hardware */
+extern const struct sm_kernels sm_kernels_scalar_nofma; /* x86 without FMA */
+extern const struct sm_kernels sm_kernels_avx2;
+extern const struct sm_kernels sm_kernels_avx512;
+
+#endif

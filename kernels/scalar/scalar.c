@@ -1,0 +1,7 @@
+/* Reference kernels: portable C, one lane at a time. On FMA hardware these
+ * define the bits every SIMD kernel must reproduce. */
+#define SM_SCALAR_FMA
+#include "vec.h"
+
+#define SM_TABLE sm_kernels_scalar
+#include "common/softmax_impl.h"

@@ -1,0 +1,6 @@
+/* Fallback for x86 CPUs without FMA: SLEEF's portable C functions. Within
+ * the accuracy bounds, not bit-identical to the FMA kernels. */
+#include "vec.h"
+
+#define SM_TABLE sm_kernels_scalar_nofma
+#include "common/softmax_impl.h"

@@ -1,0 +1,72 @@
+/* Scalar "vectors" of one lane for the shared kernel source. With
+ * SM_SCALAR_FMA the SLEEF functions are the FMA ones every SIMD ISA matches
+ * bit for bit; without it (x86 CPUs without FMA) they are SLEEF's portable
+ * C ones, held to the accuracy bounds but not to the bits. */
+#ifndef SM_SCALAR_VEC_H
+#define SM_SCALAR_VEC_H
+
+#include <math.h> /* before sleef.h: FP_FAST_FMA exposes purecfma */
+#include <stdbool.h>
+#include <stddef.h>
+#include <sleef.h>
+
+#define SM_VW 1
+typedef float sm_v;
+typedef bool sm_m;
+typedef struct { double lane[32]; } sm_acc;
+
+#ifdef SM_SCALAR_FMA
+#define SM_EXPF Sleef_finz_expf1_u10purecfma
+#define SM_EXPD Sleef_finz_expd1_u10purecfma
+#define SM_LOGD Sleef_finz_logd1_u10purecfma
+#define SM_LOG1PD Sleef_finz_log1pd1_u10purecfma
+#else
+#define SM_EXPF Sleef_cinz_expf1_u10purec
+#define SM_EXPD Sleef_cinz_expd1_u10purec
+#define SM_LOGD Sleef_cinz_logd1_u10purec
+#define SM_LOG1PD Sleef_cinz_log1pd1_u10purec
+#endif
+
+static inline sm_v v_load(const float *p) { return *p; }
+static inline void v_store(float *p, sm_v v) { *p = v; }
+/* One lane: a partial vector is empty. */
+static inline sm_v v_load_part(const float *p, size_t c, float fill)
+{
+    return c ? *p : fill;
+}
+static inline void v_store_part(float *p, size_t c, sm_v v)
+{
+    if (c)
+        *p = v;
+}
+static inline sm_v v_set1(float a) { return a; }
+static inline sm_v v_sub(sm_v a, sm_v b) { return a - b; }
+static inline sm_v v_mul(sm_v a, sm_v b) { return a * b; }
+/* Like x86 max/min: a NaN x leaves a unchanged. */
+static inline sm_v v_max(sm_v x, sm_v a) { return x > a ? x : a; }
+static inline sm_v v_min(sm_v x, sm_v a) { return x < a ? x : a; }
+static inline float v_hmax(sm_v a) { return a; }
+static inline float v_hmin(sm_v a) { return a; }
+static inline sm_v v_exp(sm_v a) { return SM_EXPF(a); }
+static inline sm_m m_eq(sm_v a, sm_v b) { return a == b; }
+static inline sm_m m_first(size_t c) { return c > 0; }
+static inline sm_m m_and(sm_m a, sm_m b) { return a && b; }
+static inline size_t m_count(sm_m m) { return m ? 1 : 0; }
+static inline sm_v v_sel(sm_m m, sm_v a, sm_v b) { return m ? a : b; }
+
+static inline void acc_zero(sm_acc *acc)
+{
+    for (int l = 0; l < 32; l++)
+        acc->lane[l] = 0.0;
+}
+static inline void acc_add(sm_acc *acc, int v, sm_v e)
+{
+    acc->lane[v] += (double)e;
+}
+static inline void acc_lanes(const sm_acc *acc, double out[32])
+{
+    for (int l = 0; l < 32; l++)
+        out[l] = acc->lane[l];
+}
+
+#endif

@@ -1,0 +1,49 @@
+/* Public entry points: check, dispatch, call. */
+#include "checks.h"
+#include "dispatch.h"
+
+sm_status sm_softmax_rows_f32(size_t rows, size_t cols, float beta,
+                              const float *x, size_t ldx, float *y, size_t ldy)
+{
+    const sm_status st = sm_check_rows(rows, cols, beta, x, ldx, y, ldy);
+    if (st != SM_OK || rows == 0 || cols == 0)
+        return st;
+    sm_dispatch()->softmax_rows(rows, cols, beta, x, ldx, y, ldy);
+    return SM_OK;
+}
+
+sm_status sm_log_softmax_rows_f32(size_t rows, size_t cols, float beta,
+                                  const float *x, size_t ldx,
+                                  float *y, size_t ldy)
+{
+    const sm_status st = sm_check_rows(rows, cols, beta, x, ldx, y, ldy);
+    if (st != SM_OK || rows == 0 || cols == 0)
+        return st;
+    sm_dispatch()->log_softmax_rows(rows, cols, beta, x, ldx, y, ldy);
+    return SM_OK;
+}
+
+sm_status sm_logsumexp_rows_f32(size_t rows, size_t cols, float beta,
+                                const float *x, size_t ldx, float *result)
+{
+    const sm_status st = sm_check_reduce(rows, cols, beta, x, ldx, result);
+    if (st != SM_OK || rows == 0)
+        return st;
+    sm_dispatch()->logsumexp_rows(rows, cols, beta, x, ldx, result);
+    return SM_OK;
+}
+
+sm_status sm_softmax_f32(size_t n, const float *x, float *y)
+{
+    return sm_softmax_rows_f32(1, n, 1.0f, x, n, y, n);
+}
+
+sm_status sm_log_softmax_f32(size_t n, const float *x, float *y)
+{
+    return sm_log_softmax_rows_f32(1, n, 1.0f, x, n, y, n);
+}
+
+sm_status sm_logsumexp_f32(size_t n, const float *x, float *result)
+{
+    return sm_logsumexp_rows_f32(1, n, 1.0f, x, n, result);
+}
