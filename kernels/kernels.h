@@ -13,13 +13,20 @@ typedef void (*sm_rows_fn)(size_t rows, size_t cols, float beta,
                            const float *x, size_t ldx, float *y, size_t ldy);
 typedef void (*sm_reduce_rows_fn)(size_t rows, size_t cols, float beta,
                                   const float *x, size_t ldx, float *result);
+/* The contract's row statistics before any rounding to f32: the extremum M,
+ * the count K of entries equal to it and the scaled sum S'' of the others.
+ * Not used by the API: the tests compare it across ISAs bit for bit, which
+ * catches a wrong summation order that f32 outputs would mostly hide. */
+typedef void (*sm_stats_fn)(size_t n, float beta, const float *x,
+                            float *m, double *k, double *s);
 
 /* X-macro over the slots, so the dispatcher's fallback fill and the tests
  * never miss a new operation. */
 #define SM_KERNEL_SLOTS(X) \
     X(sm_rows_fn, softmax_rows) \
     X(sm_rows_fn, log_softmax_rows) \
-    X(sm_reduce_rows_fn, logsumexp_rows)
+    X(sm_reduce_rows_fn, logsumexp_rows) \
+    X(sm_stats_fn, row_stats)
 
 struct sm_kernels {
 #define SM_DECLARE_SLOT(type, name) type name;

@@ -349,8 +349,18 @@ static void logsumexp_rows(size_t rows, size_t cols, float beta,
         result[r] = logsumexp_row(x + r * ldx, cols, beta);
 }
 
+static void stats(size_t n, float beta, const float *x, float *m, double *k,
+                  double *s)
+{
+    const struct row_stats st = row_stats(x, n, beta, NULL);
+    *m = st.m;
+    *k = st.k;
+    *s = st.s;
+}
+
 const struct sm_kernels SM_TABLE = {
     .softmax_rows = softmax_rows,
     .log_softmax_rows = log_softmax_rows,
     .logsumexp_rows = logsumexp_rows,
+    .row_stats = stats,
 };

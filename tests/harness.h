@@ -1,0 +1,38 @@
+/* Shared test helpers: guarded buffers, a seeded generator, bit compares. */
+#ifndef SM_TEST_HARNESS_H
+#define SM_TEST_HARNESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "softmax.h"
+
+/* A buffer of n floats whose last element ends exactly at a PROT_NONE page
+ * (a write past the end faults) and is preceded by canary bytes (checked by
+ * guard_free). lead_bytes (a multiple of 4, < 4096) shifts the start back
+ * without moving the end, so callers choose the start's misalignment by
+ * combining n and lead_bytes. */
+struct guard_buf {
+    float *p;
+    size_t n;
+    unsigned char *base;
+    size_t map_len;
+    unsigned char *canary;
+    size_t canary_len;
+};
+float *guard_alloc(struct guard_buf *g, size_t n);
+/* Returns 0 if the canary before the buffer is intact. */
+int guard_free(struct guard_buf *g);
+
+/* xorshift64*: reproducible across machines. */
+uint64_t rng_next(uint64_t *s);
+float rng_uniform(uint64_t *s, float lo, float hi);
+
+uint32_t f32_bits(float f);
+float f32_from_bits(uint32_t u);
+
+/* Whether isa is usable here; prints a "skipped: ..." line once per ISA
+ * when it is not, so a skipped ISA is visible in the log. */
+int isa_available(sm_isa isa);
+
+#endif

@@ -1,0 +1,399 @@
+/*
+ * Every ISA's kernels against the scalar kernels, bit for bit (checkasm
+ * style): sizes 0..300 and large ones across chunk boundaries, every start
+ * misalignment 0..60 bytes, strides, in place, the contract's beta set and
+ * adversarial rows. The output ends against a PROT_NONE page.
+ *
+ * Usage: test_kernels [--seed=N]
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dispatch.h"
+#include "harness.h"
+
+static uint64_t base_seed = 0x5eed5eedULL;
+
+static const float betas[] = {1.0f, 0.5f, 3.0f, -1.0f, 0.0f, INFINITY,
+                              -INFINITY, 1e-30f};
+#define N_BETAS (sizeof betas / sizeof betas[0])
+
+enum pattern {
+    PAT_UNIFORM,    /* [-10, 10] */
+    PAT_WIDE,       /* [-120, 120]: subnormal and zero probabilities */
+    PAT_HUGE,       /* +-3e38: x - M overflows */
+    PAT_TIES,       /* few distinct values, many equal to the extremum */
+    PAT_POS_INF,    /* one or two +inf */
+    PAT_NEG_INF,    /* some -inf */
+    PAT_ALL_NEG_INF,/* a fully masked row */
+    PAT_NAN,        /* one NaN */
+    PAT_DENORMAL,   /* subnormal logits */
+    N_PATTERNS
+};
+static const char *const pattern_names[N_PATTERNS] = {
+    "uniform", "wide", "huge", "ties", "+inf", "-inf", "all -inf", "nan",
+    "denormal"};
+
+static void fill_row(float *x, size_t n, enum pattern p, uint64_t *s)
+{
+    for (size_t i = 0; i < n; i++) {
+        switch (p) {
+        case PAT_WIDE: x[i] = rng_uniform(s, -120.0f, 120.0f); break;
+        case PAT_HUGE: x[i] = rng_uniform(s, -3e38f, 3e38f); break;
+        case PAT_TIES: x[i] = (float)(rng_next(s) % 3); break;
+        case PAT_ALL_NEG_INF: x[i] = -INFINITY; break;
+        case PAT_DENORMAL: x[i] = rng_uniform(s, -1e-38f, 1e-38f); break;
+        case PAT_NEG_INF:
+            x[i] = rng_next(s) % 4 == 0 ? -INFINITY : rng_uniform(s, -10.0f, 10.0f);
+            break;
+        default: x[i] = rng_uniform(s, -10.0f, 10.0f); break;
+        }
+    }
+    if (n == 0)
+        return;
+    if (p == PAT_POS_INF) {
+        x[rng_next(s) % n] = INFINITY;
+        x[rng_next(s) % n] = INFINITY;
+    } else if (p == PAT_NAN) {
+        x[rng_next(s) % n] = NAN;
+    }
+}
+
+enum op { OP_SOFTMAX, OP_LOG_SOFTMAX, OP_LOGSUMEXP, N_OPS };
+static const char *const op_names[N_OPS] = {"softmax", "log_softmax", "logsumexp"};
+
+/* Runs one op of one table; logsumexp writes one float per row. */
+static void run_op(const struct sm_kernels *k, enum op op, size_t rows,
+                   size_t cols, float beta, const float *x, size_t ldx,
+                   float *y, size_t ldy)
+{
+    switch (op) {
+    case OP_SOFTMAX: k->softmax_rows(rows, cols, beta, x, ldx, y, ldy); break;
+    case OP_LOG_SOFTMAX: k->log_softmax_rows(rows, cols, beta, x, ldx, y, ldy); break;
+    default: k->logsumexp_rows(rows, cols, beta, x, ldx, y); break;
+    }
+}
+
+struct case_desc {
+    sm_isa isa;
+    enum op op;
+    enum pattern pat;
+    size_t rows, cols, ldx, ldy, offset;
+    float beta;
+    int in_place;
+};
+
+static int report(const struct case_desc *c, size_t i, float want, float got)
+{
+    print_error("%s %s: rows=%zu n=%zu ldx=%zu ldy=%zu offset=%zu bytes "
+                "beta=%g pattern=%s%s: element %zu: scalar %a (0x%08x), "
+                "%s %a (0x%08x)\n",
+                sm_isa_name(c->isa), op_names[c->op], c->rows, c->cols, c->ldx,
+                c->ldy, c->offset * sizeof(float), (double)c->beta,
+                pattern_names[c->pat], c->in_place ? " in place" : "", i,
+                (double)want, f32_bits(want), sm_isa_name(c->isa),
+                (double)got, f32_bits(got));
+    return 1;
+}
+
+/* Output values compared: whole output rows, or one float per row. */
+static int compare(const struct case_desc *c, const float *want,
+                   const float *got)
+{
+    const size_t count = c->op == OP_LOGSUMEXP ? c->rows
+                         : (c->rows - 1) * c->ldy + c->cols;
+    for (size_t i = 0; i < count; i++)
+        if (f32_bits(want[i]) != f32_bits(got[i]))
+            return report(c, i, want[i], got[i]);
+    return 0;
+}
+
+/* One case: the same input through scalar and through c->isa, the latter's
+ * output flush against a guard page. Returns the number of mismatches. */
+static int check_case(const struct sm_kernels *ref, const struct sm_kernels *k,
+                      const struct case_desc *c, uint64_t seed)
+{
+    const size_t in_len = c->rows ? (c->rows - 1) * c->ldx + c->cols : 0;
+    const size_t out_len = c->op == OP_LOGSUMEXP ? c->rows
+                           : (c->rows ? (c->rows - 1) * c->ldy + c->cols : 0);
+    const size_t alloc = c->offset + (in_len > out_len ? in_len : out_len) + 1;
+    float *xin = aligned_alloc(64, (alloc * sizeof(float) + 63) / 64 * 64);
+    float *want = malloc(alloc * sizeof(float));
+    struct guard_buf g;
+    float *got_base = guard_alloc(&g, out_len ? out_len : 1);
+    assert_non_null(xin);
+    assert_non_null(want);
+    assert_non_null(got_base);
+    float *x = xin + c->offset;
+    uint64_t s = seed;
+    for (size_t r = 0; r < c->rows; r++)
+        fill_row(x + r * c->ldx, c->cols, c->pat, &s);
+    /* Padding between rows gets a sentinel both sides must preserve. */
+    for (size_t i = 0; i < out_len; i++)
+        want[i] = got_base[i] = f32_from_bits(0x7fa5a5a5u);
+
+    int bad = 0;
+    if (c->in_place) {
+        float *x2 = malloc(alloc * sizeof(float));
+        assert_non_null(x2);
+        memcpy(x2, x, in_len * sizeof(float));
+        memcpy(got_base, x, in_len * sizeof(float));
+        run_op(ref, c->op, c->rows, c->cols, c->beta, x2, c->ldx, x2, c->ldx);
+        run_op(k, c->op, c->rows, c->cols, c->beta, got_base, c->ldx,
+               got_base, c->ldx);
+        bad = compare(c, x2, got_base);
+        free(x2);
+    } else {
+        run_op(ref, c->op, c->rows, c->cols, c->beta, x, c->ldx, want, c->ldy);
+        run_op(k, c->op, c->rows, c->cols, c->beta, x, c->ldx, got_base, c->ldy);
+        bad = compare(c, want, got_base);
+    }
+    if (guard_free(&g)) {
+        print_error("%s %s n=%zu: wrote before the output buffer\n",
+                    sm_isa_name(c->isa), op_names[c->op], c->cols);
+        bad++;
+    }
+    free(want);
+    free(xin);
+    return bad;
+}
+
+/* ISAs compared with scalar; at least one must run unless only scalar
+ * exists here, which is reported. */
+static int for_each_simd_isa(int (*body)(sm_isa, const struct sm_kernels *,
+                                         const struct sm_kernels *))
+{
+    const struct sm_kernels *ref = sm_dispatch_table(SM_ISA_SCALAR);
+    assert_non_null(ref);
+    int bad = 0, ran = 0;
+    for (int isa = SM_ISA_SCALAR + 1; isa < SM_ISA_COUNT; isa++) {
+        if (!isa_available((sm_isa)isa))
+            continue;
+        const struct sm_kernels *k = sm_dispatch_table((sm_isa)isa);
+        assert_non_null(k);
+        bad += body((sm_isa)isa, ref, k);
+        ran++;
+    }
+    if (!ran)
+        printf("skipped: no SIMD ISA here; only scalar kernels exist\n");
+    return bad;
+}
+
+/* Sizes 0..300, every misalignment 0..60 bytes for beta = 1, a rotating
+ * misalignment for the other betas, every pattern. */
+static int small_rows(sm_isa isa, const struct sm_kernels *ref,
+                      const struct sm_kernels *k)
+{
+    int bad = 0;
+    for (int op = 0; op < N_OPS; op++)
+        for (size_t n = 0; n <= 300; n++)
+            for (int p = 0; p < N_PATTERNS; p++)
+                for (size_t b = 0; b < N_BETAS; b++) {
+                    const size_t offsets = b == 0 && p <= PAT_WIDE ? 16 : 1;
+                    for (size_t o = 0; o < offsets; o++) {
+                        const struct case_desc c = {
+                            .isa = isa, .op = (enum op)op, .pat = (enum pattern)p,
+                            .rows = 1, .cols = n, .ldx = n, .ldy = n,
+                            .offset = offsets == 1 ? (n + b + (size_t)p) % 16 : o,
+                            .beta = betas[b]};
+                        bad += check_case(ref, k, &c,
+                                          base_seed + n * 1315423911u + (size_t)p);
+                        if (bad > 20)
+                            return bad;
+                    }
+                }
+    return bad;
+}
+
+static void test_small_rows(void **state)
+{
+    (void)state;
+    assert_int_equal(for_each_simd_isa(small_rows), 0);
+}
+
+/* Batched rows with padding (ld > cols), and in place. */
+static int strided_rows(sm_isa isa, const struct sm_kernels *ref,
+                        const struct sm_kernels *k)
+{
+    static const size_t cols_set[] = {1, 7, 31, 32, 33, 100, 257};
+    int bad = 0;
+    for (int op = 0; op < N_OPS; op++)
+        for (size_t j = 0; j < sizeof cols_set / sizeof cols_set[0]; j++)
+            for (size_t b = 0; b < N_BETAS; b++)
+                for (int in_place = 0; in_place < 2; in_place++) {
+                    if (in_place && op == OP_LOGSUMEXP)
+                        continue;
+                    const size_t cols = cols_set[j];
+                    const struct case_desc c = {
+                        .isa = isa, .op = (enum op)op, .pat = PAT_UNIFORM,
+                        .rows = 5, .cols = cols, .ldx = cols + 3,
+                        .ldy = in_place ? cols + 3 : cols + 9,
+                        .offset = j % 16, .beta = betas[b], .in_place = in_place};
+                    bad += check_case(ref, k, &c, base_seed + 77 * j + b);
+                }
+    return bad;
+}
+
+static void test_strided_rows(void **state)
+{
+    (void)state;
+    assert_int_equal(for_each_simd_isa(strided_rows), 0);
+}
+
+/* Rows around and beyond the chunk: one pass with stored exps below it,
+ * the chunked two-pass structure above it. */
+static int large_rows(sm_isa isa, const struct sm_kernels *ref,
+                      const struct sm_kernels *k)
+{
+    static const size_t sizes[] = {1000, 4095, 4096, 4097, 32000, 65537,
+                                   SM_CHUNK - 1, SM_CHUNK, SM_CHUNK + 1,
+                                   2 * SM_CHUNK + 33, 5 * SM_CHUNK / 2};
+    static const float large_betas[] = {1.0f, 0.5f, -1.0f, INFINITY};
+    int bad = 0;
+    for (int op = 0; op < N_OPS; op++)
+        for (size_t j = 0; j < sizeof sizes / sizeof sizes[0]; j++)
+            for (size_t b = 0; b < 4; b++) {
+                const enum pattern pats[] = {PAT_UNIFORM, PAT_WIDE, PAT_TIES,
+                                             PAT_NAN, PAT_POS_INF};
+                const enum pattern pat = pats[(j + b) % 5];
+                const struct case_desc c = {
+                    .isa = isa, .op = (enum op)op, .pat = pat, .rows = 1,
+                    .cols = sizes[j], .ldx = sizes[j], .ldy = sizes[j],
+                    .offset = (j * 5 + b) % 16, .beta = large_betas[b],
+                    .in_place = op != OP_LOGSUMEXP && b == 1};
+                bad += check_case(ref, k, &c, base_seed + sizes[j] + b);
+            }
+    return bad;
+}
+
+static void test_large_rows(void **state)
+{
+    (void)state;
+    assert_int_equal(for_each_simd_isa(large_rows), 0);
+}
+
+/* A chunk whose maximum is below the row's, so the contract's per-chunk
+ * rescaling exp(beta (m_b - M)) is exercised, in both directions. */
+static int rescaled_chunks(sm_isa isa, const struct sm_kernels *ref,
+                           const struct sm_kernels *k)
+{
+    const size_t n = 3 * SM_CHUNK + 5;
+    float *x = malloc(n * sizeof(float));
+    float *want = malloc(n * sizeof(float));
+    float *got = malloc(n * sizeof(float));
+    assert_non_null(x);
+    assert_non_null(want);
+    assert_non_null(got);
+    uint64_t s = base_seed;
+    int bad = 0;
+    for (size_t i = 0; i < n; i++)
+        x[i] = rng_uniform(&s, -5.0f, 5.0f) + (float)(i / SM_CHUNK) * 3.0f;
+    for (int op = 0; op < N_OPS; op++)
+        for (size_t b = 0; b < 4; b++) {
+            const float beta = (const float[]){1.0f, -2.0f, 0.25f, -INFINITY}[b];
+            run_op(ref, (enum op)op, 1, n, beta, x, n, want, n);
+            run_op(k, (enum op)op, 1, n, beta, x, n, got, n);
+            const struct case_desc c = {.isa = isa, .op = (enum op)op,
+                                        .rows = 1, .cols = n, .ldx = n,
+                                        .ldy = n, .beta = beta};
+            bad += compare(&c, want, got);
+        }
+    free(got);
+    free(want);
+    free(x);
+    return bad;
+}
+
+static void test_rescaled_chunks(void **state)
+{
+    (void)state;
+    assert_int_equal(for_each_simd_isa(rescaled_chunks), 0);
+}
+
+/* More chunks than the kernels keep on the stack: M comes from one extra
+ * read of the row, and the bits must not change. */
+static int very_long_row(sm_isa isa, const struct sm_kernels *ref,
+                         const struct sm_kernels *k)
+{
+    const size_t n = 64 * SM_CHUNK + 40;
+    const struct case_desc c = {.isa = isa, .op = OP_SOFTMAX, .pat = PAT_WIDE,
+                                .rows = 1, .cols = n, .ldx = n, .ldy = n,
+                                .offset = 3, .beta = 1.0f};
+    const struct case_desc l = {.isa = isa, .op = OP_LOGSUMEXP, .pat = PAT_UNIFORM,
+                                .rows = 1, .cols = n, .ldx = n, .ldy = n,
+                                .offset = 0, .beta = -0.5f};
+    return check_case(ref, k, &c, base_seed) + check_case(ref, k, &l, base_seed);
+}
+
+static void test_very_long_row(void **state)
+{
+    (void)state;
+    assert_int_equal(for_each_simd_isa(very_long_row), 0);
+}
+
+/* The double statistics themselves, before rounding to f32 hides a wrong
+ * summation order: M, K and S'' must match scalar bit for bit. */
+static int stats_match(sm_isa isa, const struct sm_kernels *ref,
+                       const struct sm_kernels *k)
+{
+    static const size_t big[] = {4097, 65537, SM_CHUNK + 1, 2 * SM_CHUNK + 33};
+    const size_t max_n = 2 * SM_CHUNK + 33;
+    float *x = malloc(max_n * sizeof(float));
+    assert_non_null(x);
+    int bad = 0;
+    for (size_t j = 0; j < 300 + 4 && bad < 20; j++) {
+        const size_t n = j < 300 ? j + 1 : big[j - 300];
+        for (int p = 0; p < N_PATTERNS; p++)
+            for (size_t b = 0; b < N_BETAS; b++) {
+                if (betas[b] == 0.0f)
+                    continue; /* beta = 0 never reaches the statistics */
+                uint64_t s = base_seed + n * 31 + (size_t)p;
+                fill_row(x, n, (enum pattern)p, &s);
+                float m1, m2;
+                double k1, k2, s1, s2;
+                ref->row_stats(n, betas[b], x, &m1, &k1, &s1);
+                k->row_stats(n, betas[b], x, &m2, &k2, &s2);
+                if (f32_bits(m1) != f32_bits(m2) || k1 != k2 ||
+                    memcmp(&s1, &s2, sizeof s1) != 0) {
+                    print_error("%s row statistics: n=%zu beta=%g pattern=%s: "
+                                "scalar M=%a K=%.17g S''=%a, %s M=%a K=%.17g "
+                                "S''=%a\n", sm_isa_name(isa), n, (double)betas[b],
+                                pattern_names[p], (double)m1, k1, s1,
+                                sm_isa_name(isa), (double)m2, k2, s2);
+                    bad++;
+                }
+            }
+    }
+    free(x);
+    return bad;
+}
+
+static void test_stats_match(void **state)
+{
+    (void)state;
+    assert_int_equal(for_each_simd_isa(stats_match), 0);
+}
+
+int main(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strncmp(argv[i], "--seed=", 7) == 0)
+            base_seed = strtoull(argv[i] + 7, NULL, 0);
+    printf("seed: 0x%llx\n", (unsigned long long)base_seed);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_stats_match),
+        cmocka_unit_test(test_small_rows),
+        cmocka_unit_test(test_strided_rows),
+        cmocka_unit_test(test_large_rows),
+        cmocka_unit_test(test_rescaled_chunks),
+        cmocka_unit_test(test_very_long_row),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
