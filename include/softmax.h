@@ -32,11 +32,15 @@
  * double, rounded once.
  *
  * Accuracy against an exact (long double) evaluation from the same inputs,
- * with t_i = beta * (x_i - M):
+ * with t_i = beta * (x_i - M), L = log sum_j exp(t_j) and T = max |t_j|
+ * over the entries with t_j > -104 (the others are 0 in f32):
  *  - softmax: |p_i - p_ref| <= (5 + 2|t_i|) * 2^-24 * p_ref, or 2^-148 when
  *    the result is subnormal; |sum p_i - 1| <= 1e-6 for rows up to 2^24.
- *  - log-softmax: within 4 ulp.
- *  - logsumexp: within 2 ulp.
+ *  - log-softmax: within 4 ulp + (3 + 2T) * 2^-24 * L.
+ *  - logsumexp: within 2 ulp + (3 + 2T) * 2^-24 * L.
+ *  The L term is the f32 rounding of every t_j (as in any f32 softmax); it
+ *  matters only where the result is much smaller than L: a dominant class's
+ *  log-probability, or a logsumexp close to 0.
  *
  * Special values (beta > 0; for beta < 0 swap +inf and -inf, max and min):
  *  - any NaN in a row: the whole row is NaN (logsumexp NaN), for every beta;

@@ -1,0 +1,429 @@
+/*
+ * The kernels against the mathematics: a long-double reference and the
+ * accuracy bounds stated in softmax.h, the special-values table, and the
+ * seeds' worked examples. Every ISA here runs the bounds (they are
+ * bit-identical anyway), and so does the scalar kernel for CPUs without FMA,
+ * which is held to the bounds only.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dispatch.h"
+#include "harness.h"
+
+struct table {
+    const char *name;
+    const struct sm_kernels *k;
+};
+
+/* Every table to check: the supported ISAs and the no-FMA scalar kernels. */
+static size_t tables(struct table out[SM_ISA_COUNT + 1])
+{
+    size_t count = 0;
+    for (int isa = 0; isa < SM_ISA_COUNT; isa++)
+        if (isa_available((sm_isa)isa))
+            out[count++] = (struct table){sm_isa_name((sm_isa)isa),
+                                          sm_dispatch_table((sm_isa)isa)};
+#if defined(__x86_64__)
+    out[count++] = (struct table){"scalar-nofma", &sm_kernels_scalar_nofma};
+#endif
+    return count;
+}
+
+/* ---- the long-double reference ------------------------------------------ */
+
+struct reference {
+    long double m; /* the extremum */
+    long double l; /* log sum exp(beta (x - m)), exact for a dominant class */
+    double slack;  /* (3 + 2T) 2^-24 L: what f32 t_j = beta (x_j - M) costs */
+};
+
+static struct reference reference(const float *x, size_t n, float beta)
+{
+    long double m = beta > 0 ? -INFINITY : INFINITY;
+    for (size_t i = 0; i < n; i++)
+        m = beta > 0 ? fmaxl(m, x[i]) : fminl(m, x[i]);
+    long double k = 0, s = 0, tmax = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (x[i] == m) {
+            k += 1;
+            continue;
+        }
+        const long double t = (long double)beta * ((long double)x[i] - m);
+        s += expl(t);
+        if (t > -104 && -t > tmax) /* below, e_j is 0 in f32 anyway */
+            tmax = -t;
+    }
+    const long double l = logl(k) + log1pl(s / k);
+    return (struct reference){m, l, (double)((3 + 2 * tmax) * 0x1p-24L * l)};
+}
+
+static double ulp_of(float v)
+{
+    const float a = fabsf(v);
+    return (double)(nextafterf(a, INFINITY) - a);
+}
+
+/* Worst errors seen, printed at the end: the bounds' real margins. */
+static double worst_softmax_rel, worst_log_ulp, worst_lse_ulp, worst_sum_dev;
+
+static int check_row(const char *isa, const struct sm_kernels *k,
+                     const float *x, size_t n, float beta, const char *what)
+{
+    float *p = malloc(n * sizeof(float)), *y = malloc(n * sizeof(float));
+    assert_non_null(p);
+    assert_non_null(y);
+    float lse;
+    k->softmax_rows(1, n, beta, x, n, p, n);
+    k->log_softmax_rows(1, n, beta, x, n, y, n);
+    k->logsumexp_rows(1, n, beta, x, n, &lse);
+    const struct reference ref = reference(x, n, beta);
+    int bad = 0;
+    long double sum = 0;
+    for (size_t i = 0; i < n && bad < 5; i++) {
+        const long double t = (long double)beta * ((long double)x[i] - ref.m);
+        const long double logp = t - ref.l;
+        const long double pr = expl(logp);
+        sum += p[i];
+        /* softmax: (5 + 2|t|) 2^-24 relative, 2^-148 absolute if subnormal */
+        const double err = (double)fabsl((long double)p[i] - pr);
+        const double bound = (5.0 + 2.0 * (double)fabsl(t)) * 0x1p-24 * (double)pr;
+        if (pr > 0 && (double)pr >= 0x1p-126)
+            if (err / (double)pr > worst_softmax_rel)
+                worst_softmax_rel = err / (double)pr;
+        if (!(err <= bound || (pr < 0x1p-126L && err <= 0x1p-148))) {
+            print_error("%s softmax %s n=%zu beta=%g i=%zu: x=%a got %a want %La "
+                        "(rel err %.3g, bound %.3g)\n", isa, what, n,
+                        (double)beta, i, (double)x[i], (double)p[i], pr,
+                        err / (double)pr, bound / (double)pr);
+            bad++;
+        }
+        /* log-softmax: 4 ulp (exact zero when the reference is zero) */
+        const float logp_f = (float)logp;
+        const double lerr = (double)fabsl((long double)y[i] - logp);
+        const double lulps = logp_f == 0.0f ? (y[i] == 0.0f ? 0 : INFINITY)
+                                            : lerr / ulp_of(logp_f);
+        const double lbound = 4.0 + ref.slack / ulp_of(logp_f);
+        if (isfinite(logp_f) && lulps - (lbound - 4.0) > worst_log_ulp)
+            worst_log_ulp = lulps - (lbound - 4.0);
+        if (isfinite(logp_f) ? !(lulps <= lbound) : y[i] != logp_f) {
+            print_error("%s log_softmax %s n=%zu beta=%g i=%zu: x=%a got %a want "
+                        "%La (%.3g ulp)\n", isa, what, n, (double)beta, i,
+                        (double)x[i], (double)y[i], logp, lulps);
+            bad++;
+        }
+    }
+    const double dev = (double)fabsl(sum - 1);
+    if (dev > worst_sum_dev)
+        worst_sum_dev = dev;
+    if (!(dev <= 1e-6)) {
+        print_error("%s softmax %s n=%zu beta=%g: sum %.9Lf\n", isa, what, n,
+                    (double)beta, sum);
+        bad++;
+    }
+    const long double lse_ref = (long double)beta * ref.m + ref.l;
+    const float lse_f = (float)lse_ref;
+    const double eulps = fabsl((long double)lse - lse_ref) / ulp_of(lse_f);
+    if (eulps - ref.slack / ulp_of(lse_f) > worst_lse_ulp)
+        worst_lse_ulp = eulps - ref.slack / ulp_of(lse_f);
+    if (!(eulps <= 2.0 + ref.slack / ulp_of(lse_f))) {
+        print_error("%s logsumexp %s n=%zu beta=%g: got %a want %La (%.3g ulp)\n",
+                    isa, what, n, (double)beta, (double)lse, lse_ref, eulps);
+        bad++;
+    }
+    free(y);
+    free(p);
+    return bad;
+}
+
+static void test_random_rows_within_bounds(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {1, 2, 3, 7, 16, 31, 33, 100, 1000, 4099,
+                                   SM_CHUNK + 1000, 2 * SM_CHUNK + 17};
+    static const float betas[] = {1.0f, 0.5f, 3.0f, -1.0f, 1e-3f, -7.0f};
+    static const float spreads[] = {1.0f, 10.0f, 100.0f, 1000.0f};
+    struct table t[SM_ISA_COUNT + 1];
+    const size_t nt = tables(t);
+    int bad = 0;
+    uint64_t seed = 12345;
+    float *x = malloc((2 * SM_CHUNK + 17) * sizeof(float));
+    assert_non_null(x);
+    for (size_t j = 0; j < sizeof sizes / sizeof sizes[0]; j++)
+        for (size_t b = 0; b < sizeof betas / sizeof betas[0]; b++)
+            for (size_t s = 0; s < sizeof spreads / sizeof spreads[0]; s++) {
+                const size_t n = sizes[j];
+                if (n > 5000 && (b + s) % 3 != 0)
+                    continue; /* large rows: a third of the grid */
+                for (size_t i = 0; i < n; i++)
+                    x[i] = rng_uniform(&seed, -spreads[s], spreads[s]);
+                char what[64];
+                snprintf(what, sizeof what, "spread %g", (double)spreads[s]);
+                for (size_t q = 0; q < nt; q++)
+                    bad += check_row(t[q].name, t[q].k, x, n, betas[b], what);
+            }
+    free(x);
+    printf("worst errors: softmax %.3g relative (%.2f x 2^-24), beyond the "
+           "t-rounding slack: log-softmax %.3g ulp, logsumexp %.3g ulp; "
+           "|sum - 1| %.3g\n", worst_softmax_rel,
+           worst_softmax_rel / 0x1p-24, worst_log_ulp, worst_lse_ulp,
+           worst_sum_dev);
+    assert_int_equal(bad, 0);
+}
+
+/* |sum p - 1| <= 1e-6 holds up to 2^24 elements (64 chunks). */
+static void test_sum_of_long_row(void **state)
+{
+    (void)state;
+    const size_t n = (size_t)1 << 24;
+    float *x = malloc(n * sizeof(float)), *p = malloc(n * sizeof(float));
+    assert_non_null(x);
+    assert_non_null(p);
+    uint64_t seed = 99;
+    for (size_t i = 0; i < n; i++)
+        x[i] = rng_uniform(&seed, -20.0f, 20.0f);
+    assert_int_equal(sm_softmax_f32(n, x, p), SM_OK);
+    long double sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += p[i];
+    printf("n = 2^24: |sum - 1| = %.3Lg\n", fabsl(sum - 1));
+    assert_true(fabsl(sum - 1) <= 1e-6L);
+    free(p);
+    free(x);
+}
+
+/* ---- special values -------------------------------------------------------- */
+
+struct outputs {
+    float p[8], y[8], lse;
+};
+
+static struct outputs run_all(const struct sm_kernels *k, const float *x,
+                              size_t n, float beta)
+{
+    struct outputs o;
+    memset(&o, 0, sizeof o);
+    k->softmax_rows(1, n, beta, x, n, o.p, n);
+    k->log_softmax_rows(1, n, beta, x, n, o.y, n);
+    k->logsumexp_rows(1, n, beta, x, n, &o.lse);
+    return o;
+}
+
+static int same(float a, float b)
+{
+    return (isnan(a) && isnan(b)) || f32_bits(a) == f32_bits(b) ||
+           (a == b && a == 0.0f);
+}
+
+#define EXPECT(got, want, label)                                              \
+    do {                                                                      \
+        if (!same((got), (want))) {                                           \
+            print_error("%s: %s: got %a want %a\n", t[q].name, (label),       \
+                        (double)(got), (double)(want));                       \
+            bad++;                                                            \
+        }                                                                     \
+    } while (0)
+
+static void test_special_values(void **state)
+{
+    (void)state;
+    struct table t[SM_ISA_COUNT + 1];
+    const size_t nt = tables(t);
+    const float inf = INFINITY, nan = NAN;
+    const float log_half = (float)-0.69314718055994530942;
+    int bad = 0;
+    for (size_t q = 0; q < nt; q++) {
+        const struct sm_kernels *k = t[q].k;
+        for (int sign = 1; sign >= -1; sign -= 2) {
+            const float b = (float)sign; /* beta = 1, and its mirror -1 */
+            const float big = sign * inf; /* the extremal infinity */
+            /* any NaN: all NaN */
+            const float xn[4] = {1, nan, 3, big};
+            struct outputs o = run_all(k, xn, 4, b);
+            for (int i = 0; i < 4; i++) {
+                EXPECT(o.p[i], nan, "NaN row softmax");
+                EXPECT(o.y[i], nan, "NaN row log-softmax");
+            }
+            EXPECT(o.lse, nan, "NaN row logsumexp");
+            /* two extremal infinities: 1/2 each */
+            const float xi[5] = {1, big, -3, big, -big};
+            o = run_all(k, xi, 5, b);
+            const float pw[5] = {0, 0.5f, 0, 0.5f, 0};
+            const float yw[5] = {-inf, log_half, -inf, log_half, -inf};
+            for (int i = 0; i < 5; i++) {
+                EXPECT(o.p[i], pw[i], "+inf entries softmax");
+                EXPECT(o.y[i], yw[i], "+inf entries log-softmax");
+            }
+            EXPECT(o.lse, inf, "+inf entries logsumexp");
+            /* fully masked row */
+            const float xm[3] = {-big, -big, -big};
+            o = run_all(k, xm, 3, b);
+            for (int i = 0; i < 3; i++) {
+                EXPECT(o.p[i], 0.0f, "masked row softmax");
+                EXPECT(o.y[i], -inf, "masked row log-softmax");
+            }
+            EXPECT(o.lse, -inf, "masked row logsumexp");
+            /* beta = +-inf: hardmax with ties split, hardmin mirrored */
+            const float xh[4] = {1, 5, 5, -2};
+            o = run_all(k, xh, 4, sign * inf);
+            const float ph[4] = {sign > 0 ? 0 : 0, sign > 0 ? 0.5f : 0,
+                                 sign > 0 ? 0.5f : 0, sign > 0 ? 0 : 1};
+            for (int i = 0; i < 4; i++)
+                EXPECT(o.p[i], ph[i], "infinite beta softmax");
+            EXPECT(o.y[sign > 0 ? 1 : 3], sign > 0 ? log_half : 0.0f,
+                   "infinite beta log-softmax");
+            EXPECT(o.y[0], -inf, "infinite beta log-softmax elsewhere");
+            EXPECT(o.lse, inf, "infinite beta logsumexp");
+        }
+        /* beta = 0: uniform whatever the values, NaN still wins */
+        const float x0[4] = {-inf, 3, inf, 1e30f};
+        struct outputs o = run_all(k, x0, 4, 0.0f);
+        for (int i = 0; i < 4; i++) {
+            EXPECT(o.p[i], 0.25f, "beta 0 softmax");
+            EXPECT(o.y[i], (float)-1.38629436111989061883, "beta 0 log-softmax");
+        }
+        EXPECT(o.lse, (float)1.38629436111989061883, "beta 0 logsumexp");
+        const float x0n[3] = {1, nan, 2};
+        o = run_all(k, x0n, 3, 0.0f);
+        EXPECT(o.p[0], nan, "beta 0 NaN softmax");
+        EXPECT(o.lse, nan, "beta 0 NaN logsumexp");
+        /* infinite beta: the limit beta M + log k, by the sign of beta M */
+        const float xneg[2] = {-3, -1};
+        EXPECT(run_all(k, xneg, 2, inf).lse, -inf, "beta inf, M < 0");
+        const float xzero[3] = {0, -1, 0};
+        EXPECT(run_all(k, xzero, 3, inf).lse, log_half * -1.0f,
+               "beta inf, M = 0: log k");
+        /* empty row */
+        float lse = 0;
+        k->logsumexp_rows(1, 0, 1.0f, xzero, 0, &lse);
+        EXPECT(lse, -inf, "empty logsumexp");
+        /* subnormal probabilities are kept, not flushed */
+        const float xs[2] = {0, -100};
+        o = run_all(k, xs, 2, 1.0f);
+        if (!(o.p[1] > 0 && o.p[1] < 0x1p-126f)) {
+            print_error("%s: exp(-100) should be a subnormal, got %a\n",
+                        t[q].name, (double)o.p[1]);
+            bad++;
+        }
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* The dominant class's log-probability must not round to 0 (log S does). */
+static void test_dominant_class_log_probability(void **state)
+{
+    (void)state;
+    struct table t[SM_ISA_COUNT + 1];
+    const size_t nt = tables(t);
+    const float x[3] = {0, -80, -75};
+    const long double want = -log1pl(expl(-80.0L) + expl(-75.0L));
+    for (size_t q = 0; q < nt; q++) {
+        float y[3];
+        t[q].k->log_softmax_rows(1, 3, 1.0f, x, 3, y, 3);
+        assert_true(y[0] < 0);
+        assert_true(fabsl((long double)y[0] - want) <= 4 * ulp_of((float)want));
+    }
+}
+
+/* ---- the seeds' worked examples ------------------------------------------ */
+
+static void expect_close(const float *got, const double *want, size_t n,
+                         double tol)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!(fabs((double)got[i] - want[i]) <= tol))
+            fail_msg("element %zu: got %.7f want %.7f", i, (double)got[i], want[i]);
+    }
+}
+
+static void test_seed_examples(void **state)
+{
+    (void)state;
+    const float x[7] = {1, 2, 3, 4, 1, 2, 3};
+    float p[7];
+    assert_int_equal(sm_softmax_f32(7, x, p), SM_OK);
+    expect_close(p, (const double[]){0.024, 0.064, 0.175, 0.475, 0.024, 0.064,
+                                     0.175}, 7, 5e-4);
+    /* temperature 10: beta = 0.1 */
+    assert_int_equal(sm_softmax_rows_f32(1, 7, 0.1f, x, 7, p, 7), SM_OK);
+    expect_close(p, (const double[]){0.125, 0.138, 0.153, 0.169, 0.125, 0.138,
+                                     0.153}, 7, 5e-4);
+    const float x3[3] = {1, 2, 8};
+    assert_int_equal(sm_softmax_f32(3, x3, p), SM_OK);
+    expect_close(p, (const double[]){0.001, 0.002, 0.997}, 3, 5e-4);
+    const float x2[2] = {0, 10};
+    assert_int_equal(sm_softmax_f32(2, x2, p), SM_OK);
+    expect_close(p, (const double[]){0.0000454, 0.9999546}, 2, 1e-7);
+    /* hardmax limits: argmax(1,5,10) = (0,0,1), argmax(1,5,5) = (0,1/2,1/2) */
+    const float a[3] = {1, 5, 10}, b[3] = {1, 5, 5};
+    assert_int_equal(sm_softmax_rows_f32(1, 3, INFINITY, a, 3, p, 3), SM_OK);
+    expect_close(p, (const double[]){0, 0, 1}, 3, 0);
+    assert_int_equal(sm_softmax_rows_f32(1, 3, INFINITY, b, 3, p, 3), SM_OK);
+    expect_close(p, (const double[]){0, 0.5, 0.5}, 3, 0);
+    /* sigma_beta(1, 1.0001) -> (0, 1) and (1, 0.9999) -> (1, 0) as beta
+     * grows, with argmin for beta -> -inf; (1, 1) stays 1/2 */
+    const float c[2] = {1, 1.0001f}, d[2] = {1, 0.9999f}, e[2] = {1, 1};
+    assert_int_equal(sm_softmax_rows_f32(1, 2, 1e6f, c, 2, p, 2), SM_OK);
+    expect_close(p, (const double[]){0, 1}, 2, 1e-6);
+    assert_int_equal(sm_softmax_rows_f32(1, 2, 1e6f, d, 2, p, 2), SM_OK);
+    expect_close(p, (const double[]){1, 0}, 2, 1e-6);
+    assert_int_equal(sm_softmax_rows_f32(1, 2, -1e6f, c, 2, p, 2), SM_OK);
+    expect_close(p, (const double[]){1, 0}, 2, 1e-6);
+    assert_int_equal(sm_softmax_rows_f32(1, 2, 1e6f, e, 2, p, 2), SM_OK);
+    expect_close(p, (const double[]){0.5, 0.5}, 2, 0);
+    /* all equal: 1/n */
+    const float eq[5] = {3, 3, 3, 3, 3};
+    assert_int_equal(sm_softmax_f32(5, eq, p), SM_OK);
+    expect_close(p, (const double[]){0.2, 0.2, 0.2, 0.2, 0.2}, 5, 1e-8);
+    /* logsumexp is a smooth maximum: max <= lse <= max + log n */
+    float lse;
+    assert_int_equal(sm_logsumexp_f32(7, x, &lse), SM_OK);
+    assert_true(lse >= 4.0f && lse <= 4.0f + logf(7.0f));
+    expect_close(&lse, (const double[]){4.7447920}, 1, 1e-6);
+}
+
+/* softmax(x + c) = softmax(x): exactly when the shift is exact. */
+static void test_shift_invariance(void **state)
+{
+    (void)state;
+    uint64_t seed = 7;
+    float x[257], xs[257], p[257], ps[257];
+    for (int i = 0; i < 257; i++)
+        x[i] = (float)(int)(rng_next(&seed) % 41) - 20.0f; /* integers */
+    for (int c = -1024; c <= 1024; c += 512) {
+        for (int i = 0; i < 257; i++)
+            xs[i] = x[i] + (float)c; /* exact */
+        assert_int_equal(sm_softmax_f32(257, x, p), SM_OK);
+        assert_int_equal(sm_softmax_f32(257, xs, ps), SM_OK);
+        assert_memory_equal(p, ps, sizeof p);
+    }
+    /* an inexact shift moves the result only by the inputs' rounding */
+    for (int i = 0; i < 257; i++) {
+        x[i] = rng_uniform(&seed, -5.0f, 5.0f);
+        xs[i] = x[i] + 1000.0f;
+    }
+    assert_int_equal(sm_softmax_f32(257, x, p), SM_OK);
+    assert_int_equal(sm_softmax_f32(257, xs, ps), SM_OK);
+    for (int i = 0; i < 257; i++)
+        assert_true(fabsf(p[i] - ps[i]) <= 1e-4f * p[i] + 1e-9f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_seed_examples),
+        cmocka_unit_test(test_shift_invariance),
+        cmocka_unit_test(test_special_values),
+        cmocka_unit_test(test_dominant_class_log_probability),
+        cmocka_unit_test(test_random_rows_within_bounds),
+        cmocka_unit_test(test_sum_of_long_row),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
