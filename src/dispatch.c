@@ -102,11 +102,13 @@ static sm_isa apply_cap(sm_isa best)
     if (!env || !*env)
         return best;
     sm_isa cap;
-    if (sm_isa_from_name(env, &cap) != SM_OK || cap == SM_ISA_AUTO) {
+    if (sm_isa_from_name(env, &cap) != SM_OK) {
         fprintf(stderr, "libsoftmax: ignoring SOFTMAX_ISA=%s (expected scalar, "
                         "avx2, avx512, neon or sve)\n", env);
         return best;
     }
+    if (cap == SM_ISA_AUTO)
+        return best;
     /* Walk down from the cap to the first supported ISA of its family. */
     for (sm_isa isa = cap;; isa = next_down(isa)) {
         if (state.supported & (1u << isa))

@@ -4,9 +4,9 @@
 #define SM_AVX512_VEC_H
 
 #include <immintrin.h>
-#include <math.h>
 #include <stddef.h>
-#include <sleef.h>
+
+#include "common/sleef_include.h"
 
 #define SM_VW 16
 typedef __m512 sm_v;

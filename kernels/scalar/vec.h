@@ -5,10 +5,10 @@
 #ifndef SM_SCALAR_VEC_H
 #define SM_SCALAR_VEC_H
 
-#include <math.h> /* before sleef.h: FP_FAST_FMA exposes purecfma */
 #include <stdbool.h>
 #include <stddef.h>
-#include <sleef.h>
+
+#include "common/sleef_include.h"
 
 #define SM_VW 1
 typedef float sm_v;

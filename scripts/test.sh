@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs what is missing, then builds and runs every test: a release build
+# (gcc), a clang build with warnings as errors, and a gcc build under
+# AddressSanitizer and UndefinedBehaviorSanitizer. The last line is the
+# summary "N passed, N failed" over all of them.
+# Usage: bash scripts/test.sh [build-dir-prefix]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+. scripts/deps.sh
+PREFIX=${1:-build-test}
+
+# shellcheck disable=SC2086
+sm_install_deps $SM_BUILD_DEPS libcmocka-dev g++ libbenchmark-dev clang \
+    binutils python3 || exit 1
+
+status=0
+logs=()
+# run NAME SETUP-ARGS...: configure, build and test one configuration.
+run() {
+    local name=$1 dir="$PREFIX-$1"
+    shift
+    echo "=== $name"
+    rm -rf "$dir"
+    if ! meson setup "$dir" "$@" >"$dir.setup.log" 2>&1; then
+        cat "$dir.setup.log"; echo "setup failed: $name"; status=1; return
+    fi
+    if ! meson compile -C "$dir" >"$dir.build.log" 2>&1; then
+        cat "$dir.build.log"; echo "build failed: $name"; status=1; return
+    fi
+    meson test -C "$dir" --print-errorlogs --num-processes 2 || status=1
+    logs+=("$dir/meson-logs/testlog.json")
+}
+
+run release --buildtype=release --werror
+CC=clang CXX=clang++ run clang --buildtype=release --werror
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    run sanitize --buildtype=debugoptimized -Db_sanitize=address,undefined \
+        -Db_lundef=false -Dbenchmarks=disabled
+
+/usr/bin/python3 scripts/count-tests.py "${logs[@]}" || status=1
+exit $status
