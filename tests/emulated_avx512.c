@@ -1,0 +1,152 @@
+/*
+ * The AVX-512 kernels, compiled over a plain-C model of the AVX-512
+ * intrinsics they use, so that their lane mapping, masks and tails are
+ * checked bit for bit against scalar on CPUs without AVX-512 too (the real
+ * kernels run in the suite wherever the CPU has AVX-512). SLEEF's 16-lane
+ * exp is modelled by its 8-lane AVX2 twin on each half: the numerics
+ * contract verifies that both return the same bits for every float.
+ *
+ * Each model follows the instruction's documented semantics, including
+ * vmaxps/vminps returning the second operand when either is NaN and masked
+ * loads and stores never touching masked-out lanes.
+ */
+#include <immintrin.h> /* the real header first; its names are remapped below */
+#include <stdint.h>
+#include <string.h>
+
+#include "common/sleef_include.h"
+
+typedef struct { float f[16]; } emu_m512;
+typedef struct { double d[8]; } emu_m512d;
+
+static inline emu_m512 emu_loadu_ps(const void *p)
+{
+    emu_m512 r;
+    memcpy(r.f, p, sizeof r.f);
+    return r;
+}
+static inline void emu_storeu_ps(void *p, emu_m512 v) { memcpy(p, v.f, sizeof v.f); }
+static inline emu_m512 emu_mask_loadu_ps(emu_m512 src, __mmask16 k, const void *p)
+{
+    for (int i = 0; i < 16; i++)
+        if (k >> i & 1)
+            memcpy(&src.f[i], (const float *)p + i, sizeof(float));
+    return src;
+}
+static inline void emu_mask_storeu_ps(void *p, __mmask16 k, emu_m512 v)
+{
+    for (int i = 0; i < 16; i++)
+        if (k >> i & 1)
+            memcpy((float *)p + i, &v.f[i], sizeof(float));
+}
+static inline emu_m512 emu_set1_ps(float a)
+{
+    emu_m512 r;
+    for (int i = 0; i < 16; i++)
+        r.f[i] = a;
+    return r;
+}
+#define EMU_LANEWISE(name, expr)                                  \
+    static inline emu_m512 name(emu_m512 a, emu_m512 b)           \
+    {                                                             \
+        emu_m512 r;                                               \
+        for (int i = 0; i < 16; i++)                              \
+            r.f[i] = (expr);                                      \
+        return r;                                                 \
+    }
+EMU_LANEWISE(emu_sub_ps, a.f[i] - b.f[i])
+EMU_LANEWISE(emu_mul_ps, a.f[i] * b.f[i])
+EMU_LANEWISE(emu_max_ps, a.f[i] > b.f[i] ? a.f[i] : b.f[i])
+EMU_LANEWISE(emu_min_ps, a.f[i] < b.f[i] ? a.f[i] : b.f[i])
+static inline float emu_reduce_max_ps(emu_m512 a)
+{
+    float m = a.f[0];
+    for (int i = 1; i < 16; i++)
+        m = a.f[i] > m ? a.f[i] : m;
+    return m;
+}
+static inline float emu_reduce_min_ps(emu_m512 a)
+{
+    float m = a.f[0];
+    for (int i = 1; i < 16; i++)
+        m = a.f[i] < m ? a.f[i] : m;
+    return m;
+}
+static inline __mmask16 emu_cmp_ps_mask(emu_m512 a, emu_m512 b, int pred)
+{
+    (void)pred; /* the kernels only use _CMP_EQ_OQ: ordered, non-signalling */
+    unsigned m = 0;
+    for (int i = 0; i < 16; i++)
+        m |= (unsigned)(a.f[i] == b.f[i]) << i;
+    return (__mmask16)m;
+}
+static inline emu_m512 emu_mask_blend_ps(__mmask16 k, emu_m512 a, emu_m512 b)
+{
+    for (int i = 0; i < 16; i++)
+        if (k >> i & 1)
+            a.f[i] = b.f[i];
+    return a;
+}
+static inline emu_m512 emu_expf16(emu_m512 a)
+{
+    emu_m512 r;
+    _mm256_storeu_ps(r.f, Sleef_finz_expf8_u10avx2(_mm256_loadu_ps(a.f)));
+    _mm256_storeu_ps(r.f + 8, Sleef_finz_expf8_u10avx2(_mm256_loadu_ps(a.f + 8)));
+    return r;
+}
+static inline emu_m512d emu_setzero_pd(void)
+{
+    emu_m512d r;
+    for (int i = 0; i < 8; i++)
+        r.d[i] = 0.0;
+    return r;
+}
+static inline emu_m512d emu_add_pd(emu_m512d a, emu_m512d b)
+{
+    for (int i = 0; i < 8; i++)
+        a.d[i] += b.d[i];
+    return a;
+}
+static inline __m256 emu_castps512_ps256(emu_m512 a) { return _mm256_loadu_ps(a.f); }
+static inline __m256 emu_extractf32x8_ps(emu_m512 a, int imm)
+{
+    return _mm256_loadu_ps(a.f + 8 * (imm & 1));
+}
+static inline emu_m512d emu_cvtps_pd(__m256 a)
+{
+    float f[8];
+    emu_m512d r;
+    _mm256_storeu_ps(f, a);
+    for (int i = 0; i < 8; i++)
+        r.d[i] = (double)f[i];
+    return r;
+}
+static inline void emu_storeu_pd(void *p, emu_m512d v) { memcpy(p, v.d, sizeof v.d); }
+
+#define __m512 emu_m512
+#define __m512d emu_m512d
+#define _mm512_loadu_ps emu_loadu_ps
+#define _mm512_storeu_ps emu_storeu_ps
+#define _mm512_mask_loadu_ps emu_mask_loadu_ps
+#define _mm512_mask_storeu_ps emu_mask_storeu_ps
+#define _mm512_set1_ps emu_set1_ps
+#define _mm512_sub_ps emu_sub_ps
+#define _mm512_mul_ps emu_mul_ps
+#define _mm512_max_ps emu_max_ps
+#define _mm512_min_ps emu_min_ps
+#define _mm512_reduce_max_ps emu_reduce_max_ps
+#define _mm512_reduce_min_ps emu_reduce_min_ps
+#define _mm512_cmp_ps_mask emu_cmp_ps_mask
+#define _mm512_mask_blend_ps emu_mask_blend_ps
+#define _mm512_setzero_pd emu_setzero_pd
+#define _mm512_add_pd emu_add_pd
+#define _mm512_cvtps_pd emu_cvtps_pd
+#define _mm512_castps512_ps256 emu_castps512_ps256
+#define _mm512_extractf32x8_ps emu_extractf32x8_ps
+#define _mm512_storeu_pd emu_storeu_pd
+#define Sleef_finz_expf16_u10avx512f emu_expf16
+
+#include "avx512/vec.h"
+
+#define SM_TABLE sm_kernels_avx512_emulated
+#include "common/softmax_impl.h"
