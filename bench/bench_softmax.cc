@@ -1,0 +1,327 @@
+// Microbenchmarks of libsoftmax through its public C API, per ISA.
+//
+// Names are op/ISA/shape/placement/beta, ISA innermost in the output so
+// the kernels of one case sit next to each other:
+//   softmax_f32/avx2/n:1000/out/beta:1          one row, sm_softmax_f32
+//   softmax_f32/avx2/n:1000/in/beta:0.5         one row, rows API, y == x
+//   log_softmax_rows_f32/scalar/256x32000/out/beta:1
+//   logsumexp_f32/avx512/n:1048576/out/beta:1   "out": the result is a float
+//   floor_memcpy/n:1000, floor_read/n:1000      what memory alone costs
+// Only the ISAs this CPU and build support are registered.
+//
+// Select with Google Benchmark's own flags (a regex over the names); pin
+// to one core, since the kernels are single-threaded and migrations show
+// up as noise:
+//   taskset -c 1 build/bench/bench_softmax --benchmark_filter='softmax_f32/.*/n:1000/'
+//   taskset -c 1 build/bench/bench_softmax --benchmark_filter='/avx2/'
+//   taskset -c 1 build/bench/bench_softmax --benchmark_filter='n:(1000|32000|1048576)/out/beta:1|floor_'
+// `meson test --benchmark` runs everything with a short min time.
+//
+// Rows of 16M elements run a fixed handful of iterations (see
+// bench_util.h), so --benchmark_min_time does not lengthen them; use
+// --benchmark_repetitions for those.
+#include "bench_util.h"
+
+#include <softmax.h>
+
+#include <benchmark/benchmark.h>
+
+#include <cstddef>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+using smbench::IoBuffers;
+using smbench::Placement;
+using smbench::Shape;
+
+// ---- the calls ------------------------------------------------------------
+
+// One benchmarked call: a single row is a 1 x n batch.
+struct Call {
+    std::size_t rows;
+    std::size_t cols;
+    float beta;
+    const float *x;
+    float *y; // output rows, or the `rows` logsumexp results
+};
+
+using Invoke = sm_status (*)(const Call &);
+
+// Single rows at beta = 1 go through the one-row entry points, which is
+// what most callers use; any other beta needs the rows API with rows = 1.
+sm_status softmax_row(const Call &c) { return sm_softmax_f32(c.cols, c.x, c.y); }
+sm_status log_softmax_row(const Call &c)
+{
+    return sm_log_softmax_f32(c.cols, c.x, c.y);
+}
+sm_status logsumexp_row(const Call &c)
+{
+    return sm_logsumexp_f32(c.cols, c.x, c.y);
+}
+sm_status softmax_rows(const Call &c)
+{
+    return sm_softmax_rows_f32(c.rows, c.cols, c.beta, c.x, c.cols, c.y, c.cols);
+}
+sm_status log_softmax_rows(const Call &c)
+{
+    return sm_log_softmax_rows_f32(c.rows, c.cols, c.beta, c.x, c.cols, c.y,
+                                   c.cols);
+}
+sm_status logsumexp_rows(const Call &c)
+{
+    return sm_logsumexp_rows_f32(c.rows, c.cols, c.beta, c.x, c.cols, c.y);
+}
+
+// The benchmark body of one entry point (run_case<F> below).
+struct Op;
+struct Case;
+using Body = void (*)(benchmark::State &, const Op &, const Case &);
+
+// What an operation is called, which bodies time it and what it writes.
+struct Op {
+    const char *name;   // "softmax"; "_f32" or "_rows_f32" is appended
+    Body one_row;       // a single row at beta = 1: sm_<op>_f32
+    Body rows;          // everything else: sm_<op>_rows_f32
+    bool writes_rows;   // false: one float per row (logsumexp)
+    bool has_in_place;
+};
+
+struct Case {
+    sm_isa isa;
+    Shape shape;
+    Placement placement;
+    float beta;
+};
+
+// Compulsory traffic: the input is read once and, for the row-to-row
+// operations, the output written once. logsumexp's one float per row is
+// negligible and left out.
+std::size_t bytes_per_call(const Op &op, std::size_t elements)
+{
+    return elements * sizeof(float) * (op.writes_rows ? 2 : 1);
+}
+
+// ---- the benchmark body ---------------------------------------------------
+
+// F is a template argument so the timed loop makes a direct call.
+template <Invoke F>
+void run_case(benchmark::State &state, const Op &op, const Case &c)
+{
+    // The ISA choice is process-wide: set it before every case, since the
+    // cases of different ISAs run interleaved.
+    if (sm_isa_force(c.isa) != SM_OK) {
+        state.SkipWithError("ISA not supported");
+        return;
+    }
+    const std::size_t elements = c.shape.elements();
+    const std::size_t out_elements = op.writes_rows ? elements : c.shape.rows;
+    IoBuffers buf(elements, out_elements);
+    smbench::fill_logits(buf.in(), elements);
+    float *y = c.placement == Placement::kIn ? buf.in() : buf.out();
+    const Call call{c.shape.rows, c.shape.cols, c.beta, buf.in(), y};
+
+    // One untimed call checks the arguments, faults in the output pages and
+    // warms the caches. In place, later calls see the previous output
+    // instead of logits (log-softmax at beta = 1 is shift-invariant and
+    // keeps seeing the same values); the kernels take the same path for any
+    // finite input, so that changes the numbers, not the work.
+    const sm_status st = F(call);
+    if (st != SM_OK) {
+        state.SkipWithError(sm_strerror(st));
+        return;
+    }
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(F(call));
+        // The library writes through y behind the compiler's back: treat
+        // every call's output as observed.
+        benchmark::ClobberMemory();
+    }
+    smbench::set_throughput(state, elements, bytes_per_call(op, elements));
+}
+
+const Op kOps[] = {
+    {"softmax", run_case<softmax_row>, run_case<softmax_rows>, true, true},
+    {"log_softmax", run_case<log_softmax_row>, run_case<log_softmax_rows>,
+     true, true},
+    {"logsumexp", run_case<logsumexp_row>, run_case<logsumexp_rows>, false,
+     false},
+};
+
+// ---- floors ---------------------------------------------------------------
+// The fastest any kernel could be on this machine: moving the same bytes
+// and nothing else. memcpy is glibc's tuned copy (non-temporal stores on
+// large copies, so it can beat any kernel that writes through the cache);
+// the read floor is a sum with enough independent accumulators that memory,
+// not the add latency, limits it.
+
+// An AVX2 clone picked at load time, like libsoftmax's own dispatch: a
+// baseline SSE2 loop would be a floor only SSE2 kernels could meet.
+#if defined(__x86_64__) && defined(__linux__) && \
+    (defined(__GNUC__) || defined(__clang__))
+#define SMBENCH_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define SMBENCH_CLONES
+#endif
+
+// Eight floats; the _u variant is the unaligned load type, declared the way
+// <immintrin.h> declares _mm256_loadu_ps's (may_alias: it reads floats).
+typedef float v8sf __attribute__((vector_size(32)));
+typedef float v8sf_u __attribute__((vector_size(32), aligned(4), may_alias));
+
+// Eight independent vector sums: enough adds in flight to cover their
+// latency at two loads a cycle. (Plain float code would not do: without
+// -ffast-math the compiler may not reorder a float sum, so it would run one
+// add at a time.) 32-byte vectors even on AVX-512: only the L1-resident
+// sizes, where the kernels are bound by exp, not loads, would read faster.
+SMBENCH_CLONES float sum_floats(const float *x, std::size_t n)
+{
+    constexpr std::size_t kW = 8;
+    v8sf a0 = {}, a1 = {}, a2 = {}, a3 = {}, a4 = {}, a5 = {}, a6 = {}, a7 = {};
+    std::size_t i = 0;
+    for (; i + 8 * kW <= n; i += 8 * kW) {
+        const v8sf_u *v = reinterpret_cast<const v8sf_u *>(x + i);
+        a0 += v[0], a1 += v[1], a2 += v[2], a3 += v[3];
+        a4 += v[4], a5 += v[5], a6 += v[6], a7 += v[7];
+    }
+    for (; i + kW <= n; i += kW)
+        a0 += *reinterpret_cast<const v8sf_u *>(x + i);
+    // A tree, not a chain of dependent adds, which on a short row would
+    // cost more than the reads.
+    const v8sf s = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7));
+    float sum = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+    for (; i < n; i++)
+        sum += x[i];
+    return sum;
+}
+
+void floor_memcpy(benchmark::State &state, std::size_t n)
+{
+    IoBuffers buf(n, n);
+    smbench::fill_logits(buf.in(), n);
+    float *x = buf.in();
+    float *y = buf.out();
+    std::memcpy(y, x, n * sizeof(float)); // faults in y, like run_case
+    for (auto _ : state) {
+        // y escapes and memory is clobbered, so the copy cannot be elided
+        // as a dead store nor hoisted out of the loop.
+        benchmark::DoNotOptimize(y);
+        std::memcpy(y, x, n * sizeof(float));
+        benchmark::ClobberMemory();
+    }
+    smbench::set_throughput(state, n, 2 * n * sizeof(float));
+}
+
+void floor_read(benchmark::State &state, std::size_t n)
+{
+    IoBuffers buf(n, 0);
+    smbench::fill_logits(buf.in(), n);
+    const float *x = buf.in();
+    for (auto _ : state) {
+        // x escapes and memory is clobbered: the sum is recomputed.
+        benchmark::DoNotOptimize(x);
+        benchmark::DoNotOptimize(sum_floats(x, n));
+        benchmark::ClobberMemory();
+    }
+    smbench::set_throughput(state, n, n * sizeof(float));
+}
+
+// ---- registration ---------------------------------------------------------
+
+std::vector<sm_isa> supported_isas()
+{
+    std::vector<sm_isa> isas;
+    const unsigned mask = sm_isa_supported();
+    for (int i = 0; i < SM_ISA_COUNT; i++)
+        if (mask & (1u << i))
+            isas.push_back(static_cast<sm_isa>(i));
+    return isas;
+}
+
+std::string case_name(const Op &op, bool single_row, const Case &c)
+{
+    std::string name = op.name;
+    name += single_row ? "_f32/" : "_rows_f32/";
+    name += sm_isa_name(c.isa);
+    name += '/';
+    name += single_row ? smbench::row_label(c.shape.cols)
+                       : smbench::shape_label(c.shape);
+    name += '/';
+    name += smbench::placement_name(c.placement);
+    name += "/beta:" + smbench::format_beta(c.beta);
+    return name;
+}
+
+void register_case(const Op &op, bool single_row, const Case &c)
+{
+    const Body body = single_row && c.beta == 1.0f ? op.one_row : op.rows;
+    auto *b = benchmark::RegisterBenchmark(case_name(op, single_row, c).c_str(),
+                                           body, op, c);
+    smbench::apply_defaults(b, c.shape.elements());
+}
+
+// Every shape, placement and beta of one op, ISA innermost.
+void register_op(const Op &op, const std::vector<sm_isa> &isas)
+{
+    std::vector<Placement> placements{Placement::kOut};
+    if (op.has_in_place)
+        placements.push_back(Placement::kIn);
+
+    auto register_shape = [&](const Shape &shape, bool single_row) {
+        for (Placement p : placements)
+            for (float beta : smbench::kBetas)
+                for (sm_isa isa : isas)
+                    register_case(op, single_row, Case{isa, shape, p, beta});
+    };
+    for (std::size_t n : smbench::kRowSizes)
+        register_shape(Shape{1, n}, true);
+    for (const Shape &shape : smbench::kBatchShapes)
+        register_shape(shape, false);
+}
+
+void register_floors()
+{
+    for (std::size_t n : smbench::kRowSizes) {
+        const std::string size = smbench::row_label(n);
+        auto *copy = benchmark::RegisterBenchmark(
+            ("floor_memcpy/" + size).c_str(), floor_memcpy, n);
+        smbench::apply_defaults(copy, n);
+        auto *read = benchmark::RegisterBenchmark(
+            ("floor_read/" + size).c_str(), floor_read, n);
+        smbench::apply_defaults(read, n);
+    }
+}
+
+std::string isa_list(const std::vector<sm_isa> &isas)
+{
+    std::string list;
+    for (sm_isa isa : isas)
+        list += (list.empty() ? "" : " ") + std::string(sm_isa_name(isa));
+    return list;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv))
+        return 1;
+
+    const std::vector<sm_isa> isas = supported_isas();
+    // Recorded in the report header (and JSON output) next to the CPU.
+    benchmark::AddCustomContext("libsoftmax", sm_version());
+    benchmark::AddCustomContext("cpu_features", sm_cpu_features());
+    benchmark::AddCustomContext("isas", isa_list(isas));
+    benchmark::AddCustomContext("isa_auto", sm_isa_name(sm_isa_active()));
+
+    for (const Op &op : kOps)
+        register_op(op, isas);
+    register_floors();
+
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}
