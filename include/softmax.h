@@ -11,8 +11,10 @@
  *    beta = +-inf is hardmax (hardmin): ties share the mass. NaN beta is
  *    SM_EINVAL.
  *  - In place is allowed (y == x with ldy == ldx). Any other overlap between
- *    input and output is SM_EOVERLAP. Rows that interleave without touching
- *    (equal strides, disjoint columns) are not an overlap.
+ *    input and output is SM_EOVERLAP. With equal strides, rows that
+ *    interleave without sharing an element (disjoint columns of one matrix)
+ *    are not an overlap; with different strides, any intersection of the
+ *    byte ranges the two matrices span is.
  *  - NULL pointers with a non-zero size, stride < cols, a NaN beta:
  *    SM_EINVAL. A buffer whose byte extent does not fit in the address
  *    space: SM_ERANGE. On any error nothing is written.

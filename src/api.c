@@ -1,4 +1,6 @@
 /* Public entry points: check, dispatch, call. */
+#include <math.h>
+
 #include "checks.h"
 #include "dispatch.h"
 
@@ -29,6 +31,11 @@ sm_status sm_logsumexp_rows_f32(size_t rows, size_t cols, float beta,
     const sm_status st = sm_check_reduce(rows, cols, beta, x, ldx, result);
     if (st != SM_OK || rows == 0)
         return st;
+    if (cols == 0) { /* empty rows; x may be NULL, so no row pointers */
+        for (size_t r = 0; r < rows; r++)
+            result[r] = -INFINITY;
+        return SM_OK;
+    }
     sm_dispatch()->logsumexp_rows(rows, cols, beta, x, ldx, result);
     return SM_OK;
 }

@@ -9,9 +9,8 @@
 
 /* A buffer of n floats whose last element ends exactly at a PROT_NONE page
  * (a write past the end faults) and is preceded by canary bytes (checked by
- * guard_free). lead_bytes (a multiple of 4, < 4096) shifts the start back
- * without moving the end, so callers choose the start's misalignment by
- * combining n and lead_bytes. */
+ * guard_free). The end is fixed, so the start's alignment follows from n:
+ * allocate n + k and use p + k to vary it. */
 struct guard_buf {
     float *p;
     size_t n;

@@ -50,16 +50,18 @@ static int force_isa(const char *name)
     return EXIT_USAGE;
 }
 
-/* The library ignores an empty SOFTMAX_ISA, and warns about and ignores a
- * name it cannot parse (or "auto"); say so rather than look obeyed. */
+/* The library ignores an empty SOFTMAX_ISA or "auto", and warns about and
+ * ignores a name it cannot parse; say so rather than look obeyed. */
 static void print_env_isa(void)
 {
     const char *env = getenv("SOFTMAX_ISA");
     sm_isa isa;
     if (!env || !*env)
         puts("SOFTMAX_ISA: (unset)");
-    else if (sm_isa_from_name(env, &isa) != SM_OK || isa == SM_ISA_AUTO)
+    else if (sm_isa_from_name(env, &isa) != SM_OK)
         printf("SOFTMAX_ISA: %s (ignored: not an ISA name)\n", env);
+    else if (isa == SM_ISA_AUTO)
+        printf("SOFTMAX_ISA: %s (no cap)\n", env);
     else
         printf("SOFTMAX_ISA: %s\n", env);
 }
