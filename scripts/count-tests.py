@@ -1,10 +1,16 @@
 """Prints 'N passed, N failed[, N skipped]' over meson testlog.json files;
-exits 1 if any test failed or no test ran."""
+exits 1 if any test failed or no test ran.
+Usage: count-tests.py [--broken N] testlog.json...
+(--broken: configurations that did not build, each counted as a failure)"""
 import json
 import sys
 
+args = sys.argv[1:]
 passed = failed = skipped = 0
-for path in sys.argv[1:]:
+if args[:1] == ["--broken"]:
+    failed = int(args[1])
+    args = args[2:]
+for path in args:
     with open(path) as log:
         for line in log:
             result = json.loads(line)["result"]

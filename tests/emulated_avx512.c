@@ -123,27 +123,50 @@ static inline emu_m512d emu_cvtps_pd(__m256 a)
 }
 static inline void emu_storeu_pd(void *p, emu_m512d v) { memcpy(p, v.d, sizeof v.d); }
 
+/* Some intrinsics with immediates are macros in the real header. */
+#undef __m512
 #define __m512 emu_m512
+#undef __m512d
 #define __m512d emu_m512d
+#undef _mm512_loadu_ps
 #define _mm512_loadu_ps emu_loadu_ps
+#undef _mm512_storeu_ps
 #define _mm512_storeu_ps emu_storeu_ps
+#undef _mm512_mask_loadu_ps
 #define _mm512_mask_loadu_ps emu_mask_loadu_ps
+#undef _mm512_mask_storeu_ps
 #define _mm512_mask_storeu_ps emu_mask_storeu_ps
+#undef _mm512_set1_ps
 #define _mm512_set1_ps emu_set1_ps
+#undef _mm512_sub_ps
 #define _mm512_sub_ps emu_sub_ps
+#undef _mm512_mul_ps
 #define _mm512_mul_ps emu_mul_ps
+#undef _mm512_max_ps
 #define _mm512_max_ps emu_max_ps
+#undef _mm512_min_ps
 #define _mm512_min_ps emu_min_ps
+#undef _mm512_reduce_max_ps
 #define _mm512_reduce_max_ps emu_reduce_max_ps
+#undef _mm512_reduce_min_ps
 #define _mm512_reduce_min_ps emu_reduce_min_ps
+#undef _mm512_cmp_ps_mask
 #define _mm512_cmp_ps_mask emu_cmp_ps_mask
+#undef _mm512_mask_blend_ps
 #define _mm512_mask_blend_ps emu_mask_blend_ps
+#undef _mm512_setzero_pd
 #define _mm512_setzero_pd emu_setzero_pd
+#undef _mm512_add_pd
 #define _mm512_add_pd emu_add_pd
+#undef _mm512_cvtps_pd
 #define _mm512_cvtps_pd emu_cvtps_pd
+#undef _mm512_castps512_ps256
 #define _mm512_castps512_ps256 emu_castps512_ps256
+#undef _mm512_extractf32x8_ps
 #define _mm512_extractf32x8_ps emu_extractf32x8_ps
+#undef _mm512_storeu_pd
 #define _mm512_storeu_pd emu_storeu_pd
+#undef Sleef_finz_expf16_u10avx512f
 #define Sleef_finz_expf16_u10avx512f emu_expf16
 
 #include "avx512/vec.h"
