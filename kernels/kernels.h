@@ -9,16 +9,21 @@
 /* Chunk length of the numerics contract: 1 MiB of f32. */
 #define SM_CHUNK ((size_t)262144)
 
+/* flags: the public SM_FAST_EXP bit, already validated. */
 typedef void (*sm_rows_fn)(size_t rows, size_t cols, float beta,
-                           const float *x, size_t ldx, float *y, size_t ldy);
+                           const float *x, size_t ldx, float *y, size_t ldy,
+                           unsigned flags);
 typedef void (*sm_reduce_rows_fn)(size_t rows, size_t cols, float beta,
-                                  const float *x, size_t ldx, float *result);
+                                  const float *x, size_t ldx, float *result,
+                                  unsigned flags);
 /* The contract's row statistics before any rounding to f32: the extremum M,
  * the count K of entries equal to it and the scaled sum S'' of the others.
  * Not used by the API: the tests compare it across ISAs bit for bit, which
  * catches a wrong summation order that f32 outputs would mostly hide. */
 typedef void (*sm_stats_fn)(size_t n, float beta, const float *x,
-                            float *m, double *k, double *s);
+                            unsigned flags, float *m, double *k, double *s);
+/* y_i = exp(x_i) with either exp: for the tests and the exp ceiling. */
+typedef void (*sm_exp_fn)(size_t n, const float *x, float *y, unsigned flags);
 
 /* X-macro over the slots, so the dispatcher's fallback fill and the tests
  * never miss a new operation. */
@@ -26,7 +31,8 @@ typedef void (*sm_stats_fn)(size_t n, float beta, const float *x,
     X(sm_rows_fn, softmax_rows) \
     X(sm_rows_fn, log_softmax_rows) \
     X(sm_reduce_rows_fn, logsumexp_rows) \
-    X(sm_stats_fn, row_stats)
+    X(sm_stats_fn, row_stats) \
+    X(sm_exp_fn, exp)
 
 struct sm_kernels {
 #define SM_DECLARE_SLOT(type, name) type name;

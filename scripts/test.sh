@@ -29,11 +29,14 @@ run() {
     if ! meson compile -C "$dir" >"$dir.build.log" 2>&1; then
         cat "$dir.build.log"; echo "build failed: $name"; broken=$((broken + 1)); return
     fi
-    meson test -C "$dir" --print-errorlogs --num-processes 2 || status=1
+    # shellcheck disable=SC2086
+    meson test -C "$dir" --print-errorlogs --num-processes 2 ${TEST_ARGS:-} || status=1
     logs+=("$dir/meson-logs/testlog.json")
 }
 
+# The slow suite (every float through both exps, about a minute) runs once.
 run release --buildtype=release --werror
+export TEST_ARGS="--no-suite slow"
 CC=clang CXX=clang++ run clang --buildtype=release --werror
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1

@@ -4,30 +4,40 @@
 #include "checks.h"
 #include "dispatch.h"
 
-sm_status sm_softmax_rows_f32(size_t rows, size_t cols, float beta,
-                              const float *x, size_t ldx, float *y, size_t ldy)
+#define SM_KNOWN_FLAGS SM_FAST_EXP
+
+sm_status sm_softmax_rows_ex_f32(size_t rows, size_t cols, float beta,
+                                 const float *x, size_t ldx, float *y,
+                                 size_t ldy, sm_flags flags)
 {
+    if (flags & ~SM_KNOWN_FLAGS)
+        return SM_EINVAL;
     const sm_status st = sm_check_rows(rows, cols, beta, x, ldx, y, ldy);
     if (st != SM_OK || rows == 0 || cols == 0)
         return st;
-    sm_dispatch()->softmax_rows(rows, cols, beta, x, ldx, y, ldy);
+    sm_dispatch()->softmax_rows(rows, cols, beta, x, ldx, y, ldy, flags);
     return SM_OK;
 }
 
-sm_status sm_log_softmax_rows_f32(size_t rows, size_t cols, float beta,
-                                  const float *x, size_t ldx,
-                                  float *y, size_t ldy)
+sm_status sm_log_softmax_rows_ex_f32(size_t rows, size_t cols, float beta,
+                                     const float *x, size_t ldx, float *y,
+                                     size_t ldy, sm_flags flags)
 {
+    if (flags & ~SM_KNOWN_FLAGS)
+        return SM_EINVAL;
     const sm_status st = sm_check_rows(rows, cols, beta, x, ldx, y, ldy);
     if (st != SM_OK || rows == 0 || cols == 0)
         return st;
-    sm_dispatch()->log_softmax_rows(rows, cols, beta, x, ldx, y, ldy);
+    sm_dispatch()->log_softmax_rows(rows, cols, beta, x, ldx, y, ldy, flags);
     return SM_OK;
 }
 
-sm_status sm_logsumexp_rows_f32(size_t rows, size_t cols, float beta,
-                                const float *x, size_t ldx, float *result)
+sm_status sm_logsumexp_rows_ex_f32(size_t rows, size_t cols, float beta,
+                                   const float *x, size_t ldx, float *result,
+                                   sm_flags flags)
 {
+    if (flags & ~SM_KNOWN_FLAGS)
+        return SM_EINVAL;
     const sm_status st = sm_check_reduce(rows, cols, beta, x, ldx, result);
     if (st != SM_OK || rows == 0)
         return st;
@@ -36,21 +46,40 @@ sm_status sm_logsumexp_rows_f32(size_t rows, size_t cols, float beta,
             result[r] = -INFINITY;
         return SM_OK;
     }
-    sm_dispatch()->logsumexp_rows(rows, cols, beta, x, ldx, result);
+    sm_dispatch()->logsumexp_rows(rows, cols, beta, x, ldx, result, flags);
     return SM_OK;
+}
+
+sm_status sm_softmax_rows_f32(size_t rows, size_t cols, float beta,
+                              const float *x, size_t ldx, float *y, size_t ldy)
+{
+    return sm_softmax_rows_ex_f32(rows, cols, beta, x, ldx, y, ldy, 0);
+}
+
+sm_status sm_log_softmax_rows_f32(size_t rows, size_t cols, float beta,
+                                  const float *x, size_t ldx,
+                                  float *y, size_t ldy)
+{
+    return sm_log_softmax_rows_ex_f32(rows, cols, beta, x, ldx, y, ldy, 0);
+}
+
+sm_status sm_logsumexp_rows_f32(size_t rows, size_t cols, float beta,
+                                const float *x, size_t ldx, float *result)
+{
+    return sm_logsumexp_rows_ex_f32(rows, cols, beta, x, ldx, result, 0);
 }
 
 sm_status sm_softmax_f32(size_t n, const float *x, float *y)
 {
-    return sm_softmax_rows_f32(1, n, 1.0f, x, n, y, n);
+    return sm_softmax_rows_ex_f32(1, n, 1.0f, x, n, y, n, 0);
 }
 
 sm_status sm_log_softmax_f32(size_t n, const float *x, float *y)
 {
-    return sm_log_softmax_rows_f32(1, n, 1.0f, x, n, y, n);
+    return sm_log_softmax_rows_ex_f32(1, n, 1.0f, x, n, y, n, 0);
 }
 
 sm_status sm_logsumexp_f32(size_t n, const float *x, float *result)
 {
-    return sm_logsumexp_rows_f32(1, n, 1.0f, x, n, result);
+    return sm_logsumexp_rows_ex_f32(1, n, 1.0f, x, n, result, 0);
 }

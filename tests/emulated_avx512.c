@@ -18,6 +18,7 @@
 
 typedef struct { float f[16]; } emu_m512;
 typedef struct { double d[8]; } emu_m512d;
+typedef struct { uint32_t u[16]; } emu_m512i;
 
 static inline emu_m512 emu_loadu_ps(const void *p)
 {
@@ -94,6 +95,52 @@ static inline emu_m512 emu_expf16(emu_m512 a)
     _mm256_storeu_ps(r.f + 8, Sleef_finz_expf8_u10avx2(_mm256_loadu_ps(a.f + 8)));
     return r;
 }
+static inline emu_m512 emu_fmadd_ps(emu_m512 a, emu_m512 b, emu_m512 c)
+{
+    for (int i = 0; i < 16; i++)
+        a.f[i] = fmaf(a.f[i], b.f[i], c.f[i]);
+    return a;
+}
+static inline emu_m512i emu_castps_si512(emu_m512 a)
+{
+    emu_m512i r;
+    memcpy(r.u, a.f, sizeof r.u);
+    return r;
+}
+static inline emu_m512 emu_castsi512_ps(emu_m512i a)
+{
+    emu_m512 r;
+    memcpy(r.f, a.u, sizeof r.f);
+    return r;
+}
+static inline emu_m512i emu_set1_epi32(int a)
+{
+    emu_m512i r;
+    for (int i = 0; i < 16; i++)
+        r.u[i] = (uint32_t)a;
+    return r;
+}
+#define EMU_INT_LANEWISE(name, expr)                              \
+    static inline emu_m512i name(emu_m512i a, emu_m512i b)        \
+    {                                                             \
+        for (int i = 0; i < 16; i++)                              \
+            a.u[i] = (expr);                                      \
+        return a;                                                 \
+    }
+EMU_INT_LANEWISE(emu_add_epi32, a.u[i] + b.u[i])
+EMU_INT_LANEWISE(emu_sub_epi32, a.u[i] - b.u[i])
+static inline emu_m512i emu_srai_epi32(emu_m512i a, unsigned imm)
+{
+    for (int i = 0; i < 16; i++)
+        a.u[i] = (uint32_t)((int32_t)a.u[i] >> imm); /* arithmetic in gcc/clang */
+    return a;
+}
+static inline emu_m512i emu_slli_epi32(emu_m512i a, unsigned imm)
+{
+    for (int i = 0; i < 16; i++)
+        a.u[i] <<= imm;
+    return a;
+}
 static inline emu_m512d emu_setzero_pd(void)
 {
     emu_m512d r;
@@ -128,6 +175,24 @@ static inline void emu_storeu_pd(void *p, emu_m512d v) { memcpy(p, v.d, sizeof v
 #define __m512 emu_m512
 #undef __m512d
 #define __m512d emu_m512d
+#undef __m512i
+#define __m512i emu_m512i
+#undef _mm512_fmadd_ps
+#define _mm512_fmadd_ps emu_fmadd_ps
+#undef _mm512_castps_si512
+#define _mm512_castps_si512 emu_castps_si512
+#undef _mm512_castsi512_ps
+#define _mm512_castsi512_ps emu_castsi512_ps
+#undef _mm512_set1_epi32
+#define _mm512_set1_epi32 emu_set1_epi32
+#undef _mm512_add_epi32
+#define _mm512_add_epi32 emu_add_epi32
+#undef _mm512_sub_epi32
+#define _mm512_sub_epi32 emu_sub_epi32
+#undef _mm512_srai_epi32
+#define _mm512_srai_epi32 emu_srai_epi32
+#undef _mm512_slli_epi32
+#define _mm512_slli_epi32 emu_slli_epi32
 #undef _mm512_loadu_ps
 #define _mm512_loadu_ps emu_loadu_ps
 #undef _mm512_storeu_ps

@@ -67,6 +67,14 @@ static void fill_row(float *x, size_t n, enum pattern p, uint64_t *s)
 }
 
 enum op { OP_SOFTMAX, OP_LOG_SOFTMAX, OP_LOGSUMEXP, N_OPS };
+
+/* The exp mode under test: 0 (SLEEF) or SM_FAST_EXP; set per pass by
+ * for_each_simd_isa, so every test covers both. */
+static unsigned mode_flags;
+static const char *mode_name(void)
+{
+    return mode_flags & SM_FAST_EXP ? "fast-exp" : "sleef";
+}
 static const char *const op_names[N_OPS] = {"softmax", "log_softmax", "logsumexp"};
 
 /* Runs one op of one table; logsumexp writes one float per row. */
@@ -75,9 +83,13 @@ static void run_op(const struct sm_kernels *k, enum op op, size_t rows,
                    float *y, size_t ldy)
 {
     switch (op) {
-    case OP_SOFTMAX: k->softmax_rows(rows, cols, beta, x, ldx, y, ldy); break;
-    case OP_LOG_SOFTMAX: k->log_softmax_rows(rows, cols, beta, x, ldx, y, ldy); break;
-    default: k->logsumexp_rows(rows, cols, beta, x, ldx, y); break;
+    case OP_SOFTMAX:
+        k->softmax_rows(rows, cols, beta, x, ldx, y, ldy, mode_flags);
+        break;
+    case OP_LOG_SOFTMAX:
+        k->log_softmax_rows(rows, cols, beta, x, ldx, y, ldy, mode_flags);
+        break;
+    default: k->logsumexp_rows(rows, cols, beta, x, ldx, y, mode_flags); break;
     }
 }
 
@@ -92,10 +104,10 @@ struct case_desc {
 
 static int report(const struct case_desc *c, size_t i, float want, float got)
 {
-    print_error("%s %s: rows=%zu n=%zu ldx=%zu ldy=%zu offset=%zu bytes "
+    print_error("%s %s %s: rows=%zu n=%zu ldx=%zu ldy=%zu offset=%zu bytes "
                 "beta=%g pattern=%s%s: element %zu: scalar %a (0x%08x), "
                 "%s %a (0x%08x)\n",
-                c->isa, op_names[c->op], c->rows, c->cols, c->ldx,
+                c->isa, mode_name(), op_names[c->op], c->rows, c->cols, c->ldx,
                 c->ldy, c->offset * sizeof(float), (double)c->beta,
                 pattern_names[c->pat], c->in_place ? " in place" : "", i,
                 (double)want, f32_bits(want), c->isa,
@@ -179,20 +191,24 @@ static int for_each_simd_isa(int (*body)(const char *,
     const struct sm_kernels *ref = sm_dispatch_table(SM_ISA_SCALAR);
     assert_non_null(ref);
     int bad = 0, ran = 0;
-    for (int isa = SM_ISA_SCALAR + 1; isa < SM_ISA_COUNT; isa++) {
-        if (!isa_available((sm_isa)isa))
-            continue;
-        const struct sm_kernels *k = sm_dispatch_table((sm_isa)isa);
-        assert_non_null(k);
-        bad += body(sm_isa_name((sm_isa)isa), ref, k);
-        ran++;
-    }
+    for (int mode = 0; mode < 2; mode++) {
+        mode_flags = mode ? SM_FAST_EXP : 0;
+        for (int isa = SM_ISA_SCALAR + 1; isa < SM_ISA_COUNT; isa++) {
+            if (!isa_available((sm_isa)isa))
+                continue;
+            const struct sm_kernels *k = sm_dispatch_table((sm_isa)isa);
+            assert_non_null(k);
+            bad += body(sm_isa_name((sm_isa)isa), ref, k);
+            ran++;
+        }
 #if SM_TEST_AVX512_EMULATED
-    if (!(sm_isa_supported() & (1u << SM_ISA_AVX512))) {
-        bad += body("avx512-emulated", ref, &sm_kernels_avx512_emulated);
-        ran++;
-    }
+        if (!(sm_isa_supported() & (1u << SM_ISA_AVX512))) {
+            bad += body("avx512-emulated", ref, &sm_kernels_avx512_emulated);
+            ran++;
+        }
 #endif
+    }
+    mode_flags = 0;
     if (!ran)
         printf("skipped: no SIMD ISA here; only scalar kernels exist\n");
     return bad;
@@ -370,13 +386,13 @@ static int stats_match(const char *isa, const struct sm_kernels *ref,
                 fill_row(x, n, (enum pattern)p, &s);
                 float m1, m2;
                 double k1, k2, s1, s2;
-                ref->row_stats(n, betas[b], x, &m1, &k1, &s1);
-                k->row_stats(n, betas[b], x, &m2, &k2, &s2);
+                ref->row_stats(n, betas[b], x, mode_flags, &m1, &k1, &s1);
+                k->row_stats(n, betas[b], x, mode_flags, &m2, &k2, &s2);
                 if (f32_bits(m1) != f32_bits(m2) || k1 != k2 ||
                     memcmp(&s1, &s2, sizeof s1) != 0) {
-                    print_error("%s row statistics: n=%zu beta=%g pattern=%s: "
+                    print_error("%s %s row statistics: n=%zu beta=%g pattern=%s: "
                                 "scalar M=%a K=%.17g S''=%a, %s M=%a K=%.17g "
-                                "S''=%a\n", isa, n, (double)betas[b],
+                                "S''=%a\n", isa, mode_name(), n, (double)betas[b],
                                 pattern_names[p], (double)m1, k1, s1,
                                 isa, (double)m2, k2, s2);
                     bad++;
@@ -393,6 +409,64 @@ static void test_stats_match(void **state)
     assert_int_equal(for_each_simd_isa(stats_match), 0);
 }
 
+/* Both exps on a sweep of floats (every 16th bit pattern of [-104, 89],
+ * and the specials): the per-element function every kernel builds on. */
+static int exp_match(const char *isa, const struct sm_kernels *ref,
+                     const struct sm_kernels *k)
+{
+    const uint32_t neg_lo = f32_bits(-104.0f), pos_hi = f32_bits(89.0f);
+    const size_t per_call = 4099; /* not a multiple of any vector width */
+    float *x = malloc(per_call * sizeof(float));
+    float *want = malloc(per_call * sizeof(float));
+    float *got = malloc(per_call * sizeof(float));
+    assert_non_null(x);
+    assert_non_null(want);
+    assert_non_null(got);
+    static const float specials[] = {INFINITY, -INFINITY, NAN, 0.0f, -0.0f,
+                                     0x1p-149f, -0x1p-149f, 88.72f, 88.73f,
+                                     -87.34f, -103.97f, -103.98f, 1e30f, -1e30f};
+    int bad = 0;
+    /* Walk negative floats (bits 0x80000000..neg_lo) and positive ones
+     * (0..pos_hi) with a stride of 16 bit patterns. */
+    uint64_t u = 0;
+    const uint64_t total = ((uint64_t)(neg_lo - 0x80000000u) + pos_hi) / 16 + 1;
+    for (uint64_t done = 0; done < total + 1 && bad < 10;) {
+        size_t c = 0;
+        if (done == 0) {
+            for (; c < sizeof specials / sizeof specials[0]; c++)
+                x[c] = specials[c];
+        }
+        for (; c < per_call && done < total; c++, done++, u += 16) {
+            const uint32_t bits = u <= pos_hi ? (uint32_t)u
+                                  : 0x80000000u + (uint32_t)(u - pos_hi - 1);
+            x[c] = f32_from_bits(bits);
+        }
+        if (done == total)
+            done++;
+        ref->exp(c, x, want, mode_flags);
+        k->exp(c, x, got, mode_flags);
+        for (size_t i = 0; i < c; i++) {
+            if (f32_bits(want[i]) != f32_bits(got[i]) &&
+                !(isnan(want[i]) && isnan(got[i]))) {
+                print_error("%s %s exp(%a): scalar %a, %s %a\n", isa,
+                            mode_name(), (double)x[i], (double)want[i], isa,
+                            (double)got[i]);
+                bad++;
+            }
+        }
+    }
+    free(got);
+    free(want);
+    free(x);
+    return bad;
+}
+
+static void test_exp_match(void **state)
+{
+    (void)state;
+    assert_int_equal(for_each_simd_isa(exp_match), 0);
+}
+
 int main(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++)
@@ -400,6 +474,7 @@ int main(int argc, char **argv)
             base_seed = strtoull(argv[i] + 7, NULL, 0);
     printf("seed: 0x%llx\n", (unsigned long long)base_seed);
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_exp_match),
         cmocka_unit_test(test_stats_match),
         cmocka_unit_test(test_small_rows),
         cmocka_unit_test(test_strided_rows),

@@ -57,6 +57,17 @@ static inline float v_hmin(sm_v a)
     return _mm_cvtss_f32(h);
 }
 static inline sm_v v_exp(sm_v a) { return Sleef_finz_expf8_u10avx2(a); }
+static inline sm_v v_fma(sm_v a, sm_v b, sm_v c) { return _mm256_fmadd_ps(a, b, c); }
+static inline sm_v v_ldexp_split(sm_v p, sm_v z)
+{
+    const __m256i n = _mm256_sub_epi32(_mm256_castps_si256(z),
+                                       _mm256_set1_epi32(0x4B400000));
+    const __m256i n1 = _mm256_srai_epi32(n, 1), n2 = _mm256_sub_epi32(n, n1);
+    const __m256i bias = _mm256_set1_epi32(127);
+    const __m256 s1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, bias), 23));
+    const __m256 s2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, bias), 23));
+    return _mm256_mul_ps(_mm256_mul_ps(p, s1), s2);
+}
 static inline sm_m m_eq(sm_v a, sm_v b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
 static inline sm_m m_first(size_t c) { return _mm256_castsi256_ps(lanes_below(c)); }
 static inline sm_m m_and(sm_m a, sm_m b) { return _mm256_and_ps(a, b); }

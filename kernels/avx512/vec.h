@@ -38,6 +38,17 @@ static inline sm_v v_min(sm_v x, sm_v a) { return _mm512_min_ps(x, a); }
 static inline float v_hmax(sm_v a) { return _mm512_reduce_max_ps(a); }
 static inline float v_hmin(sm_v a) { return _mm512_reduce_min_ps(a); }
 static inline sm_v v_exp(sm_v a) { return Sleef_finz_expf16_u10avx512f(a); }
+static inline sm_v v_fma(sm_v a, sm_v b, sm_v c) { return _mm512_fmadd_ps(a, b, c); }
+static inline sm_v v_ldexp_split(sm_v p, sm_v z)
+{
+    const __m512i n = _mm512_sub_epi32(_mm512_castps_si512(z),
+                                       _mm512_set1_epi32(0x4B400000));
+    const __m512i n1 = _mm512_srai_epi32(n, 1), n2 = _mm512_sub_epi32(n, n1);
+    const __m512i bias = _mm512_set1_epi32(127);
+    const __m512 s1 = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(n1, bias), 23));
+    const __m512 s2 = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(n2, bias), 23));
+    return _mm512_mul_ps(_mm512_mul_ps(p, s1), s2);
+}
 static inline sm_m m_eq(sm_v a, sm_v b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
 static inline sm_m m_and(sm_m a, sm_m b) { return (sm_m)(a & b); }
 static inline size_t m_count(sm_m m) { return (size_t)__builtin_popcount(m); }

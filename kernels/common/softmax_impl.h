@@ -14,6 +14,9 @@
  *   v_max(x, a), v_min(x, a)   return a where x is NaN (NaN is ignored)
  *   v_hmax, v_hmin             horizontal extremum of one vector
  *   v_exp                      SLEEF finz u10 expf of this ISA
+ *   v_fma(a, b, c)             a * b + c, fused (one rounding)
+ *   v_ldexp_split(p, z)        p * 2^(n >> 1) * 2^(n - (n >> 1)) with n in
+ *                              the low bits of z = 0x1.8p23 + n (fast exp)
  *   m_eq(a, b)                 ordered a == b
  *   m_first(c), m_and, m_count lanes < c, AND, popcount
  *   v_sel(m, a, b)             m ? a : b
@@ -31,8 +34,20 @@
 #include <stdint.h>
 
 #include "kernels.h"
+#include "softmax.h"
 
 #define SM_VPB (32 / SM_VW) /* vectors per 32-element block */
+
+/* Specialises the row code for each exp: the mode is a constant after
+ * inlining, so neither mode pays a per-vector branch. */
+#define SM_INLINE static inline __attribute__((always_inline))
+
+#include "common/fast_exp.h"
+
+SM_INLINE sm_v exp_mode(sm_v t, bool fast)
+{
+    return fast ? v_exp_fast(t) : v_exp(t);
+}
 
 /* Rows of more chunks than this find M with one extra read of the row
  * instead of keeping every chunk's statistics on the stack. 64 chunks is a
@@ -85,8 +100,8 @@ static inline double fold32(double lane[32])
 /* One chunk (n <= SM_CHUNK) against its extremum m: k = entries equal to m,
  * returns S' = sum of the other e_i = exp(beta (x_i - m)) in the canonical
  * order. With y, also stores e_i (1 for entries equal to m). */
-static inline double chunk_sum(const float *x, size_t n, float m, float beta,
-                               float *y, size_t *k)
+SM_INLINE double chunk_sum(const float *x, size_t n, float m, float beta,
+                           float *y, size_t *k, bool fast)
 {
     const sm_v vm = v_set1(m), vb = v_set1(beta);
     const sm_v one = v_set1(1.0f), zero = v_set1(0.0f);
@@ -97,7 +112,7 @@ static inline double chunk_sum(const float *x, size_t n, float m, float beta,
         for (int v = 0; v < SM_VPB; v++) {
             const sm_v xv = v_load(x + i + (size_t)v * SM_VW);
             const sm_m eq = m_eq(xv, vm);
-            const sm_v e = v_exp(v_mul(v_sub(xv, vm), vb));
+            const sm_v e = exp_mode(v_mul(v_sub(xv, vm), vb), fast);
             if (y)
                 v_store(y + i + (size_t)v * SM_VW, v_sel(eq, one, e));
             acc_add(&acc, v, v_sel(eq, zero, e));
@@ -111,7 +126,7 @@ static inline double chunk_sum(const float *x, size_t n, float m, float beta,
         const sm_v xv = c == SM_VW ? v_load(x + at) : v_load_part(x + at, c, m);
         const sm_m valid = m_first(c);
         const sm_m eq = m_and(m_eq(xv, vm), valid);
-        const sm_v e = v_exp(v_mul(v_sub(xv, vm), vb));
+        const sm_v e = exp_mode(v_mul(v_sub(xv, vm), vb), fast);
         if (y) {
             const sm_v out = v_sel(eq, one, e);
             if (c == SM_VW)
@@ -148,24 +163,24 @@ static inline void combine_chunk(struct row_stats *row,
     }
 }
 
-static inline struct row_stats chunk_stats(const float *x, size_t n,
-                                           float beta, float *y)
+SM_INLINE struct row_stats chunk_stats(const float *x, size_t n, float beta,
+                                       float *y, bool fast)
 {
     struct row_stats st;
     size_t k;
     st.m = row_extremum(x, n, beta > 0);
-    st.s = chunk_sum(x, n, st.m, beta, y, &k);
+    st.s = chunk_sum(x, n, st.m, beta, y, &k, fast);
     st.k = (double)k;
     return st;
 }
 
 /* y (optional, single-chunk rows only) receives e_i as a by-product. A row
  * longer than a chunk reads each chunk twice while it is in cache. */
-static struct row_stats row_stats(const float *x, size_t n, float beta,
-                                  float *y)
+SM_INLINE struct row_stats row_stats_mode(const float *x, size_t n,
+                                          float beta, float *y, bool fast)
 {
     if (n <= SM_CHUNK)
-        return chunk_stats(x, n, beta, y);
+        return chunk_stats(x, n, beta, y, fast);
 
     const bool use_max = beta > 0;
     const size_t chunks = (n + SM_CHUNK - 1) / SM_CHUNK;
@@ -175,7 +190,7 @@ static struct row_stats row_stats(const float *x, size_t n, float beta,
         row.m = use_max ? -INFINITY : INFINITY;
         for (size_t b = 0; b < chunks; b++) {
             const size_t len = b + 1 < chunks ? SM_CHUNK : n - b * SM_CHUNK;
-            st[b] = chunk_stats(x + b * SM_CHUNK, len, beta, NULL);
+            st[b] = chunk_stats(x + b * SM_CHUNK, len, beta, NULL, fast);
             if (use_max ? st[b].m > row.m : st[b].m < row.m)
                 row.m = st[b].m;
         }
@@ -188,10 +203,28 @@ static struct row_stats row_stats(const float *x, size_t n, float beta,
     for (size_t b = 0; b < chunks; b++) {
         const size_t len = b + 1 < chunks ? SM_CHUNK : n - b * SM_CHUNK;
         const struct row_stats st =
-            chunk_stats(x + b * SM_CHUNK, len, beta, NULL);
+            chunk_stats(x + b * SM_CHUNK, len, beta, NULL, fast);
         combine_chunk(&row, &st, beta);
     }
     return row;
+}
+
+static struct row_stats row_stats_sleef(const float *x, size_t n, float beta,
+                                        float *y)
+{
+    return row_stats_mode(x, n, beta, y, false);
+}
+
+static struct row_stats row_stats_fast(const float *x, size_t n, float beta,
+                                       float *y)
+{
+    return row_stats_mode(x, n, beta, y, true);
+}
+
+static inline struct row_stats row_stats(const float *x, size_t n, float beta,
+                                         float *y, bool fast)
+{
+    return fast ? row_stats_fast(x, n, beta, y) : row_stats_sleef(x, n, beta, y);
 }
 
 /* A fully masked row: every entry is the wrong infinity for this beta. */
@@ -235,19 +268,19 @@ static void scale(float *y, size_t n, float r)
 }
 
 /* p_i = exp(beta (x_i - M)) * r, and r itself for the entries equal to M. */
-static void exp_scale(const float *x, size_t n, float m, float beta, float r,
-                      float *y)
+SM_INLINE void exp_scale(const float *x, size_t n, float m, float beta,
+                         float r, float *y, bool fast)
 {
     const sm_v vm = v_set1(m), vb = v_set1(beta), vr = v_set1(r);
     size_t i = 0;
     for (; i + SM_VW <= n; i += SM_VW) {
         const sm_v xv = v_load(x + i);
-        const sm_v e = v_exp(v_mul(v_sub(xv, vm), vb));
+        const sm_v e = exp_mode(v_mul(v_sub(xv, vm), vb), fast);
         v_store(y + i, v_sel(m_eq(xv, vm), vr, v_mul(e, vr)));
     }
     if (i < n) {
         const sm_v xv = v_load_part(x + i, n - i, m);
-        const sm_v e = v_exp(v_mul(v_sub(xv, vm), vb));
+        const sm_v e = exp_mode(v_mul(v_sub(xv, vm), vb), fast);
         v_store_part(y + i, n - i, v_sel(m_eq(xv, vm), vr, v_mul(e, vr)));
     }
 }
@@ -272,7 +305,8 @@ static void shift_sub(const float *x, size_t n, float m, float beta, float l,
     }
 }
 
-static void softmax_row(const float *x, size_t n, float beta, float *y)
+SM_INLINE void softmax_row(const float *x, size_t n, float beta, float *y,
+                           bool fast)
 {
     if (n == 0)
         return;
@@ -281,7 +315,8 @@ static void softmax_row(const float *x, size_t n, float beta, float *y)
         return;
     }
     const bool one_chunk = n <= SM_CHUNK;
-    const struct row_stats st = row_stats(x, n, beta, one_chunk ? y : NULL);
+    const struct row_stats st =
+        row_stats(x, n, beta, one_chunk ? y : NULL, fast);
     const double s = st.k + st.s;
     if (isnan(s))
         fill(y, n, sm_qnan);
@@ -290,10 +325,11 @@ static void softmax_row(const float *x, size_t n, float beta, float *y)
     else if (one_chunk)
         scale(y, n, (float)(1.0 / s));
     else
-        exp_scale(x, n, st.m, beta, (float)(1.0 / s), y);
+        exp_scale(x, n, st.m, beta, (float)(1.0 / s), y, fast);
 }
 
-static void log_softmax_row(const float *x, size_t n, float beta, float *y)
+SM_INLINE void log_softmax_row(const float *x, size_t n, float beta, float *y,
+                               bool fast)
 {
     if (n == 0)
         return;
@@ -302,7 +338,7 @@ static void log_softmax_row(const float *x, size_t n, float beta, float *y)
                    : 0.0f - (float)log_partition((double)n, 0.0));
         return;
     }
-    const struct row_stats st = row_stats(x, n, beta, NULL);
+    const struct row_stats st = row_stats(x, n, beta, NULL, fast);
     if (isnan(st.k + st.s))
         fill(y, n, sm_qnan);
     else if (row_is_masked(st.m, beta))
@@ -311,14 +347,14 @@ static void log_softmax_row(const float *x, size_t n, float beta, float *y)
         shift_sub(x, n, st.m, beta, (float)log_partition(st.k, st.s), y);
 }
 
-static float logsumexp_row(const float *x, size_t n, float beta)
+SM_INLINE float logsumexp_row(const float *x, size_t n, float beta, bool fast)
 {
     if (n == 0)
         return -INFINITY;
     if (beta == 0.0f)
         return row_has_nan(x, n) ? sm_qnan
                : (float)log_partition((double)n, 0.0);
-    const struct row_stats st = row_stats(x, n, beta, NULL);
+    const struct row_stats st = row_stats(x, n, beta, NULL, fast);
     if (isnan(st.k + st.s))
         return sm_qnan;
     if (row_is_masked(st.m, beta))
@@ -329,33 +365,62 @@ static float logsumexp_row(const float *x, size_t n, float beta)
 }
 
 static void softmax_rows(size_t rows, size_t cols, float beta, const float *x,
-                         size_t ldx, float *y, size_t ldy)
+                         size_t ldx, float *y, size_t ldy, unsigned flags)
 {
-    for (size_t r = 0; r < rows; r++)
-        softmax_row(x + r * ldx, cols, beta, y + r * ldy);
+    if (flags & SM_FAST_EXP)
+        for (size_t r = 0; r < rows; r++)
+            softmax_row(x + r * ldx, cols, beta, y + r * ldy, true);
+    else
+        for (size_t r = 0; r < rows; r++)
+            softmax_row(x + r * ldx, cols, beta, y + r * ldy, false);
 }
 
 static void log_softmax_rows(size_t rows, size_t cols, float beta,
-                             const float *x, size_t ldx, float *y, size_t ldy)
+                             const float *x, size_t ldx, float *y, size_t ldy,
+                             unsigned flags)
 {
-    for (size_t r = 0; r < rows; r++)
-        log_softmax_row(x + r * ldx, cols, beta, y + r * ldy);
+    if (flags & SM_FAST_EXP)
+        for (size_t r = 0; r < rows; r++)
+            log_softmax_row(x + r * ldx, cols, beta, y + r * ldy, true);
+    else
+        for (size_t r = 0; r < rows; r++)
+            log_softmax_row(x + r * ldx, cols, beta, y + r * ldy, false);
 }
 
 static void logsumexp_rows(size_t rows, size_t cols, float beta,
-                           const float *x, size_t ldx, float *result)
+                           const float *x, size_t ldx, float *result,
+                           unsigned flags)
 {
-    for (size_t r = 0; r < rows; r++)
-        result[r] = logsumexp_row(x + r * ldx, cols, beta);
+    if (flags & SM_FAST_EXP)
+        for (size_t r = 0; r < rows; r++)
+            result[r] = logsumexp_row(x + r * ldx, cols, beta, true);
+    else
+        for (size_t r = 0; r < rows; r++)
+            result[r] = logsumexp_row(x + r * ldx, cols, beta, false);
 }
 
-static void stats(size_t n, float beta, const float *x, float *m, double *k,
-                  double *s)
+static void stats(size_t n, float beta, const float *x, unsigned flags,
+                  float *m, double *k, double *s)
 {
-    const struct row_stats st = row_stats(x, n, beta, NULL);
+    const struct row_stats st =
+        row_stats(x, n, beta, NULL, (flags & SM_FAST_EXP) != 0);
     *m = st.m;
     *k = st.k;
     *s = st.s;
+}
+
+/* y_i = exp(x_i): SLEEF's or the fast one. For the tests (every float,
+ * every ISA) and the exp-throughput ceiling. */
+static void exp_array(size_t n, const float *x, float *y, unsigned flags)
+{
+    const bool fast = (flags & SM_FAST_EXP) != 0;
+    size_t i = 0;
+    for (; i + SM_VW <= n; i += SM_VW)
+        v_store(y + i, fast ? v_exp_fast(v_load(x + i)) : v_exp(v_load(x + i)));
+    if (i < n) {
+        const sm_v xv = v_load_part(x + i, n - i, 0.0f);
+        v_store_part(y + i, n - i, fast ? v_exp_fast(xv) : v_exp(xv));
+    }
 }
 
 const struct sm_kernels SM_TABLE = {
@@ -363,4 +428,5 @@ const struct sm_kernels SM_TABLE = {
     .log_softmax_rows = log_softmax_rows,
     .logsumexp_rows = logsumexp_rows,
     .row_stats = stats,
+    .exp = exp_array,
 };

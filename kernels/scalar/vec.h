@@ -7,6 +7,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "common/sleef_include.h"
 
@@ -48,6 +50,25 @@ static inline sm_v v_min(sm_v x, sm_v a) { return x < a ? x : a; }
 static inline float v_hmax(sm_v a) { return a; }
 static inline float v_hmin(sm_v a) { return a; }
 static inline sm_v v_exp(sm_v a) { return SM_EXPF(a); }
+/* fmaf is exactly rounded everywhere (in software without FMA hardware),
+ * so the fast exp is bit-identical even in the no-FMA scalar kernels. */
+static inline sm_v v_fma(sm_v a, sm_v b, sm_v c) { return fmaf(a, b, c); }
+/* Integer steps in uint32_t wrap like the vector instructions do (a NaN z
+ * gives garbage exponents, and p is NaN anyway); >> on int32_t is the
+ * arithmetic shift of gcc and clang. */
+static inline sm_v v_ldexp_split(sm_v p, sm_v z)
+{
+    uint32_t zi, b1, b2;
+    memcpy(&zi, &z, sizeof zi);
+    const uint32_t n = zi - 0x4B400000u;
+    const uint32_t n1 = (uint32_t)((int32_t)n >> 1), n2 = n - n1;
+    b1 = (n1 + 127u) << 23;
+    b2 = (n2 + 127u) << 23;
+    float s1, s2;
+    memcpy(&s1, &b1, sizeof s1);
+    memcpy(&s2, &b2, sizeof s2);
+    return p * s1 * s2;
+}
 static inline sm_m m_eq(sm_v a, sm_v b) { return a == b; }
 static inline sm_m m_first(size_t c) { return c > 0; }
 static inline sm_m m_and(sm_m a, sm_m b) { return a && b; }
