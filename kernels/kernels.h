@@ -24,6 +24,9 @@ typedef void (*sm_stats_fn)(size_t n, float beta, const float *x,
                             unsigned flags, float *m, double *k, double *s);
 /* y_i = exp(x_i) with either exp: for the tests and the exp ceiling. */
 typedef void (*sm_exp_fn)(size_t n, const float *x, float *y, unsigned flags);
+/* sum exp(x_i - c) in one pass: the benchmarks' exp-throughput ceiling. */
+typedef float (*sm_exp_sum_fn)(size_t n, const float *x, float c,
+                               unsigned flags);
 
 /* X-macro over the slots, so the dispatcher's fallback fill and the tests
  * never miss a new operation. */
@@ -32,7 +35,8 @@ typedef void (*sm_exp_fn)(size_t n, const float *x, float *y, unsigned flags);
     X(sm_rows_fn, log_softmax_rows) \
     X(sm_reduce_rows_fn, logsumexp_rows) \
     X(sm_stats_fn, row_stats) \
-    X(sm_exp_fn, exp)
+    X(sm_exp_fn, exp) \
+    X(sm_exp_sum_fn, exp_sum)
 
 struct sm_kernels {
 #define SM_DECLARE_SLOT(type, name) type name;

@@ -55,6 +55,7 @@ static inline emu_m512 emu_set1_ps(float a)
             r.f[i] = (expr);                                      \
         return r;                                                 \
     }
+EMU_LANEWISE(emu_add_ps, a.f[i] + b.f[i])
 EMU_LANEWISE(emu_sub_ps, a.f[i] - b.f[i])
 EMU_LANEWISE(emu_mul_ps, a.f[i] * b.f[i])
 EMU_LANEWISE(emu_max_ps, a.f[i] > b.f[i] ? a.f[i] : b.f[i])
@@ -169,6 +170,11 @@ static inline emu_m512d emu_cvtps_pd(__m256 a)
     return r;
 }
 static inline void emu_storeu_pd(void *p, emu_m512d v) { memcpy(p, v.d, sizeof v.d); }
+static inline __m256d emu_castpd512_pd256(emu_m512d a) { return _mm256_loadu_pd(a.d); }
+static inline __m256d emu_extractf64x4_pd(emu_m512d a, int imm)
+{
+    return _mm256_loadu_pd(a.d + 4 * (imm & 1));
+}
 
 /* Some intrinsics with immediates are macros in the real header. */
 #undef __m512
@@ -203,6 +209,8 @@ static inline void emu_storeu_pd(void *p, emu_m512d v) { memcpy(p, v.d, sizeof v
 #define _mm512_mask_storeu_ps emu_mask_storeu_ps
 #undef _mm512_set1_ps
 #define _mm512_set1_ps emu_set1_ps
+#undef _mm512_add_ps
+#define _mm512_add_ps emu_add_ps
 #undef _mm512_sub_ps
 #define _mm512_sub_ps emu_sub_ps
 #undef _mm512_mul_ps
@@ -231,6 +239,10 @@ static inline void emu_storeu_pd(void *p, emu_m512d v) { memcpy(p, v.d, sizeof v
 #define _mm512_extractf32x8_ps emu_extractf32x8_ps
 #undef _mm512_storeu_pd
 #define _mm512_storeu_pd emu_storeu_pd
+#undef _mm512_castpd512_pd256
+#define _mm512_castpd512_pd256 emu_castpd512_pd256
+#undef _mm512_extractf64x4_pd
+#define _mm512_extractf64x4_pd emu_extractf64x4_pd
 #undef Sleef_finz_expf16_u10avx512f
 #define Sleef_finz_expf16_u10avx512f emu_expf16
 

@@ -8,6 +8,8 @@
 
 #include "common/sleef_include.h"
 
+/* 8 double accumulators + the exp constants exceed 16 ymm: sum per tile. */
+#define SM_SUM_TILE 256
 #define SM_VW 8
 typedef __m256 sm_v;
 typedef __m256 sm_m;
@@ -37,6 +39,7 @@ static inline void v_store_part(float *p, size_t c, sm_v v)
     _mm256_maskstore_ps(p, lanes_below(c), v);
 }
 static inline sm_v v_set1(float a) { return _mm256_set1_ps(a); }
+static inline sm_v v_add(sm_v a, sm_v b) { return _mm256_add_ps(a, b); }
 static inline sm_v v_sub(sm_v a, sm_v b) { return _mm256_sub_ps(a, b); }
 static inline sm_v v_mul(sm_v a, sm_v b) { return _mm256_mul_ps(a, b); }
 /* maxps returns its second operand when either is NaN. */
@@ -90,10 +93,17 @@ static inline void acc_add(sm_acc *acc, int v, sm_v e)
     acc->d[2 * v + 1] = _mm256_add_pd(acc->d[2 * v + 1],
                                       _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
 }
-static inline void acc_lanes(const sm_acc *acc, double out[32])
+/* The contract's fold (l += l+16, +8, +4, +2, +1) on the registers: d[j]
+ * holds lanes 4j..4j+3, so l+16 is d[j+4], l+8 is d[j+2], l+4 is d[j+1]. */
+static inline double acc_fold(const sm_acc *acc)
 {
-    for (int j = 0; j < 8; j++)
-        _mm256_storeu_pd(out + 4 * j, acc->d[j]);
+    const __m256d a0 = _mm256_add_pd(acc->d[0], acc->d[4]);
+    const __m256d a1 = _mm256_add_pd(acc->d[1], acc->d[5]);
+    const __m256d a2 = _mm256_add_pd(acc->d[2], acc->d[6]);
+    const __m256d a3 = _mm256_add_pd(acc->d[3], acc->d[7]);
+    const __m256d b = _mm256_add_pd(_mm256_add_pd(a0, a2), _mm256_add_pd(a1, a3));
+    const __m128d h = _mm_add_pd(_mm256_castpd256_pd128(b), _mm256_extractf128_pd(b, 1));
+    return _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
 }
 
 #endif

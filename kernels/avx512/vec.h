@@ -8,6 +8,8 @@
 
 #include "common/sleef_include.h"
 
+/* 4 zmm accumulators fit beside everything else in 32 registers. */
+#define SM_SUM_TILE 0
 #define SM_VW 16
 typedef __m512 sm_v;
 typedef __mmask16 sm_m;
@@ -30,6 +32,7 @@ static inline void v_store_part(float *p, size_t c, sm_v v)
     _mm512_mask_storeu_ps(p, m_first(c), v);
 }
 static inline sm_v v_set1(float a) { return _mm512_set1_ps(a); }
+static inline sm_v v_add(sm_v a, sm_v b) { return _mm512_add_ps(a, b); }
 static inline sm_v v_sub(sm_v a, sm_v b) { return _mm512_sub_ps(a, b); }
 static inline sm_v v_mul(sm_v a, sm_v b) { return _mm512_mul_ps(a, b); }
 /* vmaxps returns its second operand when either is NaN. */
@@ -67,10 +70,17 @@ static inline void acc_add(sm_acc *acc, int v, sm_v e)
     acc->d[2 * v + 1] = _mm512_add_pd(acc->d[2 * v + 1],
                                       _mm512_cvtps_pd(_mm512_extractf32x8_ps(e, 1)));
 }
-static inline void acc_lanes(const sm_acc *acc, double out[32])
+/* The contract's fold (l += l+16, +8, +4, +2, +1) on the registers: d[j]
+ * holds lanes 8j..8j+7, so l+16 is d[j+2], l+8 is d[j+1], l+4 the upper
+ * half of a register. */
+static inline double acc_fold(const sm_acc *acc)
 {
-    for (int j = 0; j < 4; j++)
-        _mm512_storeu_pd(out + 8 * j, acc->d[j]);
+    const __m512d a = _mm512_add_pd(_mm512_add_pd(acc->d[0], acc->d[2]),
+                                    _mm512_add_pd(acc->d[1], acc->d[3]));
+    const __m256d q = _mm256_add_pd(_mm512_castpd512_pd256(a),
+                                    _mm512_extractf64x4_pd(a, 1));
+    const __m128d h = _mm_add_pd(_mm256_castpd256_pd128(q), _mm256_extractf128_pd(q, 1));
+    return _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
 }
 
 #endif

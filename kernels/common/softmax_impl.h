@@ -10,7 +10,7 @@
  *   v_load, v_store            full vectors, unaligned
  *   v_load_part(p, c, fill)    lanes < c from p, the rest = fill (c < SM_VW)
  *   v_store_part(p, c, v)      lanes < c to p, nothing else touched
- *   v_set1, v_sub, v_mul
+ *   v_set1, v_add, v_sub, v_mul
  *   v_max(x, a), v_min(x, a)   return a where x is NaN (NaN is ignored)
  *   v_hmax, v_hmin             horizontal extremum of one vector
  *   v_exp                      SLEEF finz u10 expf of this ISA
@@ -23,7 +23,8 @@
  *   acc_zero(acc)
  *   acc_add(acc, v, e)         adds vector v (0 <= v < 32 / SM_VW) of a
  *                              32-element block to lanes v*SM_VW...
- *   acc_lanes(acc, out[32])
+ *   acc_fold(acc)              the 32 lanes folded pairwise: l += l+16,
+ *                              l += l+8, ... l += l+1 (the contract's tree)
  *   SM_EXPD, SM_LOGD, SM_LOG1PD  SLEEF finz u10 double functions (scalar)
  *
  * All floating-point code here is compiled with -ffp-contract=off, so the
@@ -88,18 +89,14 @@ static inline float row_extremum(const float *x, size_t n, bool use_max)
     return v_hmin(v_min(v_min(a0, a1), v_min(a2, a3)));
 }
 
-/* The contract's fixed pairwise fold: l += l+16, l += l+8, ... l += l+1. */
-static inline double fold32(double lane[32])
-{
-    for (int half = 16; half >= 1; half /= 2)
-        for (int l = 0; l < half; l++)
-            lane[l] += lane[l + half];
-    return lane[0];
-}
-
 /* One chunk (n <= SM_CHUNK) against its extremum m: k = entries equal to m,
  * returns S' = sum of the other e_i = exp(beta (x_i - m)) in the canonical
- * order. With y, also stores e_i (1 for entries equal to m). */
+ * order. With y, also stores e_i (1 for entries equal to m).
+ *
+ * Where the 32 double lanes and the exp's constants do not fit in the
+ * vector registers together (AVX2: 8 + about 10 of 16), the ISA sets
+ * SM_SUM_TILE: the exps of a tile go to a small buffer first and a
+ * separate loop, free of anything else, adds them. Same adds, same order. */
 SM_INLINE double chunk_sum(const float *x, size_t n, float m, float beta,
                            float *y, size_t *k, bool fast)
 {
@@ -107,7 +104,45 @@ SM_INLINE double chunk_sum(const float *x, size_t n, float m, float beta,
     const sm_v one = v_set1(1.0f), zero = v_set1(0.0f);
     sm_acc acc;
     acc_zero(&acc);
-    size_t count = 0, i = 0;
+    size_t count = 0;
+#if SM_SUM_TILE
+    float ebuf[SM_SUM_TILE] __attribute__((aligned(64)));
+    for (size_t base = 0; base < n; base += SM_SUM_TILE) {
+        const size_t len = n - base < SM_SUM_TILE ? n - base : SM_SUM_TILE;
+        const float *xt = x + base;
+        float *yt = y ? y + base : NULL;
+        size_t i = 0;
+        for (; i + SM_VW <= len; i += SM_VW) {
+            const sm_v xv = v_load(xt + i);
+            const sm_m eq = m_eq(xv, vm);
+            const sm_v e = exp_mode(v_mul(v_sub(xv, vm), vb), fast);
+            if (yt)
+                v_store(yt + i, v_sel(eq, one, e));
+            v_store(ebuf + i, v_sel(eq, zero, e));
+            count += m_count(eq);
+        }
+        if (i < len) {
+            const size_t c = len - i;
+            const sm_v xv = v_load_part(xt + i, c, m);
+            const sm_m valid = m_first(c);
+            const sm_m eq = m_and(m_eq(xv, vm), valid);
+            const sm_v e = exp_mode(v_mul(v_sub(xv, vm), vb), fast);
+            if (yt)
+                v_store_part(yt + i, c, v_sel(eq, one, e));
+            v_store(ebuf + i, v_sel(eq, zero, v_sel(valid, e, zero)));
+            count += m_count(eq);
+            i += SM_VW;
+        }
+        /* A short last tile is padded to whole blocks with +0. */
+        const size_t blocks_end = (len + 31) / 32 * 32;
+        for (; i < blocks_end; i += SM_VW)
+            v_store(ebuf + i, zero);
+        for (size_t j = 0; j < blocks_end; j += 32)
+            for (int v = 0; v < SM_VPB; v++)
+                acc_add(&acc, v, v_load(ebuf + j + (size_t)v * SM_VW));
+    }
+#else
+    size_t i = 0;
     for (; i + 32 <= n; i += 32) {
         for (int v = 0; v < SM_VPB; v++) {
             const sm_v xv = v_load(x + i + (size_t)v * SM_VW);
@@ -137,10 +172,9 @@ SM_INLINE double chunk_sum(const float *x, size_t n, float m, float beta,
         acc_add(&acc, v, v_sel(eq, zero, v_sel(valid, e, zero)));
         count += m_count(eq);
     }
-    double lane[32];
-    acc_lanes(&acc, lane);
+#endif
     *k = count;
-    return fold32(lane);
+    return acc_fold(&acc);
 }
 
 /* Row statistics: M (the extremum), K (entries equal to M) and S'' (the
@@ -423,10 +457,42 @@ static void exp_array(size_t n, const float *x, float *y, unsigned flags)
     }
 }
 
+/* One pass of sum exp(x_i - c) in f32: the exp-throughput ceiling the
+ * benchmarks hold the kernels against (no extremum pass, no stores, no
+ * double sums). The order of the sum is not part of any contract. */
+SM_INLINE float exp_sum_mode(size_t n, const float *x, float c, bool fast)
+{
+    const sm_v vc = v_set1(c), zero = v_set1(0.0f);
+    sm_v a0 = zero, a1 = zero;
+    size_t i = 0;
+    for (; i + 2 * SM_VW <= n; i += 2 * SM_VW) {
+        a0 = v_add(a0, exp_mode(v_sub(v_load(x + i), vc), fast));
+        a1 = v_add(a1, exp_mode(v_sub(v_load(x + i + SM_VW), vc), fast));
+    }
+    for (; i < n; i += SM_VW) {
+        const size_t c_len = n - i < SM_VW ? n - i : SM_VW;
+        const sm_v e = exp_mode(v_sub(v_load_part(x + i, c_len, c), vc), fast);
+        a0 = v_add(a0, v_sel(m_first(c_len), e, zero));
+    }
+    float lanes[SM_VW];
+    v_store(lanes, v_add(a0, a1));
+    float sum = 0.0f;
+    for (int l = 0; l < SM_VW; l++)
+        sum += lanes[l];
+    return sum;
+}
+
+static float exp_sum(size_t n, const float *x, float c, unsigned flags)
+{
+    return flags & SM_FAST_EXP ? exp_sum_mode(n, x, c, true)
+                               : exp_sum_mode(n, x, c, false);
+}
+
 const struct sm_kernels SM_TABLE = {
     .softmax_rows = softmax_rows,
     .log_softmax_rows = log_softmax_rows,
     .logsumexp_rows = logsumexp_rows,
     .row_stats = stats,
     .exp = exp_array,
+    .exp_sum = exp_sum,
 };

@@ -12,6 +12,8 @@
 
 #include "common/sleef_include.h"
 
+/* No vector registers to save. */
+#define SM_SUM_TILE 0
 #define SM_VW 1
 typedef float sm_v;
 typedef bool sm_m;
@@ -42,6 +44,7 @@ static inline void v_store_part(float *p, size_t c, sm_v v)
         *p = v;
 }
 static inline sm_v v_set1(float a) { return a; }
+static inline sm_v v_add(sm_v a, sm_v b) { return a + b; }
 static inline sm_v v_sub(sm_v a, sm_v b) { return a - b; }
 static inline sm_v v_mul(sm_v a, sm_v b) { return a * b; }
 /* Like x86 max/min: a NaN x leaves a unchanged. */
@@ -84,10 +87,16 @@ static inline void acc_add(sm_acc *acc, int v, sm_v e)
 {
     acc->lane[v] += (double)e;
 }
-static inline void acc_lanes(const sm_acc *acc, double out[32])
+/* The contract's fixed pairwise fold: l += l+16, l += l+8, ... l += l+1. */
+static inline double acc_fold(const sm_acc *acc)
 {
+    double lane[32];
     for (int l = 0; l < 32; l++)
-        out[l] = acc->lane[l];
+        lane[l] = acc->lane[l];
+    for (int half = 16; half >= 1; half /= 2)
+        for (int l = 0; l < half; l++)
+            lane[l] += lane[l + half];
+    return lane[0];
 }
 
 #endif
