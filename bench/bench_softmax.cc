@@ -46,6 +46,7 @@ struct Call {
     float beta;
     const float *x;
     float *y; // output rows, or the `rows` logsumexp results
+    sm_flags flags;
 };
 
 using Invoke = sm_status (*)(const Call &);
@@ -63,16 +64,18 @@ sm_status logsumexp_row(const Call &c)
 }
 sm_status softmax_rows(const Call &c)
 {
-    return sm_softmax_rows_f32(c.rows, c.cols, c.beta, c.x, c.cols, c.y, c.cols);
+    return sm_softmax_rows_ex_f32(c.rows, c.cols, c.beta, c.x, c.cols, c.y,
+                                  c.cols, c.flags);
 }
 sm_status log_softmax_rows(const Call &c)
 {
-    return sm_log_softmax_rows_f32(c.rows, c.cols, c.beta, c.x, c.cols, c.y,
-                                   c.cols);
+    return sm_log_softmax_rows_ex_f32(c.rows, c.cols, c.beta, c.x, c.cols, c.y,
+                                      c.cols, c.flags);
 }
 sm_status logsumexp_rows(const Call &c)
 {
-    return sm_logsumexp_rows_f32(c.rows, c.cols, c.beta, c.x, c.cols, c.y);
+    return sm_logsumexp_rows_ex_f32(c.rows, c.cols, c.beta, c.x, c.cols, c.y,
+                                    c.flags);
 }
 
 // The benchmark body of one entry point (run_case<F> below).
@@ -91,6 +94,7 @@ struct Op {
 
 struct Case {
     sm_isa isa;
+    sm_flags flags; // 0 (SLEEF's exp) or SM_FAST_EXP, named "<isa>-fast"
     Shape shape;
     Placement placement;
     float beta;
@@ -121,7 +125,7 @@ void run_case(benchmark::State &state, const Op &op, const Case &c)
     IoBuffers buf(elements, out_elements);
     smbench::fill_logits(buf.in(), elements);
     float *y = c.placement == Placement::kIn ? buf.in() : buf.out();
-    const Call call{c.shape.rows, c.shape.cols, c.beta, buf.in(), y};
+    const Call call{c.shape.rows, c.shape.cols, c.beta, buf.in(), y, c.flags};
 
     // One untimed call checks the arguments, faults in the output pages and
     // warms the caches. In place, later calls see the previous output
@@ -245,6 +249,8 @@ std::string case_name(const Op &op, bool single_row, const Case &c)
     std::string name = op.name;
     name += single_row ? "_f32/" : "_rows_f32/";
     name += sm_isa_name(c.isa);
+    if (c.flags & SM_FAST_EXP)
+        name += "-fast";
     name += '/';
     name += single_row ? smbench::row_label(c.shape.cols)
                        : smbench::shape_label(c.shape);
@@ -256,7 +262,9 @@ std::string case_name(const Op &op, bool single_row, const Case &c)
 
 void register_case(const Op &op, bool single_row, const Case &c)
 {
-    const Body body = single_row && c.beta == 1.0f ? op.one_row : op.rows;
+    // The one-row entry points have neither beta nor flags.
+    const Body body =
+        single_row && c.beta == 1.0f && c.flags == 0 ? op.one_row : op.rows;
     auto *b = benchmark::RegisterBenchmark(case_name(op, single_row, c).c_str(),
                                            body, op, c);
     smbench::apply_defaults(b, c.shape.elements());
@@ -272,8 +280,10 @@ void register_op(const Op &op, const std::vector<sm_isa> &isas)
     auto register_shape = [&](const Shape &shape, bool single_row) {
         for (Placement p : placements)
             for (float beta : smbench::kBetas)
-                for (sm_isa isa : isas)
-                    register_case(op, single_row, Case{isa, shape, p, beta});
+                for (sm_flags flags : {0u, SM_FAST_EXP})
+                    for (sm_isa isa : isas)
+                        register_case(op, single_row,
+                                      Case{isa, flags, shape, p, beta});
     };
     for (std::size_t n : smbench::kRowSizes)
         register_shape(Shape{1, n}, true);

@@ -1,0 +1,380 @@
+#!/usr/bin/python3
+"""PyTorch peer for libsoftmax's benchmarks (bench_softmax.cc).
+
+Times torch.softmax, torch.log_softmax and torch.logsumexp on one thread,
+on the same shapes, logits and buffer layout as bench_softmax, and names
+the results the same way with the implementation in the ISA slot:
+
+    softmax_f32/torch/n:1000/out/beta:1
+    log_softmax_rows_f32/torch/256x32000/in/beta:1
+    logsumexp_f32/torch/n:32000/out/beta:1
+
+It prints JSON in Google Benchmark's format (--benchmark_format=json), so
+a report can merge it with bench_softmax's output by name. Run it with
+Debian's python, the one that sees python3-torch:
+
+    taskset -c 1 /usr/bin/python3 bench/peer_torch.py --filter 'n:1000/'
+    ATEN_CPU_CAPABILITY=avx512 /usr/bin/python3 bench/peer_torch.py --out t.json
+
+With ATEN_CPU_CAPABILITY set, the implementation is named after it
+("torch-avx512"), and the context records the capability torch really
+uses. Torch 1.13 does not check the variable against the CPU: asked for
+AVX-512 on a CPU without it, it runs AVX-512 code and dies of SIGILL, so
+this script refuses such a run (exit status 77, "skipped").
+
+Timing: one untimed call (which is also checked against a float64
+evaluation), then the iteration count is grown until a run lasts at least
+--min-time seconds, then --repetitions runs of that count; real_time and
+cpu_time are the medians per call, and the rates are per CPU second, as
+Google Benchmark computes them. Every call goes through the Python
+interpreter and torch's dispatcher, which is what a Python caller pays: on
+short rows that overhead, not the kernel, is most of the time.
+"""
+
+import argparse
+import datetime
+import functools
+import gc
+import json
+import os
+import platform
+import re
+import socket
+import statistics
+import sys
+import time
+
+# The shapes of bench_util.h (kRowSizes, kBatchShapes); keep them in step.
+ROW_SIZES = (16, 100, 1000, 4096, 32000, 128000, 262144, 1048576, 16777216)
+BATCH_SHAPES = ((4096, 1000), (256, 32000), (32, 131072))
+
+# bench_util.h's apply_defaults: huge cases run a fixed handful of calls
+# (each takes tens of milliseconds), and times are reported in
+# microseconds from 4096 elements up.
+HUGE_ELEMENTS = 1 << 24
+HUGE_ITERATIONS = 5
+MICROSECOND_ELEMENTS = 4096
+
+# bench_util.h's IoBuffers: the output starts three cache lines past the
+# next 4 KiB boundary after the input (see there for why).
+PAGE = 4096
+OUTPUT_SKEW = 3 * 64
+
+# Exit status for "nothing to run here", as automake and meson test read it.
+EXIT_SKIPPED = 77
+
+# What ATen 1.13 requires of the CPU before it picks each capability by
+# itself (aten/src/ATen/native/DispatchStub.cpp); an explicit
+# ATEN_CPU_CAPABILITY skips this check.
+CAPABILITY_CPU_FLAGS = {
+    "avx512": ("avx512f", "avx512vl", "avx512bw", "avx512dq", "fma"),
+    "avx2": ("avx2", "fma"),
+    "default": (),
+}
+
+
+def parse_args():
+    p = argparse.ArgumentParser(
+        description="Time PyTorch's softmax, log-softmax and logsumexp "
+        "like bench_softmax does libsoftmax's.")
+    p.add_argument("--filter", default="",
+                   help="regex searched in the case names (like "
+                   "--benchmark_filter; a leading '-' excludes)")
+    p.add_argument("--min-time", type=float, default=0.2,
+                   help="seconds each repetition lasts at least (default 0.2)")
+    p.add_argument("--repetitions", type=int, default=3,
+                   help="timed runs per case; the median is reported "
+                   "(default 3)")
+    p.add_argument("--out", help="write the JSON here instead of stdout")
+    p.add_argument("--list", action="store_true",
+                   help="print the case names and exit")
+    args = p.parse_args()
+    if args.min_time <= 0 or args.repetitions < 1:
+        p.error("--min-time must be > 0 and --repetitions >= 1")
+    return args
+
+
+# ---- cases ----------------------------------------------------------------
+
+class Case:
+    """One op on one shape; single rows are 1 x n, named n:<n>."""
+
+    def __init__(self, op, rows, cols, single_row, in_place, impl):
+        self.op, self.rows, self.cols = op, rows, cols
+        self.single_row, self.in_place = single_row, in_place
+        shape = f"n:{cols}" if single_row else f"{rows}x{cols}"
+        kind = "_f32" if single_row else "_rows_f32"
+        place = "in" if in_place else "out"
+        self.name = f"{op}{kind}/{impl}/{shape}/{place}/beta:1"
+
+    @property
+    def elements(self):
+        return self.rows * self.cols
+
+    @property
+    def bytes_per_call(self):
+        # Compulsory traffic, as bench_softmax counts it: read the input,
+        # write the output rows (logsumexp's one float per row is left out).
+        writes = 0 if self.op == "logsumexp" else 1
+        return self.elements * 4 * (1 + writes)
+
+
+def all_cases(impl):
+    """bench_softmax's order: op, then shape, then placement. beta is 1
+    only (torch has no temperature argument); logsumexp has no in place."""
+    cases = []
+    for op in ("softmax", "log_softmax", "logsumexp"):
+        placements = (False,) if op == "logsumexp" else (False, True)
+        shapes = [(1, n, True) for n in ROW_SIZES]
+        shapes += [(r, c, False) for r, c in BATCH_SHAPES]
+        for rows, cols, single_row in shapes:
+            for in_place in placements:
+                cases.append(Case(op, rows, cols, single_row, in_place, impl))
+    return cases
+
+
+def select(cases, pattern):
+    if not pattern:
+        return cases
+    exclude = pattern.startswith("-")
+    regex = re.compile(pattern[1:] if exclude else pattern)
+    return [c for c in cases if bool(regex.search(c.name)) != exclude]
+
+
+# ---- inputs and buffers ---------------------------------------------------
+
+def fill_logits(n, seed=42):
+    """bench_util.h's fill_logits, bit for bit: SplitMix64, the top 24 bits
+    as a float in [0, 1), then 20 u - 10 in float32. In chunks, so a 16M
+    row does not need gigabytes of uint64 temporaries."""
+    import numpy as np
+    out = np.empty(n, dtype=np.float32)
+    golden = np.uint64(0x9E3779B97F4A7C15)
+    chunk = 1 << 20
+    with np.errstate(over="ignore"):  # the uint64 products wrap, as in C
+        for start in range(0, n, chunk):
+            i = np.arange(start + 1, min(start + chunk, n) + 1, dtype=np.uint64)
+            z = np.uint64(seed) + i * golden
+            z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+            z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+            z = z ^ (z >> np.uint64(31))
+            u = (z >> np.uint64(40)).astype(np.float32) * np.float32(2.0 ** -24)
+            out[start:start + len(i)] = np.float32(20.0) * u - np.float32(10.0)
+    return out
+
+
+def io_tensors(torch, case):
+    """Input and output views into one allocation laid out like IoBuffers:
+    the input page-aligned, the output OUTPUT_SKEW bytes past the next
+    4 KiB boundary, so torch runs with the same (non-)aliasing as ours."""
+    n = case.elements
+    out_offset = -(-n * 4 // PAGE) * PAGE + OUTPUT_SKEW
+    floats = (PAGE + out_offset) // 4 + n
+    storage = torch.empty(floats, dtype=torch.float32)
+    start = (-storage.data_ptr() % PAGE) // 4  # allocations are 4-aligned
+    shape = (n,) if case.single_row else (case.rows, case.cols)
+    x = storage[start:start + n].view(shape)
+    x.copy_(torch.from_numpy(fill_logits(n)).view(shape))
+    if case.op == "logsumexp":
+        # One float per row; a 0-d tensor for a single row.
+        y = torch.empty(() if case.single_row else (case.rows,))
+    elif case.in_place:
+        y = x
+    else:
+        o = start + out_offset // 4
+        y = storage[o:o + n].view(shape)
+    return x, y
+
+
+def the_call(torch, case, x, y):
+    """The timed call, bound with functools.partial so that the loop adds
+    no Python frame of its own. The public functions, with out=, as a
+    Python caller would write them."""
+    if case.op == "softmax":
+        return functools.partial(torch.softmax, x, -1, out=y)
+    if case.op == "log_softmax":
+        return functools.partial(torch.log_softmax, x, -1, out=y)
+    return functools.partial(torch.logsumexp, x, -1, out=y)
+
+
+def check(torch, case, x_before, y):
+    """The first output against a float64 evaluation. Loose on purpose: it
+    catches a wrong axis or op, not rounding (torch sums in float)."""
+    xd = x_before.double()
+    if case.op == "softmax":
+        ref = torch.softmax(xd, -1)
+        return bool(((y.double() - ref).abs() <= 1e-2 * ref).all())
+    ref = torch.log_softmax(xd, -1) if case.op == "log_softmax" \
+        else torch.logsumexp(xd, -1)
+    return bool(((y.double() - ref).abs() <= 1e-2 * (1 + ref.abs())).all())
+
+
+# ---- timing ---------------------------------------------------------------
+
+def timed_run(call, iterations):
+    """(real, cpu) nanoseconds for `iterations` calls."""
+    r0, c0 = time.perf_counter_ns(), time.process_time_ns()
+    for _ in range(iterations):
+        call()
+    return time.perf_counter_ns() - r0, time.process_time_ns() - c0
+
+
+def calibrate(call, min_time):
+    """Google Benchmark's search: grow the count by the predicted factor
+    (with 40 % to spare), at most tenfold per step, until a run lasts
+    min_time."""
+    iterations = 1
+    while True:
+        real_ns, _ = timed_run(call, iterations)
+        seconds = real_ns / 1e9
+        if seconds >= min_time or iterations >= 10 ** 9:
+            return iterations
+        factor = 10.0 if seconds <= min_time / 10 else min_time * 1.4 / seconds
+        iterations = max(int(iterations * factor), iterations + 1)
+
+
+def run_case(torch, case, args):
+    x, y = io_tensors(torch, case)
+    x_before = x.clone() if case.in_place else x
+    call = the_call(torch, case, x, y)
+    y_ptr = y.data_ptr()
+    call()  # untimed: page faults, caches, and the check
+    if y.data_ptr() != y_ptr:
+        raise RuntimeError(f"{case.name}: torch reallocated the output")
+    if not check(torch, case, x_before, y):
+        raise RuntimeError(f"{case.name}: output differs from float64 softmax")
+    del x_before
+
+    if case.elements >= HUGE_ELEMENTS:
+        iterations = HUGE_ITERATIONS
+    else:
+        iterations = calibrate(call, args.min_time)
+    runs = [timed_run(call, iterations) for _ in range(args.repetitions)]
+    real = statistics.median(r for r, _ in runs) / iterations
+    cpu = statistics.median(c for _, c in runs) / iterations
+    return iterations, real, cpu
+
+
+def result_entry(case, iterations, real_ns, cpu_ns, repetitions, label):
+    us = case.elements >= MICROSECOND_ELEMENTS
+    scale = 1e-3 if us else 1.0
+    cpu_s = max(cpu_ns, 1.0) / 1e9
+    return {
+        "name": case.name,
+        "run_name": case.name,
+        "run_type": "iteration",
+        "repetitions": repetitions,
+        "threads": 1,
+        "iterations": iterations,
+        "real_time": real_ns * scale,
+        "cpu_time": cpu_ns * scale,
+        "time_unit": "us" if us else "ns",
+        "bytes_per_second": case.bytes_per_call / cpu_s,
+        "items_per_second": case.elements / cpu_s,
+        "label": label,
+    }
+
+
+# ---- context --------------------------------------------------------------
+
+def cpu_flags():
+    """The CPU's feature flags from /proc/cpuinfo, or None elsewhere."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return None
+
+
+def torch_capability(torch):
+    """The capability ATen's kernels dispatch to ("AVX2", "AVX512", ...):
+    torch 1.13 has no function for it, but its build summary says it."""
+    m = re.search(r"CPU capability usage: (.+)", torch.__config__.show())
+    return m.group(1).strip() if m else "unknown"
+
+
+def context(torch, requested, capability, flags, args):
+    return {
+        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "host_name": socket.gethostname(),
+        "executable": os.path.abspath(__file__),
+        "num_cpus": os.cpu_count(),
+        "load_avg": list(os.getloadavg()) if hasattr(os, "getloadavg") else [],
+        "python": platform.python_version(),
+        "torch": torch.__version__ if torch else "not found",
+        "torch_threads": torch.get_num_threads() if torch else 0,
+        "aten_cpu_capability_env": requested or "(unset)",
+        "torch_cpu_capability": capability,
+        "cpu_avx512": "unknown" if flags is None
+        else ("yes" if {"avx512f", "avx512vl", "avx512bw", "avx512dq"} <= flags
+              else "no"),
+        "timing": f"median of {args.repetitions} runs of at least "
+                  f"{args.min_time} s; rates per CPU second",
+    }
+
+
+def emit(doc, path):
+    text = json.dumps(doc, indent=2) + "\n"
+    if path:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+    else:
+        sys.stdout.write(text)
+
+
+def main():
+    args = parse_args()
+    requested = os.environ.get("ATEN_CPU_CAPABILITY", "").strip().lower()
+    if requested and requested not in CAPABILITY_CPU_FLAGS:
+        # Torch would warn, ignore it and pick by itself: the name would lie.
+        print(f"peer_torch: ATEN_CPU_CAPABILITY={requested} is not one of "
+              f"{', '.join(CAPABILITY_CPU_FLAGS)}", file=sys.stderr)
+        return 2
+    impl = f"torch-{requested}" if requested else "torch"
+    cases = select(all_cases(impl), args.filter)
+    if args.list:
+        print("\n".join(c.name for c in cases))
+        return 0
+
+    flags = cpu_flags()
+    try:
+        import torch
+    except ImportError as e:
+        print(f"peer_torch: skipped: cannot import torch ({e}); install "
+              "python3-torch and run with /usr/bin/python3", file=sys.stderr)
+        emit({"context": context(None, requested, "none", flags, args),
+              "benchmarks": []}, args.out)
+        return EXIT_SKIPPED
+
+    missing = [f for f in CAPABILITY_CPU_FLAGS.get(requested, ())
+               if flags is not None and f not in flags]
+    if missing:
+        # Torch would run the kernels anyway and die of SIGILL.
+        ctx = context(torch, requested, "none (skipped)", flags, args)
+        print(f"peer_torch: skipped: ATEN_CPU_CAPABILITY={requested} but this "
+              f"CPU lacks {' '.join(missing)}", file=sys.stderr)
+        emit({"context": ctx, "benchmarks": []}, args.out)
+        return EXIT_SKIPPED
+
+    torch.set_num_threads(1)
+    capability = torch_capability(torch)
+    results = []
+    gc.disable()  # as timeit does: no collection pauses inside a timing
+    for case in cases:
+        iterations, real, cpu = run_case(torch, case, args)
+        entry = result_entry(case, iterations, real, cpu, args.repetitions,
+                             capability)
+        results.append(entry)
+        print(f"{case.name:<52} {entry['real_time']:>10.1f} "
+              f"{entry['time_unit']:<2} {entry['items_per_second'] / 1e6:>9.1f} "
+              f"M items/s", file=sys.stderr)
+    emit({"context": context(torch, requested, capability, flags, args),
+          "benchmarks": results}, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
