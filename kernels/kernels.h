@@ -24,7 +24,8 @@ typedef void (*sm_stats_fn)(size_t n, float beta, const float *x,
                             unsigned flags, float *m, double *k, double *s);
 /* y_i = exp(x_i) with either exp: for the tests and the exp ceiling. */
 typedef void (*sm_exp_fn)(size_t n, const float *x, float *y, unsigned flags);
-/* sum exp(x_i - c) in one pass: the benchmarks' exp-throughput ceiling. */
+/* sum exp(x_i - c), c >= every x_i, in one pass: the benchmarks'
+ * exp-throughput ceiling. */
 typedef float (*sm_exp_sum_fn)(size_t n, const float *x, float c,
                                unsigned flags);
 

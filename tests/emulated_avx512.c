@@ -74,12 +74,14 @@ static inline float emu_reduce_min_ps(emu_m512 a)
         m = a.f[i] < m ? a.f[i] : m;
     return m;
 }
+/* The two predicates the kernels use; both are false for NaN. */
 static inline __mmask16 emu_cmp_ps_mask(emu_m512 a, emu_m512 b, int pred)
 {
-    (void)pred; /* the kernels only use _CMP_EQ_OQ: ordered, non-signalling */
     unsigned m = 0;
-    for (int i = 0; i < 16; i++)
-        m |= (unsigned)(a.f[i] == b.f[i]) << i;
+    for (int i = 0; i < 16; i++) {
+        const int bit = pred == _CMP_GE_OQ ? a.f[i] >= b.f[i] : a.f[i] == b.f[i];
+        m |= (unsigned)bit << i;
+    }
     return (__mmask16)m;
 }
 static inline emu_m512 emu_mask_blend_ps(__mmask16 k, emu_m512 a, emu_m512 b)

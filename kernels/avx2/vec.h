@@ -71,6 +71,16 @@ static inline sm_v v_ldexp_split(sm_v p, sm_v z)
     const __m256 s2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, bias), 23));
     return _mm256_mul_ps(_mm256_mul_ps(p, s1), s2);
 }
+/* z's low bits are n; the magic's bits shift out of the word. */
+static inline sm_v v_ldexp_normal(sm_v p, sm_v z)
+{
+    return _mm256_castsi256_ps(_mm256_add_epi32(
+        _mm256_castps_si256(p), _mm256_slli_epi32(_mm256_castps_si256(z), 23)));
+}
+static inline int v_all_ge(sm_v a, sm_v b)
+{
+    return _mm256_movemask_ps(_mm256_cmp_ps(a, b, _CMP_GE_OQ)) == 0xFF;
+}
 static inline sm_m m_eq(sm_v a, sm_v b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
 static inline sm_m m_first(size_t c) { return _mm256_castsi256_ps(lanes_below(c)); }
 static inline sm_m m_and(sm_m a, sm_m b) { return _mm256_and_ps(a, b); }

@@ -52,6 +52,16 @@ static inline sm_v v_ldexp_split(sm_v p, sm_v z)
     const __m512 s2 = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(n2, bias), 23));
     return _mm512_mul_ps(_mm512_mul_ps(p, s1), s2);
 }
+/* z's low bits are n; the magic's bits shift out of the word. */
+static inline sm_v v_ldexp_normal(sm_v p, sm_v z)
+{
+    return _mm512_castsi512_ps(_mm512_add_epi32(
+        _mm512_castps_si512(p), _mm512_slli_epi32(_mm512_castps_si512(z), 23)));
+}
+static inline int v_all_ge(sm_v a, sm_v b)
+{
+    return _mm512_cmp_ps_mask(a, b, _CMP_GE_OQ) == 0xFFFF;
+}
 static inline sm_m m_eq(sm_v a, sm_v b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
 static inline sm_m m_and(sm_m a, sm_m b) { return (sm_m)(a & b); }
 static inline size_t m_count(sm_m m) { return (size_t)__builtin_popcount(m); }

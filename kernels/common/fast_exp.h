@@ -19,10 +19,10 @@
 #ifndef SM_FAST_EXP_H
 #define SM_FAST_EXP_H
 
-static inline sm_v v_exp_fast(sm_v t)
+/* p (the polynomial) and z (n in its low bits) for t already clamped. */
+static inline sm_v exp_fast_poly(sm_v t, sm_v *z_out)
 {
     const sm_v magic = v_set1(0x1.8p23f);
-    t = v_min(v_set1(89.0f), v_max(v_set1(-104.0f), t));
     const sm_v z = v_fma(t, v_set1(0x1.715476p+0f), magic);
     const sm_v n = v_sub(z, magic);
     sm_v r = v_fma(n, v_set1(-0x1.62e430p-1f), t);
@@ -33,7 +33,31 @@ static inline sm_v v_exp_fast(sm_v t)
     p = v_fma(p, r, v_set1(0x1.5553c0p-3f));
     p = v_fma(p, r, v_set1(0x1.000002p-1f));
     p = v_fma(p, r, v_set1(1.0f));
-    p = v_fma(p, r, v_set1(1.0f));
+    *z_out = z;
+    return v_fma(p, r, v_set1(1.0f));
+}
+
+static inline sm_v v_exp_fast(sm_v t)
+{
+    sm_v z;
+    t = v_min(v_set1(89.0f), v_max(v_set1(-104.0f), t));
+    const sm_v p = exp_fast_poly(t, &z);
+    return v_ldexp_split(p, z);
+}
+
+/* The same bits as v_exp_fast for t <= 0 or NaN, as in every softmax pass
+ * (t = beta (x - M) <= 0): no upper clamp is needed, and while every lane's
+ * result is normal (n >= -125), p * 2^(n>>1) * 2^(n-(n>>1)) equals p * 2^n
+ * exactly, which adding n to p's exponent field computes in two
+ * instructions instead of nine. NaN lanes fail the ordered compare and
+ * take the general path. */
+static inline sm_v v_exp_fast_nonpos(sm_v t)
+{
+    sm_v z;
+    t = v_max(v_set1(-104.0f), t);
+    const sm_v p = exp_fast_poly(t, &z);
+    if (v_all_ge(z, v_set1(0x1.8p23f - 125.0f)))
+        return v_ldexp_normal(p, z);
     return v_ldexp_split(p, z);
 }
 

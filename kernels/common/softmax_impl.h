@@ -17,6 +17,9 @@
  *   v_fma(a, b, c)             a * b + c, fused (one rounding)
  *   v_ldexp_split(p, z)        p * 2^(n >> 1) * 2^(n - (n >> 1)) with n in
  *                              the low bits of z = 0x1.8p23 + n (fast exp)
+ *   v_ldexp_normal(p, z)       p * 2^n by adding n to the exponent field
+ *                              (exact while the result is normal)
+ *   v_all_ge(a, b)             every lane a >= b (ordered)
  *   m_eq(a, b)                 ordered a == b
  *   m_first(c), m_and, m_count lanes < c, AND, popcount
  *   v_sel(m, a, b)             m ? a : b
@@ -48,6 +51,12 @@
 SM_INLINE sm_v exp_mode(sm_v t, bool fast)
 {
     return fast ? v_exp_fast(t) : v_exp(t);
+}
+
+/* For t = beta (x - M) <= 0 (or NaN), as in every pass over a row. */
+SM_INLINE sm_v exp_nonpos(sm_v t, bool fast)
+{
+    return fast ? v_exp_fast_nonpos(t) : v_exp(t);
 }
 
 /* Rows of more chunks than this find M with one extra read of the row
@@ -115,7 +124,7 @@ SM_INLINE double chunk_sum(const float *x, size_t n, float m, float beta,
         for (; i + SM_VW <= len; i += SM_VW) {
             const sm_v xv = v_load(xt + i);
             const sm_m eq = m_eq(xv, vm);
-            const sm_v e = exp_mode(v_mul(v_sub(xv, vm), vb), fast);
+            const sm_v e = exp_nonpos(v_mul(v_sub(xv, vm), vb), fast);
             if (yt)
                 v_store(yt + i, v_sel(eq, one, e));
             v_store(ebuf + i, v_sel(eq, zero, e));
@@ -126,7 +135,7 @@ SM_INLINE double chunk_sum(const float *x, size_t n, float m, float beta,
             const sm_v xv = v_load_part(xt + i, c, m);
             const sm_m valid = m_first(c);
             const sm_m eq = m_and(m_eq(xv, vm), valid);
-            const sm_v e = exp_mode(v_mul(v_sub(xv, vm), vb), fast);
+            const sm_v e = exp_nonpos(v_mul(v_sub(xv, vm), vb), fast);
             if (yt)
                 v_store_part(yt + i, c, v_sel(eq, one, e));
             v_store(ebuf + i, v_sel(eq, zero, v_sel(valid, e, zero)));
@@ -147,7 +156,7 @@ SM_INLINE double chunk_sum(const float *x, size_t n, float m, float beta,
         for (int v = 0; v < SM_VPB; v++) {
             const sm_v xv = v_load(x + i + (size_t)v * SM_VW);
             const sm_m eq = m_eq(xv, vm);
-            const sm_v e = exp_mode(v_mul(v_sub(xv, vm), vb), fast);
+            const sm_v e = exp_nonpos(v_mul(v_sub(xv, vm), vb), fast);
             if (y)
                 v_store(y + i + (size_t)v * SM_VW, v_sel(eq, one, e));
             acc_add(&acc, v, v_sel(eq, zero, e));
@@ -161,7 +170,7 @@ SM_INLINE double chunk_sum(const float *x, size_t n, float m, float beta,
         const sm_v xv = c == SM_VW ? v_load(x + at) : v_load_part(x + at, c, m);
         const sm_m valid = m_first(c);
         const sm_m eq = m_and(m_eq(xv, vm), valid);
-        const sm_v e = exp_mode(v_mul(v_sub(xv, vm), vb), fast);
+        const sm_v e = exp_nonpos(v_mul(v_sub(xv, vm), vb), fast);
         if (y) {
             const sm_v out = v_sel(eq, one, e);
             if (c == SM_VW)
@@ -309,12 +318,12 @@ SM_INLINE void exp_scale(const float *x, size_t n, float m, float beta,
     size_t i = 0;
     for (; i + SM_VW <= n; i += SM_VW) {
         const sm_v xv = v_load(x + i);
-        const sm_v e = exp_mode(v_mul(v_sub(xv, vm), vb), fast);
+        const sm_v e = exp_nonpos(v_mul(v_sub(xv, vm), vb), fast);
         v_store(y + i, v_sel(m_eq(xv, vm), vr, v_mul(e, vr)));
     }
     if (i < n) {
         const sm_v xv = v_load_part(x + i, n - i, m);
-        const sm_v e = exp_mode(v_mul(v_sub(xv, vm), vb), fast);
+        const sm_v e = exp_nonpos(v_mul(v_sub(xv, vm), vb), fast);
         v_store_part(y + i, n - i, v_sel(m_eq(xv, vm), vr, v_mul(e, vr)));
     }
 }
@@ -457,21 +466,22 @@ static void exp_array(size_t n, const float *x, float *y, unsigned flags)
     }
 }
 
-/* One pass of sum exp(x_i - c) in f32: the exp-throughput ceiling the
- * benchmarks hold the kernels against (no extremum pass, no stores, no
- * double sums). The order of the sum is not part of any contract. */
+/* One pass of sum exp(x_i - c) in f32 with c >= every x_i: the
+ * exp-throughput ceiling the benchmarks hold the kernels against (the same
+ * exp; no extremum pass, no stores, no double sums). The order of the sum
+ * is not part of any contract. */
 SM_INLINE float exp_sum_mode(size_t n, const float *x, float c, bool fast)
 {
     const sm_v vc = v_set1(c), zero = v_set1(0.0f);
     sm_v a0 = zero, a1 = zero;
     size_t i = 0;
     for (; i + 2 * SM_VW <= n; i += 2 * SM_VW) {
-        a0 = v_add(a0, exp_mode(v_sub(v_load(x + i), vc), fast));
-        a1 = v_add(a1, exp_mode(v_sub(v_load(x + i + SM_VW), vc), fast));
+        a0 = v_add(a0, exp_nonpos(v_sub(v_load(x + i), vc), fast));
+        a1 = v_add(a1, exp_nonpos(v_sub(v_load(x + i + SM_VW), vc), fast));
     }
     for (; i < n; i += SM_VW) {
         const size_t c_len = n - i < SM_VW ? n - i : SM_VW;
-        const sm_v e = exp_mode(v_sub(v_load_part(x + i, c_len, c), vc), fast);
+        const sm_v e = exp_nonpos(v_sub(v_load_part(x + i, c_len, c), vc), fast);
         a0 = v_add(a0, v_sel(m_first(c_len), e, zero));
     }
     float lanes[SM_VW];

@@ -72,6 +72,16 @@ static inline sm_v v_ldexp_split(sm_v p, sm_v z)
     memcpy(&s2, &b2, sizeof s2);
     return p * s1 * s2;
 }
+static inline sm_v v_ldexp_normal(sm_v p, sm_v z)
+{
+    uint32_t pi, zi;
+    memcpy(&pi, &p, sizeof pi);
+    memcpy(&zi, &z, sizeof zi);
+    pi += zi << 23; /* z's low bits are n; the magic's bits shift out */
+    memcpy(&p, &pi, sizeof p);
+    return p;
+}
+static inline bool v_all_ge(sm_v a, sm_v b) { return a >= b; }
 static inline sm_m m_eq(sm_v a, sm_v b) { return a == b; }
 static inline sm_m m_first(size_t c) { return c > 0; }
 static inline sm_m m_and(sm_m a, sm_m b) { return a && b; }
