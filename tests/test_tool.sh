@@ -100,6 +100,9 @@ expect 'NaN in a row makes the row NaN' 'nan nan' nan 1
 expect '--format g shows tiny values' '2.06115e-09 1' --format g 0 20
 expect '--format e' '2.69e-01 7.31e-01' --format e -p 2 1 2
 expect '--precision 0' '0 1' -p 0 0 10
+# The fast exp is within a few ulp of SLEEF's: 6 decimals cannot tell.
+expect '--fast-exp' "$seed_out" --fast-exp $seed_in
+expect '--fast-exp --op logsumexp' '4.744792' --fast-exp --op logsumexp $seed_in
 
 # ---- rows from stdin and files ----------------------------------------------
 printf '1,2,3\n\n  4, 5\t6 \r\n1 2 3 4 1 2 3\n' >"$tmp/rows"
@@ -231,24 +234,84 @@ case " $supported " in
 esac
 pass
 
-# The library promises the same bits on every ISA: print 9 significant
-# digits (enough to tell any two floats apart) and compare with scalar.
+run --fast-exp --info
+want_status '--fast-exp --info' 0
+grep -q '^active: ' "$tmp/out" || fail '--fast-exp --info: no "active:" line'
+pass
+
+# The library promises the same bits on every ISA, in either exp mode:
+# print 9 significant digits (enough to tell any two floats apart) and
+# compare with scalar in the same mode.
 printf '1 2 3 4 1 2 3\n-1e3 0.5 88 -inf 3.25\n0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0,1.1,1.2,1.3,1.4,1.5,1.6,1.7\n' \
     >"$tmp/mixed"
 awk 'BEGIN { for (i = 0; i < 1000; i++) printf "%.3f ", (i * 7919 % 1000) / 37.0; print "" }' \
     >>"$tmp/mixed"
-for op in softmax log-softmax logsumexp; do
-    run_in "$tmp/mixed" --isa scalar --op "$op" -t 0.7 --format e -p 8
-    want_status "--isa scalar --op $op" 0
-    mv "$tmp/out" "$tmp/scalar"
-    for isa in $supported; do
-        run_in "$tmp/mixed" --isa "$isa" --op "$op" -t 0.7 --format e -p 8
-        want_status "--isa $isa --op $op" 0
-        cmp -s "$tmp/scalar" "$tmp/out" ||
-            fail "--isa $isa --op $op: output differs from scalar"
+for mode in sleef fast-exp; do
+    flag=
+    [ "$mode" = sleef ] || flag=--fast-exp
+    for op in softmax log-softmax logsumexp; do
+        # $flag is unquoted: empty, it must vanish rather than be an argument.
+        run_in "$tmp/mixed" --isa scalar $flag --op "$op" -t 0.7 --format e -p 8
+        want_status "--isa scalar $flag --op $op" 0
+        mv "$tmp/out" "$tmp/scalar-$mode-$op"
+        for isa in $supported; do
+            run_in "$tmp/mixed" --isa "$isa" $flag --op "$op" -t 0.7 --format e -p 8
+            want_status "--isa $isa $flag --op $op" 0
+            cmp -s "$tmp/scalar-$mode-$op" "$tmp/out" ||
+                fail "--isa $isa $flag --op $op: output differs from scalar"
+        done
+        pass
     done
-    pass
 done
+# --fast-exp must reach the library: over these 1000-odd values the two
+# exps round at least one result differently.
+differ=no
+for op in softmax log-softmax logsumexp; do
+    cmp -s "$tmp/scalar-sleef-$op" "$tmp/scalar-fast-exp-$op" || differ=yes
+done
+[ "$differ" = yes ] || fail "--fast-exp: every result equals the default mode's"
+pass
+
+# ---- softmax bench ----------------------------------------------------------
+# One row per (op, ISA, exp mode), each with one positive figure per size.
+run bench --seconds 0.3 --sizes 100,1000
+want_status 'bench' 0
+grep -q '^libsoftmax .*active ISA: ' "$tmp/out" || fail 'bench: no header line'
+grep -Eq '^op +isa +exp +n=100 +n=1000 ' "$tmp/out" || fail 'bench: no table header'
+n_isas=$(printf '%s\n' $supported | wc -l)
+awk -v isas=" $supported " '
+    $1 ~ /^(softmax|log-softmax|logsumexp)$/ {
+        rows++
+        if (NF != 5 || index(isas, " " $2 " ") == 0 ||
+            ($3 != "sleef" && $3 != "fast-exp") || seen[$1, $2, $3]++) {
+            print "bad row: " $0; bad = 1; exit 1
+        }
+        for (i = 4; i <= 5; i++)
+            if ($i !~ /^[0-9]+(\.[0-9]+)?$/ || $i + 0 <= 0) {
+                print "bad cell: " $0; bad = 1; exit 1
+            }
+    }
+    END {
+        if (bad) exit 1
+        if (rows != 3 * 2 * '"$n_isas"') { print rows + 0 " rows"; exit 1 }
+    }
+' "$tmp/out" >"$tmp/why" || fail "bench: $(cat "$tmp/why") in: $(cat "$tmp/out")"
+pass
+run bench --seconds 0.05 --sizes 10 --op logsumexp --isa scalar
+want_status 'bench --op --isa' 0
+[ "$(grep -c '^logsumexp  *scalar ' "$tmp/out")" -eq 2 ] ||
+    fail "bench --op logsumexp --isa scalar: expected 2 rows, got: $(cat "$tmp/out")"
+pass
+expect_usage 'bench --op bogus' bench --op bogus
+expect_usage 'bench --isa bogus' bench --isa bogus
+expect_usage 'bench --sizes 0' bench --sizes 0
+expect_usage 'bench --sizes 10,' bench --sizes 10,
+expect_usage 'bench --seconds 0' bench --seconds 0
+expect_usage 'bench operand' bench 1 2
+run bench --help
+want_status 'bench --help' 0
+grep -q '^Usage: softmax bench' "$tmp/out" || fail 'bench --help: no usage line'
+pass
 
 # ---- output errors ----------------------------------------------------------
 if [ -w /dev/full ]; then
@@ -258,6 +321,13 @@ if [ -w /dev/full ]; then
     set -e
     want_status 'writing to a full disk' 1
     want_err 'writing to a full disk' 'write error'
+    pass
+    set +e
+    "$tool" bench --seconds 0.05 --sizes 10 >/dev/full 2>"$tmp/err"
+    status=$?
+    set -e
+    want_status 'bench writing to a full disk' 1
+    want_err 'bench writing to a full disk' 'write error'
     pass
 fi
 

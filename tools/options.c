@@ -8,11 +8,12 @@
 #include <string.h>
 
 #include "parse.h"
+#include "softmax.h"
 
 /* Each float is a multiple of 2^-149, so 149 digits print any exactly. */
 #define MAX_PRECISION 149
 
-enum { OPT_FORMAT = 256, OPT_ISA, OPT_INFO };
+enum { OPT_FORMAT = 256, OPT_ISA, OPT_INFO, OPT_FAST_EXP };
 
 /* Which options set beta, to reject --beta with --temperature. */
 enum { BETA_FROM_T = 1, BETA_FROM_BETA = 2 };
@@ -31,6 +32,7 @@ static const struct option long_options[] = {
     {"format", required_argument, NULL, OPT_FORMAT},
     {"isa", required_argument, NULL, OPT_ISA},
     {"info", no_argument, NULL, OPT_INFO},
+    {"fast-exp", no_argument, NULL, OPT_FAST_EXP},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -41,6 +43,7 @@ void print_usage(FILE *out)
     fputs(
         "Usage: softmax [OPTION]... [NUMBER]...\n"
         "       softmax [OPTION]... [--file FILE | -]\n"
+        "       softmax bench [--seconds S] [--sizes N,...] [--op OP] [--isa NAME]\n"
         "Softmax, log-softmax or logsumexp of rows of logits, with libsoftmax.\n"
         "\n"
         "The NUMBERs on the command line form one row. Without them the rows\n"
@@ -60,18 +63,30 @@ void print_usage(FILE *out)
         "      --isa NAME          use this instruction set's kernels: scalar,\n"
         "                          avx2, avx512, neon, sve or auto (results are\n"
         "                          the same bits on every ISA; speed differs)\n"
+        "      --fast-exp          use the library's faster exp (SM_FAST_EXP):\n"
+        "                          a few ulp from the default, and again the\n"
+        "                          same bits on every ISA\n"
         "      --info              show CPU features, ISAs and versions, and exit\n"
         "  -h, --help              show this help and exit\n"
         "  -V, --version           show the version and exit\n"
         "\n"
         "Output: one line per row, values separated by single spaces; one value\n"
         "per row for logsumexp. SOFTMAX_ISA=NAME in the environment caps the\n"
-        "automatic ISA choice.\n"
+        "automatic ISA choice. 'softmax bench' measures the speed of every\n"
+        "ISA on this machine ('softmax bench --help' for its options).\n"
         "\n"
         "Exit status: 0 success, 1 library or I/O error, 2 usage error or bad\n"
         "input (the message names the line and byte column of a bad number;\n"
         "rows before it have been printed, nothing of its own row).\n",
         out);
+}
+
+static int vusage_error(const char *command, const char *fmt, va_list ap)
+{
+    fputs("softmax: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\nTry '%s --help' for more information.\n", command);
+    return EXIT_USAGE;
 }
 
 #if defined(__GNUC__)
@@ -81,11 +96,29 @@ static int usage_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("softmax: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputs("\nTry 'softmax --help' for more information.\n", stderr);
+    const int status = vusage_error("softmax", fmt, ap);
     va_end(ap);
-    return EXIT_USAGE;
+    return status;
+}
+
+int command_usage_error(const char *command, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    const int status = vusage_error(command, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+void print_isa_list(FILE *out, unsigned isas)
+{
+    const char *sep = "";
+    for (int i = 0; i < SM_ISA_COUNT; i++) {
+        if (isas & (1u << i)) {
+            fprintf(out, "%s%s", sep, sm_isa_name((sm_isa)i));
+            sep = " ";
+        }
+    }
 }
 
 /* A NaN temperature or beta has no meaning (the library rejects it too). */
@@ -98,19 +131,32 @@ static int parse_real_option(const char *name, const char *value, double *out)
     return EXIT_OK;
 }
 
-static int parse_op(const char *value, enum tool_op *op)
+static const char *const op_names[] = {
+    [OP_SOFTMAX] = "softmax",
+    [OP_LOG_SOFTMAX] = "log-softmax",
+    [OP_LOGSUMEXP] = "logsumexp",
+};
+
+const char *op_name(enum tool_op op)
 {
-    static const char *const names[] = {
-        [OP_SOFTMAX] = "softmax",
-        [OP_LOG_SOFTMAX] = "log-softmax",
-        [OP_LOGSUMEXP] = "logsumexp",
-    };
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        if (strcmp(value, names[i]) == 0) {
+    return op_names[op];
+}
+
+bool op_from_name(const char *name, enum tool_op *op)
+{
+    for (size_t i = 0; i < sizeof op_names / sizeof op_names[0]; i++) {
+        if (strcmp(name, op_names[i]) == 0) {
             *op = (enum tool_op)i;
-            return EXIT_OK;
+            return true;
         }
     }
+    return false;
+}
+
+static int parse_op(const char *value, enum tool_op *op)
+{
+    if (op_from_name(value, op))
+        return EXIT_OK;
     return usage_error("unknown --op '%s' (expected softmax, log-softmax or "
                        "logsumexp)", value);
 }
@@ -157,22 +203,22 @@ static int apply_option(int c, const char *value, struct options *o,
     case OPT_INFO:
         o->action = ACTION_INFO;
         break;
+    case OPT_FAST_EXP:
+        o->fast_exp = true;
+        break;
     }
     return status;
 }
 
-/* Reports what getopt_long rejected in argv[at]. */
-static int option_error(int c, const char *arg)
+int option_error(const char *command, int c, const char *arg)
 {
-    const bool is_long = strncmp(arg, "--", 2) == 0;
-    if (c == ':') {
-        if (is_long)
-            return usage_error("option '%s' needs a value", arg);
-        return usage_error("option '-%c' needs a value", optopt);
-    }
-    if (is_long)
-        return usage_error("invalid option '%s'", arg);
-    return usage_error("invalid option '-%c'", optopt);
+    /* A short option may sit in a cluster ("-xp3"): name only its letter. */
+    const char letter[3] = {'-', (char)optopt, '\0'};
+    const char *name = strncmp(arg, "--", 2) == 0 ? arg : letter;
+    if (c == ':')
+        return command_usage_error(command, "option '%s' needs a value",
+                                   name);
+    return command_usage_error(command, "invalid option '%s'", name);
 }
 
 /* Positional arguments: numbers, or a lone "-" for standard input. */
@@ -227,7 +273,7 @@ int parse_options(int argc, char **argv, struct options *o)
             return EXIT_OK;
         }
         const int status = c == '?' || c == ':'
-                               ? option_error(c, arg)
+                               ? option_error("softmax", c, arg)
                                : apply_option(c, optarg, o, &beta_from);
         if (status != EXIT_OK)
             return status;

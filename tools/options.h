@@ -2,6 +2,7 @@
 #ifndef SOFTMAX_TOOL_OPTIONS_H
 #define SOFTMAX_TOOL_OPTIONS_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 /* Exit statuses, as documented in --help. */
@@ -21,6 +22,7 @@ struct options {
     int precision;       /* printf precision */
     char conversion;     /* printf conversion: 'f', 'e' or 'g' */
     const char *isa;     /* --isa NAME, or NULL */
+    bool fast_exp;       /* --fast-exp: SM_FAST_EXP */
     const char *file;    /* --file F or a lone "-" ("-" is stdin); or NULL */
     int *number_args;    /* argv indices of the numbers on the command line */
     int n_number_args;
@@ -34,5 +36,28 @@ int parse_options(int argc, char **argv, struct options *o);
 void free_options(struct options *o);
 
 void print_usage(FILE *out);
+
+/* Helpers shared with the bench subcommand (bench.c). */
+
+/* "softmax", "log-softmax", "logsumexp". */
+const char *op_name(enum tool_op op);
+
+/* The op printed by op_name as name; false if there is none. */
+bool op_from_name(const char *name, enum tool_op *op);
+
+/* Prints "softmax: MESSAGE" and "Try 'COMMAND --help' ..." on stderr and
+ * returns EXIT_USAGE. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+int command_usage_error(const char *command, const char *fmt, ...);
+
+/* Reports what getopt_long rejected in arg: c is '?' (unknown option) or
+ * ':' (missing value; needs a leading ':' in the short options). */
+int option_error(const char *command, int c, const char *arg);
+
+/* The names of the ISAs in the bit set (as from sm_isa_supported()),
+ * separated by spaces. */
+void print_isa_list(FILE *out, unsigned isas);
 
 #endif

@@ -1,13 +1,15 @@
 /* softmax: the command-line front end of libsoftmax. Options are parsed in
  * options.c and numbers in parse.c; this file reads rows, calls the library
- * and prints the results. */
+ * and prints the results. 'softmax bench' lives in bench.c. */
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "options.h"
 #include "parse.h"
 #include "softmax.h"
@@ -20,17 +22,6 @@ struct source {
 
 /* Longer bad tokens are cut short in messages. */
 #define TOKEN_SHOWN 40
-
-static void print_isa_list(FILE *out, unsigned supported)
-{
-    const char *sep = "";
-    for (int i = 0; i < SM_ISA_COUNT; i++) {
-        if (supported & (1u << i)) {
-            fprintf(out, "%s%s", sep, sm_isa_name((sm_isa)i));
-            sep = " ";
-        }
-    }
-}
 
 static int force_isa(const char *name)
 {
@@ -141,20 +132,23 @@ static void print_value(const struct options *o, float x)
     }
 }
 
-/* Softmax and log-softmax run in place, which the library allows. */
+/* Softmax and log-softmax run in place, which the library allows. Flags 0
+ * make the _ex functions exactly the plain ones. */
 static sm_status compute(const struct options *o, struct row *row,
                          float *lse)
 {
     const size_t n = row->n;
+    const sm_flags flags = o->fast_exp ? SM_FAST_EXP : 0;
+    float *v = row->v;
     switch (o->op) {
     case OP_SOFTMAX:
-        return sm_softmax_rows_f32(1, n, o->beta, row->v, n, row->v, n);
+        return sm_softmax_rows_ex_f32(1, n, o->beta, v, n, v, n, flags);
     case OP_LOG_SOFTMAX:
-        return sm_log_softmax_rows_f32(1, n, o->beta, row->v, n, row->v, n);
+        return sm_log_softmax_rows_ex_f32(1, n, o->beta, v, n, v, n, flags);
     case OP_LOGSUMEXP:
         break;
     }
-    return sm_logsumexp_rows_f32(1, n, o->beta, row->v, n, lse);
+    return sm_logsumexp_rows_ex_f32(1, n, o->beta, v, n, lse, flags);
 }
 
 static int check_stdout(void)
@@ -287,13 +281,20 @@ static int run(const struct options *o, char **argv)
     return run_stream(o, stdin, "standard input");
 }
 
-int main(int argc, char **argv)
+static int run_tool(int argc, char **argv)
 {
     struct options o;
     int status = parse_options(argc, argv, &o);
     if (status == EXIT_OK)
         status = run(&o, argv);
     free_options(&o);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    const bool bench = argc > 1 && strcmp(argv[1], "bench") == 0;
+    int status = bench ? bench_main(argc - 1, argv + 1) : run_tool(argc, argv);
     /* Output may still sit in the buffer: a full disk shows up here. */
     if (fflush(stdout) == EOF && status == EXIT_OK) {
         fprintf(stderr, "softmax: write error: %s\n", strerror(errno));

@@ -1,0 +1,514 @@
+/* softmax bench: how fast each op runs on each ISA and exp mode of this
+ * machine, in million elements per second, like 'openssl speed'. The whole
+ * table shares one time budget: each cell gets what is left divided by the
+ * cells still to run, so an early slow cell does not stretch the total. */
+#include "bench.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "options.h"
+#include "parse.h"
+#include "softmax.h"
+
+#define COMMAND "softmax bench"
+#define DEFAULT_SECONDS 4.0
+#define MAX_SECONDS 3600.0
+#define MAX_SIZES 16
+#define MAX_SIZE ((size_t)1 << 26) /* 256 MiB per buffer */
+#define RUNS 3                     /* each cell reports the best of these */
+#define N_MODES 2
+#define N_OPS 3
+
+/* Between the end of x and y: half a page, so that x[i] and y[i] never
+ * share their low 12 address bits; loads and stores that do are taken for
+ * possible conflicts ("4K aliasing") and stall. */
+#define Y_SKEW 2048
+#define PAGE 4096
+#define ALIGN 64
+
+static const size_t default_sizes[] = {100, 1000, 32000, 1048576};
+
+static const struct exp_mode {
+    const char *name;
+    sm_flags flags;
+} modes[N_MODES] = {{"sleef", 0}, {"fast-exp", SM_FAST_EXP}};
+
+struct bench_options {
+    double seconds;
+    size_t sizes[MAX_SIZES];
+    int n_sizes;
+    unsigned ops;  /* bit (1u << op) per enum tool_op to run */
+    unsigned isas; /* bit (1u << isa) per sm_isa to run */
+};
+
+/* The time budget of the whole table. */
+struct schedule {
+    double end;      /* start + budget */
+    double hard_end; /* no cell may start and end after this */
+    long cells_left;
+    long skipped;
+    double last_call[MAX_SIZES]; /* per column: one call in the last row */
+};
+
+/* One cell's work: one row of n floats, beta 1, out of place. */
+struct work {
+    enum tool_op op;
+    sm_flags flags;
+    size_t n;
+    const float *x;
+    float *y;
+};
+
+static void print_bench_usage(FILE *out)
+{
+    fputs(
+        "Usage: softmax bench [OPTION]...\n"
+        "Measures libsoftmax on this machine: for every ISA it supports and\n"
+        "both exp modes (sleef, the default, and fast-exp), the throughput of\n"
+        "softmax, log-softmax and logsumexp on one row of n floats (beta 1,\n"
+        "out of place), in million elements per second; best of 3 runs.\n"
+        "\n"
+        "      --seconds S         time budget of the whole table (default 4);\n"
+        "                          cells it cannot fit are shown as '-'\n"
+        "      --sizes N,N,...     row lengths (default 100,1000,32000,1048576)\n"
+        "      --op OP             only softmax, log-softmax or logsumexp\n"
+        "      --isa NAME          only this ISA (auto: the one chosen\n"
+        "                          automatically)\n"
+        "  -h, --help              show this help and exit\n"
+        "\n"
+        "Nothing is pinned: use e.g. 'taskset -c 1 softmax bench' for steadier\n"
+        "figures. Exit status: 0 success, 1 library or I/O error, 2 usage\n"
+        "error.\n",
+        out);
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---- options --------------------------------------------------------------- */
+
+static int parse_seconds(const char *value, double *seconds)
+{
+    if (!parse_double(value, seconds) || !(*seconds > 0.0) ||
+        *seconds > MAX_SECONDS)
+        return command_usage_error(COMMAND, "--seconds needs a number of "
+                                   "seconds above 0 and at most %g, not '%s'",
+                                   MAX_SECONDS, value);
+    return EXIT_OK;
+}
+
+/* Reads one size at *p, up to a ',' or the end, and moves *p past it. */
+static bool take_size(const char **p, size_t *n)
+{
+    if (!isdigit((unsigned char)**p))
+        return false; /* strtoull would accept blanks and a sign */
+    char *end;
+    errno = 0;
+    const unsigned long long v = strtoull(*p, &end, 10);
+    if (errno == ERANGE || v < 1 || v > MAX_SIZE ||
+        (*end != ',' && *end != '\0'))
+        return false;
+    *n = (size_t)v;
+    *p = end;
+    return true;
+}
+
+static int parse_sizes(const char *value, struct bench_options *b)
+{
+    const char *p = value;
+    b->n_sizes = 0;
+    for (;;) {
+        if (b->n_sizes == MAX_SIZES)
+            return command_usage_error(COMMAND, "--sizes takes at most %d "
+                                       "sizes", MAX_SIZES);
+        if (!take_size(&p, &b->sizes[b->n_sizes++]))
+            return command_usage_error(COMMAND, "--sizes needs integers from "
+                                       "1 to %zu separated by commas, not "
+                                       "'%s'", MAX_SIZE, value);
+        if (*p == '\0')
+            return EXIT_OK;
+        p++; /* the comma */
+    }
+}
+
+static int parse_bench_op(const char *value, unsigned *ops)
+{
+    enum tool_op op;
+    if (!op_from_name(value, &op))
+        return command_usage_error(COMMAND, "unknown --op '%s' (expected "
+                                   "softmax, log-softmax or logsumexp)",
+                                   value);
+    *ops = 1u << op;
+    return EXIT_OK;
+}
+
+static int parse_bench_isa(const char *value, unsigned *isas)
+{
+    sm_isa isa;
+    const bool known = sm_isa_from_name(value, &isa) == SM_OK;
+    if (known && isa == SM_ISA_AUTO)
+        isa = sm_isa_active(); /* nothing is forced yet */
+    if (known && (sm_isa_supported() & (1u << isa))) {
+        *isas = 1u << isa;
+        return EXIT_OK;
+    }
+    if (known)
+        fprintf(stderr, "softmax: ISA '%s' is not supported by this CPU or "
+                        "build; supported here: ", value);
+    else
+        fprintf(stderr, "softmax: unknown ISA '%s'; supported here: ", value);
+    print_isa_list(stderr, sm_isa_supported());
+    fputs(" (or auto)\nTry '" COMMAND " --help' for more information.\n",
+          stderr);
+    return EXIT_USAGE;
+}
+
+enum { OPT_SECONDS = 256, OPT_SIZES, OPT_OP, OPT_ISA };
+
+static const struct option bench_long_options[] = {
+    {"seconds", required_argument, NULL, OPT_SECONDS},
+    {"sizes", required_argument, NULL, OPT_SIZES},
+    {"op", required_argument, NULL, OPT_OP},
+    {"isa", required_argument, NULL, OPT_ISA},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static int apply_bench_option(int c, const char *value, struct bench_options *b)
+{
+    switch (c) {
+    case OPT_SECONDS:
+        return parse_seconds(value, &b->seconds);
+    case OPT_SIZES:
+        return parse_sizes(value, b);
+    case OPT_OP:
+        return parse_bench_op(value, &b->ops);
+    case OPT_ISA:
+        return parse_bench_isa(value, &b->isas);
+    }
+    return EXIT_USAGE; /* not reached: getopt_long returns only the above */
+}
+
+/* Fills *b; *help is set by --help, which stops parsing. */
+static int parse_bench_options(int argc, char **argv, struct bench_options *b,
+                               bool *help)
+{
+    *b = (struct bench_options){.seconds = DEFAULT_SECONDS,
+                                .ops = (1u << N_OPS) - 1,
+                                .isas = sm_isa_supported()};
+    b->n_sizes = (int)(sizeof default_sizes / sizeof default_sizes[0]);
+    memcpy(b->sizes, default_sizes, sizeof default_sizes);
+    *help = false;
+    opterr = 0;
+    /* '+': stop at the first operand, which is an error (there are none). */
+    int c;
+    while ((c = getopt_long(argc, argv, "+:h", bench_long_options, NULL)) !=
+           -1) {
+        if (c == 'h') {
+            *help = true;
+            return EXIT_OK;
+        }
+        const int status = c == '?' || c == ':'
+                               ? option_error(COMMAND, c, argv[optind - 1])
+                               : apply_bench_option(c, optarg, b);
+        if (status != EXIT_OK)
+            return status;
+    }
+    if (optind < argc)
+        return command_usage_error(COMMAND, "unexpected argument '%s'",
+                                   argv[optind]);
+    return EXIT_OK;
+}
+
+/* ---- buffers ----------------------------------------------------------------- */
+
+static size_t round_up(size_t v, size_t to)
+{
+    return (v + to - 1) / to * to;
+}
+
+/* Deterministic logits in [-10, 10): a 32-bit LCG (Numerical Recipes'
+ * constants), its top 24 bits as the fraction. */
+static void fill_logits(float *x, size_t n)
+{
+    uint32_t s = 12345u;
+    for (size_t i = 0; i < n; i++) {
+        s = s * 1664525u + 1013904223u;
+        x[i] = -10.0f + 20.0f * ((float)(s >> 8) * 0x1p-24f);
+    }
+}
+
+/* One 64-byte aligned block for x and y (freed through *base); y starts
+ * Y_SKEW bytes past a page boundary after x. */
+static bool alloc_buffers(size_t n, void **base, float **x, float **y)
+{
+    const size_t x_bytes = round_up(n * sizeof(float), PAGE);
+    const size_t bytes = round_up(x_bytes + Y_SKEW + n * sizeof(float),
+                                  ALIGN);
+    *base = aligned_alloc(ALIGN, bytes);
+    if (!*base)
+        return false;
+    *x = *base;
+    *y = (float *)((char *)*base + x_bytes + Y_SKEW);
+    fill_logits(*x, n);
+    /* Fault the output pages in now, not in the first cell's calls. */
+    memset(*y, 0, n * sizeof(float));
+    return true;
+}
+
+/* ---- timing ------------------------------------------------------------------ */
+
+static sm_status call_once(const struct work *w)
+{
+    switch (w->op) {
+    case OP_SOFTMAX:
+        return sm_softmax_rows_ex_f32(1, w->n, 1.0f, w->x, w->n, w->y, w->n,
+                                      w->flags);
+    case OP_LOG_SOFTMAX:
+        return sm_log_softmax_rows_ex_f32(1, w->n, 1.0f, w->x, w->n, w->y,
+                                          w->n, w->flags);
+    case OP_LOGSUMEXP:
+        break;
+    }
+    return sm_logsumexp_rows_ex_f32(1, w->n, 1.0f, w->x, w->n, w->y,
+                                    w->flags);
+}
+
+/* *seconds: the time of reps calls in a row. */
+static sm_status time_calls(const struct work *w, long reps, double *seconds)
+{
+    const double t0 = now();
+    for (long i = 0; i < reps; i++) {
+        const sm_status st = call_once(w);
+        if (st != SM_OK)
+            return st;
+    }
+    *seconds = now() - t0;
+    return SM_OK;
+}
+
+/* How many calls make one run, and what one call costs. */
+struct calibration {
+    long reps;
+    double per_call;
+    bool is_run; /* the first call alone filled a run: it counts as one */
+};
+
+/* Doubles a batch of calls until it takes a sixteenth of run_seconds (so
+ * calibrating costs about a quarter of a run at most, and the first call
+ * warms caches and branch predictors), then scales it to a whole run. A
+ * single call that already fills a run is kept as the first run: rows
+ * that long would otherwise cost two calls more than the budget allows. */
+static sm_status calibrate(const struct work *w, double run_seconds,
+                           struct calibration *c)
+{
+    long batch = 1;
+    double t;
+    for (;;) {
+        const sm_status st = time_calls(w, batch, &t);
+        if (st != SM_OK)
+            return st;
+        if (t >= run_seconds / 16 || batch > LONG_MAX / 4)
+            break;
+        batch *= 2;
+    }
+    c->is_run = batch == 1 && t >= run_seconds;
+    c->per_call = t > 0 ? t / (double)batch : 1e-9;
+    const double r = run_seconds / c->per_call;
+    c->reps = r < 1 ? 1 : r > (double)(LONG_MAX / 2) ? LONG_MAX / 2 : (long)r;
+    return SM_OK;
+}
+
+/* The cell's best time per call, from up to RUNS runs that fill its share
+ * of what is left of the budget; a later run is dropped when it would end
+ * well past that share. *last_call, the time of one call in the column's
+ * previous cell, keeps a cell from starting if it would end past the hard
+ * end. *per_call = 0: not measured. */
+static sm_status measure_cell(const struct work *w, struct schedule *s,
+                              double *last_call, double *per_call)
+{
+    const double t0 = now();
+    const long cells = s->cells_left--;
+    *per_call = 0;
+    if (t0 + *last_call >= s->hard_end) {
+        s->skipped++;
+        return SM_OK;
+    }
+    const double share = fmax(s->end - t0, 0.0) / (double)cells;
+    const double run_seconds = share / (RUNS + 0.25);
+    struct calibration c;
+    sm_status st = calibrate(w, run_seconds, &c);
+    if (st != SM_OK)
+        return st;
+    if (c.is_run)
+        *per_call = c.per_call;
+    const double run_estimate = (double)c.reps * c.per_call;
+    for (int r = c.is_run; st == SM_OK && r < RUNS; r++) {
+        if (r > 0 && now() + run_estimate > t0 + share + run_seconds / 2)
+            break;
+        double t;
+        st = time_calls(w, c.reps, &t);
+        if (st == SM_OK && (r == 0 || t / (double)c.reps < *per_call))
+            *per_call = t / (double)c.reps;
+    }
+    *last_call = *per_call;
+    return st;
+}
+
+/* ---- the table --------------------------------------------------------------- */
+
+#define OP_WIDTH 12
+#define ISA_WIDTH 7
+#define MODE_WIDTH 8
+#define MIN_CELL_WIDTH 8
+
+static int cell_width(size_t n)
+{
+    const int w = snprintf(NULL, 0, "n=%zu", n);
+    return w > MIN_CELL_WIDTH ? w : MIN_CELL_WIDTH;
+}
+
+static void print_header(const struct bench_options *b)
+{
+    printf("libsoftmax %s; cpu features: %s; active ISA: %s\n", sm_version(),
+           sm_cpu_features(), sm_isa_name(sm_isa_active()));
+    printf("%-*s %-*s %-*s", OP_WIDTH, "op", ISA_WIDTH, "isa", MODE_WIDTH,
+           "exp");
+    for (int i = 0; i < b->n_sizes; i++) {
+        char label[32];
+        snprintf(label, sizeof label, "n=%zu", b->sizes[i]);
+        printf(" %*s", cell_width(b->sizes[i]), label);
+    }
+    puts("   (M elements/s)");
+    fflush(stdout);
+}
+
+/* Measures and prints one row of the table; the ISA is already forced. */
+static sm_status bench_row(const struct bench_options *b, struct work w,
+                           struct schedule *s, sm_isa isa,
+                           const struct exp_mode *mode)
+{
+    printf("%-*s %-*s %-*s", OP_WIDTH, op_name(w.op), ISA_WIDTH,
+           sm_isa_name(isa), MODE_WIDTH, mode->name);
+    w.flags = mode->flags;
+    for (int i = 0; i < b->n_sizes; i++) {
+        double per_call;
+        w.n = b->sizes[i];
+        const sm_status st =
+            measure_cell(&w, s, &s->last_call[i], &per_call);
+        if (st != SM_OK)
+            return st;
+        if (per_call > 0)
+            printf(" %*.1f", cell_width(w.n), 1e-6 * (double)w.n / per_call);
+        else
+            printf(" %*s", cell_width(w.n), "-");
+    }
+    putchar('\n');
+    fflush(stdout); /* show progress: the table takes seconds */
+    return SM_OK;
+}
+
+static long count_bits(unsigned v)
+{
+    long k = 0;
+    for (; v; v &= v - 1)
+        k++;
+    return k;
+}
+
+/* Every row: op, then ISA, then exp mode. Leaves the ISA forced. */
+static sm_status run_table(const struct bench_options *b, struct work w,
+                           struct schedule *s)
+{
+    for (int op = 0; op < N_OPS; op++) {
+        if (!(b->ops & (1u << op)))
+            continue;
+        w.op = (enum tool_op)op;
+        for (int isa = 0; isa < SM_ISA_COUNT; isa++) {
+            if (!(b->isas & (1u << isa)))
+                continue;
+            sm_status st = sm_isa_force((sm_isa)isa);
+            for (int m = 0; st == SM_OK && m < N_MODES; m++)
+                st = bench_row(b, w, s, (sm_isa)isa, &modes[m]);
+            if (st != SM_OK || ferror(stdout))
+                return st;
+        }
+    }
+    return SM_OK;
+}
+
+static size_t largest_size(const struct bench_options *b)
+{
+    size_t n = 0;
+    for (int i = 0; i < b->n_sizes; i++)
+        n = b->sizes[i] > n ? b->sizes[i] : n;
+    return n;
+}
+
+/* Runs the table within the budget that started at start. */
+static int bench(const struct bench_options *b, double start)
+{
+    void *base;
+    float *x, *y;
+    if (!alloc_buffers(largest_size(b), &base, &x, &y)) {
+        fputs("softmax: bench: out of memory\n", stderr);
+        return EXIT_FAILED;
+    }
+    const struct work w = {.x = x, .y = y};
+    struct schedule s = {
+        .end = start + b->seconds,
+        /* Cells share the budget, so only calls longer than a cell's share
+         * overrun it; a cell whose first call would end past 1.8 S (as
+         * the column's previous cell predicts) is skipped instead, which
+         * keeps the total within about 2 S. */
+        .hard_end = start + 1.8 * b->seconds,
+        .cells_left = count_bits(b->ops) * count_bits(b->isas) * N_MODES *
+                      b->n_sizes,
+    };
+    print_header(b);
+    const sm_status st = run_table(b, w, &s);
+    sm_isa_force(SM_ISA_AUTO);
+    free(base);
+    if (st != SM_OK) {
+        fprintf(stderr, "softmax: bench: %s\n", sm_strerror(st));
+        return EXIT_FAILED;
+    }
+    if (ferror(stdout)) { /* run_table stopped at the row that failed */
+        fprintf(stderr, "softmax: write error: %s\n", strerror(errno));
+        return EXIT_FAILED;
+    }
+    if (s.skipped > 0)
+        printf("-: not measured, the time ran out (%ld cells); give more "
+               "--seconds\n", s.skipped);
+    printf("took %.2f s (budget %g s)\n", now() - start, b->seconds);
+    return EXIT_OK;
+}
+
+int bench_main(int argc, char **argv)
+{
+    const double start = now();
+    struct bench_options b;
+    bool help;
+    const int status = parse_bench_options(argc, argv, &b, &help);
+    if (status != EXIT_OK)
+        return status;
+    if (help) {
+        print_bench_usage(stdout);
+        return EXIT_OK;
+    }
+    return bench(&b, start);
+}
