@@ -1,0 +1,967 @@
+#!/usr/bin/python3
+"""The benchmark report behind scripts/bench-report.
+
+Runs bench_softmax (our kernels per ISA and exp mode, the oneDNN and
+XNNPACK peers when the build has them, the memory floors and the exp
+ceilings) and bench/peer_torch.py (PyTorch, when python3-torch is there),
+both pinned to one core, on single rows at every size, out of place,
+beta = 1, and the three batch shapes; then writes, in the output directory
+(bench/report/ by default):
+
+    report.md        the machine, the commands, one table per op and one
+                     for the batches (M elements/s, medians)
+    <op>.png         throughput against n, one line per ISA/mode and peer,
+                     the floors and the exp ceilings drawn in
+    raw.json         bench_softmax's Google Benchmark JSON
+    torch.json       peer_torch.py's, in the same format
+    run.json         what the report needs besides: the commands, the
+                     machine, how long the run took (--render-only reads it)
+
+Medians of three repetitions (Google Benchmark's `_median` aggregates).
+"""
+
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import re
+import shlex
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# bench_util.h's kRowSizes and kBatchShapes.
+SIZES = (16, 100, 1000, 4096, 32000, 128000, 262144, 1048576, 16777216)
+SHAPES = ((4096, 1000), (256, 32000), (32, 131072))
+QUICK_SIZES = (16, 1000, 32000, 262144, 1048576)
+QUICK_SHAPES = ((256, 32000),)
+OPS = ("softmax", "log_softmax", "logsumexp")
+
+# Full run: Google Benchmark's default repetition length would do, but a
+# longer one steadies the medians on a busy machine.
+MIN_TIME, QUICK_MIN_TIME = 0.2, 0.01
+REPETITIONS = 3
+
+# Our implementations are named after the ISA, "-fast" for SM_FAST_EXP;
+# everything else in the ISA slot is a peer.
+ISA_ORDER = ("scalar", "avx2", "avx512", "neon", "sve")
+PEER_ORDER = ("onednn", "xnnpack", "torch")
+PEER_NAMES = {"onednn": "oneDNN", "xnnpack": "XNNPACK", "torch": "PyTorch"}
+PEER_OPS = {"onednn": {"softmax", "log_softmax"}, "xnnpack": {"softmax"},
+            "torch": set(OPS)}
+PEER_PACKAGES = {"onednn": "libdnnl-dev", "xnnpack": "libxnnpack-dev",
+                 "torch": "python3-torch"}
+
+# What building the benchmarks needs (scripts/deps.sh has the library's).
+BENCH_DEPS = ("g++", "libbenchmark-dev")
+
+
+def log(msg):
+    print(f"bench-report: {msg}", file=sys.stderr, flush=True)
+
+
+def die(msg):
+    log(f"error: {msg}")
+    sys.exit(1)
+
+
+def rel(path):
+    """A path as the user would type it from the source root."""
+    r = os.path.relpath(os.path.abspath(path), ROOT)
+    return path if r.startswith("..") else r
+
+
+def parse_args():
+    p = argparse.ArgumentParser(
+        prog="scripts/bench-report",
+        description="Run libsoftmax's benchmarks (and its peers') pinned to "
+        "one core; write a markdown report and one PNG chart per op.")
+    p.add_argument("--build", default="build", metavar="DIR",
+                   help="meson build directory; configured with "
+                   "-Dbenchmarks=enabled and built if needed (default: build)")
+    p.add_argument("--out", default="bench/report", metavar="DIR",
+                   help="where report.md, the PNGs and the JSON go "
+                   "(default: bench/report)")
+    p.add_argument("--quick", action="store_true",
+                   help=f"sizes {','.join(map(str, QUICK_SIZES))} and one "
+                   f"batch shape, {QUICK_MIN_TIME} s per repetition: "
+                   "under a minute, indicative only")
+    p.add_argument("--core", type=int, metavar="N",
+                   help="CPU to pin to (default: the highest-numbered one "
+                   "this process may use)")
+    p.add_argument("--ops", default=",".join(OPS),
+                   help="comma-separated subset of "
+                   f"{','.join(OPS)} (default: all)")
+    p.add_argument("--min-time", type=float, metavar="S",
+                   help=f"seconds per repetition (default {MIN_TIME}, "
+                   f"--quick {QUICK_MIN_TIME})")
+    p.add_argument("--no-torch", action="store_true",
+                   help="leave PyTorch out")
+    p.add_argument("--render-only", action="store_true",
+                   help="run nothing: rewrite report.md and the charts from "
+                   "the JSON already in --out")
+    a = p.parse_args()
+    a.ops = [o.strip() for o in a.ops.split(",") if o.strip()]
+    bad = [o for o in a.ops if o not in OPS]
+    if bad or not a.ops:
+        p.error(f"--ops: unknown {' '.join(bad) or '(empty)'}; "
+                f"choose from {','.join(OPS)}")
+    a.ops = [o for o in OPS if o in a.ops]  # canonical order
+    if a.min_time is None:
+        a.min_time = QUICK_MIN_TIME if a.quick else MIN_TIME
+    if a.min_time <= 0:
+        p.error("--min-time must be > 0")
+    return a
+
+
+# ---- setting up -----------------------------------------------------------
+
+def install(packages):
+    """scripts/deps.sh's sm_install_deps: apt-get what is missing."""
+    cmd = ["bash", "-c", '. scripts/deps.sh && sm_install_deps "$@"',
+           "bench-report"] + list(packages)
+    r = subprocess.run(cmd, cwd=ROOT)
+    if r.returncode != 0:
+        die(f"could not install {' '.join(packages)}")
+
+
+def build_deps():
+    out = subprocess.run(["bash", "-c", '. scripts/deps.sh && echo "$SM_BUILD_DEPS"'],
+                         cwd=ROOT, capture_output=True, text=True, check=True)
+    return out.stdout.split()
+
+
+def setup(args):
+    packages = build_deps() + list(BENCH_DEPS) + ["util-linux"]  # taskset
+    if importlib.util.find_spec("matplotlib") is None:
+        packages.append("python3-matplotlib")
+    log("checking packages: " + " ".join(packages))
+    install(packages)
+    importlib.invalidate_caches()
+    if importlib.util.find_spec("matplotlib") is None:
+        die("python3-matplotlib is installed but /usr/bin/python3 cannot "
+            "import matplotlib")
+
+    build = args.build
+    exe = os.path.join(build, "bench", "bench_softmax")
+    if not os.path.exists(os.path.join(build, "build.ninja")):
+        log(f"configuring {build} with -Dbenchmarks=enabled")
+        run_checked(["meson", "setup", build, "-Dbenchmarks=enabled"])
+    compile_(build)
+    if not os.access(exe, os.X_OK):
+        # Configured with -Dbenchmarks=disabled, or =auto before
+        # libbenchmark-dev was there.
+        log(f"reconfiguring {build} with -Dbenchmarks=enabled")
+        run_checked(["meson", "configure", build, "-Dbenchmarks=enabled"])
+        compile_(build)
+    if not os.access(exe, os.X_OK):
+        die(f"{exe} was not built")
+    return exe
+
+
+def compile_(build):
+    log(f"building {build}")
+    r = subprocess.run(["meson", "compile", "-C", build], cwd=ROOT,
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.stderr.write(r.stdout + r.stderr)
+        die(f"building {build} failed")
+
+
+def run_checked(cmd):
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.stderr.write(r.stdout + r.stderr)
+        die(f"failed: {shlex.join(cmd)}")
+    return r.stdout
+
+
+def buildoption(build, name):
+    try:
+        with open(os.path.join(build, "meson-info", "intro-buildoptions.json")) as f:
+            for o in json.load(f):
+                if o["name"] == name:
+                    return o["value"]
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def pick_core(requested):
+    allowed = sorted(os.sched_getaffinity(0))
+    if requested is None:
+        return allowed[-1]
+    if requested not in allowed:
+        die(f"--core {requested}: not one of the CPUs this process may use "
+            f"({','.join(map(str, allowed))})")
+    return requested
+
+
+# ---- what to run ----------------------------------------------------------
+
+def alternation(items):
+    return "(" + "|".join(items) + ")"
+
+
+# Cases with a fixed iteration count (rows of 16M elements) carry it in
+# their names: softmax_f32/avx2/n:16777216/out/beta:1/iterations:5.
+ITER = "(/iterations:[0-9]+)?$"
+
+
+def bench_filter(ops, sizes, shapes):
+    n = alternation(str(s) for s in sizes)
+    o = alternation(ops)
+    parts = [f"^{o}_f32/[^/]+/n:{n}/out/beta:1{ITER}"]
+    if shapes:
+        parts.append(f"^{o}_rows_f32/[^/]+/"
+                     f"{alternation(f'{r}x{c}' for r, c in shapes)}/out/beta:1{ITER}")
+    parts.append(f"^(floor_(memcpy|read)|ceiling_exp/[^/]+)/n:{n}{ITER}")
+    return "|".join(parts)
+
+
+def torch_filter(ops, sizes, shapes):
+    n = alternation(str(s) for s in sizes)
+    o = alternation(ops)
+    f = f"^{o}_f32/[^/]+/n:{n}/out/beta:1$"
+    if shapes:
+        f += (f"|^{o}_rows_f32/[^/]+/"
+              f"{alternation(f'{r}x{c}' for r, c in shapes)}/out/beta:1$")
+    return f
+
+
+def bench_command(exe, core, flt, out_json, min_time):
+    return ["taskset", "-c", str(core), exe,
+            f"--benchmark_filter={flt}",
+            "--benchmark_out_format=json", f"--benchmark_out={out_json}",
+            f"--benchmark_repetitions={REPETITIONS}",
+            "--benchmark_report_aggregates_only=true",
+            f"--benchmark_min_time={min_time:g}"]
+
+
+def torch_command(core, flt, out_json, min_time):
+    return ["taskset", "-c", str(core), "/usr/bin/python3",
+            "bench/peer_torch.py", "--filter", flt,
+            "--min-time", f"{min_time:g}",
+            "--repetitions", str(REPETITIONS), "--out", out_json]
+
+
+def torch_available():
+    r = subprocess.run(["/usr/bin/python3", "-c", "import torch, numpy"],
+                       capture_output=True)
+    return r.returncode == 0
+
+
+def run_bench(cmd, total):
+    """Runs bench_softmax, showing one line per finished case."""
+    log(f"running {total} cases: {shlex.join(cmd)}")
+    done = 0
+    t0 = time.monotonic()
+    with subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True) as p:
+        for line in p.stdout:
+            m = re.match(r"(\S+)_median\s", line)
+            if not m:
+                continue
+            done += 1
+            rate = re.search(r"items_per_second=([\d.]+)([kMGT]?)/s", line)
+            shown = ""
+            if rate:
+                scale = {"": 1e-6, "k": 1e-3, "M": 1, "G": 1e3, "T": 1e6}
+                shown = f"{float(rate.group(1)) * scale[rate.group(2)]:10.0f} M/s"
+            print(f"  [{done:3d}/{total}] {m.group(1):<52}{shown}"
+                  f"  {time.monotonic() - t0:5.0f} s", file=sys.stderr, flush=True)
+    if p.returncode != 0:
+        die(f"bench_softmax exited with status {p.returncode}")
+
+
+def list_cases(exe, flt):
+    out = run_checked([exe, f"--benchmark_filter={flt}",
+                       "--benchmark_list_tests=true"])
+    return [l for l in out.splitlines() if l.strip()]
+
+
+def run_all(args, exe, core):
+    sizes = QUICK_SIZES if args.quick else SIZES
+    shapes = QUICK_SHAPES if args.quick else SHAPES
+    os.makedirs(args.out, exist_ok=True)
+    # The last report's files stay until this run has succeeded.
+    raw = os.path.join(args.out, "raw.json")
+    tjson = os.path.join(args.out, "torch.json")
+    raw_tmp, tjson_tmp = raw + ".part", tjson + ".part"
+    for f in (raw_tmp, tjson_tmp):
+        if os.path.exists(f):
+            os.remove(f)
+
+    t0 = time.monotonic()
+    flt = bench_filter(args.ops, sizes, shapes)
+    cases = list_cases(exe, flt)
+    if not cases:
+        die("the filter selects no benchmark: " + flt)
+    cmd = bench_command(rel(exe), core, flt, rel(raw_tmp), args.min_time)
+    run_bench(cmd, len(cases))
+    commands = [cmd]
+
+    torch_note = None
+    if args.no_torch:
+        torch_note = "left out (--no-torch)"
+    elif not torch_available():
+        torch_note = ("skipped: python3-torch is not installed "
+                      "(apt-get install python3-torch to include it)")
+        log("PyTorch " + torch_note)
+    else:
+        tcmd = torch_command(core, torch_filter(args.ops, sizes, shapes),
+                             rel(tjson_tmp), args.min_time)
+        log(f"running PyTorch: {shlex.join(tcmd)}")
+        r = subprocess.run(tcmd, cwd=ROOT)
+        if r.returncode == 0:
+            commands.append(tcmd)
+        else:
+            torch_note = f"skipped: peer_torch.py exited with status {r.returncode}"
+            log("PyTorch " + torch_note)
+    elapsed = time.monotonic() - t0
+
+    os.replace(raw_tmp, raw)
+    if torch_note is None:
+        os.replace(tjson_tmp, tjson)
+    else:
+        for f in (tjson_tmp, tjson):
+            if os.path.exists(f):
+                os.remove(f)
+    # The commands as they would be typed again, naming the final files.
+    commands = [[w.replace(rel(raw_tmp), rel(raw)).replace(rel(tjson_tmp), rel(tjson))
+                 for w in c] for c in commands]
+
+    invocation = ["scripts/bench-report"] + sys.argv[1:]
+    meta = {
+        "invocation": invocation,
+        "commands": commands,
+        "core": core,
+        "quick": args.quick,
+        "min_time": args.min_time,
+        "repetitions": REPETITIONS,
+        "ops": args.ops,
+        "elapsed_s": round(elapsed, 1),
+        "torch_note": torch_note,
+        "machine": machine_info(args.build),
+    }
+    with open(os.path.join(args.out, "run.json"), "w") as f:
+        json.dump(meta, f, indent=2)
+        f.write("\n")
+    return meta
+
+
+# ---- the machine ----------------------------------------------------------
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo", errors="replace") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def os_name():
+    try:
+        with open("/etc/os-release") as f:
+            for line in f:
+                if line.startswith("PRETTY_NAME="):
+                    return line.split("=", 1)[1].strip().strip('"')
+    except OSError:
+        pass
+    return platform.system()
+
+
+def compiler(build):
+    """The C compiler meson used, from its log: "gcc 12.2.0"."""
+    try:
+        with open(os.path.join(build, "meson-logs", "meson-log.txt"),
+                  errors="replace") as f:
+            for line in f:
+                m = re.match(r"C compiler for the host machine: \S+ \((\S+ [^\s\"]+)", line)
+                if m:
+                    return m.group(1)
+    except OSError:
+        pass
+    return "unknown compiler"
+
+
+def package_version(pkg):
+    r = subprocess.run(["dpkg-query", "-W", "-f=${Version}", pkg],
+                       capture_output=True, text=True)
+    return r.stdout.strip() if r.returncode == 0 else None
+
+
+def machine_info(build):
+    return {
+        "cpu": cpu_model(),
+        "cpus": os.cpu_count(),
+        "os": os_name(),
+        "kernel": platform.release(),
+        "compiler": compiler(build),
+        "buildtype": buildoption(build, "buildtype") or "unknown",
+        "peer_versions": {p: package_version(pkg)
+                          for p, pkg in PEER_PACKAGES.items()},
+    }
+
+
+# ---- the results ----------------------------------------------------------
+
+class Results:
+    """items_per_second medians by (kind, impl, shape); kind is an op name
+    ("softmax"), "softmax_rows", "floor_memcpy", "floor_read" or
+    "ceiling_exp"; shape is n for single rows, (rows, cols) for batches."""
+
+    def __init__(self):
+        self.rate = {}
+        self.label = {}
+        self.errors = {}  # name: message, for cases that were skipped
+        self.context = {}
+        self.torch_context = {}
+
+    def load(self, path, torch=False):
+        with open(path) as f:
+            doc = json.load(f)
+        if torch:
+            self.torch_context = doc.get("context", {})
+        else:
+            self.context = doc.get("context", {})
+        for b in doc.get("benchmarks", []):
+            if b.get("error_occurred"):
+                self.errors[b.get("run_name", b["name"])] = b.get("error_message", "?")
+                continue
+            if "items_per_second" not in b:
+                continue
+            # Aggregated runs: take the median; a lone run (peer_torch.py's
+            # entries are already medians) stands for itself.
+            if b.get("run_type") == "aggregate":
+                if b.get("aggregate_name") != "median":
+                    continue
+                name = b.get("run_name") or b["name"].rsplit("_", 1)[0]
+            else:
+                name = b["name"]
+            key = parse_name(name)
+            if key is None:
+                continue
+            self.rate[key] = b["items_per_second"] / 1e6
+            if b.get("label"):
+                self.label[key[1]] = b["label"]
+
+    def get(self, kind, impl, shape):
+        return self.rate.get((kind, impl, shape))
+
+    def impls(self, kind):
+        return {k[1] for k in self.rate if k[0] == kind}
+
+    def shapes(self, kind):
+        return {k[2] for k in self.rate if k[0] == kind}
+
+
+def parse_name(name):
+    name = re.sub(r"(/(iterations|min_time|repeats):[^/]+)+$", "", name)
+    m = re.fullmatch(r"(\w+?)(_rows)?_f32/([^/]+)/(?:n:(\d+)|(\d+)x(\d+))"
+                     r"/out/beta:1", name)
+    if m:
+        op, rows, impl = m.group(1), m.group(2), m.group(3)
+        if op not in OPS:
+            return None
+        if rows:
+            return (op + "_rows", impl, (int(m.group(5)), int(m.group(6))))
+        return (op, impl, int(m.group(4)))
+    m = re.fullmatch(r"(floor_memcpy|floor_read)/n:(\d+)", name)
+    if m:
+        return (m.group(1), "", int(m.group(2)))
+    m = re.fullmatch(r"ceiling_exp/([^/]+)/n:(\d+)", name)
+    if m:
+        return ("ceiling_exp", m.group(1), int(m.group(2)))
+    return None
+
+
+def our_isas(res):
+    isas = res.context.get("isas", "").split()
+    return isas or list(ISA_ORDER)
+
+
+def is_ours(impl, isas):
+    return impl.removesuffix("-fast") in isas
+
+
+def impl_order(impl):
+    """scalar, scalar-fast, avx2, avx2-fast, ..., then the peers."""
+    base, fast = impl.removesuffix("-fast"), impl.endswith("-fast")
+    if base in ISA_ORDER:
+        return (0, ISA_ORDER.index(base), fast, impl)
+    peer = base.split("-")[0]
+    if peer in PEER_ORDER:
+        return (1, PEER_ORDER.index(peer), 0, impl)
+    return (2, 0, 0, impl)
+
+
+def display(impl):
+    peer, _, rest = impl.partition("-")
+    if peer in PEER_NAMES:
+        return PEER_NAMES[peer] + (f" ({rest})" if rest else "")
+    return impl
+
+
+def sorted_impls(impls):
+    return sorted(impls, key=impl_order)
+
+
+# ---- markdown -------------------------------------------------------------
+
+def size_label(n):
+    """2^18 as 256K, 2^20 as 1M: short enough that 128000 and 262144 do
+    not collide on the chart's log axis."""
+    if n >= 1 << 20 and n % (1 << 20) == 0:
+        return f"{n >> 20}M"
+    if n > 1 << 16 and n & (n - 1) == 0:
+        return f"{n >> 10}K"
+    return str(n)
+
+
+def shape_label(shape):
+    return f"{shape[0]}×{shape[1]}"
+
+
+def fmt(v):
+    return "—" if v is None else f"{v:.0f}"
+
+
+def ratio_cell(num, den):
+    if num is None or den is None or den <= 0:
+        return "—"
+    r = num / den
+    s = f"{r:.2f}" if r < 10 else f"{r:.0f}"
+    return f"**{s}**" if r >= 1 else s
+
+
+def best(values):
+    values = [v for v in values if v is not None]
+    return max(values) if values else None
+
+
+def md_table(header, rows, align_first="l"):
+    out = ["| " + " | ".join(header) + " |",
+           "|" + (":---|" if align_first == "l" else "---|")
+           + "---:|" * (len(header) - 1)]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return out
+
+
+def ratio_rows(columns, ours, peers, get):
+    """'best of ours ÷ fastest peer' per column, for the deterministic exp
+    and for SM_FAST_EXP, where there is a peer to compare with."""
+    if not peers:
+        return []
+    rows = []
+    exact = [i for i in ours if not i.endswith("-fast")]
+    fast = [i for i in ours if i.endswith("-fast")]
+    for label, group in (("*ours ÷ fastest peer*", exact),
+                         ("*ours, fast exp ÷ fastest peer*", fast)):
+        if not group:
+            continue
+        cells = [ratio_cell(best(get(i, c) for i in group),
+                            best(get(p, c) for p in peers)) for c in columns]
+        rows.append([label] + cells)
+    return rows
+
+
+def op_table(res, op, sizes, isas):
+    impls = sorted_impls(res.impls(op))
+    ours = [i for i in impls if is_ours(i, isas)]
+    peers = [i for i in impls if not is_ours(i, isas)]
+
+    def get(impl, n):
+        return res.get(op, impl, n)
+
+    rows = [[i] + [fmt(get(i, n)) for n in sizes] for i in ours]
+    rows += [[display(p)] + [fmt(get(p, n)) for n in sizes] for p in peers]
+    rows += ratio_rows(sizes, ours, peers, get)
+    for impl in sorted_impls(res.impls("ceiling_exp")):
+        rows.append([f"*exp ceiling, {impl}*"]
+                    + [fmt(res.get("ceiling_exp", impl, n)) for n in sizes])
+    for floor, what in (("floor_memcpy", "memcpy"), ("floor_read", "read")):
+        if res.impls(floor):
+            rows.append([f"*floor: {what}*"]
+                        + [fmt(res.get(floor, "", n)) for n in sizes])
+    header = ["n ="] + [size_label(n) for n in sizes]
+    return md_table(header, rows)
+
+
+def batch_table(res, ops, isas):
+    """Transposed: a row per op and shape, a column per implementation
+    (the shapes' labels are too long for column headers)."""
+    order = {shape: i for i, shape in enumerate(SHAPES)}
+    cases = [(op, shape) for op in ops
+             for shape in sorted(res.shapes(op + "_rows"),
+                                 key=lambda s: (order.get(s, len(order)), s))]
+    if not cases:
+        return []
+    impls = sorted_impls(set().union(*(res.impls(op + "_rows") for op in ops)))
+    ours = [i for i in impls if is_ours(i, isas)]
+    peers = [i for i in impls if not is_ours(i, isas)]
+
+    def get(impl, case):
+        return res.get(case[0] + "_rows", impl, case[1])
+
+    # ratio_rows gives one row per exp mode across the cases: turn each
+    # into a column.
+    ratio = ratio_rows(cases, ours, peers, get)
+    header = ["op, rows×cols"] + [display(i) for i in ours + peers]
+    header += [{"*ours ÷ fastest peer*": "ours ÷ peer",
+                "*ours, fast exp ÷ fastest peer*": "fast ÷ peer"}[r[0]]
+               for r in ratio]
+    rows = []
+    for k, case in enumerate(cases):
+        op, shape = case
+        rows.append([f"{op.replace('_', '-')} {shape_label(shape)}"]
+                    + [fmt(get(i, case)) for i in ours + peers]
+                    + [r[k + 1] for r in ratio])
+    return md_table(header, rows)
+
+
+def caches_line(ctx):
+    parts = []
+    for c in ctx.get("caches", []):
+        if c.get("type") == "Instruction":
+            continue
+        size = c["size"]
+        s = f"{size >> 20} MiB" if size >= 1 << 20 else f"{size >> 10} KiB"
+        name = f"L{c['level']}" + ("d" if c.get("type") == "Data" else "")
+        shared = c.get("num_sharing", 1)
+        parts.append(f"{name} {s}" + (f" shared by {shared}" if shared > 1 else ""))
+    return ", ".join(parts)
+
+
+def peers_line(res, meta, isas, ops):
+    present = set()
+    for kind in list(ops) + [o + "_rows" for o in ops]:
+        present |= {i.split("-")[0] for i in res.impls(kind) if not is_ours(i, isas)}
+    failed = {}
+    for name, msg in res.errors.items():
+        impl = name.split("/")[1] if "/" in name else ""
+        if not is_ours(impl, isas):
+            failed.setdefault(impl.split("-")[0], msg)
+    versions = meta["machine"].get("peer_versions", {})
+    parts = []
+    for p in PEER_ORDER:
+        if not set(ops) & PEER_OPS[p]:
+            continue
+        if p in present:
+            # The Debian package's upstream version (torch.__version__ says
+            # 1.13.0a0 for Debian's 1.13.1), then what the harness reports:
+            # oneDNN's runtime and JIT kernel, XNNPACK's operator, the ATen
+            # capability torch dispatches to.
+            v = upstream(versions.get(p))
+            details = []
+            if p == "torch":
+                v = v or res.torch_context.get("torch")
+                details = [res.torch_context.get("torch_cpu_capability"),
+                           "via bench/peer_torch.py"]
+            else:
+                ctx = res.context.get(p, "")
+                if p == "onednn" and ctx:
+                    v, _, ctx = ctx.partition(", ")  # "2.6.3, OpenMP threads: 1"
+                details = [ctx, res.label.get(p)]
+            details = ", ".join(d for d in details if d)
+            parts.append(f"{PEER_NAMES[p]} {v or '(version unknown)'}"
+                         + (f" ({details})" if details else ""))
+        elif p in failed:
+            parts.append(f"{PEER_NAMES[p]} failed: {failed[p]}")
+        elif p == "torch" and meta.get("torch_note"):
+            parts.append(f"PyTorch {meta['torch_note']}")
+        else:
+            parts.append(f"{PEER_NAMES[p]} not in this build "
+                         f"({PEER_PACKAGES[p]} missing when it was configured)")
+    if present:
+        parts[-1] += ". One thread each"
+    return "; ".join(parts)
+
+
+def upstream(version):
+    """Debian's 1.13.1+dfsg-4 as 1.13.1."""
+    if not version:
+        return None
+    return re.sub(r"(\+dfsg[^-]*)?(-[^-]+)?$", "", version.split(":")[-1])
+
+
+def command_block(cmd):
+    """The program on the first line, then one option (and its value) per
+    line, continued with backslashes."""
+    words = [shlex.quote(w) for w in cmd]
+    first = next((i for i, w in enumerate(words) if w.startswith("--")), len(words))
+    lines = [" ".join(words[:first])]
+    for w in words[first:]:
+        if w.startswith("--"):
+            lines.append(w)
+        else:
+            lines[-1] += " " + w
+    return " \\\n    ".join(lines)
+
+
+def minutes(seconds):
+    m, s = divmod(int(round(seconds)), 60)
+    return f"{m} min {s:02d} s" if m else f"{s} s"
+
+
+def write_markdown(res, meta, out, charts):
+    ctx = res.context
+    isas = our_isas(res)
+    mach = meta["machine"]
+    ops = meta["ops"]
+    sizes = sorted(set().union(*(res.shapes(op) for op in ops)) or QUICK_SIZES)
+    date = ctx.get("date", "")[:16].replace("T", " ")
+    lines = [
+        "# libsoftmax benchmark report",
+        "",
+        f"**Machine:** {mach['cpu']}, {mach['cpus']} CPUs; {caches_line(ctx)}; "
+        f"CPU features as the library sees them: `{ctx.get('cpu_features', '?')}`; "
+        f"{mach['os']}, Linux {mach['kernel']}; {mach['compiler']}, "
+        f"{mach['buildtype']} build; libsoftmax {ctx.get('libsoftmax', '?')}; "
+        f"{date}.",
+        "",
+        f"**Run:** one thread pinned to CPU {meta['core']}; "
+        f"ISAs timed: {', '.join(isas)} (with `-fast`: `SM_FAST_EXP`); "
+        f"median of {meta['repetitions']} repetitions of at least "
+        f"{meta['min_time']:g} s"
+        + (" (rows of 16M elements: 5 calls each)" if 1 << 24 in sizes else "")
+        + "; "
+        f"load average at start {', '.join(f'{x:.1f}' for x in ctx.get('load_avg', []))}; "
+        f"took {minutes(meta['elapsed_s'])}."
+        + (" **Quick run: fewer sizes, short repetitions, indicative only.**"
+           if meta["quick"] else ""),
+        "",
+        f"**Peers:** {peers_line(res, meta, isas, ops)}.",
+        "",
+        "Made by:",
+        "",
+        "```sh",
+        shlex.join(meta["invocation"]),
+        "```",
+        "",
+        "which ran:",
+        "",
+        "```sh",
+        "\n".join(command_block(c) for c in meta["commands"]),
+        "```",
+        "",
+        "Million elements per second (higher is better), one row of n floats, "
+        "out of place, β = 1 (K = 2¹⁰, M = 2²⁰). The ratio rows divide "
+        "our best by the fastest peer (bold: we are at least as fast). "
+        "The exp ceiling is one pass of Σ exp(x − c) through the kernels' "
+        "own exp; the floors move the same bytes and do nothing else "
+        "(memcpy: read n floats and write n, like softmax; read: like "
+        "logsumexp)."
+        + (" PyTorch is called from Python, as a Python caller would: on short "
+           "rows the interpreter and torch's dispatcher, not the kernel, take "
+           "most of its time." if res.torch_context.get("torch") else ""),
+    ]
+    titles = {"softmax": "softmax (`sm_softmax_f32`)",
+              "log_softmax": "log-softmax (`sm_log_softmax_f32`)",
+              "logsumexp": "logsumexp (`sm_logsumexp_f32`)"}
+    for op in ops:
+        if not res.impls(op):
+            continue
+        lines += ["", f"## {titles[op]}", ""]
+        lines += op_table(res, op, sizes, isas)
+        if op in charts:
+            lines += ["", f"![{op.replace('_', '-')} throughput]({charts[op]})"]
+    bt = batch_table(res, ops, isas)
+    if bt:
+        lines += ["", "## Batches (`sm_<op>_rows_f32`, out of place, β = 1)", ""] + bt
+    if res.errors:
+        shown = [f"`{n}`: {m}" for n, m in sorted(res.errors.items())[:6]]
+        more = len(res.errors) - len(shown)
+        lines += ["", "Cases that failed (left out above): " + "; ".join(shown)
+                  + (f"; and {more} more" if more > 0 else "") + "."]
+    if ctx.get("cpu_scaling_enabled"):
+        lines += ["", "Note: CPU frequency scaling was enabled; figures may "
+                  "be noisy."]
+    text = "\n".join(lines) + "\n"
+    path = os.path.join(out, "report.md")
+    with open(path, "w") as f:
+        f.write(text)
+    return path, text
+
+
+# ---- charts ---------------------------------------------------------------
+
+ISA_COLOURS = {"scalar": "#8c564b", "avx2": "#1f77b4", "avx512": "#2ca02c",
+               "neon": "#17becf", "sve": "#e377c2"}
+PEER_COLOURS = {"onednn": "#ff7f0e", "xnnpack": "#d62728", "torch": "#9467bd"}
+
+
+def lighter(colour, amount=0.45):
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    mix = [round(c + (255 - c) * amount) for c in (r, g, b)]
+    return "#" + "".join(f"{c:02x}" for c in mix)
+
+
+def colour(impl):
+    base = impl.removesuffix("-fast")
+    if base in ISA_COLOURS:
+        c = ISA_COLOURS[base]
+        return lighter(c) if impl.endswith("-fast") else c
+    return PEER_COLOURS.get(base.split("-")[0], "#7f7f7f")
+
+
+def chart(res, meta, op, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter, NullLocator
+
+    isas = our_isas(res)
+    impls = sorted_impls(res.impls(op))
+    sizes = sorted(res.shapes(op))
+    if not sizes:
+        return False
+
+    # 12 x 7 inches at 100 dpi with three rows of legend; taller when an
+    # AVX-512 machine brings more (the layout is settled once all is drawn).
+    fig, ax = plt.subplots(figsize=(12, 7), dpi=100)
+
+    def series(kind, impl):
+        xs = [n for n in sizes if res.get(kind, impl, n) is not None]
+        return xs, [res.get(kind, impl, n) for n in xs]
+
+    # Where the row (input, plus output for softmax/log-softmax) outgrows
+    # each data cache, as faint vertical lines.
+    bytes_per_elem = 4 if op == "logsumexp" else 8
+    what = "x" if op == "logsumexp" else "x + y"
+    for c in res.context.get("caches", []):
+        if c.get("type") == "Instruction":
+            continue
+        n = c["size"] / bytes_per_elem
+        if sizes[0] < n < sizes[-1]:
+            name = f"L{c['level']}" + ("d" if c.get("type") == "Data" else "")
+            ax.axvline(n, color="#d8d8d8", lw=1, zorder=0)
+            ax.text(n, 0.995, f" {what} > {name}", transform=ax.get_xaxis_transform(),
+                    va="top", ha="left", fontsize=8.5, color="#909090")
+
+    # Drawn in this order, listed in the legend ours, peers, ceilings,
+    # floors.
+    ours_h, peers_h, floor_h = [], [], []
+    for floor, style, grey, name in (
+            ("floor_memcpy", (0, (1, 1.2)), "#707070", "floor: memcpy (read + write)"),
+            ("floor_read", (0, (1, 2.5)), "#a8a8a8", "floor: read only")):
+        xs, ys = series(floor, "")
+        if xs:
+            floor_h += ax.plot(xs, ys, ls=style, lw=2.2, color=grey, label=name)
+    ceil_h = []
+    for impl in sorted_impls(res.impls("ceiling_exp")):
+        if impl.removesuffix("-fast") == "scalar":
+            continue  # in the table; on the chart it only adds clutter
+        xs, ys = series("ceiling_exp", impl)
+        if xs:
+            ceil_h += ax.plot(xs, ys, ls=(0, (7, 2, 1.5, 2)), lw=1.1,
+                              color=colour(impl), label=f"exp ceiling: {impl}")
+    for impl in impls:
+        xs, ys = series(op, impl)
+        if not xs:
+            continue
+        ours = is_ours(impl, isas)
+        fast = impl.endswith("-fast")
+        h = ax.plot(xs, ys, color=colour(impl), lw=2.4 if ours else 1.8,
+                    ls="-" if ours else (0, (5, 2)),
+                    marker=("s" if fast else "o") if ours else "^", ms=5,
+                    label=impl if ours else display(impl), zorder=3)
+        (ours_h if ours else peers_h).extend(h)
+
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.xaxis.set_major_locator(FixedLocator(sizes))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: size_label(int(round(v)))))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(FuncFormatter(
+        lambda v, _: f"{v:g}" if str(int(v))[0] in "25" and v >= 1 else ""))
+    ax.tick_params(axis="y", which="minor", labelsize=8, labelcolor="#666666")
+    ax.set_xlim(sizes[0] / 1.3, sizes[-1] * 1.3)
+    ax.grid(True, which="major", color="#e5e5e5", lw=0.8)
+    ax.grid(True, which="minor", axis="y", color="#f2f2f2", lw=0.6)
+    ax.set_axisbelow(True)
+    ax.set_xlabel("n (floats in the row)")
+    ax.set_ylabel("M elements/s (log scale, higher is better)")
+    date = res.context.get("date", "")[:10]
+    ax.set_title(f"{op.replace('_', '-')}: one row, out of place, β = 1, "
+                 f"one thread\n{meta['machine']['cpu']} · CPU {meta['core']} · "
+                 f"libsoftmax {res.context.get('libsoftmax', '?')} · {date}"
+                 + (" · quick run" if meta["quick"] else ""), fontsize=12)
+    for s in ("top", "right"):
+        ax.spines[s].set_visible(False)
+    # Below the plot, so the plot gets the whole width (on a log axis
+    # 128000 and 262144 are close), in columns: our exact exp, our fast
+    # exp, the peers, the ceilings, the floors. The legend fills column by
+    # column, so short columns are padded with blank entries.
+    exact_h = [h for h in ours_h if not h.get_label().endswith("-fast")]
+    fast_h = [h for h in ours_h if h.get_label().endswith("-fast")]
+    columns = [c for c in (exact_h, fast_h, peers_h, ceil_h, floor_h) if c]
+    rows = max(len(c) for c in columns)
+    blank = Line2D([], [], alpha=0, label=" ")
+    handles = [h for c in columns for h in c + [blank] * (rows - len(c))]
+    legend_in = 0.2 * rows + 0.15
+    fig.set_size_inches(12, 6.4 + legend_in)
+    fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.0),
+               ncol=len(columns), frameon=False, fontsize=10,
+               handlelength=3.2, columnspacing=2.5)
+    fig.tight_layout(rect=(0, legend_in / (6.4 + legend_in), 1, 1))
+    fig.savefig(path)
+    plt.close(fig)
+    return True
+
+
+# ---- main -----------------------------------------------------------------
+
+def main():
+    args = parse_args()
+    os.chdir(ROOT)
+    if args.render_only:
+        try:
+            with open(os.path.join(args.out, "run.json")) as f:
+                meta = json.load(f)
+        except OSError as e:
+            die(f"--render-only: {e}; run without it first")
+        if importlib.util.find_spec("matplotlib") is None:
+            install(["python3-matplotlib"])
+    else:
+        core = pick_core(args.core)
+        exe = setup(args)
+        meta = run_all(args, exe, core)
+
+    res = Results()
+    raw = os.path.join(args.out, "raw.json")
+    try:
+        res.load(raw)
+    except (OSError, ValueError) as e:
+        die(f"cannot read {raw}: {e}")
+    tjson = os.path.join(args.out, "torch.json")
+    if os.path.exists(tjson):
+        try:
+            res.load(tjson, torch=True)
+        except (OSError, ValueError) as e:
+            log(f"ignoring {tjson}: {e}")
+
+    charts = {}
+    for op in meta["ops"]:
+        png = os.path.join(args.out, f"{op}.png")
+        if chart(res, meta, op, png):
+            charts[op] = os.path.basename(png)
+    path, text = write_markdown(res, meta, args.out, charts)
+    written = [path] + [os.path.join(args.out, c) for c in charts.values()]
+    written += [p for p in (raw, tjson, os.path.join(args.out, "run.json"))
+                if os.path.exists(p)]
+    log("wrote " + ", ".join(rel(p) for p in written))
+    if not args.render_only:
+        log(f"took {minutes(meta['elapsed_s'])} of benchmarking")
+
+
+if __name__ == "__main__":
+    main()
