@@ -1,35 +1,40 @@
 /* Public entry points: check, dispatch, call. */
 #include <math.h>
+#include <stdbool.h>
 
 #include "checks.h"
 #include "dispatch.h"
 
 #define SM_KNOWN_FLAGS SM_FAST_EXP
 
-sm_status sm_softmax_rows_ex_f32(size_t rows, size_t cols, float beta,
-                                 const float *x, size_t ldx, float *y,
-                                 size_t ldy, sm_flags flags)
+/* softmax and log-softmax share their checks; log picks the slot. */
+static sm_status rows_op(bool log, size_t rows, size_t cols, float beta,
+                         const float *x, size_t ldx, float *y, size_t ldy,
+                         sm_flags flags)
 {
     if (flags & ~SM_KNOWN_FLAGS)
         return SM_EINVAL;
     const sm_status st = sm_check_rows(rows, cols, beta, x, ldx, y, ldy);
     if (st != SM_OK || rows == 0 || cols == 0)
         return st;
-    sm_dispatch()->softmax_rows(rows, cols, beta, x, ldx, y, ldy, flags);
+    const struct sm_kernels *k = sm_dispatch();
+    (log ? k->log_softmax_rows : k->softmax_rows)(rows, cols, beta, x, ldx, y,
+                                                  ldy, flags);
     return SM_OK;
+}
+
+sm_status sm_softmax_rows_ex_f32(size_t rows, size_t cols, float beta,
+                                 const float *x, size_t ldx, float *y,
+                                 size_t ldy, sm_flags flags)
+{
+    return rows_op(false, rows, cols, beta, x, ldx, y, ldy, flags);
 }
 
 sm_status sm_log_softmax_rows_ex_f32(size_t rows, size_t cols, float beta,
                                      const float *x, size_t ldx, float *y,
                                      size_t ldy, sm_flags flags)
 {
-    if (flags & ~SM_KNOWN_FLAGS)
-        return SM_EINVAL;
-    const sm_status st = sm_check_rows(rows, cols, beta, x, ldx, y, ldy);
-    if (st != SM_OK || rows == 0 || cols == 0)
-        return st;
-    sm_dispatch()->log_softmax_rows(rows, cols, beta, x, ldx, y, ldy, flags);
-    return SM_OK;
+    return rows_op(true, rows, cols, beta, x, ldx, y, ldy, flags);
 }
 
 sm_status sm_logsumexp_rows_ex_f32(size_t rows, size_t cols, float beta,

@@ -66,36 +66,34 @@ SM_INLINE sm_v exp_nonpos(sm_v t, bool fast)
 
 static const float sm_qnan = NAN;
 
-/* beta > 0 selects on the maximum, beta < 0 on the minimum. */
-static inline float row_extremum(const float *x, size_t n, bool use_max)
+SM_INLINE sm_v v_ext(sm_v x, sm_v a, bool use_max)
+{
+    return use_max ? v_max(x, a) : v_min(x, a);
+}
+
+SM_INLINE float extremum_mode(const float *x, size_t n, bool use_max)
 {
     const float init = use_max ? -INFINITY : INFINITY;
     sm_v a0 = v_set1(init), a1 = a0, a2 = a0, a3 = a0;
     size_t i = 0;
-    if (use_max) {
-        for (; i + 4 * SM_VW <= n; i += 4 * SM_VW) {
-            a0 = v_max(v_load(x + i), a0);
-            a1 = v_max(v_load(x + i + SM_VW), a1);
-            a2 = v_max(v_load(x + i + 2 * SM_VW), a2);
-            a3 = v_max(v_load(x + i + 3 * SM_VW), a3);
-        }
-        for (; i + SM_VW <= n; i += SM_VW)
-            a0 = v_max(v_load(x + i), a0);
-        if (i < n)
-            a0 = v_max(v_load_part(x + i, n - i, init), a0);
-        return v_hmax(v_max(v_max(a0, a1), v_max(a2, a3)));
-    }
     for (; i + 4 * SM_VW <= n; i += 4 * SM_VW) {
-        a0 = v_min(v_load(x + i), a0);
-        a1 = v_min(v_load(x + i + SM_VW), a1);
-        a2 = v_min(v_load(x + i + 2 * SM_VW), a2);
-        a3 = v_min(v_load(x + i + 3 * SM_VW), a3);
+        a0 = v_ext(v_load(x + i), a0, use_max);
+        a1 = v_ext(v_load(x + i + SM_VW), a1, use_max);
+        a2 = v_ext(v_load(x + i + 2 * SM_VW), a2, use_max);
+        a3 = v_ext(v_load(x + i + 3 * SM_VW), a3, use_max);
     }
     for (; i + SM_VW <= n; i += SM_VW)
-        a0 = v_min(v_load(x + i), a0);
+        a0 = v_ext(v_load(x + i), a0, use_max);
     if (i < n)
-        a0 = v_min(v_load_part(x + i, n - i, init), a0);
-    return v_hmin(v_min(v_min(a0, a1), v_min(a2, a3)));
+        a0 = v_ext(v_load_part(x + i, n - i, init), a0, use_max);
+    const sm_v a = v_ext(v_ext(a0, a1, use_max), v_ext(a2, a3, use_max), use_max);
+    return use_max ? v_hmax(a) : v_hmin(a);
+}
+
+/* beta > 0 selects on the maximum, beta < 0 on the minimum. */
+static inline float row_extremum(const float *x, size_t n, bool use_max)
+{
+    return use_max ? extremum_mode(x, n, true) : extremum_mode(x, n, false);
 }
 
 /* One chunk (n <= SM_CHUNK) against its extremum m: k = entries equal to m,
