@@ -171,7 +171,6 @@ static inline emu_m512d emu_cvtps_pd(__m256 a)
         r.d[i] = (double)f[i];
     return r;
 }
-static inline void emu_storeu_pd(void *p, emu_m512d v) { memcpy(p, v.d, sizeof v.d); }
 static inline __m256d emu_castpd512_pd256(emu_m512d a) { return _mm256_loadu_pd(a.d); }
 static inline __m256d emu_extractf64x4_pd(emu_m512d a, int imm)
 {
@@ -239,8 +238,6 @@ static inline __m256d emu_extractf64x4_pd(emu_m512d a, int imm)
 #define _mm512_castps512_ps256 emu_castps512_ps256
 #undef _mm512_extractf32x8_ps
 #define _mm512_extractf32x8_ps emu_extractf32x8_ps
-#undef _mm512_storeu_pd
-#define _mm512_storeu_pd emu_storeu_pd
 #undef _mm512_castpd512_pd256
 #define _mm512_castpd512_pd256 emu_castpd512_pd256
 #undef _mm512_extractf64x4_pd
