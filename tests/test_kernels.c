@@ -467,6 +467,69 @@ static void test_exp_match(void **state)
     assert_int_equal(for_each_simd_isa(exp_match), 0);
 }
 
+/* softmax straight from the contract, from the kernels' own statistics and
+ * exp: p_i = exp(beta (x_i - M)) * (float)(1 / (K + S'')), r for the
+ * entries equal to M. Short rows take a separate in-register path, long
+ * rows the chunked one; both must produce exactly this. */
+static int softmax_follows_contract(const char *isa, const struct sm_kernels *ref,
+                                    const struct sm_kernels *k)
+{
+    (void)ref;
+    static const size_t sizes[] = {1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 40,
+                                   64, 100, 1000};
+    float x[1000], t[1000], e[1000], got[1000];
+    int bad = 0;
+    for (size_t j = 0; j < sizeof sizes / sizeof sizes[0]; j++)
+        for (int p = 0; p < N_PATTERNS; p++)
+            for (size_t b = 0; b < N_BETAS; b++) {
+                const size_t n = sizes[j];
+                const float beta = betas[b];
+                if (beta == 0.0f)
+                    continue;
+                uint64_t seed = base_seed + 17 * n + (size_t)p;
+                fill_row(x, n, (enum pattern)p, &seed);
+                float m;
+                double kk, ss;
+                k->row_stats(n, beta, x, mode_flags, &m, &kk, &ss);
+                for (size_t i = 0; i < n; i++)
+                    t[i] = (x[i] - m) * beta;
+                k->exp(n, t, e, mode_flags);
+                k->softmax_rows(1, n, beta, x, n, got, n, mode_flags);
+                const double sum = kk + ss;
+                const float r = (float)(1.0 / sum);
+                for (size_t i = 0; i < n; i++) {
+                    const float want = isnan(sum) ? NAN
+                                       : m == (beta > 0 ? -INFINITY : INFINITY) ? 0.0f
+                                       : x[i] == m ? r : e[i] * r;
+                    if (f32_bits(want) != f32_bits(got[i])) {
+                        print_error("%s %s softmax vs contract: n=%zu beta=%g "
+                                    "pattern=%s i=%zu: want %a got %a\n", isa,
+                                    mode_name(), n, (double)beta,
+                                    pattern_names[p], i, (double)want,
+                                    (double)got[i]);
+                        bad++;
+                        break;
+                    }
+                }
+            }
+    return bad;
+}
+
+static void test_softmax_follows_contract(void **state)
+{
+    (void)state;
+    /* Scalar too: the reference kernels are held to the contract itself. */
+    const struct sm_kernels *scalar = sm_dispatch_table(SM_ISA_SCALAR);
+    int bad = 0;
+    for (int mode = 0; mode < 2; mode++) {
+        mode_flags = mode ? SM_FAST_EXP : 0;
+        bad += softmax_follows_contract("scalar", scalar, scalar);
+    }
+    mode_flags = 0;
+    bad += for_each_simd_isa(softmax_follows_contract);
+    assert_int_equal(bad, 0);
+}
+
 int main(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++)
@@ -475,6 +538,7 @@ int main(int argc, char **argv)
     printf("seed: 0x%llx\n", (unsigned long long)base_seed);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exp_match),
+        cmocka_unit_test(test_softmax_follows_contract),
         cmocka_unit_test(test_stats_match),
         cmocka_unit_test(test_small_rows),
         cmocka_unit_test(test_strided_rows),

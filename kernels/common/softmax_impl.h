@@ -346,6 +346,56 @@ static void shift_sub(const float *x, size_t n, float m, float beta, float l,
     }
 }
 
+/* A row of one block (n <= 32), kept in registers from load to store: the
+ * same operations as the general path (extremum, exps, the lanes' fold,
+ * r = 1/S, e * r), without its passes over memory and per-pass set-up,
+ * which dominate short rows. */
+SM_INLINE void softmax_block(const float *x, size_t n, float beta, float *y,
+                             bool fast)
+{
+    const bool use_max = beta > 0;
+    const float init = use_max ? -INFINITY : INFINITY;
+    const size_t nv = (n + SM_VW - 1) / SM_VW;
+    sm_v xv[SM_VPB], e[SM_VPB];
+    sm_v ext = v_set1(init);
+    for (size_t v = 0; v < nv; v++) {
+        const size_t c = n - v * SM_VW < SM_VW ? n - v * SM_VW : SM_VW;
+        xv[v] = c == SM_VW ? v_load(x + v * SM_VW)
+                           : v_load_part(x + v * SM_VW, c, init);
+        ext = v_ext(xv[v], ext, use_max);
+    }
+    const float m = use_max ? v_hmax(ext) : v_hmin(ext);
+    const sm_v vm = v_set1(m), vb = v_set1(beta);
+    const sm_v one = v_set1(1.0f), zero = v_set1(0.0f);
+    sm_acc acc;
+    acc_zero(&acc);
+    size_t count = 0;
+    for (size_t v = 0; v < nv; v++) {
+        const size_t c = n - v * SM_VW < SM_VW ? n - v * SM_VW : SM_VW;
+        const sm_m valid = m_first(c);
+        const sm_m eq = m_and(m_eq(xv[v], vm), valid);
+        const sm_v ev = exp_nonpos(v_mul(v_sub(xv[v], vm), vb), fast);
+        acc_add(&acc, (int)v, v_sel(eq, zero, v_sel(valid, ev, zero)));
+        count += m_count(eq);
+        e[v] = v_sel(eq, one, ev);
+    }
+    const double s = (double)count + acc_fold(&acc);
+    if (isnan(s)) {
+        fill(y, n, sm_qnan);
+    } else if (row_is_masked(m, beta)) {
+        fill(y, n, 0.0f);
+    } else {
+        const sm_v r = v_set1((float)(1.0 / s));
+        for (size_t v = 0; v < nv; v++) {
+            const size_t c = n - v * SM_VW < SM_VW ? n - v * SM_VW : SM_VW;
+            if (c == SM_VW)
+                v_store(y + v * SM_VW, v_mul(e[v], r));
+            else
+                v_store_part(y + v * SM_VW, c, v_mul(e[v], r));
+        }
+    }
+}
+
 SM_INLINE void softmax_row(const float *x, size_t n, float beta, float *y,
                            bool fast)
 {
@@ -353,6 +403,10 @@ SM_INLINE void softmax_row(const float *x, size_t n, float beta, float *y,
         return;
     if (beta == 0.0f) {
         fill(y, n, row_has_nan(x, n) ? sm_qnan : (float)(1.0 / (double)n));
+        return;
+    }
+    if (n <= 32) {
+        softmax_block(x, n, beta, y, fast);
         return;
     }
     const bool one_chunk = n <= SM_CHUNK;
