@@ -1,0 +1,258 @@
+/*
+ * The row statistics of the numerics contract, written once for every ISA:
+ * the extremum M, the count K of entries equal to it and the scaled sum S''
+ * of the others, chunk by chunk. Included by softmax_impl.h after the ISA's
+ * vec.h; the helper list is in softmax_impl.h.
+ */
+#ifndef SM_ROW_STATS_H
+#define SM_ROW_STATS_H
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kernels.h"
+#include "softmax.h"
+
+#define SM_VPB (32 / SM_VW) /* vectors per 32-element block */
+
+/* Specialises the row code for each exp: the mode is a constant after
+ * inlining, so neither mode pays a per-vector branch. */
+#define SM_INLINE static inline __attribute__((always_inline))
+
+#include "common/fast_exp.h"
+
+/* For t = beta (x - M) <= 0 (or NaN), as in every pass over a row. */
+SM_INLINE sm_v exp_nonpos(sm_v t, bool fast)
+{
+    return fast ? v_exp_fast_nonpos(t) : v_exp(t);
+}
+
+/* Rows of more chunks than this find M with one extra read of the row
+ * instead of keeping every chunk's statistics on the stack. 64 chunks is a
+ * 64 MiB row. */
+#define SM_STACK_CHUNKS 64
+
+SM_INLINE sm_v v_ext(sm_v x, sm_v a, bool use_max)
+{
+    return use_max ? v_max(x, a) : v_min(x, a);
+}
+
+SM_INLINE float extremum_mode(const float *x, size_t n, bool use_max)
+{
+    const float init = use_max ? -INFINITY : INFINITY;
+    sm_v a0 = v_set1(init), a1 = a0, a2 = a0, a3 = a0;
+    size_t i = 0;
+    for (; i + 4 * SM_VW <= n; i += 4 * SM_VW) {
+        a0 = v_ext(v_load(x + i), a0, use_max);
+        a1 = v_ext(v_load(x + i + SM_VW), a1, use_max);
+        a2 = v_ext(v_load(x + i + 2 * SM_VW), a2, use_max);
+        a3 = v_ext(v_load(x + i + 3 * SM_VW), a3, use_max);
+    }
+    for (; i + SM_VW <= n; i += SM_VW)
+        a0 = v_ext(v_load(x + i), a0, use_max);
+    if (i < n)
+        a0 = v_ext(v_load_part(x + i, n - i, init), a0, use_max);
+    const sm_v a = v_ext(v_ext(a0, a1, use_max), v_ext(a2, a3, use_max), use_max);
+    return use_max ? v_hmax(a) : v_hmin(a);
+}
+
+/* beta > 0 selects on the maximum, beta < 0 on the minimum. */
+static inline float row_extremum(const float *x, size_t n, bool use_max)
+{
+    return use_max ? extremum_mode(x, n, true) : extremum_mode(x, n, false);
+}
+
+/* One chunk (n <= SM_CHUNK) against its extremum m: k = entries equal to m,
+ * returns S' = sum of the other e_i = exp(beta (x_i - m)) in the canonical
+ * order. With y, also stores e_i (1 for entries equal to m).
+ *
+ * Where the 32 double lanes and the exp's constants do not fit in the
+ * vector registers together (AVX2: 8 + about 10 of 16), the ISA sets
+ * SM_SUM_TILE: the exps of a tile go to a small buffer first and a
+ * separate loop, free of anything else, adds them. Same adds, same order. */
+SM_INLINE double chunk_sum(const float *x, size_t n, float m, float beta,
+                           float *y, size_t *k, bool fast)
+{
+    const sm_v vm = v_set1(m), vb = v_set1(beta);
+    const sm_v one = v_set1(1.0f), zero = v_set1(0.0f);
+    sm_acc acc;
+    acc_zero(&acc);
+    size_t count = 0;
+#if SM_SUM_TILE
+    float ebuf[SM_SUM_TILE] __attribute__((aligned(64)));
+    for (size_t base = 0; base < n; base += SM_SUM_TILE) {
+        const size_t len = n - base < SM_SUM_TILE ? n - base : SM_SUM_TILE;
+        const float *xt = x + base;
+        float *yt = y ? y + base : NULL;
+        size_t i = 0;
+        for (; i + SM_VW <= len; i += SM_VW) {
+            const sm_v xv = v_load(xt + i);
+            const sm_m eq = m_eq(xv, vm);
+            const sm_v e = exp_nonpos(v_mul(v_sub(xv, vm), vb), fast);
+            if (yt)
+                v_store(yt + i, v_sel(eq, one, e));
+            v_store(ebuf + i, v_sel(eq, zero, e));
+            count += m_count(eq);
+        }
+        if (i < len) {
+            const size_t c = len - i;
+            const sm_v xv = v_load_part(xt + i, c, m);
+            const sm_m valid = m_first(c);
+            const sm_m eq = m_and(m_eq(xv, vm), valid);
+            const sm_v e = exp_nonpos(v_mul(v_sub(xv, vm), vb), fast);
+            if (yt)
+                v_store_part(yt + i, c, v_sel(eq, one, e));
+            v_store(ebuf + i, v_sel(eq, zero, v_sel(valid, e, zero)));
+            count += m_count(eq);
+            i += SM_VW;
+        }
+        /* A short last tile is padded to whole blocks with +0. */
+        const size_t blocks_end = (len + 31) / 32 * 32;
+        for (; i < blocks_end; i += SM_VW)
+            v_store(ebuf + i, zero);
+        for (size_t j = 0; j < blocks_end; j += 32)
+            for (int v = 0; v < SM_VPB; v++)
+                acc_add(&acc, v, v_load(ebuf + j + (size_t)v * SM_VW));
+    }
+#else
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        for (int v = 0; v < SM_VPB; v++) {
+            const sm_v xv = v_load(x + i + (size_t)v * SM_VW);
+            const sm_m eq = m_eq(xv, vm);
+            const sm_v e = exp_nonpos(v_mul(v_sub(xv, vm), vb), fast);
+            if (y)
+                v_store(y + i + (size_t)v * SM_VW, v_sel(eq, one, e));
+            acc_add(&acc, v, v_sel(eq, zero, e));
+            count += m_count(eq);
+        }
+    }
+    /* The last partial block: missing lanes add +0 and count nothing. */
+    for (int v = 0; v < SM_VPB && i + (size_t)v * SM_VW < n; v++) {
+        const size_t at = i + (size_t)v * SM_VW;
+        const size_t c = n - at < SM_VW ? n - at : SM_VW;
+        const sm_v xv = c == SM_VW ? v_load(x + at) : v_load_part(x + at, c, m);
+        const sm_m valid = m_first(c);
+        const sm_m eq = m_and(m_eq(xv, vm), valid);
+        const sm_v e = exp_nonpos(v_mul(v_sub(xv, vm), vb), fast);
+        if (y) {
+            const sm_v out = v_sel(eq, one, e);
+            if (c == SM_VW)
+                v_store(y + at, out);
+            else
+                v_store_part(y + at, c, out);
+        }
+        acc_add(&acc, v, v_sel(eq, zero, v_sel(valid, e, zero)));
+        count += m_count(eq);
+    }
+#endif
+    *k = count;
+    return acc_fold(&acc);
+}
+
+/* Row statistics: M (the extremum), K (entries equal to M) and S'' (the
+ * scaled sum of the others), combined over chunks as the contract says. */
+struct row_stats {
+    float m;
+    double k, s;
+};
+
+static inline void combine_chunk(struct row_stats *row,
+                                 const struct row_stats *chunk, float beta)
+{
+    if (chunk->m == row->m) {
+        row->k += chunk->k;
+        row->s += chunk->s;
+    } else {
+        const double scale =
+            SM_EXPD((double)beta * ((double)chunk->m - (double)row->m));
+        row->s += scale * (chunk->k + chunk->s);
+    }
+}
+
+SM_INLINE struct row_stats chunk_stats(const float *x, size_t n, float beta,
+                                       float *y, bool fast)
+{
+    struct row_stats st;
+    size_t k;
+    st.m = row_extremum(x, n, beta > 0);
+    st.s = chunk_sum(x, n, st.m, beta, y, &k, fast);
+    st.k = (double)k;
+    return st;
+}
+
+/* y (optional, single-chunk rows only) receives e_i as a by-product. A row
+ * longer than a chunk reads each chunk twice while it is in cache. */
+SM_INLINE struct row_stats row_stats_mode(const float *x, size_t n,
+                                          float beta, float *y, bool fast)
+{
+    if (n <= SM_CHUNK)
+        return chunk_stats(x, n, beta, y, fast);
+
+    const bool use_max = beta > 0;
+    const size_t chunks = (n + SM_CHUNK - 1) / SM_CHUNK;
+    struct row_stats row = {0.0f, 0.0, 0.0};
+    if (chunks <= SM_STACK_CHUNKS) {
+        struct row_stats st[SM_STACK_CHUNKS];
+        row.m = use_max ? -INFINITY : INFINITY;
+        for (size_t b = 0; b < chunks; b++) {
+            const size_t len = b + 1 < chunks ? SM_CHUNK : n - b * SM_CHUNK;
+            st[b] = chunk_stats(x + b * SM_CHUNK, len, beta, NULL, fast);
+            if (use_max ? st[b].m > row.m : st[b].m < row.m)
+                row.m = st[b].m;
+        }
+        for (size_t b = 0; b < chunks; b++)
+            combine_chunk(&row, &st[b], beta);
+        return row;
+    }
+    /* Very long rows: M first, then combine each chunk as it is done. */
+    row.m = row_extremum(x, n, use_max);
+    for (size_t b = 0; b < chunks; b++) {
+        const size_t len = b + 1 < chunks ? SM_CHUNK : n - b * SM_CHUNK;
+        const struct row_stats st =
+            chunk_stats(x + b * SM_CHUNK, len, beta, NULL, fast);
+        combine_chunk(&row, &st, beta);
+    }
+    return row;
+}
+
+static struct row_stats row_stats_sleef(const float *x, size_t n, float beta,
+                                        float *y)
+{
+    return row_stats_mode(x, n, beta, y, false);
+}
+
+static struct row_stats row_stats_fast(const float *x, size_t n, float beta,
+                                       float *y)
+{
+    return row_stats_mode(x, n, beta, y, true);
+}
+
+static inline struct row_stats row_stats(const float *x, size_t n, float beta,
+                                         float *y, bool fast)
+{
+    return fast ? row_stats_fast(x, n, beta, y) : row_stats_sleef(x, n, beta, y);
+}
+
+/* A fully masked row: every entry is the wrong infinity for this beta. */
+static inline bool row_is_masked(float m, float beta)
+{
+    return m == (beta > 0 ? -INFINITY : INFINITY);
+}
+
+static inline bool row_has_nan(const float *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (x[i] != x[i])
+            return true;
+    return false;
+}
+
+/* L = log(K) + log1p(S'' / K): exact for a dominant class. */
+static inline double log_partition(double k, double s)
+{
+    return SM_LOGD(k) + SM_LOG1PD(s / k);
+}
+
+#endif
