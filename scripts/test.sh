@@ -2,8 +2,9 @@
 # Installs what is missing, then builds and runs every test in four
 # configurations: gcc and clang release builds with warnings as errors, and
 # gcc and clang builds under AddressSanitizer and UndefinedBehaviorSanitizer
-# (clang's UBSan checks more, e.g. arithmetic on NULL). The last line is the
-# summary "N passed, N failed" over all of them.
+# (clang's UBSan checks more, e.g. arithmetic on NULL); then the concurrency
+# test under ThreadSanitizer. The last line is the summary "N passed,
+# N failed" over all of them.
 # Usage: bash scripts/test.sh [build-dir-prefix]
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -44,6 +45,11 @@ sanitize=(--buildtype=debugoptimized -Db_sanitize=address,undefined
           -Db_lundef=false -Dbenchmarks=disabled)
 run sanitize "${sanitize[@]}"
 CC=clang CXX=clang++ run clang-sanitize "${sanitize[@]}"
+# ThreadSanitizer on the concurrency test: calls racing the dispatcher's
+# set-up and sm_isa_force.
+TEST_ARGS="threads dispatch-unset" CC=clang CXX=clang++ run clang-thread \
+    --buildtype=debugoptimized -Db_sanitize=thread -Db_lundef=false \
+    -Dbenchmarks=disabled -Dtool=false
 
 /usr/bin/python3 scripts/count-tests.py --broken "$broken" "${logs[@]}" || status=1
 exit $status
