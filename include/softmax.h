@@ -134,6 +134,36 @@ SM_API sm_status sm_logsumexp_rows_f32(size_t rows, size_t cols, float beta,
                                        const float *x, size_t ldx,
                                        float *result);
 
+/* ---- gradients ------------------------------------------------------------ */
+/* Given the forward output y (rows x cols, stride ldy) and the upstream
+ * gradient dy (stride lddy), the gradient with respect to the logits x into
+ * dx (stride lddx), with the beta of the forward call. dx may equal y or dy
+ * (same stride); any other overlap with them is SM_EOVERLAP. Each row's
+ * reduction is a sum of f32 values in double, in the contract's lane and
+ * chunk order, rounded once to f32: the bits are the same on every ISA.
+ * Cancellation in dy_i - d (dy nearly parallel to the output) is inherent
+ * to the formula; NaN and inf propagate. */
+
+/* Softmax backward (vector-Jacobian product):
+ * dx_i = beta * y_i * (dy_i - <dy, y>), computed as ((dy_i - d) * y_i) * beta
+ * with d = (float) sum_j dy_j y_j. The softmax Jacobian
+ * J = beta (diag(y) - y y^T) is symmetric, so this is also the
+ * Jacobian-vector product J v with dy = v. */
+SM_API sm_status sm_softmax_backward_rows_f32(size_t rows, size_t cols,
+                                              float beta,
+                                              const float *y, size_t ldy,
+                                              const float *dy, size_t lddy,
+                                              float *dx, size_t lddx);
+
+/* Log-softmax backward, y = log_softmax_beta(x):
+ * dx_i = beta * (dy_i - exp(y_i) * sum_j dy_j), computed as
+ * (dy_i - exp(y_i) * s) * beta with s = (float) sum_j dy_j and SLEEF's exp. */
+SM_API sm_status sm_log_softmax_backward_rows_f32(size_t rows, size_t cols,
+                                                  float beta,
+                                                  const float *y, size_t ldy,
+                                                  const float *dy, size_t lddy,
+                                                  float *dx, size_t lddx);
+
 /* ---- options: the same operations with flags ----------------------------- */
 
 /* Flags for the _ex functions; 0 gives exactly the functions above. Unknown

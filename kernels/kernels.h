@@ -16,6 +16,11 @@ typedef void (*sm_rows_fn)(size_t rows, size_t cols, float beta,
 typedef void (*sm_reduce_rows_fn)(size_t rows, size_t cols, float beta,
                                   const float *x, size_t ldx, float *result,
                                   unsigned flags);
+/* Backward passes: dx from the forward output y and the upstream dy. */
+typedef void (*sm_backward_rows_fn)(size_t rows, size_t cols, float beta,
+                                    const float *y, size_t ldy,
+                                    const float *dy, size_t lddy,
+                                    float *dx, size_t lddx);
 /* The contract's row statistics before any rounding to f32: the extremum M,
  * the count K of entries equal to it and the scaled sum S'' of the others.
  * Not used by the API: the tests compare it across ISAs bit for bit, which
@@ -35,6 +40,8 @@ typedef float (*sm_exp_sum_fn)(size_t n, const float *x, float c,
     X(sm_rows_fn, softmax_rows) \
     X(sm_rows_fn, log_softmax_rows) \
     X(sm_reduce_rows_fn, logsumexp_rows) \
+    X(sm_backward_rows_fn, softmax_backward_rows) \
+    X(sm_backward_rows_fn, log_softmax_backward_rows) \
     X(sm_stats_fn, row_stats) \
     X(sm_exp_fn, exp) \
     X(sm_exp_sum_fn, exp_sum)

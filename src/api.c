@@ -88,3 +88,35 @@ sm_status sm_logsumexp_f32(size_t n, const float *x, float *result)
 {
     return sm_logsumexp_rows_ex_f32(1, n, 1.0f, x, n, result, 0);
 }
+
+/* dx against y and against dy: each may be exactly in place. */
+static sm_status backward_op(bool log, size_t rows, size_t cols, float beta,
+                             const float *y, size_t ldy, const float *dy,
+                             size_t lddy, float *dx, size_t lddx)
+{
+    sm_status st = sm_check_rows(rows, cols, beta, y, ldy, dx, lddx);
+    if (st == SM_OK)
+        st = sm_check_rows(rows, cols, beta, dy, lddy, dx, lddx);
+    if (st != SM_OK || rows == 0 || cols == 0)
+        return st;
+    const struct sm_kernels *k = sm_dispatch();
+    (log ? k->log_softmax_backward_rows : k->softmax_backward_rows)(
+        rows, cols, beta, y, ldy, dy, lddy, dx, lddx);
+    return SM_OK;
+}
+
+sm_status sm_softmax_backward_rows_f32(size_t rows, size_t cols, float beta,
+                                       const float *y, size_t ldy,
+                                       const float *dy, size_t lddy,
+                                       float *dx, size_t lddx)
+{
+    return backward_op(false, rows, cols, beta, y, ldy, dy, lddy, dx, lddx);
+}
+
+sm_status sm_log_softmax_backward_rows_f32(size_t rows, size_t cols,
+                                           float beta, const float *y,
+                                           size_t ldy, const float *dy,
+                                           size_t lddy, float *dx, size_t lddx)
+{
+    return backward_op(true, rows, cols, beta, y, ldy, dy, lddy, dx, lddx);
+}

@@ -304,10 +304,14 @@ static float exp_sum(size_t n, const float *x, float c, unsigned flags)
                                : exp_sum_mode(n, x, c, false);
 }
 
+#include "common/backward.h"
+
 const struct sm_kernels SM_TABLE = {
     .softmax_rows = softmax_rows,
     .log_softmax_rows = log_softmax_rows,
     .logsumexp_rows = logsumexp_rows,
+    .softmax_backward_rows = softmax_backward_rows,
+    .log_softmax_backward_rows = log_softmax_backward_rows,
     .row_stats = stats,
     .exp = exp_array,
     .exp_sum = exp_sum,

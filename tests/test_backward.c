@@ -1,0 +1,255 @@
+/*
+ * Softmax and log-softmax backward: every ISA bit for bit against scalar
+ * (sizes, strides, in place, chunk-crossing rows), the gradients against
+ * central finite differences of the forward pass in double, the seeds'
+ * identities (Jacobian rows sum to 0, the Jacobian is symmetric), and the
+ * error paths.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dispatch.h"
+#include "harness.h"
+
+enum { SOFTMAX, LOG_SOFTMAX };
+
+#if SM_TEST_AVX512_EMULATED
+/* The AVX-512 kernel source over a C model of its intrinsics. */
+extern const struct sm_kernels sm_kernels_avx512_emulated;
+#endif
+
+static void run(const struct sm_kernels *k, int op, size_t rows, size_t cols,
+                float beta, const float *y, size_t ldy, const float *dy,
+                size_t lddy, float *dx, size_t lddx)
+{
+    (op == SOFTMAX ? k->softmax_backward_rows : k->log_softmax_backward_rows)(
+        rows, cols, beta, y, ldy, dy, lddy, dx, lddx);
+}
+
+/* Forward outputs to differentiate at: softmax or log-softmax of logits. */
+static void forward(int op, size_t rows, size_t cols, float beta,
+                    const float *x, size_t ld, float *y)
+{
+    const sm_status st =
+        op == SOFTMAX ? sm_softmax_rows_f32(rows, cols, beta, x, ld, y, ld)
+                      : sm_log_softmax_rows_f32(rows, cols, beta, x, ld, y, ld);
+    assert_int_equal(st, SM_OK);
+}
+
+static int compare_bits(const char *isa, int op, size_t n, size_t i,
+                        const float *want, const float *got, size_t count)
+{
+    for (size_t j = 0; j < count; j++)
+        if (f32_bits(want[j]) != f32_bits(got[j])) {
+            print_error("%s %s backward n=%zu case %zu: element %zu: scalar %a, "
+                        "%s %a\n", isa, op == SOFTMAX ? "softmax" : "log-softmax",
+                        n, i, j, (double)want[j], isa, (double)got[j]);
+            return 1;
+        }
+    return 0;
+}
+
+static void test_isas_match_scalar(void **state)
+{
+    (void)state;
+    static const size_t big[] = {1000, 4099, SM_CHUNK + 5, 2 * SM_CHUNK + 7};
+    static const float betas[] = {1.0f, 0.5f, -2.0f, 3.0f};
+    const struct sm_kernels *ref = sm_dispatch_table(SM_ISA_SCALAR);
+    const size_t max_n = 2 * SM_CHUNK + 7, rows = 3;
+    const size_t cap = rows * (max_n + 5);
+    float *x = malloc(cap * sizeof(float)), *y = malloc(cap * sizeof(float));
+    float *dy = malloc(cap * sizeof(float)), *want = malloc(cap * sizeof(float));
+    float *got = malloc(cap * sizeof(float));
+    assert_true(x && y && dy && want && got);
+    int bad = 0, ran = 0;
+    for (int isa = SM_ISA_SCALAR + 1; isa <= SM_ISA_COUNT; isa++) {
+        /* SM_ISA_COUNT stands for the emulated AVX-512 kernels. */
+        const struct sm_kernels *k = NULL;
+        const char *name = isa < SM_ISA_COUNT ? sm_isa_name((sm_isa)isa)
+                                              : "avx512-emulated";
+        if (isa < SM_ISA_COUNT && isa_available((sm_isa)isa))
+            k = sm_dispatch_table((sm_isa)isa);
+#if SM_TEST_AVX512_EMULATED
+        if (isa == SM_ISA_COUNT && !(sm_isa_supported() & (1u << SM_ISA_AVX512)))
+            k = &sm_kernels_avx512_emulated;
+#endif
+        if (!k)
+            continue;
+        ran++;
+        for (size_t j = 0; j < 100 + 4 && bad < 10; j++) {
+            const size_t n = j < 100 ? j + 1 : big[j - 100];
+            const size_t ld = n + (j % 3) * 5; /* padding on some */
+            for (int op = 0; op < 2; op++)
+                for (size_t b = 0; b < 4; b++) {
+                    uint64_t seed = 1000 * n + b;
+                    for (size_t i = 0; i < rows * ld; i++) {
+                        x[i] = rng_uniform(&seed, -8.0f, 8.0f);
+                        dy[i] = rng_uniform(&seed, -1.0f, 1.0f);
+                    }
+                    forward(op, rows, n, betas[b], x, ld, y);
+                    run(ref, op, rows, n, betas[b], y, ld, dy, ld, want, ld);
+                    memset(got, 0, rows * ld * sizeof(float));
+                    run(k, op, rows, n, betas[b], y, ld, dy, ld, got, ld);
+                    for (size_t r = 0; r < rows; r++)
+                        bad += compare_bits(name, op, n, b,
+                                            want + r * ld, got + r * ld, n);
+                    /* in place over dy */
+                    memcpy(got, dy, rows * ld * sizeof(float));
+                    run(k, op, rows, n, betas[b], y, ld, got, ld, got, ld);
+                    for (size_t r = 0; r < rows; r++)
+                        bad += compare_bits(name, op, n, b,
+                                            want + r * ld, got + r * ld, n);
+                }
+        }
+    }
+    if (!ran)
+        printf("skipped: no SIMD ISA here; only scalar kernels exist\n");
+    free(got);
+    free(want);
+    free(dy);
+    free(y);
+    free(x);
+    assert_int_equal(bad, 0);
+}
+
+/* L(x) = sum_i dy_i f_i(x) with f = softmax_beta or log_softmax_beta, in
+ * double, so that dL/dx_j by central differences checks dx_j. */
+static double loss(int op, const double *x, const float *dy, size_t n,
+                   double beta)
+{
+    double m = -INFINITY;
+    for (size_t i = 0; i < n; i++)
+        m = fmax(m, beta * x[i]);
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += exp(beta * x[i] - m);
+    double l = 0;
+    for (size_t i = 0; i < n; i++) {
+        const double logp = beta * x[i] - m - log(s);
+        l += (double)dy[i] * (op == SOFTMAX ? exp(logp) : logp);
+    }
+    return l;
+}
+
+static void test_gradients_match_finite_differences(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {2, 7, 33, 100};
+    static const float betas[] = {1.0f, 0.5f, -2.0f};
+    float x[100], y[100], dy[100], dx[100];
+    double xd[100];
+    for (int op = 0; op < 2; op++)
+        for (size_t j = 0; j < 4; j++)
+            for (size_t b = 0; b < 3; b++) {
+                const size_t n = sizes[j];
+                const float beta = betas[b];
+                uint64_t seed = 77 + n + b;
+                for (size_t i = 0; i < n; i++) {
+                    x[i] = rng_uniform(&seed, -3.0f, 3.0f);
+                    dy[i] = rng_uniform(&seed, -1.0f, 1.0f);
+                    xd[i] = x[i];
+                }
+                forward(op, 1, n, beta, x, n, y);
+                const sm_status st =
+                    op == SOFTMAX
+                        ? sm_softmax_backward_rows_f32(1, n, beta, y, n, dy, n, dx, n)
+                        : sm_log_softmax_backward_rows_f32(1, n, beta, y, n, dy, n, dx, n);
+                assert_int_equal(st, SM_OK);
+                double scale = 0;
+                for (size_t i = 0; i < n; i++)
+                    scale = fmax(scale, fabs((double)dx[i]));
+                for (size_t i = 0; i < n; i++) {
+                    const double h = 1e-5, keep = xd[i];
+                    xd[i] = keep + h;
+                    const double up = loss(op, xd, dy, n, beta);
+                    xd[i] = keep - h;
+                    const double down = loss(op, xd, dy, n, beta);
+                    xd[i] = keep;
+                    const double numeric = (up - down) / (2 * h);
+                    /* f32 inputs and outputs: 1e-4 of the gradient's scale */
+                    if (!(fabs((double)dx[i] - numeric) <= 1e-4 * scale + 1e-6))
+                        fail_msg("%s n=%zu beta=%g i=%zu: dx %.9g, finite "
+                                 "differences %.9g", op == SOFTMAX ? "softmax"
+                                 : "log-softmax", n, (double)beta, i,
+                                 (double)dx[i], numeric);
+                }
+            }
+}
+
+/* J = beta (diag(p) - p p^T): each row sums to 0 (so sum_i dx_i = 0 for
+ * any dy), and J is symmetric (<u, J v> = <v, J u>). */
+static void test_jacobian_identities(void **state)
+{
+    (void)state;
+    const size_t n = 257;
+    float x[257], p[257], u[257], v[257], ju[257], jv[257];
+    uint64_t seed = 5;
+    for (size_t i = 0; i < n; i++) {
+        x[i] = rng_uniform(&seed, -4.0f, 4.0f);
+        u[i] = rng_uniform(&seed, -1.0f, 1.0f);
+        v[i] = rng_uniform(&seed, -1.0f, 1.0f);
+    }
+    const float beta = 1.5f;
+    assert_int_equal(sm_softmax_rows_f32(1, n, beta, x, n, p, n), SM_OK);
+    assert_int_equal(sm_softmax_backward_rows_f32(1, n, beta, p, n, u, n, ju, n), SM_OK);
+    assert_int_equal(sm_softmax_backward_rows_f32(1, n, beta, p, n, v, n, jv, n), SM_OK);
+    double sum = 0, mag = 0, ujv = 0, vju = 0;
+    for (size_t i = 0; i < n; i++) {
+        sum += ju[i];
+        mag += fabs((double)ju[i]);
+        ujv += (double)u[i] * jv[i];
+        vju += (double)v[i] * ju[i];
+    }
+    assert_true(fabs(sum) <= 1e-5 * mag);
+    assert_true(fabs(ujv - vju) <= 1e-5 * (fabs(ujv) + fabs(vju)) + 1e-9);
+}
+
+static void test_error_paths(void **state)
+{
+    (void)state;
+    float y[64], dy[64], dx[64];
+    for (int i = 0; i < 64; i++)
+        y[i] = dy[i] = 1.0f / 64;
+    const float nan = NAN;
+    for (int op = 0; op < 2; op++) {
+        sm_status (*f)(size_t, size_t, float, const float *, size_t,
+                       const float *, size_t, float *, size_t) =
+            op == SOFTMAX ? sm_softmax_backward_rows_f32
+                          : sm_log_softmax_backward_rows_f32;
+        memset(dx, 0x5a, sizeof dx);
+        assert_int_equal(f(1, 8, 1.0f, NULL, 8, dy, 8, dx, 8), SM_EINVAL);
+        assert_int_equal(f(1, 8, 1.0f, y, 8, NULL, 8, dx, 8), SM_EINVAL);
+        assert_int_equal(f(1, 8, 1.0f, y, 8, dy, 8, NULL, 8), SM_EINVAL);
+        assert_int_equal(f(2, 8, 1.0f, y, 7, dy, 8, dx, 8), SM_EINVAL);
+        assert_int_equal(f(2, 8, 1.0f, y, 8, dy, 8, dx, 4), SM_EINVAL);
+        assert_int_equal(f(1, 8, nan, y, 8, dy, 8, dx, 8), SM_EINVAL);
+        assert_int_equal(f(1, 8, 1.0f, y, 8, dy, 8, y + 1, 8), SM_EOVERLAP);
+        assert_int_equal(f(1, 8, 1.0f, y, 8, dy, 8, dy + 3, 8), SM_EOVERLAP);
+        assert_int_equal(f((size_t)1 << 62, 8, 1.0f, y, 8, dy, 8, dx, 8), SM_ERANGE);
+        for (int i = 0; i < 64; i++)
+            assert_int_equal(f32_bits(dx[i]), 0x5a5a5a5au);
+        /* nothing to do; in place over y and over dy are allowed */
+        assert_int_equal(f(0, 8, 1.0f, NULL, 8, NULL, 8, NULL, 8), SM_OK);
+        assert_int_equal(f(2, 0, 1.0f, NULL, 0, NULL, 0, NULL, 0), SM_OK);
+        assert_int_equal(f(1, 8, 1.0f, y, 8, dy, 8, y, 8), SM_OK);
+        assert_int_equal(f(1, 8, 1.0f, y + 8, 8, dy, 8, dy, 8), SM_OK);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_isas_match_scalar),
+        cmocka_unit_test(test_gradients_match_finite_differences),
+        cmocka_unit_test(test_jacobian_identities),
+        cmocka_unit_test(test_error_paths),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
