@@ -21,6 +21,9 @@ typedef void (*sm_backward_rows_fn)(size_t rows, size_t cols, float beta,
                                     const float *y, size_t ldy,
                                     const float *dy, size_t lddy,
                                     float *dx, size_t lddx);
+/* J = beta (diag(p) - p p^T), p = softmax_beta(x), into k rows of stride ldj. */
+typedef void (*sm_jacobian_fn)(size_t k, float beta, const float *x,
+                               float *jac, size_t ldj);
 /* The contract's row statistics before any rounding to f32: the extremum M,
  * the count K of entries equal to it and the scaled sum S'' of the others.
  * Not used by the API: the tests compare it across ISAs bit for bit, which
@@ -42,6 +45,7 @@ typedef float (*sm_exp_sum_fn)(size_t n, const float *x, float c,
     X(sm_reduce_rows_fn, logsumexp_rows) \
     X(sm_backward_rows_fn, softmax_backward_rows) \
     X(sm_backward_rows_fn, log_softmax_backward_rows) \
+    X(sm_jacobian_fn, softmax_jacobian) \
     X(sm_stats_fn, row_stats) \
     X(sm_exp_fn, exp) \
     X(sm_exp_sum_fn, exp_sum)

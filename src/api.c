@@ -120,3 +120,13 @@ sm_status sm_log_softmax_backward_rows_f32(size_t rows, size_t cols,
 {
     return backward_op(true, rows, cols, beta, y, ldy, dy, lddy, dx, lddx);
 }
+
+sm_status sm_softmax_jacobian_f32(size_t k, float beta, const float *x,
+                                  float *jac, size_t ldj)
+{
+    const sm_status st = sm_check_jacobian(k, beta, x, jac, ldj);
+    if (st != SM_OK || k == 0)
+        return st;
+    sm_dispatch()->softmax_jacobian(k, beta, x, jac, ldj);
+    return SM_OK;
+}

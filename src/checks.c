@@ -88,3 +88,20 @@ sm_status sm_check_reduce(size_t rows, size_t cols, float beta,
         return SM_EOVERLAP;
     return SM_OK;
 }
+
+sm_status sm_check_jacobian(size_t k, float beta, const float *x,
+                            const float *jac, size_t ldj)
+{
+    if (beta != beta || ldj < k)
+        return SM_EINVAL;
+    if (k == 0)
+        return SM_OK;
+    if (!x || !jac)
+        return SM_EINVAL;
+    size_t xb, jb;
+    if (!extent_bytes(1, k, k, x, &xb) || !extent_bytes(k, k, ldj, jac, &jb))
+        return SM_ERANGE;
+    if (ranges_meet((uintptr_t)x, xb, (uintptr_t)jac, jb))
+        return SM_EOVERLAP;
+    return SM_OK;
+}

@@ -16,4 +16,8 @@ sm_status sm_check_rows(size_t rows, size_t cols, float beta,
 sm_status sm_check_reduce(size_t rows, size_t cols, float beta,
                           const float *x, size_t ldx, const float *result);
 
+/* x (k floats) to the k x k matrix at jac (stride ldj), no overlap. */
+sm_status sm_check_jacobian(size_t k, float beta, const float *x,
+                            const float *jac, size_t ldj);
+
 #endif

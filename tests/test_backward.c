@@ -25,6 +25,19 @@ enum { SOFTMAX, LOG_SOFTMAX };
 extern const struct sm_kernels sm_kernels_avx512_emulated;
 #endif
 
+/* The table to compare with scalar for isa in (SCALAR, SM_ISA_COUNT], where
+ * SM_ISA_COUNT stands for the emulated AVX-512 kernels; NULL if absent. */
+static const struct sm_kernels *table_for(int isa)
+{
+    if (isa < SM_ISA_COUNT)
+        return isa_available((sm_isa)isa) ? sm_dispatch_table((sm_isa)isa) : NULL;
+#if SM_TEST_AVX512_EMULATED
+    if (!(sm_isa_supported() & (1u << SM_ISA_AVX512)))
+        return &sm_kernels_avx512_emulated;
+#endif
+    return NULL;
+}
+
 static void run(const struct sm_kernels *k, int op, size_t rows, size_t cols,
                 float beta, const float *y, size_t ldy, const float *dy,
                 size_t lddy, float *dx, size_t lddx)
@@ -70,16 +83,9 @@ static void test_isas_match_scalar(void **state)
     assert_true(x && y && dy && want && got);
     int bad = 0, ran = 0;
     for (int isa = SM_ISA_SCALAR + 1; isa <= SM_ISA_COUNT; isa++) {
-        /* SM_ISA_COUNT stands for the emulated AVX-512 kernels. */
-        const struct sm_kernels *k = NULL;
+        const struct sm_kernels *k = table_for(isa);
         const char *name = isa < SM_ISA_COUNT ? sm_isa_name((sm_isa)isa)
                                               : "avx512-emulated";
-        if (isa < SM_ISA_COUNT && isa_available((sm_isa)isa))
-            k = sm_dispatch_table((sm_isa)isa);
-#if SM_TEST_AVX512_EMULATED
-        if (isa == SM_ISA_COUNT && !(sm_isa_supported() & (1u << SM_ISA_AVX512)))
-            k = &sm_kernels_avx512_emulated;
-#endif
         if (!k)
             continue;
         ran++;
@@ -243,12 +249,86 @@ static void test_error_paths(void **state)
     }
 }
 
+/* The explicit Jacobian: every ISA bit for bit, exact symmetry, rows that
+ * sum to 0 (the all-ones null vector), semi-definiteness with the sign of
+ * beta, entries against a long-double reference, and J v = backward(v). */
+static void test_jacobian(void **state)
+{
+    (void)state;
+    enum { K = 37, LD = 41 };
+    static const float betas[] = {1.0f, 0.5f, -2.0f, 3.0f};
+    float x[K], p[K], v[K], jv[K], jac[K * LD], ref_jac[K * LD];
+    const struct sm_kernels *scalar = sm_dispatch_table(SM_ISA_SCALAR);
+    for (size_t b = 0; b < 4; b++) {
+        const float beta = betas[b];
+        uint64_t seed = 31 + b;
+        for (int i = 0; i < K; i++) {
+            x[i] = rng_uniform(&seed, -4.0f, 4.0f);
+            v[i] = rng_uniform(&seed, -1.0f, 1.0f);
+        }
+        scalar->softmax_jacobian(K, beta, x, ref_jac, LD);
+        for (int isa = SM_ISA_SCALAR + 1; isa <= SM_ISA_COUNT; isa++) {
+            const struct sm_kernels *k = table_for(isa);
+            if (!k)
+                continue;
+            memset(jac, 0, sizeof jac);
+            k->softmax_jacobian(K, beta, x, jac, LD);
+            for (int i = 0; i < K; i++)
+                for (int j = 0; j < K; j++)
+                    assert_int_equal(f32_bits(jac[i * LD + j]),
+                                     f32_bits(ref_jac[i * LD + j]));
+        }
+        assert_int_equal(sm_softmax_jacobian_f32(K, beta, x, jac, LD), SM_OK);
+        assert_int_equal(sm_softmax_rows_f32(1, K, beta, x, K, p, K), SM_OK);
+        assert_int_equal(sm_softmax_backward_rows_f32(1, K, beta, p, K, v, K, jv, K),
+                         SM_OK);
+        double vjv = 0, vv = 0;
+        for (int i = 0; i < K; i++) {
+            double row = 0, mag = 0, jvi = 0;
+            for (int j = 0; j < K; j++) {
+                const float e = jac[i * LD + j];
+                assert_int_equal(f32_bits(e), f32_bits(jac[j * LD + i]));
+                const long double want = (long double)beta *
+                    ((i == j ? (long double)p[i] : 0.0L) - (long double)p[i] * p[j]);
+                assert_true(fabsl((long double)e - want) <=
+                            4 * 0x1p-24L * fabsl(want) + 0x1p-140L);
+                row += e;
+                mag += fabs((double)e);
+                jvi += (double)e * v[j];
+            }
+            assert_true(fabs(row) <= 1e-6 * mag + 1e-30);
+            /* J v equals the vector-Jacobian product (J is symmetric) */
+            assert_true(fabs(jvi - (double)jv[i]) <= 1e-5 * mag + 1e-12);
+            vjv += (double)v[i] * jvi;
+            vv += (double)v[i] * v[i];
+        }
+        /* semi-definite with the sign of beta, up to rounding */
+        assert_true(beta > 0 ? vjv >= -1e-6 * vv : vjv <= 1e-6 * vv);
+    }
+    /* errors: nothing written */
+    memset(jac, 0x5a, sizeof jac);
+    assert_int_equal(sm_softmax_jacobian_f32(K, 1.0f, NULL, jac, LD), SM_EINVAL);
+    assert_int_equal(sm_softmax_jacobian_f32(K, 1.0f, x, NULL, LD), SM_EINVAL);
+    assert_int_equal(sm_softmax_jacobian_f32(K, 1.0f, x, jac, K - 1), SM_EINVAL);
+    assert_int_equal(sm_softmax_jacobian_f32(K, NAN, x, jac, LD), SM_EINVAL);
+    assert_int_equal(sm_softmax_jacobian_f32(K, 1.0f, jac + 5, jac, LD), SM_EOVERLAP);
+    assert_int_equal(sm_softmax_jacobian_f32((size_t)1 << 40, 1.0f, x, jac,
+                                             (size_t)1 << 40), SM_ERANGE);
+    for (size_t i = 0; i < sizeof jac / sizeof jac[0]; i++)
+        assert_int_equal(f32_bits(jac[i]), 0x5a5a5a5au);
+    assert_int_equal(sm_softmax_jacobian_f32(0, 1.0f, NULL, NULL, 0), SM_OK);
+    /* k = 1: J = 0 (p = 1) */
+    assert_int_equal(sm_softmax_jacobian_f32(1, 1.0f, x, jac, 1), SM_OK);
+    assert_true(jac[0] == 0.0f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_isas_match_scalar),
         cmocka_unit_test(test_gradients_match_finite_differences),
         cmocka_unit_test(test_jacobian_identities),
+        cmocka_unit_test(test_jacobian),
         cmocka_unit_test(test_error_paths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

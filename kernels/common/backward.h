@@ -89,4 +89,29 @@ static void log_softmax_backward_rows(size_t rows, size_t cols, float beta,
                                  cols, beta);
 }
 
+/* J_ij = (delta_ij p_i - p_i p_j) * beta, with p_i p_j rounded once: J is
+ * exactly symmetric. p goes to the last row first and every row reads it
+ * from there; the last row comes last, each p_j read before it is
+ * overwritten. */
+static void softmax_jacobian(size_t k, float beta, const float *x, float *jac,
+                             size_t ldj)
+{
+    float *p = jac + (k - 1) * ldj;
+    softmax_row(x, k, beta, p, false);
+    const sm_v vb = v_set1(beta), zero = v_set1(0.0f);
+    for (size_t i = 0; i < k; i++) {
+        const float pi = p[i];
+        const sm_v vpi = v_set1(pi);
+        float *row = jac + i * ldj;
+        size_t j = 0;
+        for (; j + SM_VW <= k; j += SM_VW)
+            v_store(row + j, v_mul(v_sub(zero, v_mul(vpi, v_load(p + j))), vb));
+        if (j < k)
+            v_store_part(row + j, k - j,
+                         v_mul(v_sub(zero, v_mul(vpi, v_load_part(p + j, k - j, 0.0f))),
+                               vb));
+        row[i] = (pi - pi * pi) * beta;
+    }
+}
+
 #endif

@@ -312,6 +312,7 @@ const struct sm_kernels SM_TABLE = {
     .logsumexp_rows = logsumexp_rows,
     .softmax_backward_rows = softmax_backward_rows,
     .log_softmax_backward_rows = log_softmax_backward_rows,
+    .softmax_jacobian = softmax_jacobian,
     .row_stats = stats,
     .exp = exp_array,
     .exp_sum = exp_sum,
