@@ -167,10 +167,11 @@ SM_API sm_status sm_log_softmax_backward_rows_f32(size_t rows, size_t cols,
 /* The explicit Jacobian of softmax_beta at x (k floats), into the k x k
  * matrix jac (row stride ldj >= k): J = beta (diag(p) - p p^T) with
  * p = softmax_beta(x), computed as (delta_ij p_i - p_i p_j) * beta; J is
- * exactly symmetric. O(k^2) time and memory: meant for small k. It is also
- * the Hessian of the cross-entropy loss with respect to the logits: positive
- * semi-definite for beta > 0, with the all-ones vector in its null space.
- * jac must not overlap x. */
+ * exactly symmetric. O(k^2) time and memory: meant for small k. J is
+ * positive semi-definite for beta > 0 (negative for beta < 0) with the
+ * all-ones vector in its null space; at beta = 1 it is the Hessian of the
+ * cross-entropy loss with respect to the logits (in general that Hessian is
+ * beta * J). jac must not overlap x. */
 SM_API sm_status sm_softmax_jacobian_f32(size_t k, float beta, const float *x,
                                          float *jac, size_t ldj);
 
