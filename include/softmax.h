@@ -65,6 +65,7 @@
 #define SOFTMAX_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -177,8 +178,8 @@ SM_API sm_status sm_softmax_jacobian_f32(size_t k, float beta, const float *x,
 
 /* ---- options: the same operations with flags ----------------------------- */
 
-/* Flags for the _ex functions; 0 gives exactly the functions above. Unknown
- * bits are SM_EINVAL. */
+/* Flags for the _ex functions and the losses; 0 gives exactly the functions
+ * above. Unknown bits are SM_EINVAL. */
 typedef unsigned sm_flags;
 
 /* Our own inline exp instead of SLEEF's: Cody-Waite reduction and a degree-6
@@ -203,6 +204,124 @@ SM_API sm_status sm_logsumexp_rows_ex_f32(size_t rows, size_t cols,
                                           float beta, const float *x,
                                           size_t ldx, float *result,
                                           sm_flags flags);
+
+/* ---- losses and their gradients ------------------------------------------ */
+/* Each loss is computed from the logits x (rows x cols, stride ldx) at
+ * inverse temperature beta in as few passes as the options allow, with its
+ * gradient with respect to x written to grad (stride ldg) when grad is not
+ * NULL. grad may equal x (ldg == ldx): the logits are replaced by their
+ * gradient. No other overlap between any two arguments is allowed
+ * (SM_EOVERLAP). loss may be NULL (only the gradient is wanted).
+ *
+ * Reductions: SM_REDUCTION_NONE writes one loss per row to loss[rows] and
+ * the gradient of each row's own loss; SUM and MEAN write one float to
+ * loss[0] and the gradient of that value. Row losses are summed in double in
+ * row order and rounded once. MEAN divides by the number of rows (for
+ * cross-entropy: by the total class weight of the rows not ignored, as
+ * PyTorch does); a MEAN over nothing (no rows, every row ignored, or a total
+ * weight of 0) is 0 with a zero gradient, not 0/0.
+ *
+ * Every row loss is a sum of f32 terms w_i * nl_i (nl_i = -log p_i exactly
+ * as minus log-softmax returns it, p_i exactly as softmax does), added in
+ * double in the contract's lane and chunk order: bit-identical on every ISA.
+ * A term whose weight w_i (target probability, probability, class weight) is
+ * 0 adds 0 even where nl_i is infinite (0 log 0 = 0). Accuracy: each row
+ * loss is within 4 ulp + (3 + 2T) * 2^-24 * (sum_i |w_i| (L + |t_i|)) of the
+ * exact value from the same f32 logits (t, T and L as in the accuracy bounds
+ * above), i.e. the log-softmax bound carried through a sum of positive
+ * terms; KL's terms add the error of log q_i (1 ulp) and may cancel (KL
+ * near 0 is accurate to that absolute error, not relatively). Gradients are
+ * formed from p_i in a fixed sequence of f32 operations (each function says
+ * which); each entry is within 16 ulp + 1e-6 |beta s| of the exact value
+ * (T s in place of beta s for distillation; s the reduction's scale).
+ * SM_FAST_EXP works as for the forward functions. NaN in a row (logits, targets or
+ * teacher logits) gives a NaN loss and a NaN gradient row. */
+
+typedef enum sm_reduction {
+    SM_REDUCTION_NONE = 0,
+    SM_REDUCTION_SUM = 1,
+    SM_REDUCTION_MEAN = 2
+} sm_reduction;
+
+/* Options of sm_cross_entropy_f32; SM_CROSS_ENTROPY_DEFAULTS (or a NULL
+ * options pointer) gives beta 1, ignore_index -100, no smoothing, no
+ * weights, no L2 penalty, MEAN, no flags. */
+typedef struct sm_cross_entropy_options {
+    float beta;            /* inverse temperature, not NaN */
+    int32_t ignore_index;  /* rows with this label contribute nothing: loss
+                              0, gradient row 0, left out of MEAN */
+    float label_smoothing; /* eps in [0, 1]: target (1 - eps) onehot + eps/K */
+    const float *class_weights; /* NULL, or cols finite weights >= 0 */
+    float l2;              /* lambda >= 0, finite: adds lambda/2 |x_r|^2 to
+                              each row's loss and lambda x to its gradient */
+    sm_reduction reduction;
+    sm_flags flags;        /* SM_FAST_EXP */
+} sm_cross_entropy_options;
+
+#define SM_CROSS_ENTROPY_DEFAULTS \
+    { 1.0f, -100, 0.0f, NULL, 0.0f, SM_REDUCTION_MEAN, 0u }
+
+/* Fused softmax cross-entropy from integer class labels (labels[rows], each
+ * in [0, cols) or ignore_index; anything else is SM_EINVAL and nothing is
+ * written). Row loss, with w the class weights (all 1 without), c the
+ * label, K = cols and nl_i = -log p_i as above:
+ *   (1 - eps) w_c nl_c + (eps / K) sum_i w_i nl_i + lambda/2 sum_i x_i^2
+ * (without smoothing, weights and L2 exactly minus log-softmax's output at
+ * the label: LSE(beta x) - beta x_c). Gradient, s the reduction's scale
+ * (1, or 1 / total weight for MEAN):
+ *   grad_i = (p_i W - w_i q_i) (beta s) + x_i (lambda s)
+ * with q = (1 - eps) onehot(c) + eps/K and W = sum_i w_i q_i rounded to f32
+ * (W = 1 and p_i W = p_i without weights). Without smoothing and L2 this
+ * costs the passes of one softmax over the rows. A fully masked row (every
+ * logit the wrong infinity) has p = 0: loss +inf (0 if w_c = 0). */
+SM_API sm_status sm_cross_entropy_f32(size_t rows, size_t cols,
+                                      const float *x, size_t ldx,
+                                      const int32_t *labels,
+                                      const sm_cross_entropy_options *options,
+                                      float *loss, float *grad, size_t ldg);
+
+/* Cross-entropy against target distributions q (rows x cols, stride ldq):
+ * row loss sum_i q_i nl_i; gradient grad_i = (p_i Q - q_i) (beta s) with
+ * Q = sum_i q_i rounded to f32 (so targets need not be normalised). */
+SM_API sm_status sm_soft_cross_entropy_f32(size_t rows, size_t cols,
+                                           float beta, const float *x,
+                                           size_t ldx, const float *q,
+                                           size_t ldq, sm_reduction reduction,
+                                           sm_flags flags, float *loss,
+                                           float *grad, size_t ldg);
+
+/* KL divergence D(q || softmax_beta(x)) = sum_i q_i (log q_i - log p_i),
+ * with log q_i from SLEEF's logf and log p_i = t_i - lse as log-softmax
+ * returns it; terms with q_i = 0 add 0. KL = H(q, p) - H(q), so the
+ * gradient is that of sm_soft_cross_entropy_f32. q_i < 0 gives NaN. */
+SM_API sm_status sm_kl_div_f32(size_t rows, size_t cols, float beta,
+                               const float *x, size_t ldx, const float *q,
+                               size_t ldq, sm_reduction reduction,
+                               sm_flags flags, float *loss, float *grad,
+                               size_t ldg);
+
+/* Knowledge-distillation loss T^2 KL(softmax(teacher / T) || softmax(
+ * student / T)) per row (T > 0, finite), both softmaxes at beta = 1 / T
+ * rounded to f32, log q_i the teacher's log-softmax. Gradient with respect
+ * to the student's logits: grad_i = (p_i - q_i) (T^2 beta s) with the
+ * factor rounded once to f32 (about T s). The teacher's rows are read, never
+ * written; grad may equal student. */
+SM_API sm_status sm_distillation_loss_f32(size_t rows, size_t cols,
+                                          float temperature,
+                                          const float *student, size_t lds,
+                                          const float *teacher, size_t ldt,
+                                          sm_reduction reduction,
+                                          sm_flags flags, float *loss,
+                                          float *grad, size_t ldg);
+
+/* Entropy H(softmax_beta(x)) = sum_i p_i nl_i per row (reduced like a
+ * loss), and its gradient dH/dx_i = beta p_i (nl_i - H), computed as
+ * (p_i (nl_i - (float) H)) (beta s), 0 where p_i = 0. A fully masked row
+ * has H = 0. */
+SM_API sm_status sm_entropy_f32(size_t rows, size_t cols, float beta,
+                                const float *x, size_t ldx,
+                                sm_reduction reduction, sm_flags flags,
+                                float *h, float *grad, size_t ldg);
 
 /* ---- instruction sets ---------------------------------------------------- */
 /* The kernels are chosen once, at load time, from the CPU's features: the

@@ -5,6 +5,7 @@
 #define SM_KERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Chunk length of the numerics contract: 1 MiB of f32. */
 #define SM_CHUNK ((size_t)262144)
@@ -37,6 +38,50 @@ typedef void (*sm_exp_fn)(size_t n, const float *x, float *y, unsigned flags);
 typedef float (*sm_exp_sum_fn)(size_t n, const float *x, float c,
                                unsigned flags);
 
+/* Per-call constants of the fused cross-entropy, prepared by src/loss.c.
+ * s is the reduction's scale of the gradient (1, or 1 / total weight). */
+struct sm_ce_args {
+    const int32_t *labels;
+    int32_t ignore_index;
+    const float *weights; /* NULL: every class weighs 1 */
+    float epsilon;        /* label smoothing */
+    float q_other;        /* eps / K: the smoothed target off the label */
+    float q_label;        /* 1 - eps + eps / K */
+    double weight_sum;    /* sum of the weights (K when NULL) */
+    double half_l2;       /* lambda / 2 */
+    float grad_beta;      /* beta * s */
+    float grad_l2;        /* lambda * s */
+};
+/* Per-row loss (before any reduction) into loss[r]; gradient rows into g
+ * (NULL: loss only), which may equal x with ldg == ldx. */
+typedef void (*sm_ce_rows_fn)(size_t rows, size_t cols, float beta,
+                              const float *x, size_t ldx,
+                              const struct sm_ce_args *a, double *loss,
+                              float *g, size_t ldg, unsigned flags);
+
+/* Losses against a target distribution per row. */
+enum sm_soft_kind {
+    SM_SOFT_CE,     /* -sum q_i log p_i */
+    SM_SOFT_KL,     /* sum q_i (log q_i - log p_i) */
+    SM_SOFT_DISTILL /* KL with q = softmax_beta(teacher logits) */
+};
+struct sm_soft_args {
+    enum sm_soft_kind kind;
+    const float *q; /* targets, or the teacher's logits */
+    size_t ldq;
+    double loss_scale; /* T^2 for distillation, else 1 */
+    float grad_scale;  /* d loss / d (beta x) scale: beta * s (times T^2) */
+};
+typedef void (*sm_soft_rows_fn)(size_t rows, size_t cols, float beta,
+                                const float *x, size_t ldx,
+                                const struct sm_soft_args *a, double *loss,
+                                float *g, size_t ldg, unsigned flags);
+/* H(softmax_beta(x)) per row, and its gradient times grad_scale. */
+typedef void (*sm_entropy_rows_fn)(size_t rows, size_t cols, float beta,
+                                   const float *x, size_t ldx,
+                                   float grad_scale, double *h, float *g,
+                                   size_t ldg, unsigned flags);
+
 /* X-macro over the slots, so the dispatcher's fallback fill and the tests
  * never miss a new operation. */
 #define SM_KERNEL_SLOTS(X) \
@@ -46,6 +91,9 @@ typedef float (*sm_exp_sum_fn)(size_t n, const float *x, float c,
     X(sm_backward_rows_fn, softmax_backward_rows) \
     X(sm_backward_rows_fn, log_softmax_backward_rows) \
     X(sm_jacobian_fn, softmax_jacobian) \
+    X(sm_ce_rows_fn, cross_entropy_rows) \
+    X(sm_soft_rows_fn, soft_target_rows) \
+    X(sm_entropy_rows_fn, entropy_rows) \
     X(sm_stats_fn, row_stats) \
     X(sm_exp_fn, exp) \
     X(sm_exp_sum_fn, exp_sum)
@@ -61,5 +109,9 @@ extern const struct sm_kernels sm_kernels_scalar;       /* FMA hardware */
 extern const struct sm_kernels sm_kernels_scalar_nofma; /* x86 without FMA */
 extern const struct sm_kernels sm_kernels_avx2;
 extern const struct sm_kernels sm_kernels_avx512;
+extern const struct sm_kernels sm_kernels_neon;
+extern const struct sm_kernels sm_kernels_sve;
+/* SVE's vector length in bits; call only where SVE is present. */
+unsigned sm_sve_vector_bits(void);
 
 #endif

@@ -5,19 +5,25 @@
 
 /* Bytes spanned by rows of cols floats at stride ld (rows, cols > 0), or
  * false if that or the end address does not fit. */
-static bool extent_bytes(size_t rows, size_t cols, size_t ld, const void *p,
-                         size_t *bytes)
+static bool extent_of(size_t rows, size_t cols, size_t ld, size_t elem,
+                      const void *p, size_t *bytes)
 {
     size_t elems, b;
     if (__builtin_mul_overflow(rows - 1, ld, &elems) ||
         __builtin_add_overflow(elems, cols, &elems) ||
-        __builtin_mul_overflow(elems, sizeof(float), &b) || b > PTRDIFF_MAX)
+        __builtin_mul_overflow(elems, elem, &b) || b > PTRDIFF_MAX)
         return false;
     uintptr_t end;
     if (__builtin_add_overflow((uintptr_t)p, b, &end))
         return false;
     *bytes = b;
     return true;
+}
+
+static bool extent_bytes(size_t rows, size_t cols, size_t ld, const void *p,
+                         size_t *bytes)
+{
+    return extent_of(rows, cols, ld, sizeof(float), p, bytes);
 }
 
 static bool ranges_meet(uintptr_t a, size_t alen, uintptr_t b, size_t blen)
@@ -104,4 +110,19 @@ sm_status sm_check_jacobian(size_t k, float beta, const float *x,
     if (ranges_meet((uintptr_t)x, xb, (uintptr_t)jac, jb))
         return SM_EOVERLAP;
     return SM_OK;
+}
+
+sm_status sm_span_of(size_t rows, size_t cols, size_t ld, size_t elem,
+                     const void *p, struct sm_span *span)
+{
+    span->at = (uintptr_t)p;
+    span->bytes = 0;
+    if (rows == 0 || cols == 0)
+        return SM_OK;
+    return extent_of(rows, cols, ld, elem, p, &span->bytes) ? SM_OK : SM_ERANGE;
+}
+
+bool sm_spans_meet(const struct sm_span *a, const struct sm_span *b)
+{
+    return a->bytes && b->bytes && ranges_meet(a->at, a->bytes, b->at, b->bytes);
 }

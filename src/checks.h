@@ -2,7 +2,9 @@
 #ifndef SM_CHECKS_H
 #define SM_CHECKS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "softmax.h"
 
@@ -19,5 +21,15 @@ sm_status sm_check_reduce(size_t rows, size_t cols, float beta,
 /* x (k floats) to the k x k matrix at jac (stride ldj), no overlap. */
 sm_status sm_check_jacobian(size_t k, float beta, const float *x,
                             const float *jac, size_t ldj);
+
+/* The bytes a matrix of rows x cols elements of elem bytes at stride ld
+ * spans (empty when rows or cols is 0); SM_ERANGE if that overflows. */
+struct sm_span {
+    uintptr_t at;
+    size_t bytes;
+};
+sm_status sm_span_of(size_t rows, size_t cols, size_t ld, size_t elem,
+                     const void *p, struct sm_span *span);
+bool sm_spans_meet(const struct sm_span *a, const struct sm_span *b);
 
 #endif

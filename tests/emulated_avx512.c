@@ -98,6 +98,13 @@ static inline emu_m512 emu_expf16(emu_m512 a)
     _mm256_storeu_ps(r.f + 8, Sleef_finz_expf8_u10avx2(_mm256_loadu_ps(a.f + 8)));
     return r;
 }
+static inline emu_m512 emu_logf16(emu_m512 a)
+{
+    emu_m512 r;
+    _mm256_storeu_ps(r.f, Sleef_finz_logf8_u10avx2(_mm256_loadu_ps(a.f)));
+    _mm256_storeu_ps(r.f + 8, Sleef_finz_logf8_u10avx2(_mm256_loadu_ps(a.f + 8)));
+    return r;
+}
 static inline emu_m512 emu_fmadd_ps(emu_m512 a, emu_m512 b, emu_m512 c)
 {
     for (int i = 0; i < 16; i++)
@@ -244,6 +251,8 @@ static inline __m256d emu_extractf64x4_pd(emu_m512d a, int imm)
 #define _mm512_extractf64x4_pd emu_extractf64x4_pd
 #undef Sleef_finz_expf16_u10avx512f
 #define Sleef_finz_expf16_u10avx512f emu_expf16
+#undef Sleef_finz_logf16_u10avx512f
+#define Sleef_finz_logf16_u10avx512f emu_logf16
 
 #include "avx512/vec.h"
 

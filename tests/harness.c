@@ -1,6 +1,7 @@
 #include "harness.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -68,6 +69,18 @@ float f32_from_bits(uint32_t u)
     float f;
     memcpy(&f, &u, sizeof f);
     return f;
+}
+
+int test_quick(void)
+{
+    static int quick = -1;
+    if (quick < 0) {
+        const char *env = getenv("SM_TEST_QUICK");
+        quick = env && *env && strcmp(env, "0") != 0;
+        if (quick)
+            printf("quick mode (SM_TEST_QUICK): the largest cases are trimmed\n");
+    }
+    return quick;
 }
 
 int isa_available(sm_isa isa)

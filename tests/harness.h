@@ -30,6 +30,12 @@ float rng_uniform(uint64_t *s, float lo, float hi);
 uint32_t f32_bits(float f);
 float f32_from_bits(uint32_t u);
 
+/* Nonzero when SM_TEST_QUICK is set and not "0" (meson sets it for cross
+ * builds, whose tests run under an emulator 30-40x slower): the suites then
+ * trim their largest cases but keep the tails of every vector width, a
+ * multi-chunk row and the special values. */
+int test_quick(void);
+
 /* Whether isa is usable here; prints a "skipped: ..." line once per ISA
  * when it is not, so a skipped ISA is visible in the log. */
 int isa_available(sm_isa isa);

@@ -15,28 +15,9 @@
 
 #include <cmocka.h>
 
-#include "dispatch.h"
-#include "harness.h"
+#include "isa_tables.h"
 
 enum { SOFTMAX, LOG_SOFTMAX };
-
-#if SM_TEST_AVX512_EMULATED
-/* The AVX-512 kernel source over a C model of its intrinsics. */
-extern const struct sm_kernels sm_kernels_avx512_emulated;
-#endif
-
-/* The table to compare with scalar for isa in (SCALAR, SM_ISA_COUNT], where
- * SM_ISA_COUNT stands for the emulated AVX-512 kernels; NULL if absent. */
-static const struct sm_kernels *table_for(int isa)
-{
-    if (isa < SM_ISA_COUNT)
-        return isa_available((sm_isa)isa) ? sm_dispatch_table((sm_isa)isa) : NULL;
-#if SM_TEST_AVX512_EMULATED
-    if (!(sm_isa_supported() & (1u << SM_ISA_AVX512)))
-        return &sm_kernels_avx512_emulated;
-#endif
-    return NULL;
-}
 
 static void run(const struct sm_kernels *k, int op, size_t rows, size_t cols,
                 float beta, const float *y, size_t ldy, const float *dy,
@@ -84,8 +65,7 @@ static void test_isas_match_scalar(void **state)
     int bad = 0, ran = 0;
     for (int isa = SM_ISA_SCALAR + 1; isa <= SM_ISA_COUNT; isa++) {
         const struct sm_kernels *k = table_for(isa);
-        const char *name = isa < SM_ISA_COUNT ? sm_isa_name((sm_isa)isa)
-                                              : "avx512-emulated";
+        const char *name = table_name(isa);
         if (!k)
             continue;
         ran++;

@@ -60,6 +60,7 @@ static inline float v_hmin(sm_v a)
     return _mm_cvtss_f32(h);
 }
 static inline sm_v v_exp(sm_v a) { return Sleef_finz_expf8_u10avx2(a); }
+static inline sm_v v_log(sm_v a) { return Sleef_finz_logf8_u10avx2(a); }
 static inline sm_v v_fma(sm_v a, sm_v b, sm_v c) { return _mm256_fmadd_ps(a, b, c); }
 static inline sm_v v_ldexp_split(sm_v p, sm_v z)
 {

@@ -41,6 +41,7 @@ static inline sm_v v_min(sm_v x, sm_v a) { return _mm512_min_ps(x, a); }
 static inline float v_hmax(sm_v a) { return _mm512_reduce_max_ps(a); }
 static inline float v_hmin(sm_v a) { return _mm512_reduce_min_ps(a); }
 static inline sm_v v_exp(sm_v a) { return Sleef_finz_expf16_u10avx512f(a); }
+static inline sm_v v_log(sm_v a) { return Sleef_finz_logf16_u10avx512f(a); }
 static inline sm_v v_fma(sm_v a, sm_v b, sm_v c) { return _mm512_fmadd_ps(a, b, c); }
 static inline sm_v v_ldexp_split(sm_v p, sm_v z)
 {

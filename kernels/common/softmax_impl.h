@@ -6,7 +6,10 @@
  * statistics (extremum, counts, double sums) are in row_stats.h. The
  * helpers:
  *
- *   SM_VW                      float lanes per vector (divides 32)
+ *   SM_VW                      float lanes per vector (divides 32); a
+ *                              run-time int for SVE
+ *   SM_VLA                     defined for sizeless vectors (SVE): no
+ *                              arrays of sm_v, no sm_v in structs
  *   sm_v, sm_m                 float vector, lane mask
  *   sm_acc                     32 double lanes (the contract's sum order)
  *   v_load, v_store            full vectors, unaligned
@@ -16,6 +19,7 @@
  *   v_max(x, a), v_min(x, a)   return a where x is NaN (NaN is ignored)
  *   v_hmax, v_hmin             horizontal extremum of one vector
  *   v_exp                      SLEEF finz u10 expf of this ISA
+ *   v_log                      SLEEF finz u10 logf of this ISA (the KL loss)
  *   v_fma(a, b, c)             a * b + c, fused (one rounding)
  *   v_ldexp_split(p, z)        p * 2^(n >> 1) * 2^(n - (n >> 1)) with n in
  *                              the low bits of z = 0x1.8p23 + n (fast exp)
@@ -100,6 +104,7 @@ static void shift_sub(const float *x, size_t n, float m, float beta, float l,
     }
 }
 
+#ifndef SM_VLA /* needs an array of vectors; VLA ISAs take the general path */
 /* A row of one block (n <= 32), kept in registers from load to store: the
  * same operations as the general path (extremum, exps, the lanes' fold,
  * r = 1/S, e * r), without its passes over memory and per-pass set-up,
@@ -149,6 +154,7 @@ SM_INLINE void softmax_block(const float *x, size_t n, float beta, float *y,
         }
     }
 }
+#endif
 
 SM_INLINE void softmax_row(const float *x, size_t n, float beta, float *y,
                            bool fast)
@@ -159,10 +165,12 @@ SM_INLINE void softmax_row(const float *x, size_t n, float beta, float *y,
         fill(y, n, row_has_nan(x, n) ? sm_qnan : (float)(1.0 / (double)n));
         return;
     }
+#ifndef SM_VLA
     if (n <= 32) {
         softmax_block(x, n, beta, y, fast);
         return;
     }
+#endif
     const bool one_chunk = n <= SM_CHUNK;
     const struct row_stats st =
         row_stats(x, n, beta, one_chunk ? y : NULL, fast);
@@ -305,6 +313,7 @@ static float exp_sum(size_t n, const float *x, float c, unsigned flags)
 }
 
 #include "common/backward.h"
+#include "common/loss.h"
 
 const struct sm_kernels SM_TABLE = {
     .softmax_rows = softmax_rows,
@@ -313,6 +322,9 @@ const struct sm_kernels SM_TABLE = {
     .softmax_backward_rows = softmax_backward_rows,
     .log_softmax_backward_rows = log_softmax_backward_rows,
     .softmax_jacobian = softmax_jacobian,
+    .cross_entropy_rows = cross_entropy_rows,
+    .soft_target_rows = soft_target_rows,
+    .entropy_rows = entropy_rows,
     .row_stats = stats,
     .exp = exp_array,
     .exp_sum = exp_sum,

@@ -1,0 +1,151 @@
+/*
+ * Losses and their gradients with respect to the logits, written once for
+ * every ISA (included by softmax_impl.h): fused cross-entropy, soft-target
+ * cross-entropy, KL divergence, distillation and entropy.
+ *
+ * Each row first gets the forward statistics of the contract (M, K, S''),
+ * so p_i = e_i * r and -log p_i = lse - t_i carry exactly the bits of
+ * softmax and of minus log-softmax. Every loss is then a sum of per-element
+ * f32 terms in double, in the contract's lane and chunk order, so every ISA
+ * returns the same bits. A term whose weight (target probability,
+ * probability, class weight) is 0 is 0, whatever the log: 0 log 0 = 0.
+ */
+#ifndef SM_LOSS_H
+#define SM_LOSS_H
+
+/* One row once its statistics are known. */
+struct loss_row {
+    const float *x;
+    float *g;     /* the gradient row, or NULL */
+    bool stored;  /* g holds e_i from the statistics pass */
+    bool uniform; /* beta = 0: t_i = 0, e_i = 1 */
+    bool fast;
+    float m, beta;
+    float r;   /* p_i = e_i * r; 0 on a fully masked row */
+    float lse; /* L in f32; +inf on a fully masked row (p_i = 0) */
+};
+
+SM_INLINE sm_v ld(const float *p, size_t c, float fill)
+{
+    return c == SM_VW ? v_load(p) : v_load_part(p, c, fill);
+}
+
+SM_INLINE void st(float *p, size_t c, sm_v v)
+{
+    if (c == SM_VW)
+        v_store(p, v);
+    else
+        v_store_part(p, c, v);
+}
+
+static inline float first_lane(sm_v v)
+{
+    float lanes[64];
+    v_store(lanes, v);
+    return lanes[0];
+}
+
+/* t_i = beta (x_i - M), exactly as the forward kernels round it. */
+SM_INLINE sm_v row_t(const struct loss_row *w, sm_v xv)
+{
+    const sm_v zero = v_set1(0.0f);
+    if (w->uniform)
+        return zero;
+    const sm_v vm = v_set1(w->m);
+    return v_sel(m_eq(xv, vm), zero, v_mul(v_sub(xv, vm), v_set1(w->beta)));
+}
+
+SM_INLINE sm_v row_e(const struct loss_row *w, size_t i, size_t c, sm_v t)
+{
+    if (w->stored)
+        return ld(w->g + i, c, 0.0f);
+    return w->uniform ? v_set1(1.0f) : exp_nonpos(t, w->fast);
+}
+
+static inline float scalar_t(const struct loss_row *w, float x)
+{
+    return w->uniform || x == w->m ? 0.0f : (x - w->m) * w->beta;
+}
+
+static inline float scalar_e(const struct loss_row *w, float t)
+{
+    return w->uniform ? 1.0f : first_lane(exp_nonpos(v_set1(t), w->fast));
+}
+
+/* Statistics of a non-empty row; false for a row with a NaN. With
+ * may_store, a single-chunk row leaves e_i in g for the later passes. */
+SM_INLINE bool loss_row_init(struct loss_row *w, const float *x, size_t n,
+                             float beta, float *g, bool may_store, bool fast)
+{
+    *w = (struct loss_row){.x = x, .g = g, .fast = fast, .beta = beta,
+                           .uniform = beta == 0.0f};
+    if (w->uniform) {
+        w->r = (float)(1.0 / (double)n);
+        w->lse = (float)log_partition((double)n, 0.0);
+        return !row_has_nan(x, n);
+    }
+    w->stored = may_store && g && n <= SM_CHUNK;
+    const struct row_stats s = row_stats(x, n, beta, w->stored ? g : NULL, fast);
+    if (isnan(s.k + s.s))
+        return false;
+    w->m = s.m;
+    if (row_is_masked(s.m, beta)) {
+        w->r = 0.0f;
+        w->lse = INFINITY;
+    } else {
+        w->r = (float)(1.0 / (s.k + s.s));
+        w->lse = (float)log_partition(s.k, s.s);
+    }
+    return true;
+}
+
+/* One vector of a pass at element i with c valid lanes: writes its part
+ * of the gradient, if any, and returns the f32 terms to sum (0 in lanes
+ * >= c). */
+typedef sm_v (*loss_step_fn)(const void *pass, size_t i, size_t c);
+
+/* Runs step over a row of n; with sum, adds the terms in the contract's
+ * order (32 lanes folded per chunk, chunks in order). */
+SM_INLINE double loss_pass(const void *pass, size_t n, loss_step_fn step,
+                           bool sum)
+{
+    if (!sum) {
+        size_t i = 0;
+        for (; i + SM_VW <= n; i += SM_VW)
+            step(pass, i, SM_VW);
+        if (i < n)
+            step(pass, i, n - i);
+        return 0.0;
+    }
+    double total = 0.0;
+    for (size_t base = 0; base < n; base += SM_CHUNK) {
+        const size_t len = n - base < SM_CHUNK ? n - base : SM_CHUNK;
+        sm_acc acc;
+        acc_zero(&acc);
+        size_t i = 0;
+        for (; i + 32 <= len; i += 32)
+            for (int v = 0; v < SM_VPB; v++)
+                acc_add(&acc, v, step(pass, base + i + (size_t)v * SM_VW, SM_VW));
+        for (int v = 0; v < SM_VPB && i + (size_t)v * SM_VW < len; v++) {
+            const size_t at = i + (size_t)v * SM_VW;
+            const size_t c = len - at < SM_VW ? len - at : SM_VW;
+            acc_add(&acc, v, step(pass, base + at, c));
+        }
+        total += acc_fold(&acc);
+    }
+    return total;
+}
+
+/* Terms where the weight is 0, and lanes past the row, add 0. */
+SM_INLINE sm_v weighted_term(sm_v weight, sm_v term, size_t c)
+{
+    const sm_v zero = v_set1(0.0f);
+    return v_sel(m_first(c), v_sel(m_eq(weight, zero), zero, v_mul(weight, term)),
+                 zero);
+}
+
+#include "common/loss_ce.h"
+#include "common/loss_soft.h"
+#include "common/loss_entropy.h"
+
+#endif

@@ -1,0 +1,120 @@
+/*
+ * Fused softmax cross-entropy from integer labels (included by loss.h).
+ *
+ * Row loss, with w the class weights (1 without), c the label, eps the
+ * label smoothing and nl_i = lse - t_i = -log p_i in f32:
+ *   loss = (1 - eps) (w_c nl_c) + (eps / K) sum_i w_i nl_i + lambda/2 |x|^2
+ * (w_i nl_i rounded to f32, the sums in double; without smoothing only the
+ * label's term, which is then exactly minus log-softmax's output). Its
+ * gradient, scaled by the reduction's s:
+ *   g_i = (p_i W - w_i q_i) (beta s) + x_i (lambda s)
+ * with q the smoothed target and W = sum_i w_i q_i in f32 (1 without
+ * weights, where the first product is p_i itself: the same bits as all-1
+ * weights). Without smoothing or L2 the passes are those of softmax: the
+ * gradient pass reads the stored e_i, so g may replace x.
+ */
+#ifndef SM_LOSS_CE_H
+#define SM_LOSS_CE_H
+
+struct ce_pass {
+    struct loss_row w;
+    const float *weights;
+    float w_total; /* W */
+    float q_other, grad_beta, grad_l2;
+    bool smooth;
+};
+
+static inline sm_v ce_step(const void *pass, size_t i, size_t c)
+{
+    const struct ce_pass *a = pass;
+    const sm_v xv = ld(a->w.x + i, c, a->w.m);
+    const sm_v t = row_t(&a->w, xv);
+    const sm_v wv = a->weights ? ld(a->weights + i, c, 0.0f) : v_set1(1.0f);
+    sm_v term = v_set1(0.0f);
+    if (a->smooth)
+        term = weighted_term(wv, v_sub(v_set1(a->w.lse), t), c);
+    if (a->w.g) {
+        const sm_v p = v_mul(row_e(&a->w, i, c, t), v_set1(a->w.r));
+        const sm_v q = v_set1(a->q_other);
+        sm_v g = a->weights ? v_sub(v_mul(p, v_set1(a->w_total)), v_mul(wv, q))
+                            : v_sub(p, q);
+        g = v_mul(g, v_set1(a->grad_beta));
+        if (a->grad_l2 != 0.0f)
+            g = v_add(g, v_mul(xv, v_set1(a->grad_l2)));
+        st(a->w.g + i, c, g);
+    }
+    return term;
+}
+
+SM_INLINE double ce_row(const float *x, size_t n, float beta, size_t label,
+                        const struct sm_ce_args *a, float *g, bool fast)
+{
+    const float xc = x[label];
+    const float wc = a->weights ? a->weights[label] : 1.0f;
+    const double l2 = a->half_l2 != 0.0 ? a->half_l2 * row_dot(x, x, n) : 0.0;
+    struct ce_pass p = {
+        .weights = a->weights, .q_other = a->q_other,
+        .grad_beta = a->grad_beta, .grad_l2 = a->grad_l2,
+        .smooth = a->epsilon != 0.0f,
+    };
+    /* The gradient pass needs x itself for smoothing or L2: then in place,
+     * it recomputes the exps instead of overwriting x with them. */
+    const bool needs_x = p.smooth || (g && a->grad_l2 != 0.0f);
+    if (!loss_row_init(&p.w, x, n, beta, g, !(needs_x && g == x), fast)) {
+        if (g)
+            fill(g, n, sm_qnan);
+        return NAN;
+    }
+    p.w_total = a->weights ? (float)((1.0 - (double)a->epsilon) * wc +
+                                     (double)a->q_other * a->weight_sum)
+                           : 1.0f;
+    const float tc = scalar_t(&p.w, xc);
+    const float nl_c = p.w.lse - tc;
+    const float term_c = a->weights ? (wc == 0.0f ? 0.0f : wc * nl_c) : nl_c;
+    double loss = term_c;
+    if (g || p.smooth) {
+        const double smooth = loss_pass(&p, n, ce_step, p.smooth);
+        if (p.smooth)
+            loss = (1.0 - (double)a->epsilon) * term_c +
+                   (double)a->epsilon / (double)n * smooth;
+    }
+    if (g) { /* the label's entry, over the pass's q_other value */
+        const float pc = scalar_e(&p.w, tc) * p.w.r;
+        float gc = a->weights ? pc * p.w_total - wc * a->q_label : pc - a->q_label;
+        gc = gc * a->grad_beta;
+        if (a->grad_l2 != 0.0f)
+            gc = gc + xc * a->grad_l2;
+        g[label] = gc;
+    }
+    return loss + l2;
+}
+
+SM_INLINE void ce_rows_mode(size_t rows, size_t cols, float beta,
+                            const float *x, size_t ldx,
+                            const struct sm_ce_args *a, double *loss, float *g,
+                            size_t ldg, bool fast)
+{
+    for (size_t r = 0; r < rows; r++) {
+        float *gr = g ? g + r * ldg : NULL;
+        if (a->labels[r] == a->ignore_index) {
+            loss[r] = 0.0;
+            if (gr)
+                fill(gr, cols, 0.0f);
+            continue;
+        }
+        loss[r] = ce_row(x + r * ldx, cols, beta, (size_t)a->labels[r], a, gr, fast);
+    }
+}
+
+static void cross_entropy_rows(size_t rows, size_t cols, float beta,
+                               const float *x, size_t ldx,
+                               const struct sm_ce_args *a, double *loss,
+                               float *g, size_t ldg, unsigned flags)
+{
+    if (flags & SM_FAST_EXP)
+        ce_rows_mode(rows, cols, beta, x, ldx, a, loss, g, ldg, true);
+    else
+        ce_rows_mode(rows, cols, beta, x, ldx, a, loss, g, ldg, false);
+}
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * Entropy of softmax_beta(x) per row (included by loss.h):
+ *   H = sum p_i nl_i,  nl_i = lse - t_i = -log p_i,
+ * each product in f32, summed in double in the contract's order, and its
+ * gradient dH/dx_i = beta p_i (nl_i - H), computed as
+ *   g_i = (p_i ((lse - t_i) - (float) H)) gs
+ * (0 where p_i = 0), gs = beta times the caller's scale.
+ */
+#ifndef SM_LOSS_ENTROPY_H
+#define SM_LOSS_ENTROPY_H
+
+struct entropy_pass {
+    struct loss_row w;
+    float h; /* the row's entropy, for the gradient pass */
+    float grad_scale;
+};
+
+/* p_i and nl_i of one vector. */
+SM_INLINE sm_v entropy_p(const struct loss_row *w, size_t i, size_t c, sm_v *nl)
+{
+    const sm_v t = row_t(w, ld(w->x + i, c, w->m));
+    *nl = v_sub(v_set1(w->lse), t);
+    return v_mul(row_e(w, i, c, t), v_set1(w->r));
+}
+
+static inline sm_v entropy_step(const void *pass, size_t i, size_t c)
+{
+    const struct entropy_pass *a = pass;
+    sm_v nl;
+    const sm_v p = entropy_p(&a->w, i, c, &nl);
+    return weighted_term(p, nl, c);
+}
+
+static inline sm_v entropy_grad_step(const void *pass, size_t i, size_t c)
+{
+    const struct entropy_pass *a = pass;
+    sm_v nl;
+    const sm_v p = entropy_p(&a->w, i, c, &nl);
+    const sm_v zero = v_set1(0.0f);
+    const sm_v g = v_mul(v_mul(p, v_sub(nl, v_set1(a->h))), v_set1(a->grad_scale));
+    st(a->w.g + i, c, v_sel(m_eq(p, zero), zero, g));
+    return zero;
+}
+
+SM_INLINE double entropy_row(const float *x, size_t n, float beta,
+                             float grad_scale, float *g, bool fast)
+{
+    struct entropy_pass p = {.grad_scale = grad_scale};
+    /* Both passes read x again: the exps go to g only when g is not x. */
+    if (!loss_row_init(&p.w, x, n, beta, g, g != x, fast)) {
+        if (g)
+            fill(g, n, sm_qnan);
+        return NAN;
+    }
+    const double h = loss_pass(&p, n, entropy_step, true);
+    if (g) {
+        p.h = (float)h;
+        loss_pass(&p, n, entropy_grad_step, false);
+    }
+    return h;
+}
+
+SM_INLINE void entropy_rows_mode(size_t rows, size_t cols, float beta,
+                                 const float *x, size_t ldx, float grad_scale,
+                                 double *h, float *g, size_t ldg, bool fast)
+{
+    for (size_t r = 0; r < rows; r++)
+        h[r] = entropy_row(x + r * ldx, cols, beta, grad_scale,
+                           g ? g + r * ldg : NULL, fast);
+}
+
+static void entropy_rows(size_t rows, size_t cols, float beta, const float *x,
+                         size_t ldx, float grad_scale, double *h, float *g,
+                         size_t ldg, unsigned flags)
+{
+    if (flags & SM_FAST_EXP)
+        entropy_rows_mode(rows, cols, beta, x, ldx, grad_scale, h, g, ldg, true);
+    else
+        entropy_rows_mode(rows, cols, beta, x, ldx, grad_scale, h, g, ldg, false);
+}
+
+#endif

@@ -1,0 +1,310 @@
+/* Public entry points of the losses: check every argument before anything
+ * is written, fix the reduction's gradient scale, run the kernel in batches
+ * of rows and reduce the row losses in row order. */
+#include <float.h>
+#include <math.h>
+
+#include "checks.h"
+#include "dispatch.h"
+
+#define SM_KNOWN_FLAGS SM_FAST_EXP
+/* Row losses per kernel call: the buffer lives on the stack. */
+#define SM_LOSS_BATCH 256
+
+/* An input other than the logits: it must meet neither output. */
+struct sm_input {
+    const void *p;
+    size_t rows, cols, ld, elem;
+};
+
+static sm_status check_loss(size_t rows, size_t cols, float beta,
+                            const float *x, size_t ldx, sm_reduction reduction,
+                            sm_flags flags, const float *loss,
+                            const float *grad, size_t ldg,
+                            const struct sm_input *in, size_t n_in)
+{
+    if (beta != beta || (flags & ~SM_KNOWN_FLAGS) ||
+        (unsigned)reduction > SM_REDUCTION_MEAN || ldx < cols ||
+        (grad && ldg < cols))
+        return SM_EINVAL;
+    for (size_t i = 0; i < n_in; i++)
+        if (in[i].ld < in[i].cols)
+            return SM_EINVAL;
+    if (rows == 0)
+        return SM_OK;
+    if (cols > 0 && !x)
+        return SM_EINVAL;
+    for (size_t i = 0; i < n_in; i++)
+        if (in[i].rows && in[i].cols && !in[i].p)
+            return SM_EINVAL;
+    if (grad) {
+        const sm_status st = sm_check_rows(rows, cols, beta, x, ldx, grad, ldg);
+        if (st != SM_OK)
+            return st;
+    }
+    struct sm_span xs, gs, ls, s;
+    const size_t loss_len = reduction == SM_REDUCTION_NONE ? rows : 1;
+    if (sm_span_of(rows, cols, ldx, sizeof(float), x, &xs) ||
+        sm_span_of(grad ? rows : 0, cols, ldg, sizeof(float), grad, &gs) ||
+        sm_span_of(loss ? 1 : 0, loss_len, loss_len, sizeof(float), loss, &ls))
+        return SM_ERANGE;
+    if (sm_spans_meet(&ls, &xs) || sm_spans_meet(&ls, &gs))
+        return SM_EOVERLAP;
+    for (size_t i = 0; i < n_in; i++) {
+        if (sm_span_of(in[i].rows, in[i].cols, in[i].ld, in[i].elem, in[i].p, &s))
+            return SM_ERANGE;
+        if (sm_spans_meet(&s, &ls) || sm_spans_meet(&s, &gs))
+            return SM_EOVERLAP;
+    }
+    return SM_OK;
+}
+
+/* Row losses of rows [r0, r0 + n) into out. */
+typedef void (*sm_batch_fn)(const void *call, size_t r0, size_t n, double *out);
+
+/* denom: MEAN's divisor (a MEAN over a zero denominator is 0). Empty rows
+ * (cols = 0: x may be NULL; for cross-entropy every label is ignored) have
+ * loss 0 and no kernel call. */
+static void reduce_rows(size_t rows, size_t cols, sm_reduction reduction,
+                        double denom, float *loss, sm_batch_fn batch,
+                        const void *call)
+{
+    double out[SM_LOSS_BATCH] = {0.0}, total = 0.0;
+    for (size_t r0 = 0; r0 < rows; r0 += SM_LOSS_BATCH) {
+        const size_t n = rows - r0 < SM_LOSS_BATCH ? rows - r0 : SM_LOSS_BATCH;
+        if (cols > 0)
+            batch(call, r0, n, out);
+        for (size_t i = 0; i < n; i++) {
+            if (reduction != SM_REDUCTION_NONE)
+                total += out[i];
+            else if (loss)
+                loss[r0 + i] = (float)out[i];
+        }
+    }
+    if (loss && reduction == SM_REDUCTION_SUM)
+        *loss = (float)total;
+    if (loss && reduction == SM_REDUCTION_MEAN)
+        *loss = denom > 0.0 ? (float)(total / denom) : 0.0f;
+}
+
+/* The gradient's factor for the reduction's scale s (0: a MEAN over
+ * nothing, whose gradient is 0 even for an infinite beta). */
+static float grad_factor(double factor, double s)
+{
+    return s == 0.0 ? 0.0f : (float)(factor * s);
+}
+
+static double mean_scale(sm_reduction reduction, double denom)
+{
+    if (reduction != SM_REDUCTION_MEAN)
+        return 1.0;
+    return denom > 0.0 ? 1.0 / denom : 0.0;
+}
+
+/* ---- cross-entropy from labels ------------------------------------------ */
+
+struct ce_call {
+    size_t cols, ldx, ldg;
+    float beta;
+    const float *x;
+    float *grad;
+    struct sm_ce_args args;
+    sm_flags flags;
+};
+
+static void ce_batch(const void *call, size_t r0, size_t n, double *out)
+{
+    const struct ce_call *c = call;
+    struct sm_ce_args a = c->args;
+    a.labels += r0;
+    sm_dispatch()->cross_entropy_rows(n, c->cols, c->beta, c->x + r0 * c->ldx,
+                                      c->ldx, &a, out,
+                                      c->grad ? c->grad + r0 * c->ldg : NULL,
+                                      c->ldg, c->flags);
+}
+
+/* Labels in range, or ignored; the total weight of the rows kept. */
+static bool labels_valid(const int32_t *labels, size_t rows, size_t cols,
+                         int32_t ignore, const float *weights, double *total)
+{
+    *total = 0.0;
+    for (size_t r = 0; r < rows; r++) {
+        const int32_t c = labels[r];
+        if (c == ignore)
+            continue;
+        if (c < 0 || (size_t)c >= cols)
+            return false;
+        *total += weights ? weights[c] : 1.0;
+    }
+    return true;
+}
+
+static bool weights_valid(const float *w, size_t cols, double *sum)
+{
+    *sum = (double)cols;
+    if (!w)
+        return true;
+    *sum = 0.0;
+    for (size_t i = 0; i < cols; i++) {
+        if (!(w[i] >= 0.0f && w[i] <= FLT_MAX))
+            return false;
+        *sum += w[i];
+    }
+    return true;
+}
+
+sm_status sm_cross_entropy_f32(size_t rows, size_t cols, const float *x,
+                               size_t ldx, const int32_t *labels,
+                               const sm_cross_entropy_options *options,
+                               float *loss, float *grad, size_t ldg)
+{
+    static const sm_cross_entropy_options defaults = SM_CROSS_ENTROPY_DEFAULTS;
+    const sm_cross_entropy_options o = options ? *options : defaults;
+    const float eps = o.label_smoothing;
+    if (!(eps >= 0.0f && eps <= 1.0f) || !(o.l2 >= 0.0f && o.l2 <= FLT_MAX))
+        return SM_EINVAL;
+    const struct sm_input in[] = {
+        {labels, rows, 1, 1, sizeof(int32_t)},
+        {o.class_weights, o.class_weights ? 1 : 0, cols, cols, sizeof(float)},
+    };
+    sm_status st = check_loss(rows, cols, o.beta, x, ldx, o.reduction, o.flags,
+                              loss, grad, ldg, in, 2);
+    if (st != SM_OK)
+        return st;
+    double weight_sum, total_weight;
+    if (!weights_valid(o.class_weights, cols, &weight_sum) ||
+        !labels_valid(labels, rows, cols, o.ignore_index, o.class_weights,
+                      &total_weight))
+        return SM_EINVAL;
+    const double s = mean_scale(o.reduction, total_weight);
+    const struct ce_call call = {
+        .cols = cols, .ldx = ldx, .ldg = ldg, .beta = o.beta, .x = x,
+        .grad = grad, .flags = o.flags,
+        .args = {
+            .labels = labels,
+            .ignore_index = o.ignore_index,
+            .weights = o.class_weights,
+            .epsilon = eps,
+            .q_other = cols ? (float)((double)eps / (double)cols) : 0.0f,
+            .q_label = cols ? (float)(1.0 - eps + (double)eps / (double)cols) : 0.0f,
+            .weight_sum = weight_sum,
+            .half_l2 = 0.5 * o.l2,
+            .grad_beta = grad_factor(o.beta, s),
+            .grad_l2 = grad_factor(o.l2, s),
+        },
+    };
+    reduce_rows(rows, cols, o.reduction, total_weight, loss, ce_batch, &call);
+    return SM_OK;
+}
+
+/* ---- losses against target distributions, entropy ---------------------- */
+
+struct soft_call {
+    size_t cols, ldx, ldg;
+    float beta;
+    const float *x;
+    float *grad;
+    struct sm_soft_args args;
+    sm_flags flags;
+};
+
+static void soft_batch(const void *call, size_t r0, size_t n, double *out)
+{
+    const struct soft_call *c = call;
+    struct sm_soft_args a = c->args;
+    a.q += r0 * a.ldq;
+    sm_dispatch()->soft_target_rows(n, c->cols, c->beta, c->x + r0 * c->ldx,
+                                    c->ldx, &a, out,
+                                    c->grad ? c->grad + r0 * c->ldg : NULL,
+                                    c->ldg, c->flags);
+}
+
+/* loss_scale and grad_factor: 1 and beta, or T^2 and T^2 beta. */
+static sm_status soft_op(enum sm_soft_kind kind, size_t rows, size_t cols,
+                         float beta, const float *x, size_t ldx, const float *q,
+                         size_t ldq, sm_reduction reduction, sm_flags flags,
+                         float *loss, float *grad, size_t ldg,
+                         double loss_scale, double factor)
+{
+    const struct sm_input in[] = {{q, rows, cols, ldq, sizeof(float)}};
+    const sm_status st = check_loss(rows, cols, beta, x, ldx, reduction, flags,
+                                    loss, grad, ldg, in, 1);
+    if (st != SM_OK)
+        return st;
+    const double s = mean_scale(reduction, (double)rows);
+    const struct soft_call call = {
+        .cols = cols, .ldx = ldx, .ldg = ldg, .beta = beta, .x = x,
+        .grad = grad, .flags = flags,
+        .args = {.kind = kind, .q = q, .ldq = ldq, .loss_scale = loss_scale,
+                 .grad_scale = grad_factor(factor, s)},
+    };
+    reduce_rows(rows, cols, reduction, (double)rows, loss, soft_batch, &call);
+    return SM_OK;
+}
+
+sm_status sm_soft_cross_entropy_f32(size_t rows, size_t cols, float beta,
+                                    const float *x, size_t ldx, const float *q,
+                                    size_t ldq, sm_reduction reduction,
+                                    sm_flags flags, float *loss, float *grad,
+                                    size_t ldg)
+{
+    return soft_op(SM_SOFT_CE, rows, cols, beta, x, ldx, q, ldq, reduction,
+                   flags, loss, grad, ldg, 1.0, beta);
+}
+
+sm_status sm_kl_div_f32(size_t rows, size_t cols, float beta, const float *x,
+                        size_t ldx, const float *q, size_t ldq,
+                        sm_reduction reduction, sm_flags flags, float *loss,
+                        float *grad, size_t ldg)
+{
+    return soft_op(SM_SOFT_KL, rows, cols, beta, x, ldx, q, ldq, reduction,
+                   flags, loss, grad, ldg, 1.0, beta);
+}
+
+sm_status sm_distillation_loss_f32(size_t rows, size_t cols, float temperature,
+                                   const float *student, size_t lds,
+                                   const float *teacher, size_t ldt,
+                                   sm_reduction reduction, sm_flags flags,
+                                   float *loss, float *grad, size_t ldg)
+{
+    if (!(temperature > 0.0f && temperature <= FLT_MAX))
+        return SM_EINVAL;
+    const float beta = 1.0f / temperature;
+    const double t2 = (double)temperature * temperature;
+    return soft_op(SM_SOFT_DISTILL, rows, cols, beta, student, lds, teacher,
+                   ldt, reduction, flags, loss, grad, ldg, t2, t2 * beta);
+}
+
+struct entropy_call {
+    size_t cols, ldx, ldg;
+    float beta, grad_scale;
+    const float *x;
+    float *grad;
+    sm_flags flags;
+};
+
+static void entropy_batch(const void *call, size_t r0, size_t n, double *out)
+{
+    const struct entropy_call *c = call;
+    sm_dispatch()->entropy_rows(n, c->cols, c->beta, c->x + r0 * c->ldx,
+                                c->ldx, c->grad_scale, out,
+                                c->grad ? c->grad + r0 * c->ldg : NULL,
+                                c->ldg, c->flags);
+}
+
+sm_status sm_entropy_f32(size_t rows, size_t cols, float beta, const float *x,
+                         size_t ldx, sm_reduction reduction, sm_flags flags,
+                         float *h, float *grad, size_t ldg)
+{
+    const sm_status st = check_loss(rows, cols, beta, x, ldx, reduction, flags,
+                                    h, grad, ldg, NULL, 0);
+    if (st != SM_OK)
+        return st;
+    const struct entropy_call call = {
+        .cols = cols, .ldx = ldx, .ldg = ldg, .beta = beta, .x = x,
+        .grad = grad, .flags = flags,
+        .grad_scale = grad_factor(beta, mean_scale(reduction, (double)rows)),
+    };
+    reduce_rows(rows, cols, reduction, (double)rows, h, entropy_batch, &call);
+    return SM_OK;
+}

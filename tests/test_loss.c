@@ -1,0 +1,519 @@
+/*
+ * The losses' kernels on every ISA bit for bit against scalar (sizes,
+ * strides, misalignment, beta, both exps, special rows, in place, loss
+ * only), the special values through the API, guard pages, and every error
+ * path with nothing written.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "isa_tables.h"
+
+/* The operations as the kernels see them. */
+enum op {
+    CE_PLAIN, CE_SMOOTH, CE_WEIGHTED, CE_L2, CE_ALL, SOFT_CE, KL, DISTILL,
+    ENTROPY, OP_COUNT
+};
+static const char *const op_names[OP_COUNT] = {
+    "ce", "ce+smoothing", "ce+weights", "ce+l2", "ce+all", "soft-ce", "kl",
+    "distill", "entropy",
+};
+
+/* Inputs of one comparison: rows x n logits at stride ld, plus the
+ * operation's labels, weights or targets. */
+struct inputs {
+    size_t rows, n, ld;
+    float beta;
+    const float *x;
+    const float *aux; /* targets or the teacher's logits, stride ld */
+    const int32_t *labels;
+    const float *weights;
+};
+
+static void run_op(const struct sm_kernels *k, enum op op,
+                   const struct inputs *in, const float *x, double *loss,
+                   float *g, unsigned flags)
+{
+    if (op <= CE_ALL) {
+        const bool smooth = op == CE_SMOOTH || op == CE_ALL;
+        const bool weighted = op == CE_WEIGHTED || op == CE_ALL;
+        const bool l2 = op == CE_L2 || op == CE_ALL;
+        const float eps = smooth ? 0.1f : 0.0f;
+        double wsum = 0;
+        for (size_t i = 0; i < in->n; i++)
+            wsum += weighted ? in->weights[i] : 1.0;
+        const struct sm_ce_args a = {
+            .labels = in->labels, .ignore_index = -100,
+            .weights = weighted ? in->weights : NULL, .epsilon = eps,
+            .q_other = eps / (float)in->n, .q_label = 1.0f - eps + eps / (float)in->n,
+            .weight_sum = wsum, .half_l2 = l2 ? 0.005 : 0.0,
+            .grad_beta = in->beta * 0.25f, .grad_l2 = l2 ? 0.0025f : 0.0f,
+        };
+        k->cross_entropy_rows(in->rows, in->n, in->beta, x, in->ld, &a, loss,
+                              g, in->ld, flags);
+    } else if (op == ENTROPY) {
+        k->entropy_rows(in->rows, in->n, in->beta, x, in->ld, in->beta * 0.5f,
+                        loss, g, in->ld, flags);
+    } else {
+        const struct sm_soft_args a = {
+            .kind = op == SOFT_CE ? SM_SOFT_CE : op == KL ? SM_SOFT_KL : SM_SOFT_DISTILL,
+            .q = in->aux, .ldq = in->ld, .loss_scale = op == DISTILL ? 4.0 : 1.0,
+            .grad_scale = in->beta * 0.5f,
+        };
+        k->soft_target_rows(in->rows, in->n, in->beta, x, in->ld, &a, loss, g,
+                            in->ld, flags);
+    }
+}
+
+/* Bits equal, or both NaN (a NaN's payload is not part of the contract). */
+static bool same_f32(float a, float b)
+{
+    return f32_bits(a) == f32_bits(b) || (a != a && b != b);
+}
+
+static bool same_f64(double a, double b)
+{
+    return memcmp(&a, &b, sizeof a) == 0 || (a != a && b != b);
+}
+
+struct result {
+    double loss[4];
+    float *g;
+};
+
+/* Compares a result with scalar's; reports the first difference. */
+static int compare(const char *isa, const char *how, enum op op,
+                   const struct inputs *in, unsigned flags,
+                   const struct result *want, const struct result *got,
+                   bool grad)
+{
+    for (size_t r = 0; r < in->rows; r++) {
+        if (!same_f64(want->loss[r], got->loss[r])) {
+            print_error("%s %s %s n=%zu beta=%g flags=%u row %zu: loss %a, "
+                        "scalar %a\n", isa, op_names[op], how, in->n,
+                        (double)in->beta, flags, r, got->loss[r], want->loss[r]);
+            return 1;
+        }
+        for (size_t i = 0; grad && i < in->n; i++) {
+            const size_t at = r * in->ld + i;
+            if (!same_f32(want->g[at], got->g[at])) {
+                print_error("%s %s %s n=%zu beta=%g flags=%u row %zu: grad[%zu] "
+                            "%a, scalar %a\n", isa, op_names[op], how, in->n,
+                            (double)in->beta, flags, r, i, (double)got->g[at],
+                            (double)want->g[at]);
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Row patterns: random, partly masked, fully masked, a NaN, +inf entries,
+ * huge logits, ties at the maximum. */
+#define PATTERNS 7
+static void fill_row(float *x, size_t n, int pattern, uint64_t *seed)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = rng_uniform(seed, -10.0f, 10.0f);
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t u = rng_next(seed) % 8;
+        switch (pattern) {
+        case 1: if (u == 0) x[i] = -INFINITY; break;
+        case 2: x[i] = -INFINITY; break;
+        case 3: if (i == n / 2) x[i] = NAN; break;
+        case 4: if (u < 2) x[i] = INFINITY; break;
+        case 5: x[i] *= 1e30f; break;
+        case 6: if (u < 3) x[i] = 10.0f; break;
+        default: break;
+        }
+    }
+}
+
+/* A target distribution per row, with some exact zeros. */
+static void fill_targets(float *q, size_t n, uint64_t *seed)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++) {
+        q[i] = rng_next(seed) % 5 == 0 ? 0.0f : rng_uniform(seed, 0.0f, 1.0f);
+        s += q[i];
+    }
+    for (size_t i = 0; i < n && s > 0; i++)
+        q[i] = (float)(q[i] / s);
+}
+
+static int check_case(const struct sm_kernels *ref, const struct sm_kernels *k,
+                      const char *isa, enum op op, const struct inputs *in,
+                      unsigned flags, float *scratch, float *gref)
+{
+    const size_t len = in->rows * in->ld;
+    struct result want = {.g = gref}, got = {.g = scratch};
+    run_op(ref, op, in, in->x, want.loss, want.g, flags);
+    /* out of place */
+    run_op(k, op, in, in->x, got.loss, got.g, flags);
+    int bad = compare(isa, "out-of-place", op, in, flags, &want, &got, true);
+    /* in place over the logits */
+    memcpy(scratch, in->x, len * sizeof(float));
+    run_op(k, op, in, scratch, got.loss, scratch, flags);
+    bad += compare(isa, "in-place", op, in, flags, &want, &got, true);
+    /* loss only */
+    run_op(k, op, in, in->x, got.loss, NULL, flags);
+    bad += compare(isa, "loss-only", op, in, flags, &want, &got, false);
+    return bad;
+}
+
+static void test_isas_match_scalar(void **state)
+{
+    (void)state;
+    static const float betas[] = {1.0f, 0.5f, -2.0f, 0.0f, INFINITY};
+    /* Under an emulator: fewer sizes, still every tail and a two-chunk row. */
+    static const size_t big_full[] = {100, 257, 1000, 4099, SM_CHUNK + 5,
+                                      2 * SM_CHUNK + 7};
+    static const size_t big_quick[] = {100, 257, SM_CHUNK + 5};
+    const bool quick = test_quick();
+    const size_t *big = quick ? big_quick : big_full;
+    const size_t n_small = quick ? 40 : 70, n_big = quick ? 3 : 6, rows = 2;
+    const size_t max_ld = 2 * SM_CHUNK + 7 + 16;
+    float *x = malloc(rows * max_ld * sizeof(float));
+    float *aux = malloc(rows * max_ld * sizeof(float));
+    float *weights = malloc(max_ld * sizeof(float));
+    float *scratch = malloc(rows * max_ld * sizeof(float));
+    float *gref = malloc(rows * max_ld * sizeof(float));
+    assert_true(x && aux && weights && scratch && gref);
+    const struct sm_kernels *ref = sm_dispatch_table(SM_ISA_SCALAR);
+    int bad = 0, ran = 0;
+    for (int isa = SM_ISA_SCALAR + 1; isa <= SM_ISA_COUNT; isa++) {
+        const struct sm_kernels *k = table_for(isa);
+        if (!k)
+            continue;
+        ran++;
+        for (size_t j = 0; j < n_small + n_big && bad == 0; j++) {
+            const size_t n = j < n_small ? j + 1 : big[j - n_small];
+            const bool small = n <= 257; /* every pattern and beta */
+            const size_t ld = n + j % 5; /* some padding, misaligned rows */
+            uint64_t seed = 7 + n;
+            for (size_t i = 0; i < n; i++)
+                weights[i] = rng_next(&seed) % 6 == 0 ? 0.0f
+                                                      : rng_uniform(&seed, 0.1f, 3.0f);
+            for (int pat = 0; pat < (small ? PATTERNS : 1); pat++) {
+                for (size_t r = 0; r < rows; r++) {
+                    /* the second row differs in pattern: rows are independent */
+                    fill_row(x + r * ld, n, r ? (pat + 1) % PATTERNS : pat, &seed);
+                    fill_row(aux + r * ld, n, 0, &seed);
+                }
+                int32_t labels[2] = {(int32_t)(rng_next(&seed) % n),
+                                     pat == 6 ? -100 : (int32_t)(rng_next(&seed) % n)};
+                for (size_t b = 0; b < 5; b++)
+                    for (int op = 0; op < OP_COUNT; op++) {
+                        if (!small && b != (size_t)op % 3) /* beta 1, 0.5 or -2 */
+                            continue;
+                        if (op == SOFT_CE || op == KL)
+                            for (size_t r = 0; r < rows; r++)
+                                fill_targets(aux + r * ld, n, &seed);
+                        const struct inputs in = {
+                            .rows = rows, .n = n, .ld = ld, .beta = betas[b],
+                            .x = x, .aux = aux, .labels = labels, .weights = weights,
+                        };
+                        for (unsigned flags = 0; flags < 2; flags++)
+                            if (small || flags == (unsigned)op % 2)
+                                bad += check_case(ref, k, table_name(isa), (enum op)op,
+                                              &in, flags, scratch, gref);
+                    }
+            }
+        }
+    }
+    if (!ran)
+        printf("skipped: no SIMD ISA here; only scalar kernels exist\n");
+    free(gref);
+    free(scratch);
+    free(weights);
+    free(aux);
+    free(x);
+    assert_int_equal(bad, 0);
+}
+
+/* ---- special values through the API ------------------------------------ */
+
+static void test_special_rows(void **state)
+{
+    (void)state;
+    const float inf = INFINITY;
+    float x[4 * 4] = {
+        1, 2, NAN, 4,         /* NaN: loss and gradient NaN */
+        -inf, -inf, -inf, -inf, /* fully masked: p = 0, loss +inf */
+        inf, 0, inf, 1,       /* two +inf: p = 1/2 on them */
+        1, 2, 3, 4,           /* ignored */
+    };
+    const int32_t labels[4] = {0, 1, 2, -100};
+    float loss[4], g[16];
+    sm_cross_entropy_options o = SM_CROSS_ENTROPY_DEFAULTS;
+    o.reduction = SM_REDUCTION_NONE;
+    assert_int_equal(sm_cross_entropy_f32(4, 4, x, 4, labels, &o, loss, g, 4), SM_OK);
+    assert_true(isnan(loss[0]));
+    for (int i = 0; i < 4; i++)
+        assert_true(isnan(g[i]));
+    assert_true(loss[1] == inf);
+    assert_true(g[4 + 1] == -1.0f && g[4] == 0.0f);
+    assert_true(fabsf(loss[2] - logf(2.0f)) <= 1e-7f);
+    assert_true(g[8 + 2] == -0.5f && g[8] == 0.5f && g[8 + 1] == 0.0f);
+    assert_true(loss[3] == 0.0f);
+    for (int i = 12; i < 16; i++)
+        assert_true(g[i] == 0.0f);
+
+    /* MEAN over rows that are all ignored: 0, zero gradient. */
+    const int32_t ignored[2] = {-100, -100};
+    o.reduction = SM_REDUCTION_MEAN;
+    assert_int_equal(sm_cross_entropy_f32(2, 4, x + 12, 0, ignored, &o, loss, g, 4),
+                     SM_EINVAL); /* ldx < cols */
+    assert_int_equal(sm_cross_entropy_f32(2, 4, x + 8, 4, ignored, &o, loss, g, 4), SM_OK);
+    assert_true(loss[0] == 0.0f);
+    for (int i = 0; i < 8; i++)
+        assert_true(g[i] == 0.0f);
+    /* cols = 0 with every row ignored; no rows at all. */
+    assert_int_equal(sm_cross_entropy_f32(2, 0, NULL, 0, ignored, &o, loss, NULL, 0), SM_OK);
+    assert_true(loss[0] == 0.0f);
+    loss[0] = 5;
+    assert_int_equal(sm_cross_entropy_f32(0, 4, NULL, 4, NULL, &o, loss, NULL, 0), SM_OK);
+    assert_true(loss[0] == 0.0f);
+
+    /* beta = 0: uniform, loss log K, zero gradient; beta = inf: hardmax. */
+    const float row[4] = {3, 1, 3, -2};
+    const int32_t l0 = 1, l2 = 2;
+    o = (sm_cross_entropy_options)SM_CROSS_ENTROPY_DEFAULTS;
+    o.beta = 0.0f;
+    assert_int_equal(sm_cross_entropy_f32(1, 4, row, 4, &l0, &o, loss, g, 4), SM_OK);
+    assert_true(fabsf(loss[0] - logf(4.0f)) <= 2e-7f);
+    for (int i = 0; i < 4; i++)
+        assert_true(g[i] == 0.0f);
+    o.beta = inf;
+    assert_int_equal(sm_cross_entropy_f32(1, 4, row, 4, &l0, &o, loss, NULL, 4), SM_OK);
+    assert_true(loss[0] == inf);
+    assert_int_equal(sm_cross_entropy_f32(1, 4, row, 4, &l2, &o, loss, NULL, 4), SM_OK);
+    assert_true(fabsf(loss[0] - logf(2.0f)) <= 1e-7f);
+
+    /* Entropy: masked row 0, hardmax over 2 ties log 2, NaN row NaN. */
+    const float rows3[12] = {-inf, -inf, -inf, -inf, 5, 5, 1, 0, 1, NAN, 2, 3};
+    float h[3];
+    assert_int_equal(sm_entropy_f32(3, 4, inf, rows3, 4, SM_REDUCTION_NONE, 0, h,
+                                    g, 4), SM_OK);
+    assert_true(h[0] == 0.0f && fabsf(h[1] - logf(2.0f)) <= 1e-7f && isnan(h[2]));
+    for (int i = 0; i < 4; i++)
+        assert_true(g[i] == 0.0f);
+
+    /* KL of a target with zeros against p with p = 0 there: 0 log 0 = 0. */
+    const float z[3] = {0, -inf, 0}, q[3] = {0.5f, 0.0f, 0.5f};
+    assert_int_equal(sm_kl_div_f32(1, 3, 1.0f, z, 3, q, 3, SM_REDUCTION_SUM, 0,
+                                   loss, g, 3), SM_OK);
+    assert_true(loss[0] == 0.0f);
+    assert_true(g[0] == 0.0f && g[1] == 0.0f && g[2] == 0.0f);
+}
+
+/* Outputs that end at a PROT_NONE page: a write past them faults. */
+static void test_guard_pages(void **state)
+{
+    (void)state;
+    const size_t rows = 3, cols = 37;
+    struct guard_buf gx, gg, gl, gq;
+    float *x = guard_alloc(&gx, rows * cols), *g = guard_alloc(&gg, rows * cols);
+    float *loss = guard_alloc(&gl, rows), *q = guard_alloc(&gq, rows * cols);
+    uint64_t seed = 3;
+    for (size_t i = 0; i < rows * cols; i++)
+        x[i] = rng_uniform(&seed, -4, 4);
+    for (size_t r = 0; r < rows; r++)
+        fill_targets(q + r * cols, cols, &seed);
+    const int32_t labels[3] = {36, 0, 5};
+    sm_cross_entropy_options o = SM_CROSS_ENTROPY_DEFAULTS;
+    o.reduction = SM_REDUCTION_NONE;
+    o.label_smoothing = 0.2f;
+    for (int isa = SM_ISA_SCALAR; isa < SM_ISA_COUNT; isa++) {
+        if (sm_isa_force((sm_isa)isa) != SM_OK)
+            continue;
+        assert_int_equal(sm_cross_entropy_f32(rows, cols, x, cols, labels, &o,
+                                              loss, g, cols), SM_OK);
+        assert_int_equal(sm_soft_cross_entropy_f32(rows, cols, 1, x, cols, q, cols,
+                                                   SM_REDUCTION_NONE, 0, loss, g,
+                                                   cols), SM_OK);
+        assert_int_equal(sm_kl_div_f32(rows, cols, 1, x, cols, q, cols,
+                                       SM_REDUCTION_NONE, 0, loss, g, cols), SM_OK);
+        assert_int_equal(sm_distillation_loss_f32(rows, cols, 2, x, cols, q, cols,
+                                                  SM_REDUCTION_NONE, 0, loss, g,
+                                                  cols), SM_OK);
+        assert_int_equal(sm_entropy_f32(rows, cols, 1, x, cols, SM_REDUCTION_NONE,
+                                        0, loss, g, cols), SM_OK);
+    }
+    sm_isa_force(SM_ISA_AUTO);
+    assert_int_equal(guard_free(&gq), 0);
+    assert_int_equal(guard_free(&gl), 0);
+    assert_int_equal(guard_free(&gg), 0);
+    assert_int_equal(guard_free(&gx), 0);
+}
+
+/* ---- errors: a clear status, nothing written ---------------------------- */
+
+#define SENTINEL 12345.0f
+
+static void reset(float *loss, float *g, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        loss[i] = g[i] = SENTINEL;
+}
+
+static void assert_untouched(const float *loss, const float *g, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        assert_true(loss[i] == SENTINEL && g[i] == SENTINEL);
+}
+
+static void expect_ce(sm_status want, size_t rows, size_t cols, const float *x,
+                      size_t ldx, const int32_t *labels,
+                      const sm_cross_entropy_options *o, float *loss, float *g,
+                      size_t ldg)
+{
+    float *gbuf = g ? g : loss;
+    reset(loss, gbuf, 8);
+    assert_int_equal(sm_cross_entropy_f32(rows, cols, x, ldx, labels, o, loss, g,
+                                          ldg), want);
+    assert_untouched(loss, gbuf, 8);
+}
+
+static void test_cross_entropy_errors(void **state)
+{
+    (void)state;
+    float x[8] = {1, 2, 3, 4, 5, 6, 7, 8}, loss[8], g[8];
+    const int32_t good[2] = {0, 3}, low[2] = {0, -1}, high[2] = {4, 0};
+    const float bad_w[4][4] = {{1, -1, 1, 1}, {1, NAN, 1, 1}, {1, INFINITY, 1, 1},
+                               {1, 1, 1, 1}};
+    sm_cross_entropy_options o = SM_CROSS_ENTROPY_DEFAULTS;
+    expect_ce(SM_EINVAL, 2, 4, x, 4, low, &o, loss, g, 4);
+    expect_ce(SM_EINVAL, 2, 4, x, 4, high, &o, loss, g, 4);
+    expect_ce(SM_EINVAL, 2, 4, x, 4, NULL, &o, loss, g, 4);
+    expect_ce(SM_EINVAL, 2, 4, NULL, 4, good, &o, loss, g, 4);
+    expect_ce(SM_EINVAL, 2, 4, x, 3, good, &o, loss, g, 4);
+    expect_ce(SM_EINVAL, 2, 4, x, 4, good, &o, loss, g, 3);
+    const float eps_bad[] = {-0.1f, 1.5f, NAN};
+    for (int i = 0; i < 3; i++) {
+        o = (sm_cross_entropy_options)SM_CROSS_ENTROPY_DEFAULTS;
+        o.label_smoothing = eps_bad[i];
+        expect_ce(SM_EINVAL, 2, 4, x, 4, good, &o, loss, g, 4);
+        o = (sm_cross_entropy_options)SM_CROSS_ENTROPY_DEFAULTS;
+        o.l2 = i == 0 ? -1.0f : i == 1 ? INFINITY : NAN;
+        expect_ce(SM_EINVAL, 2, 4, x, 4, good, &o, loss, g, 4);
+    }
+    o = (sm_cross_entropy_options)SM_CROSS_ENTROPY_DEFAULTS;
+    for (int i = 0; i < 3; i++) {
+        o.class_weights = bad_w[i];
+        expect_ce(SM_EINVAL, 2, 4, x, 4, good, &o, loss, g, 4);
+    }
+    o = (sm_cross_entropy_options)SM_CROSS_ENTROPY_DEFAULTS;
+    o.beta = NAN;
+    expect_ce(SM_EINVAL, 2, 4, x, 4, good, &o, loss, g, 4);
+    o.beta = 1;
+    o.reduction = (sm_reduction)3;
+    expect_ce(SM_EINVAL, 2, 4, x, 4, good, &o, loss, g, 4);
+    o.reduction = SM_REDUCTION_NONE;
+    o.flags = 2;
+    expect_ce(SM_EINVAL, 2, 4, x, 4, good, &o, loss, g, 4);
+    o.flags = 0;
+    /* Overlaps: loss inside the logits, grad over part of them, grad over
+     * the labels or the weights. */
+    float both[16];
+    memcpy(both, x, sizeof x);
+    assert_int_equal(sm_cross_entropy_f32(2, 4, both, 4, good, &o, both + 3, NULL, 4),
+                     SM_EOVERLAP);
+    memcpy(both, x, sizeof x);
+    assert_int_equal(sm_cross_entropy_f32(2, 4, both, 4, good, &o, loss, both + 1, 4),
+                     SM_EOVERLAP);
+    assert_true(memcmp(both, x, sizeof x) == 0);
+    float wg[8] = {1, 1, 1, 1, 0, 0, 0, 0};
+    o.class_weights = wg;
+    assert_int_equal(sm_cross_entropy_f32(1, 4, x, 4, good, &o, loss, wg + 2, 4),
+                     SM_EOVERLAP);
+    int32_t lab_as_grad[8] = {0, 1, 2, 3};
+    o.class_weights = NULL;
+    assert_int_equal(sm_cross_entropy_f32(2, 4, x, 4, lab_as_grad, &o, loss,
+                                          (float *)lab_as_grad, 4), SM_EOVERLAP);
+    /* A stride whose extent overflows. */
+    assert_int_equal(sm_cross_entropy_f32(2, 4, x, SIZE_MAX / 2, good, &o, loss,
+                                          NULL, 4), SM_ERANGE);
+}
+
+static void test_other_loss_errors(void **state)
+{
+    (void)state;
+    float x[8] = {1, 2, 3, 4, 5, 6, 7, 8}, q[8] = {0.25f, 0.25f, 0.25f, 0.25f, 1, 0, 0, 0};
+    float loss[8], g[8];
+    typedef sm_status (*soft_fn)(size_t, size_t, float, const float *, size_t,
+                                 const float *, size_t, sm_reduction, sm_flags,
+                                 float *, float *, size_t);
+    const soft_fn fns[2] = {sm_soft_cross_entropy_f32, sm_kl_div_f32};
+    for (int f = 0; f < 2; f++) {
+        const struct {
+            float beta;
+            const float *x, *q;
+            size_t ldq, ldg;
+            int red;
+            unsigned flags;
+            float *loss;
+            sm_status want;
+        } cases[] = {
+            {NAN, x, q, 4, 4, 0, 0, loss, SM_EINVAL},
+            {1, NULL, q, 4, 4, 0, 0, loss, SM_EINVAL},
+            {1, x, NULL, 4, 4, 0, 0, loss, SM_EINVAL},
+            {1, x, q, 3, 4, 0, 0, loss, SM_EINVAL},
+            {1, x, q, 4, 2, 0, 0, loss, SM_EINVAL},
+            {1, x, q, 4, 4, 7, 0, loss, SM_EINVAL},
+            {1, x, q, 4, 4, 0, 4, loss, SM_EINVAL},
+            {1, x, q, 4, 4, 0, 0, q + 1, SM_EOVERLAP},
+        };
+        for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+            reset(loss, g, 8);
+            const float qcopy[8] = {q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7]};
+            assert_int_equal(fns[f](2, 4, cases[c].beta, cases[c].x, 4, cases[c].q,
+                                    cases[c].ldq, (sm_reduction)cases[c].red,
+                                    cases[c].flags, cases[c].loss, g, cases[c].ldg),
+                             cases[c].want);
+            assert_untouched(loss, g, 8);
+            assert_true(memcmp(q, qcopy, sizeof q) == 0);
+        }
+        /* grad over the targets */
+        assert_int_equal(fns[f](2, 4, 1, x, 4, q, 4, SM_REDUCTION_SUM, 0, loss, q, 4),
+                         SM_EOVERLAP);
+    }
+    const float temps[] = {0.0f, -1.0f, NAN, INFINITY};
+    for (int i = 0; i < 4; i++) {
+        reset(loss, g, 8);
+        assert_int_equal(sm_distillation_loss_f32(2, 4, temps[i], x, 4, q, 4,
+                                                  SM_REDUCTION_MEAN, 0, loss, g, 4),
+                         SM_EINVAL);
+        assert_untouched(loss, g, 8);
+    }
+    reset(loss, g, 8);
+    assert_int_equal(sm_distillation_loss_f32(2, 4, 2, x, 4, q, 4, SM_REDUCTION_MEAN,
+                                              0, loss, x + 2, 4), SM_EOVERLAP);
+    assert_int_equal(sm_entropy_f32(2, 4, NAN, x, 4, SM_REDUCTION_NONE, 0, loss, g, 4),
+                     SM_EINVAL);
+    assert_int_equal(sm_entropy_f32(2, 4, 1, x, 4, SM_REDUCTION_NONE, 0, x + 4, g, 4),
+                     SM_EOVERLAP);
+    assert_int_equal(sm_entropy_f32(2, 4, 1, x, 4, SM_REDUCTION_NONE, 0, loss, g, 3),
+                     SM_EINVAL);
+    assert_untouched(loss, g, 8);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_isas_match_scalar),
+        cmocka_unit_test(test_special_rows),
+        cmocka_unit_test(test_guard_pages),
+        cmocka_unit_test(test_cross_entropy_errors),
+        cmocka_unit_test(test_other_loss_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
