@@ -224,7 +224,7 @@ static void test_isas_match_scalar(void **state)
                         for (unsigned flags = 0; flags < 2; flags++)
                             if (small || flags == (unsigned)op % 2)
                                 bad += check_case(ref, k, table_name(isa), (enum op)op,
-                                              &in, flags, scratch, gref);
+                                                  &in, flags, scratch, gref);
                     }
             }
         }

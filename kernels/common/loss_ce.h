@@ -46,6 +46,19 @@ static inline sm_v ce_step(const void *pass, size_t i, size_t c)
     return term;
 }
 
+/* The common case, softmax's last pass with the target taken off:
+ * g_i = (e_i r - q) (beta s) over the stored exps; ce_step's bits. */
+static void ce_grad_stored(float *g, size_t n, float r, float q, float gb)
+{
+    const sm_v vr = v_set1(r), vq = v_set1(q), vb = v_set1(gb);
+    size_t i = 0;
+    for (; i + SM_VW <= n; i += SM_VW)
+        v_store(g + i, v_mul(v_sub(v_mul(v_load(g + i), vr), vq), vb));
+    if (i < n)
+        v_store_part(g + i, n - i,
+                     v_mul(v_sub(v_mul(v_load_part(g + i, n - i, 0.0f), vr), vq), vb));
+}
+
 SM_INLINE double ce_row(const float *x, size_t n, float beta, size_t label,
                         const struct sm_ce_args *a, float *g, bool fast)
 {
@@ -72,7 +85,9 @@ SM_INLINE double ce_row(const float *x, size_t n, float beta, size_t label,
     const float nl_c = p.w.lse - tc;
     const float term_c = a->weights ? (wc == 0.0f ? 0.0f : wc * nl_c) : nl_c;
     double loss = term_c;
-    if (g || p.smooth) {
+    if (g && p.w.stored && !p.smooth && !p.weights && p.grad_l2 == 0.0f) {
+        ce_grad_stored(g, n, p.w.r, p.q_other, p.grad_beta);
+    } else if (g || p.smooth) {
         const double smooth = loss_pass(&p, n, ce_step, p.smooth);
         if (p.smooth)
             loss = (1.0 - (double)a->epsilon) * term_c +
