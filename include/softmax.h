@@ -239,7 +239,8 @@ SM_API sm_status sm_logsumexp_rows_ex_f32(size_t rows, size_t cols,
  * formed from p_i in a fixed sequence of f32 operations (each function says
  * which); each entry is within 16 ulp + 1e-6 |beta s| of the exact value
  * (T s in place of beta s for distillation; s the reduction's scale).
- * SM_FAST_EXP works as for the forward functions. NaN in a row (logits, targets or
+ * SM_FAST_EXP selects our exp as for the forward functions; the loss bound's
+ * 4 ulp (KL: 5) then grows by 1. NaN in a row (logits, targets or
  * teacher logits) gives a NaN loss and a NaN gradient row. */
 
 typedef enum sm_reduction {
