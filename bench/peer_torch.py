@@ -9,6 +9,15 @@ the results the same way with the implementation in the ISA slot:
     log_softmax_rows_f32/torch/256x32000/in/beta:1
     logsumexp_f32/torch/n:32000/out/beta:1
 
+and, like bench_loss.cc, F.cross_entropy (forward only, and forward plus
+backward, with and without label smoothing), F.cross_entropy against
+target rows and F.kl_div on bench_loss's shapes, beside torch.softmax of
+the same rows, whose time a table at the end divides them by:
+
+    cross_entropy_f32/torch/64x32000/loss/beta:1     the loss only
+    cross_entropy_f32/torch/64x32000/out/beta:1      loss, then backward()
+    softmax_rows_f32/torch/64x32000/out/beta:1       the baseline
+
 It prints JSON in Google Benchmark's format (--benchmark_format=json), so
 a report can merge it with bench_softmax's output by name. Run it with
 Debian's python, the one that sees python3-torch:
@@ -47,6 +56,9 @@ import time
 # The shapes of bench_util.h (kRowSizes, kBatchShapes); keep them in step.
 ROW_SIZES = (16, 100, 1000, 4096, 32000, 128000, 262144, 1048576, 16777216)
 BATCH_SHAPES = ((4096, 1000), (256, 32000), (32, 131072))
+# bench_loss.cc's kLossShapes, and its label smoothing.
+LOSS_SHAPES = ((64, 1000), (64, 32000), (1, 128000), (256, 10))
+SMOOTHING = 0.1
 
 # bench_util.h's apply_defaults: huge cases run a fixed handful of calls
 # (each takes tens of milliseconds), and times are reported in
@@ -121,7 +133,8 @@ class Case:
 
 def all_cases(impl):
     """bench_softmax's order: op, then shape, then placement. beta is 1
-    only (torch has no temperature argument); logsumexp has no in place."""
+    only (torch has no temperature argument); logsumexp has no in place.
+    Then the losses."""
     cases = []
     for op in ("softmax", "log_softmax", "logsumexp"):
         placements = (False,) if op == "logsumexp" else (False, True)
@@ -130,6 +143,42 @@ def all_cases(impl):
         for rows, cols, single_row in shapes:
             for in_place in placements:
                 cases.append(Case(op, rows, cols, single_row, in_place, impl))
+    return cases + loss_cases(impl)
+
+
+class LossCase:
+    """A loss of bench_loss.cc on one shape: op is cross_entropy,
+    soft_cross_entropy or kl_div; write is "loss" (forward only) or "out"
+    (forward and backward: the gradient lands in x.grad)."""
+
+    def __init__(self, op, rows, cols, write, smoothing, impl):
+        self.op, self.rows, self.cols = op, rows, cols
+        self.write, self.smoothing = write, smoothing
+        smooth = f"/smooth:{smoothing:g}" if smoothing else ""
+        self.name = f"{op}_f32/{impl}/{rows}x{cols}/{write}/beta:1{smooth}"
+        self.baseline = f"softmax_rows_f32/{impl}/{rows}x{cols}/out/beta:1"
+
+    @property
+    def elements(self):
+        return self.rows * self.cols
+
+    @property
+    def bytes_per_call(self):
+        # As bench_loss counts: the logits, the target rows, the gradient.
+        arrays = 1 + (self.op != "cross_entropy") + (self.write == "out")
+        return self.elements * 4 * arrays
+
+
+def loss_cases(impl):
+    """Per shape, the softmax baseline and then the losses."""
+    cases = []
+    for rows, cols in LOSS_SHAPES:
+        cases.append(Case("softmax", rows, cols, False, False, impl))
+        for op, write, smoothing in (
+                ("cross_entropy", "loss", 0), ("cross_entropy", "out", 0),
+                ("cross_entropy", "out", SMOOTHING),
+                ("soft_cross_entropy", "out", 0), ("kl_div", "out", 0)):
+            cases.append(LossCase(op, rows, cols, write, smoothing, impl))
     return cases
 
 
@@ -209,6 +258,67 @@ def check(torch, case, x_before, y):
     return bool(((y.double() - ref).abs() <= 1e-2 * (1 + ref.abs())).all())
 
 
+def make_labels(rows, cols):
+    """bench_loss.cc's make_labels: SplitMix64 from seed 7, modulo cols."""
+    mask, state, labels = (1 << 64) - 1, 7, []
+    for _ in range(rows):
+        state = (state + 0x9E3779B97F4A7C15) & mask
+        z = state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+        labels.append((z ^ (z >> 31)) % cols)
+    return labels
+
+
+def loss_setup(torch, case):
+    """(call, check): the timed call, and a check of the loss it returns
+    against a float64 evaluation (the mean over the rows)."""
+    F = torch.nn.functional
+    shape = (case.rows, case.cols)
+    x = torch.from_numpy(fill_logits(case.elements)).view(shape)
+    if case.op == "cross_entropy":
+        target = torch.tensor(make_labels(*shape), dtype=torch.int64)
+    else:  # the softmax of other logits, as bench_loss's targets
+        other = torch.from_numpy(fill_logits(case.elements, 4242)).view(shape)
+        target = torch.softmax(other, -1)
+    if case.op == "kl_div":
+        # batchmean: the sum over the rows' KL, divided by the rows.
+        def loss(z):
+            return F.kl_div(torch.log_softmax(z, -1), target,
+                            reduction="batchmean")
+    else:
+        loss = functools.partial(F.cross_entropy, target=target,
+                                 label_smoothing=case.smoothing)
+    if case.write == "loss":
+        call = functools.partial(loss, x)
+    else:
+        x.requires_grad_(True)
+
+        def call():
+            x.grad = None  # as zero_grad(set_to_none=True) leaves it
+            value = loss(x)
+            value.backward()
+            return value
+
+    def check(value):
+        ref = loss(x.detach().double()).item()
+        return abs(value.item() - ref) <= 1e-3 * (1 + abs(ref))
+    return call, check
+
+
+def print_ratios(results, cases):
+    """Each loss's CPU time over its shape's softmax, as bench_loss's table
+    gives libsoftmax's."""
+    cpu = {r["name"]: r["cpu_time"] for r in results}
+    lines = [(c.name, cpu[c.name] / cpu[c.baseline]) for c in cases
+             if isinstance(c, LossCase) and c.name in cpu and c.baseline in cpu]
+    if lines:
+        print("\nCPU time over softmax_rows_f32/torch/<shape>/out/beta:1:",
+              file=sys.stderr)
+    for name, ratio in lines:
+        print(f"{name:<56} {ratio:>6.2f}", file=sys.stderr)
+
+
 # ---- timing ---------------------------------------------------------------
 
 def timed_run(call, iterations):
@@ -249,6 +359,17 @@ def run_case(torch, case, args):
         iterations = HUGE_ITERATIONS
     else:
         iterations = calibrate(call, args.min_time)
+    runs = [timed_run(call, iterations) for _ in range(args.repetitions)]
+    real = statistics.median(r for r, _ in runs) / iterations
+    cpu = statistics.median(c for _, c in runs) / iterations
+    return iterations, real, cpu
+
+
+def run_loss_case(torch, case, args):
+    call, check = loss_setup(torch, case)
+    if not check(call()):  # untimed: allocations, caches, and the check
+        raise RuntimeError(f"{case.name}: loss differs from float64")
+    iterations = calibrate(call, args.min_time)
     runs = [timed_run(call, iterations) for _ in range(args.repetitions)]
     real = statistics.median(r for r, _ in runs) / iterations
     cpu = statistics.median(c for _, c in runs) / iterations
@@ -364,13 +485,15 @@ def main():
     results = []
     gc.disable()  # as timeit does: no collection pauses inside a timing
     for case in cases:
-        iterations, real, cpu = run_case(torch, case, args)
+        run = run_loss_case if isinstance(case, LossCase) else run_case
+        iterations, real, cpu = run(torch, case, args)
         entry = result_entry(case, iterations, real, cpu, args.repetitions,
                              capability)
         results.append(entry)
         print(f"{case.name:<52} {entry['real_time']:>10.1f} "
               f"{entry['time_unit']:<2} {entry['items_per_second'] / 1e6:>9.1f} "
               f"M items/s", file=sys.stderr)
+    print_ratios(results, cases)
     emit({"context": context(torch, requested, capability, flags, args),
           "benchmarks": results}, args.out)
     return 0

@@ -89,7 +89,7 @@ extern "C" {
 typedef enum sm_status {
     SM_OK = 0,
     SM_EINVAL = 1,   /* NULL pointer, stride < cols, NaN beta, unknown ISA
-                        or flag */
+                        or flag, a label or loss option out of range */
     SM_EOVERLAP = 2, /* output overlaps input other than exactly in place */
     SM_ERANGE = 3,   /* a buffer's byte extent overflows the address space */
     SM_ENOTSUP = 4   /* the CPU or this build lacks the requested ISA */
@@ -237,7 +237,9 @@ SM_API sm_status sm_logsumexp_rows_ex_f32(size_t rows, size_t cols,
  * terms; KL's terms add the error of log q_i (1 ulp) and may cancel (KL
  * near 0 is accurate to that absolute error, not relatively). Gradients are
  * formed from p_i in a fixed sequence of f32 operations (each function says
- * which); each entry is within 16 ulp + 1e-6 |beta s| of the exact value
+ * which) and the last product, by the scale, is +0 where the factor before
+ * it is 0, so an infinite beta gives the hardmax limit 0 there, not NaN;
+ * each entry is within 16 ulp + 1e-6 |beta s| of the exact value
  * (T s in place of beta s for distillation; s the reduction's scale).
  * SM_FAST_EXP selects our exp as for the forward functions; the loss bound's
  * 4 ulp (KL: 5) then grows by 1. NaN in a row (logits, targets or

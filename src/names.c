@@ -7,7 +7,8 @@ const char *sm_strerror(sm_status status)
 {
     switch (status) {
     case SM_OK: return "success";
-    case SM_EINVAL: return "invalid argument (NULL pointer, stride < cols, NaN beta or unknown ISA)";
+    case SM_EINVAL: return "invalid argument (NULL pointer, stride < cols, NaN beta, unknown ISA or "
+                            "flag, or a label or loss option out of range)";
     case SM_EOVERLAP: return "output overlaps input (only exact in-place is allowed)";
     case SM_ERANGE: return "buffer size overflows the address space";
     case SM_ENOTSUP: return "instruction set not supported by this CPU or build";

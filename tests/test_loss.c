@@ -297,6 +297,13 @@ static void test_special_rows(void **state)
     assert_true(loss[0] == inf);
     assert_int_equal(sm_cross_entropy_f32(1, 4, row, 4, &l2, &o, loss, NULL, 4), SM_OK);
     assert_true(fabsf(loss[0] - logf(2.0f)) <= 1e-7f);
+    /* its gradient: 0 where p = q = 0 (the limit), +-inf where they differ */
+    const float tie[3] = {1, 3, 3};
+    const int32_t l1 = 1;
+    o.reduction = SM_REDUCTION_SUM;
+    assert_int_equal(sm_cross_entropy_f32(1, 3, tie, 3, &l1, &o, loss, g, 3), SM_OK);
+    assert_true(fabsf(loss[0] - logf(2.0f)) <= 1e-7f);
+    assert_true(f32_bits(g[0]) == 0 && g[1] == -inf && g[2] == inf);
 
     /* Entropy: masked row 0, hardmax over 2 ties log 2, NaN row NaN. */
     const float rows3[12] = {-inf, -inf, -inf, -inf, 5, 5, 1, 0, 1, NAN, 2, 3};

@@ -334,29 +334,42 @@ static void assert_same_bits(const float *a, const float *b, size_t n)
             fail_msg("element %zu: %a vs %a", i, (double)a[i], (double)b[i]);
 }
 
-/* grad = p - y exactly (softmax's bits off the label, p_c - 1 on it), and
- * the loss is exactly minus log-softmax at the label. */
+/* grad = p - y exactly (softmax's bits off the label, p_c - 1 on it, +0
+ * where p = 0), and the loss is exactly minus log-softmax at the label. */
 static void test_gradient_is_p_minus_y(void **state)
 {
     (void)state;
-    enum { ROWS = 3, N = 301 };
-    static float x[ROWS * N], g[ROWS * N], p[ROWS * N], lp[ROWS * N];
+    /* rows of one block take a register path, longer ones the passes */
+    static const size_t sizes[] = {1, 7, 10, 32, 33, 301};
+    enum { ROWS = 3, MAX = 301 };
+    static float x[ROWS * MAX], g[ROWS * MAX], p[ROWS * MAX], lp[ROWS * MAX];
     float loss[ROWS];
-    uint64_t seed = 4;
-    for (size_t i = 0; i < ROWS * N; i++)
-        x[i] = rng_uniform(&seed, -20, 20);
-    const int32_t labels[ROWS] = {0, 150, 300};
-    sm_cross_entropy_options o = SM_CROSS_ENTROPY_DEFAULTS;
-    o.reduction = SM_REDUCTION_NONE;
-    assert_int_equal(sm_cross_entropy_f32(ROWS, N, x, N, labels, &o, loss, g, N), SM_OK);
-    assert_int_equal(sm_softmax_rows_f32(ROWS, N, 1, x, N, p, N), SM_OK);
-    assert_int_equal(sm_log_softmax_rows_f32(ROWS, N, 1, x, N, lp, N), SM_OK);
-    for (size_t r = 0; r < ROWS; r++) {
-        const size_t c = r * N + (size_t)labels[r];
-        assert_true(f32_bits(loss[r]) == f32_bits(-lp[c]));
-        p[c] = p[c] - 1.0f;
-    }
-    assert_same_bits(g, p, ROWS * N);
+    for (size_t k = 0; k < 6; k++)
+        for (int fast = 0; fast < 2; fast++) {
+            const size_t n = sizes[k];
+            uint64_t seed = 4 + n;
+            for (size_t i = 0; i < ROWS * n; i++)
+                x[i] = rng_uniform(&seed, -20, 20);
+            x[1] = x[0]; /* a tie at the top of some rows */
+            const int32_t labels[ROWS] = {0, (int32_t)(n / 2), (int32_t)(n - 1)};
+            sm_cross_entropy_options o = SM_CROSS_ENTROPY_DEFAULTS;
+            o.reduction = SM_REDUCTION_NONE;
+            o.flags = fast ? SM_FAST_EXP : 0;
+            assert_int_equal(sm_cross_entropy_f32(ROWS, n, x, n, labels, &o, loss, g, n),
+                             SM_OK);
+            assert_int_equal(sm_softmax_rows_ex_f32(ROWS, n, 1, x, n, p, n, o.flags),
+                             SM_OK);
+            assert_int_equal(sm_log_softmax_rows_ex_f32(ROWS, n, 1, x, n, lp, n,
+                                                        o.flags), SM_OK);
+            for (size_t r = 0; r < ROWS; r++) {
+                const size_t c = r * n + (size_t)labels[r];
+                /* equal bits, but for the sign of a zero loss (n = 1) */
+                assert_true(f32_bits(loss[r]) == f32_bits(-lp[c]) ||
+                            (loss[r] == 0 && lp[c] == 0));
+                p[c] = p[c] - 1.0f;
+            }
+            assert_same_bits(g, p, ROWS * n);
+        }
 }
 
 /* K - 1 wrong logits equal, the right one ahead by m:

@@ -272,6 +272,235 @@ done
 [ "$differ" = yes ] || fail "--fast-exp: every result equals the default mode's"
 pass
 
+# ---- losses ---------------------------------------------------------------
+# Reference values from awk's double-precision log and exp, at 6 decimals.
+ref() { awk "BEGIN { printf \"%.6f\", $1 }"; }
+
+expect 'cross-entropy of 1 2 3, label 2' '0.407606' --op cross-entropy --labels 2 1 2 3
+# Without smoothing, weights or L2 it is minus log-softmax at the label,
+# to the bit.
+expect 'cross-entropy is minus log-softmax' '4.07605976e-01' \
+    --op cross-entropy --labels 2 --format e -p 8 1 2 3
+run --op log-softmax --format e -p 8 1 2 3
+want_out 'log-softmax at the label' '-2.40760589e+00 -1.40760601e+00 -4.07605976e-01'
+pass
+# A margin m over K - 1 equal logits: loss ln(1 + (K - 1) e^-m).
+for mk in '1 4' '2 4' '5 4' '3 10' '0.5 1000'; do
+    set -- $mk
+    row=$(awk -v m="$1" -v k="$2" 'BEGIN { printf "%s", m; for (i = 1; i < k; i++) printf ",0" }')
+    expect "cross-entropy margin $1, K = $2" "$(ref "log(1 + ($2 - 1) * exp(-$1))")" \
+        --op cross-entropy --labels 0 "$row"
+done
+expect 'cross-entropy --grad: p - onehot under the loss' '0.407606
+0.090031 0.244728 -0.334759' --op cross-entropy --labels 2 --grad 1 2 3
+expect 'entropy of a uniform row is ln K' "$(ref 'log(1000)')" \
+    --op entropy "$(awk 'BEGIN { for (i = 1; i < 1000; i++) printf "0,"; print 0 }')"
+expect 'entropy at beta 0 is ln K' "$(ref 'log(7)')" --op entropy -b 0 1 2 3 4 5 6 7
+expect 'entropy --grad of a uniform row is 0' '1.386294
+0.000000 0.000000 0.000000 0.000000' --op entropy --grad 5 5 5 5
+expect 'KL of identical distributions is 0' '0.000e+00
+0.000e+00 0.000e+00 0.000e+00 0.000e+00' \
+    --op kl --targets 0.25,0.25,0.25,0.25 --grad --format e -p 3 7 7 7 7
+expect 'KL(q || softmax(1 2 3))' "$(ref '0.2 * log(0.2 / 0.0900306) + 0.3 * log(0.3 / 0.2447285) + 0.5 * log(0.5 / 0.6652410)')" \
+    --op kl --targets 0.2,0.3,0.5 1 2 3
+expect 'soft cross-entropy with a one-hot target is cross-entropy' '0.407606' \
+    --op soft-cross-entropy --targets 0,0,1 1 2 3
+expect 'distill against itself is 0' '0.000000
+0.000000 0.000000 0.000000' --op distill --teacher 1,2,3 -t 3 --grad 1 2 3
+# T^2 KL at T = 2: q = softmax(1.5 1 0.5), p its reverse.
+distill_ref=$(ref '4 * (exp(1.5) - exp(0.5)) / (exp(1.5) + exp(1) + exp(0.5))')
+expect 'distill, T = 2' "$distill_ref" --op distill --teacher 3,2,1 -t 2 1 2 3
+expect 'distill, beta = 1/T' "$distill_ref" --op distill --teacher 3,2,1 -b 0.5 1 2 3
+
+printf '1 2 3\n\n3 2 1\n0 0 0\n' >"$tmp/logits"
+printf '2\n0\n1\n' >"$tmp/labels"
+ce_rows='0.407606
+0.407606
+1.098612'
+run --op cross-entropy --labels "$tmp/labels" --file "$tmp/logits"
+want_status 'cross-entropy rows' 0
+want_out 'cross-entropy, labels from a file, one loss per row' "$ce_rows"
+pass
+run_in "$tmp/logits" --op cross-entropy --labels 2,0,1
+want_out 'cross-entropy, a list of labels, rows from stdin' "$ce_rows"
+pass
+run_in "$tmp/labels" --op cross-entropy --labels - --file "$tmp/logits"
+want_out 'cross-entropy, labels from stdin' "$ce_rows"
+pass
+run_in "$tmp/logits" --op cross-entropy --labels 2,0,1 --reduction sum
+want_out '--reduction sum' "$(ref '2 * 0.40760596 + log(3)')"
+pass
+run_in "$tmp/logits" --op cross-entropy --labels 2,0,1 --reduction mean --grad
+want_out '--reduction mean --grad: the loss, then every gradient row' '0.637941
+0.030010 0.081576 -0.111586
+-0.111586 0.081576 0.030010
+0.111111 -0.222222 0.111111'
+pass
+run_in "$tmp/logits" --op cross-entropy --labels 2,-1,1 --ignore-index -1 --reduction mean
+want_out '--ignore-index: left out of the mean' "$(ref '(0.40760596 + log(3)) / 2')"
+pass
+run_in "$tmp/logits" --op cross-entropy --labels 2,-100,1 --grad
+want_out 'an ignored row: loss 0, gradient 0' '0.407606
+0.090031 0.244728 -0.334759
+0.000000
+0.000000 0.000000 0.000000
+1.098612
+0.333333 -0.666667 0.333333'
+pass
+run_in "$tmp/logits" --op cross-entropy --labels 2,0,1 --weights 1,2,0
+want_out '--weights: w[label] times the loss' "0.000000
+0.407606
+$(ref '2 * log(3)')"
+pass
+run_in "$tmp/logits" --op cross-entropy --labels 2,0,1 --weights 1,2,0 --reduction mean
+want_out '--weights --reduction mean: over the total weight' "$(ref '(0.40760596 + 2 * log(3)) / 3')"
+pass
+expect '--label-smoothing' "$(ref '0.9 * 0.40760596 + 0.1 / 3 * (2.40760596 + 1.40760596 + 0.40760596)')" \
+    --op cross-entropy --labels 2 --label-smoothing 0.1 1 2 3
+expect '--l2' "$(ref '0.40760596 + 0.005 * 14')" --op cross-entropy --labels 2 --l2 0.01 1 2 3
+expect '--l2 --grad' '0.477606
+0.100031 0.264728 -0.304759' --op cross-entropy --labels 2 --l2 0.01 --grad 1 2 3
+expect 'cross-entropy --temperature' "$(ref 'log(exp(-1) + exp(-0.5) + 1)')" \
+    --op cross-entropy --labels 2 -t 2 1 2 3
+printf '0.2 0.3 0.5\n\n1,0,0\n0 0 1\n' >"$tmp/targets"
+run_in "$tmp/logits" --op soft-cross-entropy --targets "$tmp/targets"
+want_out 'soft cross-entropy, target rows from a file (blank lines skipped)' \
+    "$(ref '0.2 * 2.40760596 + 0.3 * 1.40760596 + 0.5 * 0.40760596')
+0.407606
+1.098612"
+pass
+run_in "$tmp/logits" --op entropy --reduction sum --grad
+want_out 'entropy --reduction sum --grad' '2.763403
+0.141817 0.140770 -0.282587
+-0.282587 0.140770 0.141817
+0.000000 0.000000 0.000000'
+pass
+: >"$tmp/empty"
+run_in "$tmp/empty" --op entropy --reduction mean
+want_out 'a mean over no rows is 0' '0.000000'
+pass
+run_in "$tmp/empty" --op entropy
+want_status 'no rows, no reduction' 0
+want_no_out 'no rows, no reduction'
+pass
+
+# Every loss gives the same bits on every ISA, in either exp mode.
+awk 'BEGIN { for (r = 0; r < 3; r++) { for (i = 0; i < 300; i++) printf "%.3f ", ((i + r) * 7919 % 1000) / 37.0; print "" } }' \
+    >"$tmp/wide"
+awk 'BEGIN { for (r = 0; r < 3; r++) { for (i = 0; i < 300; i++) printf "%.4f ", ((i * 31 + r) % 17) / 2312.0; print "" } }' \
+    >"$tmp/wide-q"
+for mode in sleef fast-exp; do
+    flag=
+    [ "$mode" = sleef ] || flag=--fast-exp
+    for loss in 'cross-entropy --labels 7,299,0 --label-smoothing 0.1' \
+        'soft-cross-entropy --targets wide-q' 'kl --targets wide-q' \
+        'distill --teacher wide-q' 'entropy'; do
+        # $loss, $args and $flag are unquoted: they split into arguments.
+        set -- $loss
+        name=$1
+        shift
+        args=$(printf '%s\n' "$@" | sed "s|^wide-q\$|$tmp/wide-q|")
+        # The same arguments for every ISA: the loss's own, then ours.
+        run_in "$tmp/wide" --isa scalar $flag --op "$name" $args -t 0.7 --grad --format e -p 8
+        want_status "--isa scalar $flag --op $name" 0
+        mv "$tmp/out" "$tmp/scalar-loss"
+        for isa in $supported; do
+            run_in "$tmp/wide" --isa "$isa" $flag --op "$name" $args -t 0.7 --grad --format e -p 8
+            want_status "--isa $isa $flag --op $name" 0
+            cmp -s "$tmp/scalar-loss" "$tmp/out" ||
+                fail "--isa $isa $flag --op $name: output differs from scalar"
+        done
+        pass
+    done
+done
+
+# ---- losses: bad input --------------------------------------------------------
+run_in "$tmp/logits" --op cross-entropy --labels 2,0,5
+want_status 'label out of range' 2
+want_err 'label out of range' 'line 4: invalid argument'
+want_err 'label out of range names the label' 'label 5 (row 3) is not a class'
+want_out 'label out of range: rows before it only' '0.407606
+0.407606'
+pass
+run_in "$tmp/logits" --op cross-entropy --labels 2,-3,1 --reduction mean --grad
+want_status 'label out of range, reduced' 2
+want_err 'label out of range, reduced' 'line 3: invalid argument'
+want_no_out 'label out of range, reduced'
+pass
+printf '2\n1.5\n0\n' >"$tmp/bad-labels"
+run_in "$tmp/logits" --op cross-entropy --labels "$tmp/bad-labels"
+want_status 'non-integer label in a file' 2
+want_err 'non-integer label in a file' "bad-labels: line 2, column 1: invalid label '1.5'"
+want_no_out 'non-integer label in a file'
+pass
+run_in "$tmp/logits" --op cross-entropy --labels 2,x,1
+want_status 'bad label in a list' 2
+want_err 'bad label in a list' "--labels, column 3: invalid label 'x'"
+pass
+run_in "$tmp/logits" --op cross-entropy --labels 2,0
+want_status 'fewer labels than rows' 2
+want_err 'fewer labels than rows' 'line 4: no label for row 3 (--labels gives 2)'
+want_out 'fewer labels than rows: rows before it only' '0.407606
+0.407606'
+pass
+run_in "$tmp/logits" --op cross-entropy --labels 2,0,1,1
+want_status 'more labels than rows' 2
+want_err 'more labels than rows' '4 labels for 3 rows'
+pass
+run_in "$tmp/logits" --op cross-entropy --labels 2,0,1,1 --reduction sum
+want_status 'more labels than rows, reduced' 2
+want_no_out 'more labels than rows, reduced: nothing printed'
+pass
+run --op cross-entropy --labels "$tmp/no-such-labels" 1 2 3
+want_status 'missing labels file' 1
+want_err 'missing labels file' 'no-such-labels'
+pass
+printf '0.2 0.3 0.5\n1 0\n' >"$tmp/short-targets"
+run_in "$tmp/logits" --op kl --targets "$tmp/short-targets"
+want_status 'target row of another length' 2
+want_err 'target row of another length' 'line 3: 3 logits, but 2 targets ('
+want_err 'target row of another length names its line' 'short-targets: line 2)'
+pass
+run --op kl --targets "$tmp/targets" 1 2 3
+want_status 'more target rows than rows' 2
+want_err 'more target rows than rows' 'more rows of targets than of logits'
+pass
+run_in "$tmp/logits" --op soft-cross-entropy --targets 0,0,1
+want_status 'fewer target rows than rows' 2
+want_err 'fewer target rows than rows' 'line 3: no row of --targets left for row 2'
+pass
+run_in "$tmp/logits" --op cross-entropy --labels 2,0,1 --weights 1,1
+want_status 'weights of another length' 2
+want_err 'weights of another length' '--weights gives 2 class weights'
+pass
+printf '0 0 0\n5 5\n' >"$tmp/ragged-logits"
+run_in "$tmp/ragged-logits" --op entropy --reduction sum
+want_status 'ragged rows with a reduction' 2
+want_err 'ragged rows with a reduction' 'line 2: 2 logits, but the rows before have 3'
+want_no_out 'ragged rows with a reduction'
+pass
+run_in "$tmp/ragged-logits" --op entropy -p 3
+want_out 'ragged rows without a reduction' '1.099
+0.693'
+pass
+expect_usage 'negative class weight' --op cross-entropy --labels 0 --weights 1,-1 1 2
+expect_usage 'cross-entropy without --labels' --op cross-entropy 1 2 3
+expect_usage 'kl without --targets' --op kl 1 2 3
+expect_usage 'distill without --teacher' --op distill 1 2 3
+expect_usage 'distill at temperature 0' --op distill --teacher 1,2 -t 0 1 2
+expect_usage '--labels with --op softmax' --labels 1 1 2 3
+expect_usage '--grad with --op logsumexp' --op logsumexp --grad 1 2 3
+expect_usage '--label-smoothing with --op kl' --op kl --targets 1,0 --label-smoothing 0.1 1 2
+expect_usage '--label-smoothing 1.5' --op cross-entropy --labels 0 --label-smoothing 1.5 1 2
+expect_usage '--l2 -1' --op cross-entropy --labels 0 --l2 -1 1 2
+expect_usage '--ignore-index x' --op cross-entropy --labels 0 --ignore-index x 1 2
+expect_usage '--reduction bogus' --op entropy --reduction bogus 1 2
+expect_usage '--labels empty' --op cross-entropy --labels '' 1 2
+run_in "$tmp/logits" --op cross-entropy --labels -
+want_status 'labels and logits both from stdin' 2
+want_err 'labels and logits both from stdin' 'only one input can come from standard input'
+pass
+
 # ---- softmax bench ----------------------------------------------------------
 # One row per (op, ISA, exp mode), each with one positive figure per size.
 run bench --seconds 0.3 --sizes 100,1000

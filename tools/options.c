@@ -1,9 +1,11 @@
 #include "options.h"
 
+#include <float.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,7 +15,23 @@
 /* Each float is a multiple of 2^-149, so 149 digits print any exactly. */
 #define MAX_PRECISION 149
 
-enum { OPT_FORMAT = 256, OPT_ISA, OPT_INFO, OPT_FAST_EXP };
+enum {
+    OPT_FORMAT = 256,
+    OPT_ISA,
+    OPT_INFO,
+    OPT_FAST_EXP,
+    /* The losses' options, from here on: a bit each in loss_given. */
+    OPT_LABELS,
+    OPT_TARGETS,
+    OPT_TEACHER,
+    OPT_WEIGHTS,
+    OPT_LABEL_SMOOTHING,
+    OPT_IGNORE_INDEX,
+    OPT_L2,
+    OPT_REDUCTION,
+    OPT_GRAD
+};
+#define LOSS_BIT(c) (1u << ((c) - OPT_LABELS))
 
 /* Which options set beta, to reject --beta with --temperature. */
 enum { BETA_FROM_T = 1, BETA_FROM_BETA = 2 };
@@ -33,53 +51,19 @@ static const struct option long_options[] = {
     {"isa", required_argument, NULL, OPT_ISA},
     {"info", no_argument, NULL, OPT_INFO},
     {"fast-exp", no_argument, NULL, OPT_FAST_EXP},
+    {"labels", required_argument, NULL, OPT_LABELS},
+    {"targets", required_argument, NULL, OPT_TARGETS},
+    {"teacher", required_argument, NULL, OPT_TEACHER},
+    {"weights", required_argument, NULL, OPT_WEIGHTS},
+    {"label-smoothing", required_argument, NULL, OPT_LABEL_SMOOTHING},
+    {"ignore-index", required_argument, NULL, OPT_IGNORE_INDEX},
+    {"l2", required_argument, NULL, OPT_L2},
+    {"reduction", required_argument, NULL, OPT_REDUCTION},
+    {"grad", no_argument, NULL, OPT_GRAD},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
 };
-
-void print_usage(FILE *out)
-{
-    fputs(
-        "Usage: softmax [OPTION]... [NUMBER]...\n"
-        "       softmax [OPTION]... [--file FILE | -]\n"
-        "       softmax bench [--seconds S] [--sizes N,...] [--op OP] [--isa NAME]\n"
-        "Softmax, log-softmax or logsumexp of rows of logits, with libsoftmax.\n"
-        "\n"
-        "The NUMBERs on the command line form one row. Without them the rows\n"
-        "come from FILE, or from standard input ('-', '--file -', or when\n"
-        "standard input is not a terminal): one row per line, numbers separated\n"
-        "by spaces, tabs or commas; blank lines are skipped and rows may differ\n"
-        "in length. Numbers are read as strtof reads them: 1, -2.5, 1e-3, inf,\n"
-        "-inf, nan. Use '--' before the numbers if one could look like an option.\n"
-        "\n"
-        "  -f, --file FILE         read rows from FILE ('-' for standard input)\n"
-        "  -o, --op OP             softmax (default), log-softmax or logsumexp\n"
-        "  -t, --temperature T     divide the logits by T (T = 0: hardmax)\n"
-        "  -b, --beta B            multiply the logits by B = 1/T (default 1)\n"
-        "  -p, --precision N       digits after the decimal point (default 6)\n"
-        "      --format F          printf conversion for the output: f (default),\n"
-        "                          e, or g (then N counts significant digits)\n"
-        "      --isa NAME          use this instruction set's kernels: scalar,\n"
-        "                          avx2, avx512, neon, sve or auto (results are\n"
-        "                          the same bits on every ISA; speed differs)\n"
-        "      --fast-exp          use the library's faster exp (SM_FAST_EXP):\n"
-        "                          a few ulp from the default, and again the\n"
-        "                          same bits on every ISA\n"
-        "      --info              show CPU features, ISAs and versions, and exit\n"
-        "  -h, --help              show this help and exit\n"
-        "  -V, --version           show the version and exit\n"
-        "\n"
-        "Output: one line per row, values separated by single spaces; one value\n"
-        "per row for logsumexp. SOFTMAX_ISA=NAME in the environment caps the\n"
-        "automatic ISA choice. 'softmax bench' measures the speed of every\n"
-        "ISA on this machine ('softmax bench --help' for its options).\n"
-        "\n"
-        "Exit status: 0 success, 1 library or I/O error, 2 usage error or bad\n"
-        "input (the message names the line and byte column of a bad number;\n"
-        "rows before it have been printed, nothing of its own row).\n",
-        out);
-}
 
 static int vusage_error(const char *command, const char *fmt, va_list ap)
 {
@@ -153,12 +137,95 @@ bool op_from_name(const char *name, enum tool_op *op)
     return false;
 }
 
-static int parse_op(const char *value, enum tool_op *op)
+static const char *const loss_names[] = {
+    [LOSS_CROSS_ENTROPY] = "cross-entropy",
+    [LOSS_SOFT_CROSS_ENTROPY] = "soft-cross-entropy",
+    [LOSS_KL] = "kl",
+    [LOSS_DISTILL] = "distill",
+    [LOSS_ENTROPY] = "entropy",
+};
+
+static int parse_op(const char *value, struct options *o)
 {
-    if (op_from_name(value, op))
+    o->loss = LOSS_NONE;
+    if (op_from_name(value, &o->op))
         return EXIT_OK;
-    return usage_error("unknown --op '%s' (expected softmax, log-softmax or "
-                       "logsumexp)", value);
+    for (size_t i = 1; i < sizeof loss_names / sizeof loss_names[0]; i++) {
+        if (strcmp(value, loss_names[i]) == 0) {
+            o->loss = (enum loss_op)i;
+            return EXIT_OK;
+        }
+    }
+    return usage_error("unknown --op '%s' (expected softmax, log-softmax, "
+                       "logsumexp, cross-entropy, soft-cross-entropy, kl, "
+                       "distill or entropy)", value);
+}
+
+static int parse_reduction(const char *value, sm_reduction *r)
+{
+    static const char *const names[] = {
+        [SM_REDUCTION_NONE] = "none",
+        [SM_REDUCTION_SUM] = "sum",
+        [SM_REDUCTION_MEAN] = "mean",
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (strcmp(value, names[i]) == 0) {
+            *r = (sm_reduction)i;
+            return EXIT_OK;
+        }
+    }
+    return usage_error("--reduction needs none, sum or mean, not '%s'", value);
+}
+
+/* A side input: a list or a file name, never empty (see --help). */
+static int side_input(const char *name, const char *value, const char **out)
+{
+    if (*value == '\0')
+        return usage_error("--%s needs a list of numbers or a file name",
+                           name);
+    *out = value;
+    return EXIT_OK;
+}
+
+/* The losses' options. */
+static int apply_loss_option(int c, const char *value, struct options *o)
+{
+    double d;
+    long n;
+    switch (c) {
+    case OPT_LABELS:
+        return side_input("labels", value, &o->labels);
+    case OPT_TARGETS:
+        return side_input("targets", value, &o->targets);
+    case OPT_TEACHER:
+        return side_input("teacher", value, &o->teacher);
+    case OPT_WEIGHTS:
+        return side_input("weights", value, &o->weights);
+    case OPT_LABEL_SMOOTHING:
+        if (!parse_double(value, &d) || !(d >= 0.0 && d <= 1.0))
+            return usage_error("--label-smoothing needs a number from 0 to 1, "
+                               "not '%s'", value);
+        o->label_smoothing = (float)d;
+        break;
+    case OPT_IGNORE_INDEX:
+        if (!parse_int_in(value, INT32_MIN, INT32_MAX, &n))
+            return usage_error("--ignore-index needs a 32-bit integer, not "
+                               "'%s'", value);
+        o->ignore_index = (int32_t)n;
+        break;
+    case OPT_L2:
+        if (!parse_double(value, &d) || !(d >= 0.0 && (float)d <= FLT_MAX))
+            return usage_error("--l2 needs a finite number >= 0, not '%s'",
+                               value);
+        o->l2 = (float)d;
+        break;
+    case OPT_REDUCTION:
+        return parse_reduction(value, &o->reduction);
+    case OPT_GRAD:
+        o->grad = true;
+        break;
+    }
+    return EXIT_OK;
 }
 
 /* Handles one option returned by getopt_long; *beta_from collects the
@@ -174,16 +241,18 @@ static int apply_option(int c, const char *value, struct options *o,
         o->file = value;
         break;
     case 'o':
-        status = parse_op(value, &o->op);
+        status = parse_op(value, o);
         break;
     case 't':
         status = parse_real_option("temperature", value, &d);
         o->beta = (float)(1.0 / d); /* T = +-0 gives beta = +-inf */
+        o->temperature = d;
         *beta_from |= BETA_FROM_T;
         break;
     case 'b':
         status = parse_real_option("beta", value, &d);
         o->beta = (float)d;
+        o->temperature = 1.0 / d;
         *beta_from |= BETA_FROM_BETA;
         break;
     case 'p':
@@ -206,6 +275,8 @@ static int apply_option(int c, const char *value, struct options *o,
     case OPT_FAST_EXP:
         o->fast_exp = true;
         break;
+    default:
+        return apply_loss_option(c, value, o);
     }
     return status;
 }
@@ -230,7 +301,69 @@ static void add_operand(struct options *o, char **argv, int i)
         o->number_args[o->n_number_args++] = i;
 }
 
-static int check_combination(const struct options *o, int beta_from)
+static const char *long_name(int c)
+{
+    for (const struct option *p = long_options; p->name; p++)
+        if (p->val == c)
+            return p->name;
+    return "?";
+}
+
+/* Which losses each loss option applies to (bit per enum loss_op). */
+static unsigned loss_option_ops(int c)
+{
+    const unsigned all = (1u << LOSS_CROSS_ENTROPY) |
+                         (1u << LOSS_SOFT_CROSS_ENTROPY) | (1u << LOSS_KL) |
+                         (1u << LOSS_DISTILL) | (1u << LOSS_ENTROPY);
+    switch (c) {
+    case OPT_TARGETS:
+        return (1u << LOSS_SOFT_CROSS_ENTROPY) | (1u << LOSS_KL);
+    case OPT_TEACHER:
+        return 1u << LOSS_DISTILL;
+    case OPT_REDUCTION:
+    case OPT_GRAD:
+        return all;
+    default:
+        return 1u << LOSS_CROSS_ENTROPY;
+    }
+}
+
+/* Each loss option is meant for some losses: silently ignoring one (a
+ * --label-smoothing with --op kl) would print a different loss than asked. */
+static int check_loss_options(const struct options *o, unsigned loss_given)
+{
+    for (int c = OPT_LABELS; c <= OPT_GRAD; c++)
+        if ((loss_given & LOSS_BIT(c)) &&
+            !(loss_option_ops(c) & (1u << o->loss)))
+            return usage_error("--%s does not apply to --op %s", long_name(c),
+                               o->loss == LOSS_NONE ? op_name(o->op)
+                                                    : loss_names[o->loss]);
+    const bool ce = o->loss == LOSS_CROSS_ENTROPY;
+    const bool soft = o->loss == LOSS_SOFT_CROSS_ENTROPY || o->loss == LOSS_KL;
+    if (ce && !o->labels)
+        return usage_error("--op cross-entropy needs --labels");
+    if (soft && !o->targets)
+        return usage_error("--op %s needs --targets", loss_names[o->loss]);
+    if (o->loss == LOSS_DISTILL && !o->teacher)
+        return usage_error("--op distill needs --teacher");
+    if (o->loss == LOSS_DISTILL &&
+        !(o->temperature > 0.0 && (float)o->temperature <= FLT_MAX))
+        return usage_error("--op distill needs a finite temperature > 0");
+    /* One stream cannot feed two inputs. */
+    const bool logits_stdin =
+        o->n_number_args == 0 && (!o->file || strcmp(o->file, "-") == 0);
+    const char *const side[] = {o->labels, o->targets, o->teacher, o->weights};
+    int from_stdin = logits_stdin;
+    for (size_t i = 0; i < sizeof side / sizeof side[0]; i++)
+        from_stdin += side[i] && strcmp(side[i], "-") == 0;
+    if (from_stdin > 1)
+        return usage_error("only one input can come from standard input "
+                           "('-'%s)", logits_stdin ? "; the logits do" : "");
+    return EXIT_OK;
+}
+
+static int check_combination(const struct options *o, int beta_from,
+                             unsigned loss_given)
 {
     if (beta_from == (BETA_FROM_T | BETA_FROM_BETA))
         return usage_error("--beta and --temperature set the same thing "
@@ -238,13 +371,15 @@ static int check_combination(const struct options *o, int beta_from)
     if (o->file && o->n_number_args > 0)
         return usage_error("give numbers on the command line or an input "
                            "file ('%s'), not both", o->file);
-    return EXIT_OK;
+    return check_loss_options(o, loss_given);
 }
 
 int parse_options(int argc, char **argv, struct options *o)
 {
     *o = (struct options){.action = ACTION_RUN, .op = OP_SOFTMAX,
-                          .beta = 1.0f, .precision = 6, .conversion = 'f'};
+                          .beta = 1.0f, .precision = 6, .conversion = 'f',
+                          .temperature = 1.0, .ignore_index = -100,
+                          .reduction = SM_REDUCTION_NONE};
     o->number_args = malloc((size_t)argc * sizeof *o->number_args);
     if (!o->number_args) {
         fputs("softmax: out of memory\n", stderr);
@@ -252,6 +387,7 @@ int parse_options(int argc, char **argv, struct options *o)
     }
     opterr = 0;
     int beta_from = 0;
+    unsigned loss_given = 0;
     while (optind < argc) {
         const int at = optind;
         const char *arg = argv[at];
@@ -277,8 +413,10 @@ int parse_options(int argc, char **argv, struct options *o)
                                : apply_option(c, optarg, o, &beta_from);
         if (status != EXIT_OK)
             return status;
+        if (c >= OPT_LABELS)
+            loss_given |= LOSS_BIT(c);
     }
-    return check_combination(o, beta_from);
+    return check_combination(o, beta_from, loss_given);
 }
 
 void free_options(struct options *o)

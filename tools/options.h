@@ -3,7 +3,10 @@
 #define SOFTMAX_TOOL_OPTIONS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+
+#include "softmax.h"
 
 /* Exit statuses, as documented in --help. */
 enum {
@@ -13,6 +16,16 @@ enum {
 };
 
 enum tool_op { OP_SOFTMAX, OP_LOG_SOFTMAX, OP_LOGSUMEXP };
+/* The losses are --op values too, kept apart from tool_op, which
+ * 'softmax bench' also uses. */
+enum loss_op {
+    LOSS_NONE, /* op applies */
+    LOSS_CROSS_ENTROPY,
+    LOSS_SOFT_CROSS_ENTROPY,
+    LOSS_KL,
+    LOSS_DISTILL,
+    LOSS_ENTROPY
+};
 enum tool_action { ACTION_RUN, ACTION_HELP, ACTION_VERSION, ACTION_INFO };
 
 struct options {
@@ -26,6 +39,15 @@ struct options {
     const char *file;    /* --file F or a lone "-" ("-" is stdin); or NULL */
     int *number_args;    /* argv indices of the numbers on the command line */
     int n_number_args;
+    /* Losses (see --help): the side inputs as given (a list or a file
+     * name), or NULL. */
+    enum loss_op loss;
+    double temperature;  /* distillation's T: from --temperature or 1/beta */
+    const char *labels, *targets, *teacher, *weights;
+    sm_reduction reduction;
+    float label_smoothing, l2;
+    int32_t ignore_index;
+    bool grad;           /* --grad: print the gradients too */
 };
 
 /* Fills *o from argv and returns EXIT_OK, or prints the problem on stderr

@@ -5,10 +5,17 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* A growable row of floats, reused from one input line to the next. */
 struct row {
     float *v;
+    size_t n, cap;
+};
+
+/* Class labels, read in full before the rows. */
+struct labels {
+    int32_t *v;
     size_t n, cap;
 };
 
@@ -31,7 +38,21 @@ struct bad_token {
 enum parse_status parse_numbers(char *text, size_t len, struct row *row,
                                 struct bad_token *bad);
 
+/* Like parse_numbers, for decimal integers that fit in int32_t ("2.0" and
+ * "1e3" are bad tokens). */
+enum parse_status parse_labels(char *text, size_t len, struct labels *labels,
+                               struct bad_token *bad);
+
+/* Appends v[0..n) to row; false when out of memory. */
+bool row_append(struct row *row, const float *v, size_t n);
+
 void row_free(struct row *row);
+void labels_free(struct labels *labels);
+
+/* v (an array of *cap elements of elem bytes, or NULL) grown to hold at
+ * least need elements: v itself if it does, else the reallocated array (and
+ * *cap updated); NULL when out of memory, v still valid. */
+void *array_reserve(void *v, size_t *cap, size_t need, size_t elem);
 
 /* The whole of s as a double (strtod syntax); false if s is empty or has
  * anything left over. */

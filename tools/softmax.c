@@ -1,6 +1,7 @@
 /* softmax: the command-line front end of libsoftmax. Options are parsed in
- * options.c and numbers in parse.c; this file reads rows, calls the library
- * and prints the results. 'softmax bench' lives in bench.c. */
+ * options.c, numbers in parse.c and rows read by reader.c; this file feeds
+ * the rows to the library, or to loss.c for the losses, and prints the
+ * results. 'softmax bench' lives in bench.c. */
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
@@ -10,18 +11,18 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "loss.h"
 #include "options.h"
 #include "parse.h"
+#include "reader.h"
+#include "report.h"
 #include "softmax.h"
 
-/* Where a row came from, for messages: "line 3" or "argument 2". */
-struct source {
-    const char *kind;
-    size_t index;
+/* What each row goes to: the op's own computation, or the loss run. */
+struct job {
+    const struct options *o;
+    struct loss_run *loss; /* NULL unless --op names a loss */
 };
-
-/* Longer bad tokens are cut short in messages. */
-#define TOKEN_SHOWN 40
 
 static int force_isa(const char *name)
 {
@@ -73,65 +74,6 @@ static void print_info(const struct options *o)
     print_env_isa();
 }
 
-/* Control bytes are shown as \xNN so that a message stays one clean line. */
-static void print_token(FILE *out, const char *text, size_t len)
-{
-    const size_t shown = len > TOKEN_SHOWN ? TOKEN_SHOWN : len;
-    for (size_t i = 0; i < shown; i++) {
-        const unsigned char c = (unsigned char)text[i];
-        if (c < 0x20 || c == 0x7f)
-            fprintf(out, "\\x%02x", c);
-        else
-            putc(c, out);
-    }
-    if (shown < len)
-        fputs("...", out);
-}
-
-static void report_bad_token(struct source src, const struct bad_token *bad)
-{
-    fflush(stdout); /* earlier rows first, when both go to a terminal */
-    fprintf(stderr, "softmax: %s %zu, column %zu: invalid number '",
-            src.kind, src.index, bad->column);
-    print_token(stderr, bad->text, bad->len);
-    fputs("'\n", stderr);
-}
-
-static int parse_status_exit(enum parse_status st, struct source src,
-                             const struct bad_token *bad)
-{
-    switch (st) {
-    case PARSE_OK:
-        return EXIT_OK;
-    case PARSE_BAD_TOKEN:
-        report_bad_token(src, bad);
-        return EXIT_USAGE;
-    case PARSE_NOMEM:
-        break;
-    }
-    fprintf(stderr, "softmax: %s %zu: out of memory\n", src.kind, src.index);
-    return EXIT_FAILED;
-}
-
-static void print_value(const struct options *o, float x)
-{
-    if (isnan(x)) { /* glibc would print "-nan" for a NaN with its sign set */
-        fputs("nan", stdout);
-        return;
-    }
-    switch (o->conversion) {
-    case 'e':
-        printf("%.*e", o->precision, (double)x);
-        break;
-    case 'g':
-        printf("%.*g", o->precision, (double)x);
-        break;
-    default:
-        printf("%.*f", o->precision, (double)x);
-        break;
-    }
-}
-
 /* Softmax and log-softmax run in place, which the library allows. Flags 0
  * make the _ex functions exactly the plain ones. */
 static sm_status compute(const struct options *o, struct row *row,
@@ -151,43 +93,39 @@ static sm_status compute(const struct options *o, struct row *row,
     return sm_logsumexp_rows_ex_f32(1, n, o->beta, v, n, lse, flags);
 }
 
-static int check_stdout(void)
-{
-    if (!ferror(stdout))
-        return EXIT_OK;
-    fprintf(stderr, "softmax: write error: %s\n", strerror(errno));
-    return EXIT_FAILED;
-}
-
 /* Computes and prints one fully parsed, non-empty row. */
-static int emit_row(const struct options *o, struct row *row,
-                    struct source src)
+static int emit_row(const struct job *j, struct row *row, struct source src)
 {
+    if (j->loss)
+        return loss_add_row(j->loss, row, src);
+    const struct options *o = j->o;
     float lse;
     const sm_status st = compute(o, row, &lse);
     if (st != SM_OK) {
         fflush(stdout);
-        fprintf(stderr, "softmax: %s %zu: %s\n", src.kind, src.index,
-                sm_strerror(st));
+        fputs("softmax: ", stderr);
+        print_source(stderr, src);
+        fprintf(stderr, ": %s\n", sm_strerror(st));
         return EXIT_FAILED;
     }
-    if (o->op == OP_LOGSUMEXP) {
-        print_value(o, lse);
-    } else {
-        for (size_t i = 0; i < row->n; i++) {
-            if (i)
-                putchar(' ');
-            print_value(o, row->v[i]);
-        }
-    }
-    putchar('\n');
+    if (o->op == OP_LOGSUMEXP)
+        print_values(o, &lse, 1);
+    else
+        print_values(o, row->v, row->n);
     return check_stdout();
+}
+
+/* After the last row: a loss may have more to check and print. */
+static int end_rows(const struct job *j)
+{
+    return j->loss ? loss_finish(j->loss) : EXIT_OK;
 }
 
 /* The numbers on the command line are one row; an argument may itself hold
  * several ("1,2,3"). */
-static int run_args(const struct options *o, char **argv)
+static int run_args(const struct job *j, char **argv)
 {
+    const struct options *o = j->o;
     struct row row = {0};
     int status = EXIT_OK;
     for (int i = 0; status == EXIT_OK && i < o->n_number_args; i++) {
@@ -195,52 +133,47 @@ static int run_args(const struct options *o, char **argv)
         struct bad_token bad;
         const enum parse_status st =
             parse_numbers(argv[a], strlen(argv[a]), &row, &bad);
-        status = parse_status_exit(st, (struct source){"argument",
-                                                       (size_t)a}, &bad);
+        status = parse_status_exit(st, (struct source){NULL, "argument",
+                                                       (size_t)a},
+                                   &bad, "number");
     }
     if (status == EXIT_OK && row.n > 0)
-        status = emit_row(o, &row, (struct source){"argument", 1});
+        status = emit_row(j, &row, (struct source){NULL, "argument", 1});
+    if (status == EXIT_OK)
+        status = end_rows(j);
     row_free(&row);
     return status;
 }
 
 /* One row per line; each line is parsed completely before anything of it
  * is printed, so a bad number leaves no half-printed row. */
-static int run_stream(const struct options *o, FILE *in, const char *name)
+static int run_stream(const struct job *j, FILE *in, const char *name)
 {
+    struct reader r;
+    reader_init(&r, in, name, (struct source){NULL, "line", 0});
     struct row row = {0};
-    char *line = NULL;
-    size_t cap = 0, lineno = 0;
-    ssize_t len;
-    int status = EXIT_OK;
-    while (status == EXIT_OK && (len = getline(&line, &cap, in)) != -1) {
-        const struct source src = {"line", ++lineno};
-        struct bad_token bad;
-        row.n = 0;
-        status = parse_status_exit(parse_numbers(line, (size_t)len, &row, &bad),
-                                   src, &bad);
-        if (status == EXIT_OK && row.n > 0)
-            status = emit_row(o, &row, src);
-    }
-    if (status == EXIT_OK && !feof(in)) { /* getline failed: I/O or memory */
-        fprintf(stderr, "softmax: %s: %s\n", name, strerror(errno));
-        status = EXIT_FAILED;
-    }
-    free(line);
+    bool got;
+    int status;
+    while ((status = reader_row(&r, &row, &got)) == EXIT_OK && got &&
+           (status = emit_row(j, &row, r.at)) == EXIT_OK)
+        continue;
+    if (status == EXIT_OK)
+        status = end_rows(j);
+    reader_free(&r);
     row_free(&row);
     return status;
 }
 
-static int run_file(const struct options *o, const char *path)
+static int run_file(const struct job *j, const char *path)
 {
     if (strcmp(path, "-") == 0)
-        return run_stream(o, stdin, "standard input");
+        return run_stream(j, stdin, "standard input");
     FILE *in = fopen(path, "r");
     if (!in) {
         fprintf(stderr, "softmax: %s: %s\n", path, strerror(errno));
         return EXIT_FAILED;
     }
-    const int status = run_stream(o, in, path);
+    const int status = run_stream(j, in, path);
     fclose(in);
     return status;
 }
@@ -268,17 +201,24 @@ static int run(const struct options *o, char **argv)
         print_info(o);
         return EXIT_OK;
     }
-    if (o->n_number_args > 0)
-        return run_args(o, argv);
-    if (o->file)
-        return run_file(o, o->file);
-    if (isatty(STDIN_FILENO)) {
+    if (o->n_number_args == 0 && !o->file && isatty(STDIN_FILENO)) {
         fputs("softmax: no input: give numbers, --file FILE, or pipe rows "
               "into standard input\nTry 'softmax --help' for more "
               "information.\n", stderr);
         return EXIT_USAGE;
     }
-    return run_stream(o, stdin, "standard input");
+    struct job j = {o, NULL};
+    int status = o->loss != LOSS_NONE ? loss_open(o, &j.loss) : EXIT_OK;
+    if (status == EXIT_OK) {
+        if (o->n_number_args > 0)
+            status = run_args(&j, argv);
+        else if (o->file)
+            status = run_file(&j, o->file);
+        else
+            status = run_stream(&j, stdin, "standard input");
+    }
+    loss_close(j.loss);
+    return status;
 }
 
 static int run_tool(int argc, char **argv)

@@ -144,6 +144,19 @@ SM_INLINE sm_v weighted_term(sm_v weight, sm_v term, size_t c)
                  zero);
 }
 
+/* d * scale, and +0 where d = 0: an infinite beta (hardmax) scales the
+ * entries whose difference vanishes to 0, their limit, not to NaN. */
+SM_INLINE sm_v grad_scaled(sm_v d, float scale)
+{
+    const sm_v zero = v_set1(0.0f);
+    return v_sel(m_eq(d, zero), zero, v_mul(d, v_set1(scale)));
+}
+
+static inline float grad_scaled1(float d, float scale)
+{
+    return d == 0.0f ? 0.0f : d * scale;
+}
+
 #include "common/loss_ce.h"
 #include "common/loss_soft.h"
 #include "common/loss_entropy.h"

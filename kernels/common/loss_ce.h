@@ -8,6 +8,7 @@
  * label's term, which is then exactly minus log-softmax's output). Its
  * gradient, scaled by the reduction's s:
  *   g_i = (p_i W - w_i q_i) (beta s) + x_i (lambda s)
+ * (the first product +0 where p_i W = w_i q_i, also for an infinite beta)
  * with q the smoothed target and W = sum_i w_i q_i in f32 (1 without
  * weights, where the first product is p_i itself: the same bits as all-1
  * weights). Without smoothing or L2 the passes are those of softmax: the
@@ -38,7 +39,7 @@ static inline sm_v ce_step(const void *pass, size_t i, size_t c)
         const sm_v q = v_set1(a->q_other);
         sm_v g = a->weights ? v_sub(v_mul(p, v_set1(a->w_total)), v_mul(wv, q))
                             : v_sub(p, q);
-        g = v_mul(g, v_set1(a->grad_beta));
+        g = grad_scaled(g, a->grad_beta);
         if (a->grad_l2 != 0.0f)
             g = v_add(g, v_mul(xv, v_set1(a->grad_l2)));
         st(a->w.g + i, c, g);
@@ -50,14 +51,49 @@ static inline sm_v ce_step(const void *pass, size_t i, size_t c)
  * g_i = (e_i r - q) (beta s) over the stored exps; ce_step's bits. */
 static void ce_grad_stored(float *g, size_t n, float r, float q, float gb)
 {
-    const sm_v vr = v_set1(r), vq = v_set1(q), vb = v_set1(gb);
+    const sm_v vr = v_set1(r), vq = v_set1(q);
     size_t i = 0;
     for (; i + SM_VW <= n; i += SM_VW)
-        v_store(g + i, v_mul(v_sub(v_mul(v_load(g + i), vr), vq), vb));
+        v_store(g + i, grad_scaled(v_sub(v_mul(v_load(g + i), vr), vq), gb));
     if (i < n)
         v_store_part(g + i, n - i,
-                     v_mul(v_sub(v_mul(v_load_part(g + i, n - i, 0.0f), vr), vq), vb));
+                     grad_scaled(v_sub(v_mul(v_load_part(g + i, n - i, 0.0f), vr), vq), gb));
 }
+
+#ifndef SM_VLA
+/* A row of one block without smoothing, weights or L2 (the usual small
+ * case) kept in registers as softmax_block does: the general path's
+ * operations without its passes. beta != 0. */
+SM_INLINE double ce_block(const float *x, size_t n, float beta, size_t label,
+                          const struct sm_ce_args *a, float *g, bool fast)
+{
+    const float xc = x[label];
+    sm_v e[SM_VPB];
+    const struct row_stats rs = block_stats(x, n, beta, fast, e);
+    if (isnan(rs.k + rs.s)) {
+        if (g)
+            fill(g, n, sm_qnan);
+        return NAN;
+    }
+    const bool masked = row_is_masked(rs.m, beta);
+    const float r = masked ? 0.0f : (float)(1.0 / (rs.k + rs.s));
+    const float lse = masked ? INFINITY : (float)log_partition(rs.k, rs.s);
+    const float tc = xc == rs.m ? 0.0f : (xc - rs.m) * beta;
+    if (g) {
+        float lanes[64];
+        v_store(lanes, e[label / SM_VW]);
+        const float ec = lanes[label % SM_VW];
+        for (size_t v = 0; v * SM_VW < n; v++) {
+            const size_t c = n - v * SM_VW < SM_VW ? n - v * SM_VW : SM_VW;
+            st(g + v * SM_VW, c, grad_scaled(v_sub(v_mul(e[v], v_set1(r)),
+                                                   v_set1(a->q_other)),
+                                             a->grad_beta));
+        }
+        g[label] = grad_scaled1(ec * r - a->q_label, a->grad_beta);
+    }
+    return lse - tc;
+}
+#endif
 
 SM_INLINE double ce_row(const float *x, size_t n, float beta, size_t label,
                         const struct sm_ce_args *a, float *g, bool fast)
@@ -85,6 +121,8 @@ SM_INLINE double ce_row(const float *x, size_t n, float beta, size_t label,
     const float nl_c = p.w.lse - tc;
     const float term_c = a->weights ? (wc == 0.0f ? 0.0f : wc * nl_c) : nl_c;
     double loss = term_c;
+    /* e_c before the gradient pass overwrites the stored exps */
+    const float ec = p.w.stored ? g[label] : scalar_e(&p.w, tc);
     if (g && p.w.stored && !p.smooth && !p.weights && p.grad_l2 == 0.0f) {
         ce_grad_stored(g, n, p.w.r, p.q_other, p.grad_beta);
     } else if (g || p.smooth) {
@@ -94,9 +132,9 @@ SM_INLINE double ce_row(const float *x, size_t n, float beta, size_t label,
                    (double)a->epsilon / (double)n * smooth;
     }
     if (g) { /* the label's entry, over the pass's q_other value */
-        const float pc = scalar_e(&p.w, tc) * p.w.r;
+        const float pc = ec * p.w.r;
         float gc = a->weights ? pc * p.w_total - wc * a->q_label : pc - a->q_label;
-        gc = gc * a->grad_beta;
+        gc = grad_scaled1(gc, a->grad_beta);
         if (a->grad_l2 != 0.0f)
             gc = gc + xc * a->grad_l2;
         g[label] = gc;
@@ -109,6 +147,8 @@ SM_INLINE void ce_rows_mode(size_t rows, size_t cols, float beta,
                             const struct sm_ce_args *a, double *loss, float *g,
                             size_t ldg, bool fast)
 {
+    const bool block = cols <= 32 && beta != 0.0f && a->epsilon == 0.0f &&
+                       !a->weights && a->half_l2 == 0.0 && a->grad_l2 == 0.0f;
     for (size_t r = 0; r < rows; r++) {
         float *gr = g ? g + r * ldg : NULL;
         if (a->labels[r] == a->ignore_index) {
@@ -117,7 +157,14 @@ SM_INLINE void ce_rows_mode(size_t rows, size_t cols, float beta,
                 fill(gr, cols, 0.0f);
             continue;
         }
-        loss[r] = ce_row(x + r * ldx, cols, beta, (size_t)a->labels[r], a, gr, fast);
+#ifndef SM_VLA
+        if (block)
+            loss[r] = ce_block(x + r * ldx, cols, beta, (size_t)a->labels[r], a,
+                               gr, fast);
+        else
+#endif
+            loss[r] = ce_row(x + r * ldx, cols, beta, (size_t)a->labels[r], a,
+                             gr, fast);
     }
 }
 

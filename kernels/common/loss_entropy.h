@@ -4,7 +4,8 @@
  * each product in f32, summed in double in the contract's order, and its
  * gradient dH/dx_i = beta p_i (nl_i - H), computed as
  *   g_i = (p_i ((lse - t_i) - (float) H)) gs
- * (0 where p_i = 0), gs = beta times the caller's scale.
+ * (+0 where p_i = 0 or the product is 0), gs = beta times the caller's
+ * scale.
  */
 #ifndef SM_LOSS_ENTROPY_H
 #define SM_LOSS_ENTROPY_H
@@ -37,8 +38,8 @@ static inline sm_v entropy_grad_step(const void *pass, size_t i, size_t c)
     sm_v nl;
     const sm_v p = entropy_p(&a->w, i, c, &nl);
     const sm_v zero = v_set1(0.0f);
-    const sm_v g = v_mul(v_mul(p, v_sub(nl, v_set1(a->h))), v_set1(a->grad_scale));
-    st(a->w.g + i, c, v_sel(m_eq(p, zero), zero, g));
+    const sm_v d = v_sel(m_eq(p, zero), zero, v_mul(p, v_sub(nl, v_set1(a->h))));
+    st(a->w.g + i, c, grad_scaled(d, a->grad_scale));
     return zero;
 }
 

@@ -6,7 +6,8 @@
  *                       log-softmax, beta = 1 / T
  * each product in f32, summed in double in the contract's order. The
  * gradient with respect to the logits, times the caller's scale gs:
- *   g_i = (p_i Q - q_i) gs,  Q = (float) sum q_i (1 for distillation).
+ *   g_i = (p_i Q - q_i) gs,  Q = (float) sum q_i (1 for distillation),
+ * +0 where p_i Q = q_i.
  */
 #ifndef SM_LOSS_SOFT_H
 #define SM_LOSS_SOFT_H
@@ -39,7 +40,7 @@ static inline sm_v soft_step(const void *pass, size_t i, size_t c)
     if (a->w.g) {
         const sm_v p = v_mul(row_e(&a->w, i, c, t), v_set1(a->w.r));
         st(a->w.g + i, c,
-           v_mul(v_sub(v_mul(p, v_set1(a->q_total)), q), v_set1(a->grad_scale)));
+           grad_scaled(v_sub(v_mul(p, v_set1(a->q_total)), q), a->grad_scale));
     }
     return weighted_term(q, term, c);
 }

@@ -252,6 +252,8 @@ static inline bool row_has_nan(const float *x, size_t n)
 /* L = log(K) + log1p(S'' / K): exact for a dominant class. */
 static inline double log_partition(double k, double s)
 {
+    if (k == 1.0) /* the usual case; log(1) + y is y: the same bits */
+        return SM_LOG1PD(s);
     return SM_LOGD(k) + SM_LOG1PD(s / k);
 }
 

@@ -108,14 +108,15 @@ static void shift_sub(const float *x, size_t n, float m, float beta, float l,
 /* A row of one block (n <= 32), kept in registers from load to store: the
  * same operations as the general path (extremum, exps, the lanes' fold,
  * r = 1/S, e * r), without its passes over memory and per-pass set-up,
- * which dominate short rows. */
-SM_INLINE void softmax_block(const float *x, size_t n, float beta, float *y,
-                             bool fast)
+ * which dominate short rows. block_stats leaves e_i (1 for the entries
+ * equal to M) in e and returns what row_stats would. */
+SM_INLINE struct row_stats block_stats(const float *x, size_t n, float beta,
+                                       bool fast, sm_v e[SM_VPB])
 {
     const bool use_max = beta > 0;
     const float init = use_max ? -INFINITY : INFINITY;
     const size_t nv = (n + SM_VW - 1) / SM_VW;
-    sm_v xv[SM_VPB], e[SM_VPB];
+    sm_v xv[SM_VPB];
     sm_v ext = v_set1(init);
     for (size_t v = 0; v < nv; v++) {
         const size_t c = n - v * SM_VW < SM_VW ? n - v * SM_VW : SM_VW;
@@ -138,14 +139,22 @@ SM_INLINE void softmax_block(const float *x, size_t n, float beta, float *y,
         count += m_count(eq);
         e[v] = v_sel(eq, one, ev);
     }
-    const double s = (double)count + acc_fold(&acc);
+    return (struct row_stats){m, (double)count, acc_fold(&acc)};
+}
+
+SM_INLINE void softmax_block(const float *x, size_t n, float beta, float *y,
+                             bool fast)
+{
+    sm_v e[SM_VPB];
+    const struct row_stats st = block_stats(x, n, beta, fast, e);
+    const double s = st.k + st.s;
     if (isnan(s)) {
         fill(y, n, sm_qnan);
-    } else if (row_is_masked(m, beta)) {
+    } else if (row_is_masked(st.m, beta)) {
         fill(y, n, 0.0f);
     } else {
         const sm_v r = v_set1((float)(1.0 / s));
-        for (size_t v = 0; v < nv; v++) {
+        for (size_t v = 0; v * SM_VW < n; v++) {
             const size_t c = n - v * SM_VW < SM_VW ? n - v * SM_VW : SM_VW;
             if (c == SM_VW)
                 v_store(y + v * SM_VW, v_mul(e[v], r));
