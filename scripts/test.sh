@@ -3,8 +3,9 @@
 # configurations: gcc and clang release builds with warnings as errors, and
 # gcc and clang builds under AddressSanitizer and UndefinedBehaviorSanitizer
 # (clang's UBSan checks more, e.g. arithmetic on NULL); then the concurrency
-# test under ThreadSanitizer. The last line is the summary "N passed,
-# N failed" over all of them.
+# test under ThreadSanitizer; then an aarch64 cross build tested under qemu
+# (NEON, SVE at several vector lengths: scripts/test-arm.sh). The last line
+# is the summary "N passed, N failed" over all of them.
 # Usage: bash scripts/test.sh [build-dir-prefix]
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -50,6 +51,19 @@ CC=clang CXX=clang++ run clang-sanitize "${sanitize[@]}"
 TEST_ARGS="threads dispatch-unset" CC=clang CXX=clang++ run clang-thread \
     --buildtype=debugoptimized -Db_sanitize=thread -Db_lundef=false \
     -Dbenchmarks=disabled -Dtool=false
+
+# aarch64 under qemu: one log per emulated CPU; a set-up or build failure
+# (exit status 2) counts as a broken configuration.
+echo "=== aarch64 (qemu)"
+bash scripts/test-arm.sh "$PREFIX-arm"
+case $? in
+0) ;;
+1) status=1 ;;
+*) broken=$((broken + 1)) ;;
+esac
+for log in "$PREFIX-arm"/meson-logs/testlog-*.json; do
+    [ -f "$log" ] && logs+=("$log")
+done
 
 /usr/bin/python3 scripts/count-tests.py --broken "$broken" "${logs[@]}" || status=1
 exit $status

@@ -86,9 +86,24 @@ static void detect(const struct sm_kernels *own[SM_ISA_COUNT])
         own[SM_ISA_AVX512] = &sm_kernels_avx512;
 #endif
 #elif defined(__aarch64__)
+    /* cpu_features' one-bit fields read -1 when set: test != 0. */
     const Aarch64Features f = GetAarch64Info().features;
     add_feature("asimd", f.asimd);
     add_feature("sve", f.sve);
+    add_feature("sve2", f.sve2);
+#if SM_HAVE_NEON
+    if (f.asimd != 0)
+        own[SM_ISA_NEON] = &sm_kernels_neon;
+#endif
+#if SM_HAVE_SVE
+    if (f.sve != 0) {
+        own[SM_ISA_SVE] = &sm_kernels_sve;
+        /* The vector length the SVE kernels run at, for --info and logs. */
+        char vl[32];
+        snprintf(vl, sizeof vl, "sve_vector_bits=%u", sm_sve_vector_bits());
+        add_feature(vl, 1);
+    }
+#endif
 #endif
     if (!state.features[0])
         snprintf(state.features, sizeof state.features, "(none)");

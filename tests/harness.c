@@ -83,9 +83,34 @@ int test_quick(void)
     return quick;
 }
 
+/* Whether SM_TEST_ISAS (ISA names, space-separated) lists isa; unset or
+ * empty lists every ISA. */
+static int isa_selected(sm_isa isa)
+{
+    const char *env = getenv("SM_TEST_ISAS");
+    if (!env || !*env)
+        return 1;
+    const char *name = sm_isa_name(isa);
+    const size_t len = strlen(name);
+    for (const char *p = env; (p = strstr(p, name)) != NULL; p += len)
+        if ((p == env || p[-1] == ' ') && (p[len] == '\0' || p[len] == ' '))
+            return 1;
+    return 0;
+}
+
 int isa_available(sm_isa isa)
 {
     static unsigned reported;
+    if (isa != SM_ISA_SCALAR && (sm_isa_supported() & (1u << isa)) &&
+        !isa_selected(isa)) {
+        if (!(reported & (1u << isa))) {
+            reported |= 1u << isa;
+            printf("not selected: ISA %s (SM_TEST_ISAS=%s)\n", sm_isa_name(isa),
+                   getenv("SM_TEST_ISAS"));
+            fflush(stdout);
+        }
+        return 0;
+    }
     if (sm_isa_supported() & (1u << isa))
         return 1;
     if (!(reported & (1u << isa))) {

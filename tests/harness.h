@@ -37,7 +37,9 @@ float f32_from_bits(uint32_t u);
 int test_quick(void);
 
 /* Whether isa is usable here; prints a "skipped: ..." line once per ISA
- * when it is not, so a skipped ISA is visible in the log. */
+ * when it is not, so a skipped ISA is visible in the log. SM_TEST_ISAS
+ * ("sve", names separated by spaces) narrows the SIMD ISAs the suites
+ * test, e.g. to what an SVE vector length changes; scalar stays. */
 int isa_available(sm_isa isa);
 
 #endif

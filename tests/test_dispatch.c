@@ -9,6 +9,12 @@
  * sm_isa_active() reports it and that the table behind the public entry
  * points (sm_dispatch()) is that ISA's table, slot by slot.
  *
+ * Where the CPU is known (scripts/test-arm.sh under each emulated CPU), the
+ * environment states what detection must find: SM_EXPECT_SUPPORTED, the
+ * supported ISAs ("scalar neon sve"), and SM_EXPECT_SVE_BITS, SVE's vector
+ * length in bits as sm_cpu_features() reports it (0: no SVE). A dispatcher
+ * that ignores the CPU model fails here rather than passing on scalar.
+ *
  * Plain C: exits non-zero on any failure.
  */
 #include <ctype.h>
@@ -83,6 +89,50 @@ static int expected_isa(const char *env, unsigned sup)
     }
 }
 
+/* The ISA names in a space-separated list as a bit mask; -1 if one is
+ * unknown. */
+static int parse_list(const char *s)
+{
+    int mask = 0;
+    char word[16];
+    while (*s) {
+        size_t len = strcspn(s, " ");
+        if (len > 0) {
+            if (len >= sizeof word)
+                return -1;
+            memcpy(word, s, len);
+            word[len] = '\0';
+            const int isa = parse_cap(word);
+            if (isa < 0)
+                return -1;
+            mask |= 1 << isa;
+        }
+        s += len;
+        s += strspn(s, " ");
+    }
+    return mask;
+}
+
+static void check_expectations(unsigned sup)
+{
+    const char *want_sup = getenv("SM_EXPECT_SUPPORTED");
+    if (want_sup && *want_sup) {
+        const int mask = parse_list(want_sup);
+        printf("dispatch: expected supported '%s' (0x%x)\n", want_sup, mask);
+        CHECK(mask >= 0);
+        CHECK((int)sup == mask);
+    }
+    const char *want_bits = getenv("SM_EXPECT_SVE_BITS");
+    if (want_bits && *want_bits) {
+        const char *f = sm_cpu_features();
+        const char *at = strstr(f, "sve_vector_bits=");
+        const long got = at ? strtol(at + strlen("sve_vector_bits="), NULL, 10) : 0;
+        printf("dispatch: cpu features '%s'; SVE bits %ld, expected %s\n", f,
+               got, want_bits);
+        CHECK(got == strtol(want_bits, NULL, 10));
+    }
+}
+
 static int same_table(const struct sm_kernels *a, const struct sm_kernels *b)
 {
     if (!a || !b)
@@ -106,6 +156,7 @@ int main(void)
            sm_isa_name((sm_isa)want), sm_isa_name(active));
     fflush(stdout);
 
+    check_expectations(sup);
     CHECK(sup & (1u << SM_ISA_SCALAR));
     CHECK((sup >> SM_ISA_COUNT) == 0);
     CHECK(sup & (1u << want));

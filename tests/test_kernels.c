@@ -2,7 +2,8 @@
  * Every ISA's kernels against the scalar kernels, bit for bit (checkasm
  * style): sizes 0..300 and large ones across chunk boundaries, every start
  * misalignment 0..60 bytes, strides, in place, the contract's beta set and
- * adversarial rows. The output ends against a PROT_NONE page.
+ * adversarial rows. The output ends against a PROT_NONE page. Under
+ * SM_TEST_QUICK (an emulator) the largest cases are trimmed.
  *
  * Usage: test_kernels [--seed=N]
  */
@@ -214,6 +215,14 @@ static int for_each_simd_isa(int (*body)(const char *,
     return bad;
 }
 
+/* Quick mode's sizes: every tail of every vector width (0..100), and both
+ * sides of 128, 256 (a summing tile) and 288. */
+static int quick_small_size(size_t n)
+{
+    return n <= 100 || n % 128 <= 1 || n % 128 == 127 || n == 200 ||
+           (n >= 287 && n <= 289) || n == 300;
+}
+
 /* Sizes 0..300, every misalignment 0..60 bytes for beta = 1, a rotating
  * misalignment for the other betas, every pattern. */
 static int small_rows(const char *isa, const struct sm_kernels *ref,
@@ -221,10 +230,13 @@ static int small_rows(const char *isa, const struct sm_kernels *ref,
 {
     int bad = 0;
     for (int op = 0; op < N_OPS; op++)
-        for (size_t n = 0; n <= 300; n++)
+        for (size_t n = 0; n <= 300; n++) {
+            if (test_quick() && !quick_small_size(n))
+                continue;
             for (int p = 0; p < N_PATTERNS; p++)
                 for (size_t b = 0; b < N_BETAS; b++) {
-                    const size_t offsets = b == 0 && p <= PAT_WIDE ? 16 : 1;
+                    const size_t offsets =
+                        b == 0 && p <= PAT_WIDE && !test_quick() ? 16 : 1;
                     for (size_t o = 0; o < offsets; o++) {
                         const struct case_desc c = {
                             .isa = isa, .op = (enum op)op, .pat = (enum pattern)p,
@@ -237,6 +249,7 @@ static int small_rows(const char *isa, const struct sm_kernels *ref,
                             return bad;
                     }
                 }
+        }
     return bad;
 }
 
@@ -288,6 +301,9 @@ static int large_rows(const char *isa, const struct sm_kernels *ref,
     for (int op = 0; op < N_OPS; op++)
         for (size_t j = 0; j < sizeof sizes / sizeof sizes[0]; j++)
             for (size_t b = 0; b < 4; b++) {
+                /* quick: one row just over a chunk stands for the rest */
+                if (test_quick() && sizes[j] > 65537 && sizes[j] != SM_CHUNK + 1)
+                    continue;
                 const enum pattern pats[] = {PAT_UNIFORM, PAT_WIDE, PAT_TIES,
                                              PAT_NAN, PAT_POS_INF};
                 const enum pattern pat = pats[(j + b) % 5];
@@ -312,7 +328,9 @@ static void test_large_rows(void **state)
 static int rescaled_chunks(const char *isa, const struct sm_kernels *ref,
                            const struct sm_kernels *k)
 {
-    const size_t n = 3 * SM_CHUNK + 5;
+    /* quick: a short second chunk, two beta (one per direction) */
+    const size_t n = test_quick() ? SM_CHUNK + 37 : 3 * SM_CHUNK + 5;
+    const size_t n_betas = test_quick() ? 2 : 4;
     float *x = malloc(n * sizeof(float));
     float *want = malloc(n * sizeof(float));
     float *got = malloc(n * sizeof(float));
@@ -324,7 +342,7 @@ static int rescaled_chunks(const char *isa, const struct sm_kernels *ref,
     for (size_t i = 0; i < n; i++)
         x[i] = rng_uniform(&s, -5.0f, 5.0f) + (float)(i / SM_CHUNK) * 3.0f;
     for (int op = 0; op < N_OPS; op++)
-        for (size_t b = 0; b < 4; b++) {
+        for (size_t b = 0; b < n_betas; b++) {
             const float beta = (const float[]){1.0f, -2.0f, 0.25f, -INFINITY}[b];
             run_op(ref, (enum op)op, 1, n, beta, x, n, want, n);
             run_op(k, (enum op)op, 1, n, beta, x, n, got, n);
@@ -351,6 +369,10 @@ static int very_long_row(const char *isa, const struct sm_kernels *ref,
                          const struct sm_kernels *k)
 {
     const size_t n = 64 * SM_CHUNK + 40;
+    if (test_quick()) {
+        printf("quick mode: the %zu-element row is left out (%s)\n", n, isa);
+        return 0;
+    }
     const struct case_desc c = {.isa = isa, .op = OP_SOFTMAX, .pat = PAT_WIDE,
                                 .rows = 1, .cols = n, .ldx = n, .ldy = n,
                                 .offset = 3, .beta = 1.0f};
@@ -378,10 +400,17 @@ static int stats_match(const char *isa, const struct sm_kernels *ref,
     int bad = 0;
     for (size_t j = 0; j < 300 + 4 && bad < 20; j++) {
         const size_t n = j < 300 ? j + 1 : big[j - 300];
+        if (test_quick() && (n == 65537 || n > 2 * SM_CHUNK))
+            continue;
         for (int p = 0; p < N_PATTERNS; p++)
             for (size_t b = 0; b < N_BETAS; b++) {
                 if (betas[b] == 0.0f)
                     continue; /* beta = 0 never reaches the statistics */
+                /* quick: rows over a chunk only in two patterns and beta */
+                if (test_quick() && n > SM_CHUNK &&
+                    !((p == PAT_UNIFORM || p == PAT_TIES) &&
+                      (betas[b] == 1.0f || betas[b] == -1.0f)))
+                    continue;
                 uint64_t s = base_seed + n * 31 + (size_t)p;
                 fill_row(x, n, (enum pattern)p, &s);
                 float m1, m2;
@@ -427,16 +456,18 @@ static int exp_match(const char *isa, const struct sm_kernels *ref,
                                      -87.34f, -103.97f, -103.98f, 1e30f, -1e30f};
     int bad = 0;
     /* Walk negative floats (bits 0x80000000..neg_lo) and positive ones
-     * (0..pos_hi) with a stride of 16 bit patterns. */
+     * (0..pos_hi) with a stride of 16 bit patterns (quick: 4099, a prime,
+     * so the low mantissa bits still vary). */
+    const uint64_t stride = test_quick() ? 4099 : 16;
     uint64_t u = 0;
-    const uint64_t total = ((uint64_t)(neg_lo - 0x80000000u) + pos_hi) / 16 + 1;
+    const uint64_t total = ((uint64_t)(neg_lo - 0x80000000u) + pos_hi) / stride + 1;
     for (uint64_t done = 0; done < total + 1 && bad < 10;) {
         size_t c = 0;
         if (done == 0) {
             for (; c < sizeof specials / sizeof specials[0]; c++)
                 x[c] = specials[c];
         }
-        for (; c < per_call && done < total; c++, done++, u += 16) {
+        for (; c < per_call && done < total; c++, done++, u += stride) {
             const uint32_t bits = u <= pos_hi ? (uint32_t)u
                                   : 0x80000000u + (uint32_t)(u - pos_hi - 1);
             x[c] = f32_from_bits(bits);

@@ -1,0 +1,9 @@
+/* SVE kernels: the shared source over vector-length-agnostic vectors. This
+ * file alone is compiled with -march=armv8-a+sve; the dispatcher calls it
+ * only when the CPU has SVE. */
+#include "vec.h"
+
+#define SM_TABLE sm_kernels_sve
+#include "common/softmax_impl.h"
+
+unsigned sm_sve_vector_bits(void) { return (unsigned)svcntb() * 8u; }

@@ -1,0 +1,284 @@
+/*
+ * Cross-architecture reproducibility: a fixed set of rows (random from a
+ * fixed seed, plus adversarial ones) through every public operation at
+ * several beta, every output's bits hashed with FNV-1a 64. Every ISA here,
+ * on x86-64 and on AArch64 (any SVE vector length), must give the one hash
+ * below: the numerics contract is the same bits everywhere.
+ *
+ * NaN outputs hash as one canonical NaN: the contract promises NaN, not its
+ * payload, and x86 and ARM generate different default NaNs (sign bit).
+ * (Today every NaN the library returns is the same quiet NaN, so the raw
+ * bits agree too.)
+ *
+ * If an intended change of the contract changes the bits, update
+ * REPRO_HASH from this program's output on any machine, and check that the
+ * other architecture prints the same (scripts/test-arm.sh runs it there).
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels.h"
+#include "softmax.h"
+
+#define REPRO_HASH 0xec201d55fc822e47ULL
+
+/* FNV-1a 64 over each float's bits, least significant byte first. */
+struct hash {
+    uint64_t h;
+    size_t count;
+};
+
+static void hash_floats(struct hash *hs, const float *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, &v[i], sizeof u);
+        if (v[i] != v[i])
+            u = 0x7fc00000u;
+        for (int b = 0; b < 4; b++) {
+            hs->h ^= (u >> (8 * b)) & 0xffu;
+            hs->h *= 0x100000001b3ULL;
+        }
+    }
+    hs->count += n;
+}
+
+/* xorshift64* and exact steps only (a 24-bit integer times a power of two,
+ * then one multiply-add compiled without contraction): the same floats on
+ * every machine. */
+static uint64_t next(uint64_t *s)
+{
+    *s ^= *s >> 12;
+    *s ^= *s << 25;
+    *s ^= *s >> 27;
+    return *s * 0x2545F4914F6CDD1DULL;
+}
+
+static float uniform(uint64_t *s, float lo, float hi)
+{
+    const float u = (float)(next(s) >> 40) * 0x1p-24f;
+    return lo + (hi - lo) * u;
+}
+
+enum kind { RANDOM, WIDE, HUGE, POS_INF, NEG_INF, ALL_NEG_INF, NAN_ONE,
+            SUBNORMAL, TIES, ALL_EQUAL, DOMINANT, CHUNKS };
+
+struct row {
+    enum kind kind;
+    size_t n;
+};
+
+/* Every vector width's tails (1, 4, 8, 16, 32 lanes and their
+ * neighbours), the adversarial patterns, and one row over a chunk
+ * boundary whose chunks have different maxima (the rescaled combine). */
+static const struct row rows[] = {
+    {RANDOM, 1}, {RANDOM, 2}, {RANDOM, 3}, {RANDOM, 4}, {RANDOM, 5},
+    {RANDOM, 7}, {RANDOM, 8}, {RANDOM, 9}, {RANDOM, 15}, {RANDOM, 16},
+    {RANDOM, 17}, {RANDOM, 31}, {RANDOM, 32}, {RANDOM, 33}, {RANDOM, 63},
+    {RANDOM, 64}, {RANDOM, 65}, {RANDOM, 100}, {RANDOM, 257},
+    {RANDOM, 1000}, {RANDOM, 4099}, {WIDE, 300}, {HUGE, 40}, {POS_INF, 37},
+    {NEG_INF, 70}, {ALL_NEG_INF, 33}, {NAN_ONE, 45}, {SUBNORMAL, 50},
+    {TIES, 99}, {ALL_EQUAL, 20}, {DOMINANT, 24}, {CHUNKS, SM_CHUNK + 33},
+};
+
+static void fill(float *x, const struct row *r, uint64_t *s)
+{
+    const size_t n = r->n;
+    for (size_t i = 0; i < n; i++) {
+        switch (r->kind) {
+        case WIDE: x[i] = uniform(s, -120.0f, 120.0f); break;
+        case HUGE: x[i] = uniform(s, -3e38f, 3e38f); break;
+        case NEG_INF:
+            x[i] = next(s) % 4 == 0 ? -INFINITY : uniform(s, -10.0f, 10.0f);
+            break;
+        case ALL_NEG_INF: x[i] = -INFINITY; break;
+        case SUBNORMAL:
+            /* subnormal logits, and exact subnormal bit patterns */
+            x[i] = i % 2 ? uniform(s, -1e-38f, 1e-38f)
+                         : (float)(next(s) % 4096) * 0x1p-149f;
+            break;
+        case TIES: x[i] = (float)(next(s) % 3); break;
+        case ALL_EQUAL: x[i] = 2.5f; break;
+        case DOMINANT: x[i] = i == 5 ? 100.0f : uniform(s, -1.0f, 1.0f); break;
+        case CHUNKS:
+            x[i] = uniform(s, -5.0f, 5.0f) + (float)(i / SM_CHUNK) * 3.0f;
+            break;
+        default: x[i] = uniform(s, -10.0f, 10.0f); break;
+        }
+    }
+    if (r->kind == POS_INF) {
+        x[next(s) % n] = INFINITY;
+        x[next(s) % n] = INFINITY;
+    } else if (r->kind == NAN_ONE) {
+        x[next(s) % n] = NAN;
+    }
+}
+
+static int failures;
+
+static void ok(sm_status st, const char *what, size_t n, float beta)
+{
+    if (st != SM_OK) {
+        fprintf(stderr, "%s n=%zu beta=%g: %s\n", what, n, (double)beta,
+                sm_strerror(st));
+        failures++;
+    }
+}
+
+static const float fwd_betas[] = {1.0f, 0.5f, -2.0f, 0.0f, INFINITY};
+static const float grad_betas[] = {1.0f, -2.0f};
+
+/* The forward operations, both exps, at every beta. */
+static void forward(struct hash *hs, const float *x, size_t n, float *y,
+                    size_t nb)
+{
+    for (size_t b = 0; b < nb; b++) {
+        const float beta = fwd_betas[b];
+        for (unsigned flags = 0; flags <= SM_FAST_EXP; flags += SM_FAST_EXP) {
+            float lse;
+            ok(sm_softmax_rows_ex_f32(1, n, beta, x, n, y, n, flags),
+               "softmax", n, beta);
+            hash_floats(hs, y, n);
+            ok(sm_log_softmax_rows_ex_f32(1, n, beta, x, n, y, n, flags),
+               "log_softmax", n, beta);
+            hash_floats(hs, y, n);
+            ok(sm_logsumexp_rows_ex_f32(1, n, beta, x, n, &lse, flags),
+               "logsumexp", n, beta);
+            hash_floats(hs, &lse, 1);
+        }
+    }
+}
+
+/* Both backward passes at their forward outputs, and the Jacobian. */
+static void gradients(struct hash *hs, const float *x, const float *dy,
+                      size_t n, float *y, float *dx, float *jac)
+{
+    for (size_t b = 0; b < sizeof grad_betas / sizeof grad_betas[0]; b++) {
+        const float beta = grad_betas[b];
+        ok(sm_softmax_rows_f32(1, n, beta, x, n, y, n), "softmax", n, beta);
+        ok(sm_softmax_backward_rows_f32(1, n, beta, y, n, dy, n, dx, n),
+           "softmax_backward", n, beta);
+        hash_floats(hs, dx, n);
+        ok(sm_log_softmax_rows_f32(1, n, beta, x, n, y, n), "log_softmax", n, beta);
+        ok(sm_log_softmax_backward_rows_f32(1, n, beta, y, n, dy, n, dx, n),
+           "log_softmax_backward", n, beta);
+        hash_floats(hs, dx, n);
+        if (jac) {
+            ok(sm_softmax_jacobian_f32(n, beta, x, jac, n), "jacobian", n, beta);
+            hash_floats(hs, jac, n * n);
+        }
+    }
+}
+
+/* The losses with their gradients: cross-entropy plain and with every
+ * option, soft targets q, KL, distillation from the teacher logits dy,
+ * entropy; both exps. w: class weights, q: a target distribution. */
+static void losses(struct hash *hs, const float *x, const float *dy, size_t n,
+                   const float *w, const float *q, float *dx)
+{
+    const int32_t label = (int32_t)(n / 3);
+    for (size_t b = 0; b < sizeof grad_betas / sizeof grad_betas[0]; b++)
+        for (unsigned flags = 0; flags <= SM_FAST_EXP; flags += SM_FAST_EXP) {
+            const float beta = grad_betas[b];
+            float loss;
+            sm_cross_entropy_options o = SM_CROSS_ENTROPY_DEFAULTS;
+            o.beta = beta;
+            o.flags = flags;
+            for (int all = 0; all < 2; all++) {
+                if (all) {
+                    o.label_smoothing = 0.1f;
+                    o.class_weights = w;
+                    o.l2 = 0.01f;
+                }
+                ok(sm_cross_entropy_f32(1, n, x, n, &label, &o, &loss, dx, n),
+                   "cross_entropy", n, beta);
+                hash_floats(hs, &loss, 1);
+                hash_floats(hs, dx, n);
+            }
+            ok(sm_soft_cross_entropy_f32(1, n, beta, x, n, q, n, SM_REDUCTION_SUM,
+                                         flags, &loss, dx, n), "soft_ce", n, beta);
+            hash_floats(hs, &loss, 1);
+            hash_floats(hs, dx, n);
+            ok(sm_kl_div_f32(1, n, beta, x, n, q, n, SM_REDUCTION_SUM, flags, &loss,
+                             dx, n), "kl", n, beta);
+            hash_floats(hs, &loss, 1);
+            hash_floats(hs, dx, n);
+            ok(sm_distillation_loss_f32(1, n, 2.0f, x, n, dy, n, SM_REDUCTION_SUM,
+                                        flags, &loss, dx, n), "distill", n, beta);
+            hash_floats(hs, &loss, 1);
+            hash_floats(hs, dx, n);
+            ok(sm_entropy_f32(1, n, beta, x, n, SM_REDUCTION_SUM, flags, &loss, dx,
+                              n), "entropy", n, beta);
+            hash_floats(hs, &loss, 1);
+            hash_floats(hs, dx, n);
+        }
+}
+
+/* Everything through the active ISA. */
+static struct hash run_all(float *x, float *dy, float *y, float *dx, float *jac,
+                           float *w, float *q)
+{
+    struct hash hs = {0xcbf29ce484222325ULL, 0};
+    uint64_t s = 0x5eed0123456789abULL;
+    for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+        const size_t n = rows[r].n;
+        fill(x, &rows[r], &s);
+        for (size_t i = 0; i < n; i++)
+            dy[i] = uniform(&s, -1.0f, 1.0f);
+        /* The long row: the SLEEF and fast paths at two beta suffice. */
+        forward(&hs, x, n, y, rows[r].kind == CHUNKS ? 3 : 5);
+        gradients(&hs, x, dy, n, y, dx, n <= 65 ? jac : NULL);
+        for (size_t i = 0; i < n; i++)
+            w[i] = i % 7 == 3 ? 0.0f : uniform(&s, 0.25f, 2.0f);
+        ok(sm_softmax_f32(n, dy, q), "softmax", n, 1.0f);
+        q[n / 2] = 0.0f; /* a zero target: 0 log 0 */
+        losses(&hs, x, dy, n, w, q, dx);
+    }
+    return hs;
+}
+
+int main(void)
+{
+    const size_t max_n = SM_CHUNK + 33;
+    float *x = malloc(max_n * sizeof(float)), *dy = malloc(max_n * sizeof(float));
+    float *y = malloc(max_n * sizeof(float)), *dx = malloc(max_n * sizeof(float));
+    float *jac = malloc(65 * 65 * sizeof(float));
+    float *w = malloc(max_n * sizeof(float)), *q = malloc(max_n * sizeof(float));
+    if (!x || !dy || !y || !dx || !jac || !w || !q)
+        return 1;
+    int ran = 0;
+    for (int isa = 0; isa < SM_ISA_COUNT; isa++) {
+        if (!(sm_isa_supported() & (1u << isa)))
+            continue;
+        if (sm_isa_force((sm_isa)isa) != SM_OK) {
+            fprintf(stderr, "cannot force %s\n", sm_isa_name((sm_isa)isa));
+            failures++;
+            continue;
+        }
+        const struct hash hs = run_all(x, dy, y, dx, jac, w, q);
+        const int match = hs.h == REPRO_HASH;
+        printf("repro: %-6s %zu values, FNV-1a 64 = 0x%016llx %s\n",
+               sm_isa_name((sm_isa)isa), hs.count, (unsigned long long)hs.h,
+               match ? "(matches)" : "MISMATCH");
+        if (!match) {
+            fprintf(stderr, "repro: %s: hash 0x%016llx, expected 0x%016llx\n",
+                    sm_isa_name((sm_isa)isa), (unsigned long long)hs.h,
+                    (unsigned long long)REPRO_HASH);
+            failures++;
+        }
+        ran++;
+    }
+    sm_isa_force(SM_ISA_AUTO);
+    printf("repro: %d ISA(s) on %s\n", ran, sm_cpu_features());
+    free(q);
+    free(w);
+    free(jac);
+    free(dx);
+    free(y);
+    free(dy);
+    free(x);
+    return failures || !ran ? 1 : 0;
+}
