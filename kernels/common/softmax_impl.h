@@ -20,6 +20,8 @@
  *   v_hmax, v_hmin             horizontal extremum of one vector
  *   v_exp                      SLEEF finz u10 expf of this ISA
  *   v_log                      SLEEF finz u10 logf of this ISA (the KL loss)
+ *   log1p_many(v, n)           v[i] = log1p(v[i]) in double, SLEEF finz u10
+ *                              (fixed-width ISAs: short cross-entropy rows)
  *   v_fma(a, b, c)             a * b + c, fused (one rounding)
  *   v_ldexp_split(p, z)        p * 2^(n >> 1) * 2^(n - (n >> 1)) with n in
  *                              the low bits of z = 0x1.8p23 + n (fast exp)

@@ -56,6 +56,13 @@ static inline float v_hmax(sm_v a) { return a; }
 static inline float v_hmin(sm_v a) { return a; }
 static inline sm_v v_exp(sm_v a) { return SM_EXPF(a); }
 static inline sm_v v_log(sm_v a) { return SM_LOGF(a); }
+
+/* v[i] = log1p(v[i]) for a group of rows' sums (the loss's L). */
+static inline void log1p_many(double *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        v[i] = SM_LOG1PD(v[i]);
+}
 /* fmaf is exactly rounded everywhere (in software without FMA hardware),
  * so the fast exp is bit-identical even in the no-FMA scalar kernels. */
 static inline sm_v v_fma(sm_v a, sm_v b, sm_v c) { return fmaf(a, b, c); }
