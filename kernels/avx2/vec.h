@@ -62,16 +62,7 @@ static inline float v_hmin(sm_v a)
 static inline sm_v v_exp(sm_v a) { return Sleef_finz_expf8_u10avx2(a); }
 static inline sm_v v_log(sm_v a) { return Sleef_finz_logf8_u10avx2(a); }
 
-/* v[i] = log1p(v[i]) for a group of rows' sums (the loss's L); SLEEF's
- * deterministic vector log1p returns the scalar call's bits. */
-static inline void log1p_many(double *v, size_t n)
-{
-    size_t i = 0;
-    for (; i + 4 <= n; i += 4)
-        _mm256_storeu_pd(v + i, Sleef_finz_log1pd4_u10avx2(_mm256_loadu_pd(v + i)));
-    for (; i < n; i++)
-        v[i] = SM_LOG1PD(v[i]);
-}
+#include "common/log1p_avx2.h"
 static inline sm_v v_fma(sm_v a, sm_v b, sm_v c) { return _mm256_fmadd_ps(a, b, c); }
 static inline sm_v v_ldexp_split(sm_v p, sm_v z)
 {

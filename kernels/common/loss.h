@@ -38,11 +38,12 @@ SM_INLINE void st(float *p, size_t c, sm_v v)
         v_store_part(p, c, v);
 }
 
-static inline float first_lane(sm_v v)
+/* Lane i (< SM_VW) of v. */
+static inline float lane_of(sm_v v, size_t i)
 {
     float lanes[64];
     v_store(lanes, v);
-    return lanes[0];
+    return lanes[i];
 }
 
 /* t_i = beta (x_i - M), exactly as the forward kernels round it. */
@@ -69,7 +70,7 @@ static inline float scalar_t(const struct loss_row *w, float x)
 
 static inline float scalar_e(const struct loss_row *w, float t)
 {
-    return w->uniform ? 1.0f : first_lane(exp_nonpos(v_set1(t), w->fast));
+    return w->uniform ? 1.0f : lane_of(exp_nonpos(v_set1(t), w->fast), 0);
 }
 
 /* Statistics of a non-empty row; false for a row with a NaN. With

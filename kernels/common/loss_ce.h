@@ -47,6 +47,18 @@ static inline sm_v ce_step(const void *pass, size_t i, size_t c)
     return term;
 }
 
+/* A row labelled ignore_index: loss 0, gradient row 0. */
+static inline bool ce_ignored(const struct sm_ce_args *a, size_t r,
+                              double *loss, float *gr, size_t cols)
+{
+    if (a->labels[r] != a->ignore_index)
+        return false;
+    loss[r] = 0.0;
+    if (gr)
+        fill(gr, cols, 0.0f);
+    return true;
+}
+
 /* The common case, softmax's last pass with the target taken off:
  * g_i = (e_i r - q) (beta s) over the stored exps; ce_step's bits. */
 static void ce_grad_stored(float *g, size_t n, float r, float q, float gb)
@@ -90,9 +102,7 @@ SM_INLINE void ce_block_rows(size_t rows, size_t cols, float beta,
             rs[j] = block_stats(x + r * ldx, cols, beta, fast, e);
             tc[j] = xc == rs[j].m ? 0.0f : (xc - rs[j].m) * beta;
             if (gr) {
-                float lanes[64];
-                v_store(lanes, e[label / SM_VW]);
-                ec[j] = lanes[label % SM_VW];
+                ec[j] = lane_of(e[label / SM_VW], label % SM_VW);
                 for (size_t v = 0; v * SM_VW < cols; v++)
                     st(gr + v * SM_VW, cols - v * SM_VW < SM_VW ? cols - v * SM_VW
                                                               : SM_VW, e[v]);
@@ -107,12 +117,8 @@ SM_INLINE void ce_block_rows(size_t rows, size_t cols, float beta,
         for (size_t j = 0; j < nr; j++) {
             const size_t r = r0 + j, label = (size_t)a->labels[r];
             float *gr = g ? g + r * ldg : NULL;
-            if (a->labels[r] == a->ignore_index) {
-                loss[r] = 0.0;
-                if (gr)
-                    fill(gr, cols, 0.0f);
+            if (ce_ignored(a, r, loss, gr, cols))
                 continue;
-            }
             if (rs[j].k == 1.0)
                 l[j] = l1p[n1p++];
             if (isnan(rs[j].k + rs[j].s)) {
@@ -195,12 +201,8 @@ SM_INLINE void ce_rows_mode(size_t rows, size_t cols, float beta,
 #endif
     for (size_t r = 0; r < rows; r++) {
         float *gr = g ? g + r * ldg : NULL;
-        if (a->labels[r] == a->ignore_index) {
-            loss[r] = 0.0;
-            if (gr)
-                fill(gr, cols, 0.0f);
+        if (ce_ignored(a, r, loss, gr, cols))
             continue;
-        }
         loss[r] = ce_row(x + r * ldx, cols, beta, (size_t)a->labels[r], a, gr, fast);
     }
 }
