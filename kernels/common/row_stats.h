@@ -28,6 +28,28 @@ SM_INLINE sm_v exp_nonpos(sm_v t, bool fast)
     return fast ? v_exp_fast_nonpos(t) : v_exp(t);
 }
 
+#ifndef SM_VLA
+/* The exps of one 32-element block, t[v] = beta (x - M) <= 0 (or NaN). The
+ * fast exp's range test is taken once for the block, so the block is one
+ * branch-free stretch whose exp chains the compiler can interleave. */
+SM_INLINE void exp_nonpos_block(sm_v t[SM_VPB], bool fast)
+{
+    if (!fast) {
+        for (int v = 0; v < SM_VPB; v++)
+            t[v] = v_exp(t[v]);
+        return;
+    }
+    sm_v z[SM_VPB];
+    int normal = 1;
+    for (int v = 0; v < SM_VPB; v++) {
+        t[v] = exp_fast_poly(v_max(v_set1(-104.0f), t[v]), &z[v]);
+        normal &= v_all_ge(z[v], v_set1(0x1.8p23f - 125.0f));
+    }
+    for (int v = 0; v < SM_VPB; v++)
+        t[v] = normal ? v_ldexp_normal(t[v], z[v]) : v_ldexp_split(t[v], z[v]);
+}
+#endif
+
 /* Rows of more chunks than this find M with one extra read of the row
  * instead of keeping every chunk's statistics on the stack. 64 chunks is a
  * 64 MiB row. */
@@ -86,6 +108,21 @@ SM_INLINE double chunk_sum(const float *x, size_t n, float m, float beta,
         const float *xt = x + base;
         float *yt = y ? y + base : NULL;
         size_t i = 0;
+        for (; fast && i + 32 <= len; i += 32) {
+            sm_v xv[SM_VPB], e[SM_VPB];
+            for (int v = 0; v < SM_VPB; v++) {
+                xv[v] = v_load(xt + i + (size_t)v * SM_VW);
+                e[v] = v_mul(v_sub(xv[v], vm), vb);
+            }
+            exp_nonpos_block(e, fast);
+            for (int v = 0; v < SM_VPB; v++) {
+                const sm_m eq = m_eq(xv[v], vm);
+                if (yt)
+                    v_store(yt + i + (size_t)v * SM_VW, v_sel(eq, one, e[v]));
+                v_store(ebuf + i + (size_t)v * SM_VW, v_sel(eq, zero, e[v]));
+                count += m_count(eq);
+            }
+        }
         for (; i + SM_VW <= len; i += SM_VW) {
             const sm_v xv = v_load(xt + i);
             const sm_m eq = m_eq(xv, vm);
@@ -117,6 +154,23 @@ SM_INLINE double chunk_sum(const float *x, size_t n, float m, float beta,
     }
 #else
     size_t i = 0;
+#ifndef SM_VLA
+    for (; fast && i + 32 <= n; i += 32) {
+        sm_v xv[SM_VPB], e[SM_VPB];
+        for (int v = 0; v < SM_VPB; v++) {
+            xv[v] = v_load(x + i + (size_t)v * SM_VW);
+            e[v] = v_mul(v_sub(xv[v], vm), vb);
+        }
+        exp_nonpos_block(e, fast);
+        for (int v = 0; v < SM_VPB; v++) {
+            const sm_m eq = m_eq(xv[v], vm);
+            if (y)
+                v_store(y + i + (size_t)v * SM_VW, v_sel(eq, one, e[v]));
+            acc_add(&acc, v, v_sel(eq, zero, e[v]));
+            count += m_count(eq);
+        }
+    }
+#endif
     for (; i + 32 <= n; i += 32) {
         for (int v = 0; v < SM_VPB; v++) {
             const sm_v xv = v_load(x + i + (size_t)v * SM_VW);

@@ -74,6 +74,19 @@ SM_INLINE void exp_scale(const float *x, size_t n, float m, float beta,
 {
     const sm_v vm = v_set1(m), vb = v_set1(beta), vr = v_set1(r);
     size_t i = 0;
+#ifndef SM_VLA
+    for (; fast && i + 32 <= n; i += 32) {
+        sm_v xv[SM_VPB], e[SM_VPB];
+        for (int v = 0; v < SM_VPB; v++) {
+            xv[v] = v_load(x + i + (size_t)v * SM_VW);
+            e[v] = v_mul(v_sub(xv[v], vm), vb);
+        }
+        exp_nonpos_block(e, fast);
+        for (int v = 0; v < SM_VPB; v++)
+            v_store(y + i + (size_t)v * SM_VW,
+                    v_sel(m_eq(xv[v], vm), vr, v_mul(e[v], vr)));
+    }
+#endif
     for (; i + SM_VW <= n; i += SM_VW) {
         const sm_v xv = v_load(x + i);
         const sm_v e = exp_nonpos(v_mul(v_sub(xv, vm), vb), fast);
@@ -300,6 +313,16 @@ SM_INLINE float exp_sum_mode(size_t n, const float *x, float c, bool fast)
     const sm_v vc = v_set1(c), zero = v_set1(0.0f);
     sm_v a0 = zero, a1 = zero;
     size_t i = 0;
+#ifndef SM_VLA
+    for (; fast && i + 32 <= n; i += 32) {
+        sm_v e[SM_VPB];
+        for (int v = 0; v < SM_VPB; v++)
+            e[v] = v_sub(v_load(x + i + (size_t)v * SM_VW), vc);
+        exp_nonpos_block(e, fast);
+        for (int v = 0; v < SM_VPB; v++)
+            a0 = v_add(a0, e[v]);
+    }
+#endif
     for (; i + 2 * SM_VW <= n; i += 2 * SM_VW) {
         a0 = v_add(a0, exp_nonpos(v_sub(v_load(x + i), vc), fast));
         a1 = v_add(a1, exp_nonpos(v_sub(v_load(x + i + SM_VW), vc), fast));
