@@ -29,24 +29,30 @@ SM_INLINE sm_v exp_nonpos(sm_v t, bool fast)
 }
 
 #ifndef SM_VLA
-/* The exps of one 32-element block, t[v] = beta (x - M) <= 0 (or NaN). The
- * fast exp's range test is taken once for the block, so the block is one
- * branch-free stretch whose exp chains the compiler can interleave. */
-SM_INLINE void exp_nonpos_block(sm_v t[SM_VPB], bool fast)
+/* The exps of the first nv vectors of a 32-element block, t[v] = beta (x - M)
+ * <= 0 (or NaN). The fast exp's range test is taken once for them all, so
+ * they are one branch-free stretch whose exp chains the compiler can
+ * interleave. */
+SM_INLINE void exp_nonpos_vecs(sm_v t[SM_VPB], size_t nv, bool fast)
 {
     if (!fast) {
-        for (int v = 0; v < SM_VPB; v++)
+        for (size_t v = 0; v < nv; v++)
             t[v] = v_exp(t[v]);
         return;
     }
     sm_v z[SM_VPB];
     int normal = 1;
-    for (int v = 0; v < SM_VPB; v++) {
+    for (size_t v = 0; v < nv; v++) {
         t[v] = exp_fast_poly(v_max(v_set1(-104.0f), t[v]), &z[v]);
         normal &= v_all_ge(z[v], v_set1(0x1.8p23f - 125.0f));
     }
-    for (int v = 0; v < SM_VPB; v++)
+    for (size_t v = 0; v < nv; v++)
         t[v] = normal ? v_ldexp_normal(t[v], z[v]) : v_ldexp_split(t[v], z[v]);
+}
+
+SM_INLINE void exp_nonpos_block(sm_v t[SM_VPB], bool fast)
+{
+    exp_nonpos_vecs(t, SM_VPB, fast);
 }
 #endif
 

@@ -125,43 +125,58 @@ static void shift_sub(const float *x, size_t n, float m, float beta, float l,
  * r = 1/S, e * r), without its passes over memory and per-pass set-up,
  * which dominate short rows. block_stats leaves e_i (1 for the entries
  * equal to M) in e and returns what row_stats would. */
-SM_INLINE struct row_stats block_stats(const float *x, size_t n, float beta,
-                                       bool fast, sm_v e[SM_VPB])
+SM_INLINE struct row_stats block_stats_nv(const float *x, size_t n,
+                                          size_t nv, float beta, bool fast,
+                                          sm_v e[SM_VPB])
 {
     const bool use_max = beta > 0;
     const float init = use_max ? -INFINITY : INFINITY;
-    const size_t nv = (n + SM_VW - 1) / SM_VW;
+    const size_t last = n - (nv - 1) * SM_VW; /* lanes in the last vector */
     sm_v xv[SM_VPB];
     sm_v ext = v_set1(init);
     for (size_t v = 0; v < nv; v++) {
-        const size_t c = n - v * SM_VW < SM_VW ? n - v * SM_VW : SM_VW;
-        xv[v] = c == SM_VW ? v_load(x + v * SM_VW)
-                           : v_load_part(x + v * SM_VW, c, init);
+        if (v + 1 < nv || last == SM_VW)
+            xv[v] = v_load(x + v * SM_VW);
+        else
+            xv[v] = v_load_part(x + v * SM_VW, last, init);
         ext = v_ext(xv[v], ext, use_max);
     }
     const float m = use_max ? v_hmax(ext) : v_hmin(ext);
     const sm_v vm = v_set1(m), vb = v_set1(beta);
     const sm_v one = v_set1(1.0f), zero = v_set1(0.0f);
+    sm_v ev[SM_VPB];
+    for (size_t v = 0; v < nv; v++)
+        ev[v] = v_mul(v_sub(xv[v], vm), vb);
+    exp_nonpos_vecs(ev, nv, fast);
     sm_acc acc;
     acc_zero(&acc);
     size_t count = 0;
     for (size_t v = 0; v < nv; v++) {
-        const size_t c = n - v * SM_VW < SM_VW ? n - v * SM_VW : SM_VW;
-        const sm_m valid = m_first(c);
+        const sm_m valid = m_first(v + 1 < nv ? SM_VW : last);
         const sm_m eq = m_and(m_eq(xv[v], vm), valid);
-        const sm_v ev = exp_nonpos(v_mul(v_sub(xv[v], vm), vb), fast);
-        acc_add(&acc, (int)v, v_sel(eq, zero, v_sel(valid, ev, zero)));
+        acc_add(&acc, (int)v, v_sel(eq, zero, v_sel(valid, ev[v], zero)));
         count += m_count(eq);
-        e[v] = v_sel(eq, one, ev);
+        e[v] = v_sel(eq, one, ev[v]);
     }
     return (struct row_stats){m, (double)count, acc_fold(&acc)};
 }
 
-SM_INLINE void softmax_block(const float *x, size_t n, float beta, float *y,
-                             bool fast)
+/* A row of one block (n <= 32), kept in registers from load to store: the
+ * same operations as the general path (extremum, exps, the lanes' fold,
+ * r = 1/S, e * r), without its passes over memory and per-pass set-up,
+ * which dominate short rows. block_stats leaves e_i (1 for the entries
+ * equal to M) in e and returns what row_stats would. */
+SM_INLINE struct row_stats block_stats(const float *x, size_t n, float beta,
+                                       bool fast, sm_v e[SM_VPB])
+{
+    return block_stats_nv(x, n, (n + SM_VW - 1) / SM_VW, beta, fast, e);
+}
+
+SM_INLINE void softmax_block_nv(const float *x, size_t n, size_t nv,
+                                float beta, float *y, bool fast)
 {
     sm_v e[SM_VPB];
-    const struct row_stats st = block_stats(x, n, beta, fast, e);
+    const struct row_stats st = block_stats_nv(x, n, nv, beta, fast, e);
     const double s = st.k + st.s;
     if (isnan(s)) {
         fill(y, n, sm_qnan);
@@ -169,14 +184,55 @@ SM_INLINE void softmax_block(const float *x, size_t n, float beta, float *y,
         fill(y, n, 0.0f);
     } else {
         const sm_v r = v_set1((float)(1.0 / s));
-        for (size_t v = 0; v * SM_VW < n; v++) {
-            const size_t c = n - v * SM_VW < SM_VW ? n - v * SM_VW : SM_VW;
-            if (c == SM_VW)
+        const size_t last = n - (nv - 1) * SM_VW;
+        for (size_t v = 0; v < nv; v++) {
+            if (v + 1 < nv || last == SM_VW)
                 v_store(y + v * SM_VW, v_mul(e[v], r));
             else
-                v_store_part(y + v * SM_VW, c, v_mul(e[v], r));
+                v_store_part(y + v * SM_VW, last, v_mul(e[v], r));
         }
     }
+}
+
+/* Calls CALL(nv) with the row's vector count nv as a constant in each case,
+ * so the block's loops unroll and its arrays live in registers. */
+#if SM_VPB <= 2
+#define SM_BLOCK_CASES(CALL) case 1: CALL(1); case 2: CALL(2);
+#elif SM_VPB <= 4
+#define SM_BLOCK_CASES(CALL) \
+    case 1: CALL(1); case 2: CALL(2); case 3: CALL(3); case 4: CALL(4);
+#elif SM_VPB <= 8
+#define SM_BLOCK_CASES(CALL) \
+    case 1: CALL(1); case 2: CALL(2); case 3: CALL(3); case 4: CALL(4); \
+    case 5: CALL(5); case 6: CALL(6); case 7: CALL(7); case 8: CALL(8);
+#else
+#define SM_BLOCK_CASES(CALL) /* scalar: too many cases to unroll */
+#endif
+
+SM_INLINE void softmax_block(const float *x, size_t n, float beta, float *y,
+                             bool fast)
+{
+    const size_t nv = (n + SM_VW - 1) / SM_VW;
+#define SM_CALL(k) softmax_block_nv(x, n, k, beta, y, fast); return
+    switch (nv) {
+        SM_BLOCK_CASES(SM_CALL)
+    }
+#undef SM_CALL
+    softmax_block_nv(x, n, nv, beta, y, fast);
+}
+
+/* The statistics of a one-block row, for the ops that need no exps. */
+SM_INLINE struct row_stats block_row_stats(const float *x, size_t n,
+                                           float beta, bool fast)
+{
+    const size_t nv = (n + SM_VW - 1) / SM_VW;
+    sm_v e[SM_VPB];
+#define SM_CALL(k) return block_stats_nv(x, n, k, beta, fast, e)
+    switch (nv) {
+        SM_BLOCK_CASES(SM_CALL)
+    }
+#undef SM_CALL
+    return block_stats_nv(x, n, nv, beta, fast, e);
 }
 #endif
 
@@ -209,6 +265,17 @@ SM_INLINE void softmax_row(const float *x, size_t n, float beta, float *y,
         exp_scale(x, n, st.m, beta, (float)(1.0 / s), y, fast);
 }
 
+/* Row statistics without stored exps; rows of one block from registers. */
+SM_INLINE struct row_stats short_row_stats(const float *x, size_t n,
+                                           float beta, bool fast)
+{
+#ifndef SM_VLA
+    if (n <= 32)
+        return block_row_stats(x, n, beta, fast);
+#endif
+    return row_stats(x, n, beta, NULL, fast);
+}
+
 SM_INLINE void log_softmax_row(const float *x, size_t n, float beta, float *y,
                                bool fast)
 {
@@ -219,7 +286,7 @@ SM_INLINE void log_softmax_row(const float *x, size_t n, float beta, float *y,
                    : 0.0f - (float)log_partition((double)n, 0.0));
         return;
     }
-    const struct row_stats st = row_stats(x, n, beta, NULL, fast);
+    const struct row_stats st = short_row_stats(x, n, beta, fast);
     if (isnan(st.k + st.s))
         fill(y, n, sm_qnan);
     else if (row_is_masked(st.m, beta))
@@ -235,7 +302,7 @@ SM_INLINE float logsumexp_row(const float *x, size_t n, float beta, bool fast)
     if (beta == 0.0f)
         return row_has_nan(x, n) ? sm_qnan
                : (float)log_partition((double)n, 0.0);
-    const struct row_stats st = row_stats(x, n, beta, NULL, fast);
+    const struct row_stats st = short_row_stats(x, n, beta, fast);
     if (isnan(st.k + st.s))
         return sm_qnan;
     if (row_is_masked(st.m, beta))
