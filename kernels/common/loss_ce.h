@@ -73,70 +73,130 @@ static void ce_grad_stored(float *g, size_t n, float r, float q, float gb)
 }
 
 #ifndef SM_VLA
+/* Lanes < c (< SM_VW) of v by scalar stores: AVX2's masked store
+ * (vmaskmovps) is microcoded on AMD and cost more than the row's tail. */
+static inline void st_tail(float *p, size_t c, sm_v v)
+{
+    float lanes[SM_VW];
+    v_store(lanes, v);
+    for (size_t i = 0; i < c && i < SM_VW; i++)
+        p[i] = lanes[i];
+}
+
+/* A short row's gradient from its exps, written once (storing the exps in
+ * g and reading them back cost a masked store and load per row):
+ * ce_grad_stored's operations, with q_label in the label's lane (the
+ * scalar entry's operations, lane for lane). */
+SM_INLINE void ce_grad_block(float *g, size_t n, size_t nv,
+                             const sm_v e[SM_VPB], size_t label, float r,
+                             const struct sm_ce_args *a)
+{
+    const sm_v vr = v_set1(r), vq = v_set1(a->q_other);
+    const sm_v vql = v_set1(a->q_label);
+    const size_t last = n - (nv - 1) * SM_VW;
+    for (size_t v = 0; v < nv; v++) {
+        /* the label's lane, or SM_VW outside this vector */
+        const size_t at = label - v * SM_VW < SM_VW ? label - v * SM_VW : SM_VW;
+        const sm_v q = v_sel(m_first(at), vq, v_sel(m_first(at + 1), vql, vq));
+        const sm_v gv = grad_scaled(v_sub(v_mul(e[v], vr), q), a->grad_beta);
+        if (v + 1 < nv || last == SM_VW)
+            v_store(g + v * SM_VW, gv);
+        else if (SM_VW <= 8) /* AVX-512's masked store is fast */
+            st_tail(g + v * SM_VW, last, gv);
+        else
+            v_store_part(g + v * SM_VW, last, gv);
+    }
+}
+
+/* log_partition's log K for a row's count K (<= 32) of entries at M, once
+ * per K in a call (0: not yet): ties at M are common, e.g. every row of a
+ * gradient fed back in place, and a scalar log per row doubled the time. */
+static inline double ce_log_count(double logk[33], double k)
+{
+    double *p = &logk[(size_t)k];
+    if (*p == 0.0)
+        *p = SM_LOGD(k);
+    return *p;
+}
+
 /* Rows of one block without smoothing, weights or L2 (the usual small
- * case), in groups: each row's statistics in registers as softmax_block
- * computes them, its exps into g; then the group's L = log1p(S'') in one
- * vector call (a scalar call per row cost a third of the time); then each
- * row's loss and gradient. The general path's operations. beta != 0. */
+ * case), in groups: each row's statistics and exps as softmax_block
+ * computes them; then the group's log1p(S'' / K) in one vector call (a
+ * scalar call per row cost a third of the time), and each row's loss and
+ * gradient, whose wait for 1/S then overlaps the other rows' (right after
+ * its statistics it cost a tenth more). The general path's operations.
+ * beta != 0. */
 #define SM_CE_GROUP 8
 
-SM_INLINE void ce_block_rows(size_t rows, size_t cols, float beta,
-                             const float *x, size_t ldx,
-                             const struct sm_ce_args *a, double *loss,
-                             float *g, size_t ldg, bool fast)
+SM_INLINE void ce_block_rows_nv(size_t rows, size_t cols, size_t nv,
+                                float beta, const float *x, size_t ldx,
+                                const struct sm_ce_args *a, double *loss,
+                                float *g, size_t ldg, bool fast)
 {
+    double logk[33] = {0.0};
     for (size_t r0 = 0; r0 < rows; r0 += SM_CE_GROUP) {
         const size_t nr = rows - r0 < SM_CE_GROUP ? rows - r0 : SM_CE_GROUP;
-        struct row_stats rs[SM_CE_GROUP];
-        float tc[SM_CE_GROUP], ec[SM_CE_GROUP];
-        double l[SM_CE_GROUP], l1p[SM_CE_GROUP];
-        size_t n1p = 0;
+        double k[SM_CE_GROUP]; /* 0: the row's loss is written */
+        double l1p[SM_CE_GROUP]; /* log1p(S'' / K) */
+        float tc[SM_CE_GROUP], rc[SM_CE_GROUP];
+        sm_v eg[SM_CE_GROUP][SM_VPB];
         for (size_t j = 0; j < nr; j++) {
             const size_t r = r0 + j, label = (size_t)a->labels[r];
             float *gr = g ? g + r * ldg : NULL;
-            l[j] = 0.0;
-            if (a->labels[r] == a->ignore_index)
-                continue;
-            const float xc = x[r * ldx + label];
-            sm_v e[SM_VPB];
-            rs[j] = block_stats(x + r * ldx, cols, beta, fast, e);
-            tc[j] = xc == rs[j].m ? 0.0f : (xc - rs[j].m) * beta;
-            if (gr) {
-                ec[j] = lane_of(e[label / SM_VW], label % SM_VW);
-                for (size_t v = 0; v * SM_VW < cols; v++)
-                    st(gr + v * SM_VW, cols - v * SM_VW < SM_VW ? cols - v * SM_VW
-                                                              : SM_VW, e[v]);
-            }
-            if (rs[j].k == 1.0)
-                l1p[n1p++] = rs[j].s;
-            else if (!isnan(rs[j].k + rs[j].s) && !row_is_masked(rs[j].m, beta))
-                l[j] = log_partition(rs[j].k, rs[j].s);
-        }
-        log1p_many(l1p, n1p);
-        n1p = 0;
-        for (size_t j = 0; j < nr; j++) {
-            const size_t r = r0 + j, label = (size_t)a->labels[r];
-            float *gr = g ? g + r * ldg : NULL;
+            k[j] = 0.0;
+            l1p[j] = 0.0;
             if (ce_ignored(a, r, loss, gr, cols))
                 continue;
-            if (rs[j].k == 1.0)
-                l[j] = l1p[n1p++];
-            if (isnan(rs[j].k + rs[j].s)) {
+            const float xc = x[r * ldx + label];
+            sm_v *e = eg[j];
+            const struct row_stats rs = block_stats_nv(x + r * ldx, cols, nv, beta,
+                                                   fast, e);
+            if (isnan(rs.k + rs.s)) {
                 loss[r] = NAN;
                 if (gr)
                     fill(gr, cols, sm_qnan);
                 continue;
             }
-            const bool masked = row_is_masked(rs[j].m, beta);
-            const float rcp = masked ? 0.0f : (float)(1.0 / (rs[j].k + rs[j].s));
-            const float lse = masked ? INFINITY : (float)l[j];
-            loss[r] = lse - tc[j];
-            if (gr) {
-                ce_grad_stored(gr, cols, rcp, a->q_other, a->grad_beta);
-                gr[label] = grad_scaled1(ec[j] * rcp - a->q_label, a->grad_beta);
+            tc[j] = xc == rs.m ? 0.0f : (xc - rs.m) * beta;
+            if (row_is_masked(rs.m, beta)) {
+                loss[r] = INFINITY - tc[j];
+                if (gr)
+                    ce_grad_block(gr, cols, nv, e, label, 0.0f, a);
+                continue;
             }
+            k[j] = rs.k;
+            l1p[j] = rs.k == 1.0 ? rs.s : rs.s / rs.k;
+            if (gr)
+                rc[j] = (float)(1.0 / (rs.k + rs.s));
+        }
+        log1p_many(l1p, nr);
+        for (size_t j = 0; j < nr; j++) {
+            if (k[j] == 0.0)
+                continue;
+            if (g)
+                ce_grad_block(g + (r0 + j) * ldg, cols, nv, eg[j],
+                              (size_t)a->labels[r0 + j], rc[j], a);
+            /* log_partition's bits */
+            const double l = k[j] == 1.0 ? l1p[j] : ce_log_count(logk, k[j]) + l1p[j];
+            loss[r0 + j] = (float)l - tc[j];
         }
     }
+}
+
+/* The vector count a constant per case, as softmax_block's. */
+SM_INLINE void ce_block_rows(size_t rows, size_t cols, float beta,
+                             const float *x, size_t ldx,
+                             const struct sm_ce_args *a, double *loss,
+                             float *g, size_t ldg, bool fast)
+{
+    const size_t nv = (cols + SM_VW - 1) / SM_VW;
+#define SM_CALL(k) \
+    ce_block_rows_nv(rows, cols, k, beta, x, ldx, a, loss, g, ldg, fast); return
+    switch (nv) {
+        SM_BLOCK_CASES(SM_CALL)
+    }
+#undef SM_CALL
+    ce_block_rows_nv(rows, cols, nv, beta, x, ldx, a, loss, g, ldg, fast);
 }
 #endif
 
