@@ -73,16 +73,6 @@ static void ce_grad_stored(float *g, size_t n, float r, float q, float gb)
 }
 
 #ifndef SM_VLA
-/* Lanes < c (< SM_VW) of v by scalar stores: AVX2's masked store
- * (vmaskmovps) is microcoded on AMD and cost more than the row's tail. */
-static inline void st_tail(float *p, size_t c, sm_v v)
-{
-    float lanes[SM_VW];
-    v_store(lanes, v);
-    for (size_t i = 0; i < c && i < SM_VW; i++)
-        p[i] = lanes[i];
-}
-
 /* A short row's gradient from its exps, written once (storing the exps in
  * g and reading them back cost a masked store and load per row):
  * ce_grad_stored's operations, with q_label in the label's lane (the
@@ -101,8 +91,6 @@ SM_INLINE void ce_grad_block(float *g, size_t n, size_t nv,
         const sm_v gv = grad_scaled(v_sub(v_mul(e[v], vr), q), a->grad_beta);
         if (v + 1 < nv || last == SM_VW)
             v_store(g + v * SM_VW, gv);
-        else if (SM_VW <= 8) /* AVX-512's masked store is fast */
-            st_tail(g + v * SM_VW, last, gv);
         else
             v_store_part(g + v * SM_VW, last, gv);
     }

@@ -40,14 +40,16 @@ SM_INLINE void exp_nonpos_vecs(sm_v t[SM_VPB], size_t nv, bool fast)
             t[v] = v_exp(t[v]);
         return;
     }
-    sm_v z[SM_VPB];
+    sm_v z[SM_VPB], p[SM_VPB];
     int normal = 1;
     for (size_t v = 0; v < nv; v++) {
-        t[v] = exp_fast_poly(v_max(v_set1(-104.0f), t[v]), &z[v]);
+        t[v] = v_max(v_set1(-104.0f), t[v]);
+        p[v] = exp_fast_poly(t[v], &z[v]);
         normal &= v_all_ge(z[v], v_set1(0x1.8p23f - 125.0f));
     }
     for (size_t v = 0; v < nv; v++)
-        t[v] = normal ? v_ldexp_normal(t[v], z[v]) : v_ldexp_split(t[v], z[v]);
+        t[v] = normal ? v_ldexp_normal(p[v], z[v])
+                      : ldexp_split_nonpos(p[v], z[v], t[v]);
 }
 
 SM_INLINE void exp_nonpos_block(sm_v t[SM_VPB], bool fast)

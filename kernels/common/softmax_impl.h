@@ -144,9 +144,13 @@ SM_INLINE struct row_stats block_stats_nv(const float *x, size_t n,
     const float m = use_max ? v_hmax(ext) : v_hmin(ext);
     const sm_v vm = v_set1(m), vb = v_set1(beta);
     const sm_v one = v_set1(1.0f), zero = v_set1(0.0f);
+    /* The padding lanes (the wrong infinity) go in as t = 0: an exp of
+     * -inf would send the fast exp down its slow subnormal path. */
     sm_v ev[SM_VPB];
     for (size_t v = 0; v < nv; v++)
         ev[v] = v_mul(v_sub(xv[v], vm), vb);
+    if (last < SM_VW)
+        ev[nv - 1] = v_sel(m_first(last), ev[nv - 1], zero);
     exp_nonpos_vecs(ev, nv, fast);
     sm_acc acc;
     acc_zero(&acc);
