@@ -86,7 +86,8 @@ SM_INLINE bool loss_row_init(struct loss_row *w, const float *x, size_t n,
         return !row_has_nan(x, n);
     }
     w->stored = may_store && g && n <= SM_CHUNK;
-    const struct row_stats s = row_stats(x, n, beta, w->stored ? g : NULL, fast);
+    const struct row_stats s =
+        short_row_stats(x, n, beta, w->stored ? g : NULL, fast);
     if (isnan(s.k + s.s))
         return false;
     w->m = s.m;

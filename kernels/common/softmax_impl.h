@@ -225,18 +225,33 @@ SM_INLINE void softmax_block(const float *x, size_t n, float beta, float *y,
     softmax_block_nv(x, n, nv, beta, y, fast);
 }
 
-/* The statistics of a one-block row, for the ops that need no exps. */
+/* The statistics of a one-block row, and with y its e_i, as row_stats. */
+SM_INLINE struct row_stats block_stats_to_nv(const float *x, size_t n,
+                                             size_t nv, float beta, bool fast,
+                                             float *y)
+{
+    sm_v e[SM_VPB];
+    const struct row_stats st = block_stats_nv(x, n, nv, beta, fast, e);
+    const size_t last = n - (nv - 1) * SM_VW;
+    for (size_t v = 0; y && v < nv; v++) {
+        if (v + 1 < nv || last == SM_VW)
+            v_store(y + v * SM_VW, e[v]);
+        else
+            v_store_part(y + v * SM_VW, last, e[v]);
+    }
+    return st;
+}
+
 SM_INLINE struct row_stats block_row_stats(const float *x, size_t n,
-                                           float beta, bool fast)
+                                           float beta, float *y, bool fast)
 {
     const size_t nv = (n + SM_VW - 1) / SM_VW;
-    sm_v e[SM_VPB];
-#define SM_CALL(k) return block_stats_nv(x, n, k, beta, fast, e)
+#define SM_CALL(k) return block_stats_to_nv(x, n, k, beta, fast, y)
     switch (nv) {
         SM_BLOCK_CASES(SM_CALL)
     }
 #undef SM_CALL
-    return block_stats_nv(x, n, nv, beta, fast, e);
+    return block_stats_to_nv(x, n, nv, beta, fast, y);
 }
 #endif
 
@@ -269,15 +284,15 @@ SM_INLINE void softmax_row(const float *x, size_t n, float beta, float *y,
         exp_scale(x, n, st.m, beta, (float)(1.0 / s), y, fast);
 }
 
-/* Row statistics without stored exps; rows of one block from registers. */
+/* row_stats, with rows of one block from registers. */
 SM_INLINE struct row_stats short_row_stats(const float *x, size_t n,
-                                           float beta, bool fast)
+                                           float beta, float *y, bool fast)
 {
 #ifndef SM_VLA
     if (n <= 32)
-        return block_row_stats(x, n, beta, fast);
+        return block_row_stats(x, n, beta, y, fast);
 #endif
-    return row_stats(x, n, beta, NULL, fast);
+    return row_stats(x, n, beta, y, fast);
 }
 
 SM_INLINE void log_softmax_row(const float *x, size_t n, float beta, float *y,
@@ -290,7 +305,7 @@ SM_INLINE void log_softmax_row(const float *x, size_t n, float beta, float *y,
                    : 0.0f - (float)log_partition((double)n, 0.0));
         return;
     }
-    const struct row_stats st = short_row_stats(x, n, beta, fast);
+    const struct row_stats st = short_row_stats(x, n, beta, NULL, fast);
     if (isnan(st.k + st.s))
         fill(y, n, sm_qnan);
     else if (row_is_masked(st.m, beta))
@@ -306,7 +321,7 @@ SM_INLINE float logsumexp_row(const float *x, size_t n, float beta, bool fast)
     if (beta == 0.0f)
         return row_has_nan(x, n) ? sm_qnan
                : (float)log_partition((double)n, 0.0);
-    const struct row_stats st = short_row_stats(x, n, beta, fast);
+    const struct row_stats st = short_row_stats(x, n, beta, NULL, fast);
     if (isnan(st.k + st.s))
         return sm_qnan;
     if (row_is_masked(st.m, beta))
