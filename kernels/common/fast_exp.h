@@ -46,12 +46,6 @@ static inline sm_v v_exp_fast(sm_v t)
     return v_ldexp_split(p, z);
 }
 
-/* The same bits as v_exp_fast for t <= 0 or NaN, as in every softmax pass
- * (t = beta (x - M) <= 0): no upper clamp is needed, and while every lane's
- * result is normal (n >= -125), p * 2^(n>>1) * 2^(n-(n>>1)) equals p * 2^n
- * exactly, which adding n to p's exponent field computes in two
- * instructions instead of nine. NaN lanes fail the ordered compare and
- * take the general path. */
 /* v_ldexp_split for t clamped to >= -104. A lane at the clamp (a masked
  * logit, -inf) is +0: the formula rounds 0.97 * 2^-150 to +0. It is
  * computed as 1 * 2^0 and then replaced, because the formula's subnormal
@@ -65,6 +59,12 @@ static inline sm_v ldexp_split_nonpos(sm_v p, sm_v z, sm_v t)
     return v_sel(at_clamp, v_set1(0.0f), r);
 }
 
+/* The same bits as v_exp_fast for t <= 0 or NaN, as in every softmax pass
+ * (t = beta (x - M) <= 0): no upper clamp is needed, and while every lane's
+ * result is normal (n >= -125), p * 2^(n>>1) * 2^(n-(n>>1)) equals p * 2^n
+ * exactly, which adding n to p's exponent field computes in two
+ * instructions instead of nine. NaN lanes fail the ordered compare and
+ * take the general path. */
 static inline sm_v v_exp_fast_nonpos(sm_v t)
 {
     sm_v z;

@@ -123,8 +123,8 @@ static void shift_sub(const float *x, size_t n, float m, float beta, float l,
 /* A row of one block (n <= 32), kept in registers from load to store: the
  * same operations as the general path (extremum, exps, the lanes' fold,
  * r = 1/S, e * r), without its passes over memory and per-pass set-up,
- * which dominate short rows. block_stats leaves e_i (1 for the entries
- * equal to M) in e and returns what row_stats would. */
+ * which dominate short rows. block_stats_nv (nv vectors) leaves e_i (1
+ * for the entries equal to M) in e and returns what row_stats would. */
 SM_INLINE struct row_stats block_stats_nv(const float *x, size_t n,
                                           size_t nv, float beta, bool fast,
                                           sm_v e[SM_VPB])
@@ -165,11 +165,7 @@ SM_INLINE struct row_stats block_stats_nv(const float *x, size_t n,
     return (struct row_stats){m, (double)count, acc_fold(&acc)};
 }
 
-/* A row of one block (n <= 32), kept in registers from load to store: the
- * same operations as the general path (extremum, exps, the lanes' fold,
- * r = 1/S, e * r), without its passes over memory and per-pass set-up,
- * which dominate short rows. block_stats leaves e_i (1 for the entries
- * equal to M) in e and returns what row_stats would. */
+/* block_stats_nv with the vector count computed. */
 SM_INLINE struct row_stats block_stats(const float *x, size_t n, float beta,
                                        bool fast, sm_v e[SM_VPB])
 {
