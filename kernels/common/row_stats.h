@@ -56,6 +56,18 @@ SM_INLINE void exp_nonpos_block(sm_v t[SM_VPB], bool fast)
 {
     exp_nonpos_vecs(t, SM_VPB, fast);
 }
+
+/* A 32-element block at p: its vectors in xv, their exps of beta (x - M)
+ * in e. */
+SM_INLINE void block_exps(const float *p, sm_v vm, sm_v vb, bool fast,
+                          sm_v xv[SM_VPB], sm_v e[SM_VPB])
+{
+    for (int v = 0; v < SM_VPB; v++) {
+        xv[v] = v_load(p + (size_t)v * SM_VW);
+        e[v] = v_mul(v_sub(xv[v], vm), vb);
+    }
+    exp_nonpos_block(e, fast);
+}
 #endif
 
 /* Rows of more chunks than this find M with one extra read of the row
@@ -118,11 +130,7 @@ SM_INLINE double chunk_sum(const float *x, size_t n, float m, float beta,
         size_t i = 0;
         for (; fast && i + 32 <= len; i += 32) {
             sm_v xv[SM_VPB], e[SM_VPB];
-            for (int v = 0; v < SM_VPB; v++) {
-                xv[v] = v_load(xt + i + (size_t)v * SM_VW);
-                e[v] = v_mul(v_sub(xv[v], vm), vb);
-            }
-            exp_nonpos_block(e, fast);
+            block_exps(xt + i, vm, vb, fast, xv, e);
             for (int v = 0; v < SM_VPB; v++) {
                 const sm_m eq = m_eq(xv[v], vm);
                 if (yt)
@@ -165,11 +173,7 @@ SM_INLINE double chunk_sum(const float *x, size_t n, float m, float beta,
 #ifndef SM_VLA
     for (; fast && i + 32 <= n; i += 32) {
         sm_v xv[SM_VPB], e[SM_VPB];
-        for (int v = 0; v < SM_VPB; v++) {
-            xv[v] = v_load(x + i + (size_t)v * SM_VW);
-            e[v] = v_mul(v_sub(xv[v], vm), vb);
-        }
-        exp_nonpos_block(e, fast);
+        block_exps(x + i, vm, vb, fast, xv, e);
         for (int v = 0; v < SM_VPB; v++) {
             const sm_m eq = m_eq(xv[v], vm);
             if (y)
