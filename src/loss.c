@@ -127,15 +127,22 @@ static void ce_batch(const void *call, size_t r0, size_t n, double *out)
 static bool labels_valid(const int32_t *labels, size_t rows, size_t cols,
                          int32_t ignore, const float *weights, double *total)
 {
-    *total = 0.0;
+    /* Without weights the total is a count: summed as an integer, the
+     * loop has no chain of double additions (exact below 2^53 rows). */
+    size_t counted = 0;
+    double weight = 0.0;
     for (size_t r = 0; r < rows; r++) {
         const int32_t c = labels[r];
         if (c == ignore)
             continue;
         if (c < 0 || (size_t)c >= cols)
             return false;
-        *total += weights ? weights[c] : 1.0;
+        if (weights)
+            weight += weights[c];
+        else
+            counted++;
     }
+    *total = weights ? weight : (double)counted;
     return true;
 }
 

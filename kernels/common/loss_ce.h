@@ -74,26 +74,29 @@ static void ce_grad_stored(float *g, size_t n, float r, float q, float gb)
 
 #ifndef SM_VLA
 /* A short row's gradient from its exps, written once (storing the exps in
- * g and reading them back cost a masked store and load per row):
- * ce_grad_stored's operations, with q_label in the label's lane (the
- * scalar entry's operations, lane for lane). */
+ * g and reading them back cost a masked store and load per row). Rows
+ * without smoothing only: q is 0 off the label, where e_i r - 0 = e_i r
+ * (never -0), so g_i = (e_i r) (beta s), and the label's entry is stored
+ * over it in scalar code: ce_grad_stored's bits, lane for lane. With
+ * beta s finite and > 0 (plain_scale) the product is +0 exactly where
+ * e_i r is, so grad_scaled's select is left out. */
 SM_INLINE void ce_grad_block(float *g, size_t n, size_t nv,
                              const sm_v e[SM_VPB], size_t label, float r,
-                             const struct sm_ce_args *a)
+                             const struct sm_ce_args *a, bool plain_scale)
 {
-    const sm_v vr = v_set1(r), vq = v_set1(a->q_other);
-    const sm_v vql = v_set1(a->q_label);
+    const sm_v vr = v_set1(r), gb = v_set1(a->grad_beta);
     const size_t last = n - (nv - 1) * SM_VW;
     for (size_t v = 0; v < nv; v++) {
-        /* the label's lane, or SM_VW outside this vector */
-        const size_t at = label - v * SM_VW < SM_VW ? label - v * SM_VW : SM_VW;
-        const sm_v q = v_sel(m_first(at), vq, v_sel(m_first(at + 1), vql, vq));
-        const sm_v gv = grad_scaled(v_sub(v_mul(e[v], vr), q), a->grad_beta);
+        const sm_v p = v_mul(e[v], vr);
+        const sm_v gv = plain_scale ? v_mul(p, gb) : grad_scaled(p, a->grad_beta);
         if (v + 1 < nv || last == SM_VW)
             v_store(g + v * SM_VW, gv);
         else
             v_store_part(g + v * SM_VW, last, gv);
     }
+    float ec;
+    memcpy(&ec, (const char *)e + label * sizeof(float), sizeof ec);
+    g[label] = grad_scaled1(ec * r - a->q_label, a->grad_beta);
 }
 
 /* log_partition's log K for a row's count K (<= 32) of entries at M, once
@@ -122,6 +125,7 @@ SM_INLINE void ce_block_rows_nv(size_t rows, size_t cols, size_t nv,
                                 float *g, size_t ldg, bool fast)
 {
     double logk[33] = {0.0};
+    const bool plain_scale = a->grad_beta > 0.0f && a->grad_beta <= FLT_MAX;
     for (size_t r0 = 0; r0 < rows; r0 += SM_CE_GROUP) {
         const size_t nr = rows - r0 < SM_CE_GROUP ? rows - r0 : SM_CE_GROUP;
         double k[SM_CE_GROUP]; /* 0: the row's loss is written */
@@ -149,7 +153,7 @@ SM_INLINE void ce_block_rows_nv(size_t rows, size_t cols, size_t nv,
             if (row_is_masked(rs.m, beta)) {
                 loss[r] = INFINITY - tc[j];
                 if (gr)
-                    ce_grad_block(gr, cols, nv, e, label, 0.0f, a);
+                    ce_grad_block(gr, cols, nv, e, label, 0.0f, a, plain_scale);
                 continue;
             }
             k[j] = rs.k;
@@ -163,7 +167,7 @@ SM_INLINE void ce_block_rows_nv(size_t rows, size_t cols, size_t nv,
                 continue;
             if (g)
                 ce_grad_block(g + (r0 + j) * ldg, cols, nv, eg[j],
-                              (size_t)a->labels[r0 + j], rc[j], a);
+                              (size_t)a->labels[r0 + j], rc[j], a, plain_scale);
             /* log_partition's bits */
             const double l = k[j] == 1.0 ? l1p[j] : ce_log_count(logk, k[j]) + l1p[j];
             loss[r0 + j] = (float)l - tc[j];

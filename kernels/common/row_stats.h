@@ -7,9 +7,11 @@
 #ifndef SM_ROW_STATS_H
 #define SM_ROW_STATS_H
 
+#include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "kernels.h"
 #include "softmax.h"
