@@ -111,7 +111,7 @@ static inline double ce_log_count(double logk[33], double k)
 }
 
 /* Rows of one block without smoothing, weights or L2 (the usual small
- * case), in groups: each row's statistics and exps as softmax_block
+ * case), in groups: each row's statistics and exps as softmax_block_rows
  * computes them; then the group's log1p(S'' / K) in one vector call (a
  * scalar call per row cost a third of the time), and each row's loss and
  * gradient, whose wait for 1/S then overlaps the other rows' (right after
@@ -132,6 +132,16 @@ SM_INLINE void ce_block_rows_nv(size_t rows, size_t cols, size_t nv,
         double l1p[SM_CE_GROUP]; /* log1p(S'' / K) */
         float tc[SM_CE_GROUP], rc[SM_CE_GROUP];
         sm_v eg[SM_CE_GROUP][SM_VPB];
+        struct row_stats st[SM_CE_GROUP];
+        for (size_t j = 0; j < nr; j += SM_BLOCK_ROWS) {
+            const float *xj = x + (r0 + j) * ldx;
+            if (nr - j >= SM_BLOCK_ROWS)
+                block_stats_rows_nv(xj, ldx, SM_BLOCK_ROWS, cols, nv, beta,
+                                    fast, eg + j, st + j);
+            else
+                block_stats_rows_nv(xj, ldx, 1, cols, nv, beta, fast, eg + j,
+                                    st + j);
+        }
         for (size_t j = 0; j < nr; j++) {
             const size_t r = r0 + j, label = (size_t)a->labels[r];
             float *gr = g ? g + r * ldg : NULL;
@@ -141,8 +151,7 @@ SM_INLINE void ce_block_rows_nv(size_t rows, size_t cols, size_t nv,
                 continue;
             const float xc = x[r * ldx + label];
             sm_v *e = eg[j];
-            const struct row_stats rs = block_stats_nv(x + r * ldx, cols, nv, beta,
-                                                   fast, e);
+            const struct row_stats rs = st[j];
             if (isnan(rs.k + rs.s)) {
                 loss[r] = NAN;
                 if (gr)
@@ -175,7 +184,7 @@ SM_INLINE void ce_block_rows_nv(size_t rows, size_t cols, size_t nv,
     }
 }
 
-/* The vector count a constant per case, as softmax_block's. */
+/* The vector count a constant per case, as softmax_block_rows'. */
 SM_INLINE void ce_block_rows(size_t rows, size_t cols, float beta,
                              const float *x, size_t ldx,
                              const struct sm_ce_args *a, double *loss,

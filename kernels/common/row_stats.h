@@ -31,18 +31,22 @@ SM_INLINE sm_v exp_nonpos(sm_v t, bool fast)
 }
 
 #ifndef SM_VLA
-/* The exps of the first nv vectors of a 32-element block, t[v] = beta (x - M)
- * <= 0 (or NaN). The fast exp's range test is taken once for them all, so
- * they are one branch-free stretch whose exp chains the compiler can
- * interleave. */
-SM_INLINE void exp_nonpos_vecs(sm_v t[SM_VPB], size_t nv, bool fast)
+/* Rows of one block whose statistics are computed side by side (see
+ * block_stats_rows_nv in softmax_impl.h). */
+#define SM_BLOCK_ROWS 2
+
+/* The exps of nv vectors (nv <= SM_BLOCK_ROWS * SM_VPB: a 32-element block,
+ * or one per row of such rows), t[v] = beta (x - M) <= 0 (or NaN). The fast
+ * exp's range test is taken once for them all, so they are one branch-free
+ * stretch whose exp chains the compiler can interleave. */
+SM_INLINE void exp_nonpos_vecs(sm_v t[], size_t nv, bool fast)
 {
     if (!fast) {
         for (size_t v = 0; v < nv; v++)
             t[v] = v_exp(t[v]);
         return;
     }
-    sm_v z[SM_VPB], p[SM_VPB];
+    sm_v z[SM_BLOCK_ROWS * SM_VPB], p[SM_BLOCK_ROWS * SM_VPB];
     int normal = 1;
     for (size_t v = 0; v < nv; v++) {
         t[v] = v_max(v_set1(-104.0f), t[v]);

@@ -116,49 +116,71 @@ static void shift_sub(const float *x, size_t n, float m, float beta, float l,
 }
 
 #ifndef SM_VLA /* needs an array of vectors; VLA ISAs take the general path */
-/* A row of one block (n <= 32), kept in registers from load to store: the
+/* Rows of one block (n <= 32), kept in registers from load to store: the
  * same operations as the general path (extremum, exps, the lanes' fold,
  * r = 1/S, e * r), without its passes over memory and per-pass set-up,
- * which dominate short rows. block_stats_nv (nv vectors) leaves e_i (1
- * for the entries equal to M) in e and returns what row_stats would. */
-SM_INLINE struct row_stats block_stats_nv(const float *x, size_t n,
-                                          size_t nv, float beta, bool fast,
-                                          sm_v e[SM_VPB])
+ * which dominate short rows. block_stats_rows_nv leaves row j's e_i (1 for
+ * the entries equal to M) in e[j] and its statistics, as row_stats would
+ * return them, in st[j], for rows (<= SM_BLOCK_ROWS) rows of nv vectors
+ * ldx apart. One row is one chain of dependent steps (load, extremum,
+ * broadcast, exps, fold), too long for the core to overlap with the next
+ * row's; taking each step for every row in turn gives it independent
+ * work beside each chain. */
+SM_INLINE void block_stats_rows_nv(const float *x, size_t ldx, size_t rows,
+                                   size_t n, size_t nv, float beta, bool fast,
+                                   sm_v e[][SM_VPB], struct row_stats st[])
 {
     const bool use_max = beta > 0;
     const float init = use_max ? -INFINITY : INFINITY;
     const size_t last = n - (nv - 1) * SM_VW; /* lanes in the last vector */
-    sm_v xv[SM_VPB];
-    sm_v ext = v_set1(init);
-    for (size_t v = 0; v < nv; v++) {
-        if (v + 1 < nv || last == SM_VW)
-            xv[v] = v_load(x + v * SM_VW);
-        else
-            xv[v] = v_load_part(x + v * SM_VW, last, init);
-        ext = v_ext(xv[v], ext, use_max);
+    const sm_v vb = v_set1(beta), one = v_set1(1.0f), zero = v_set1(0.0f);
+    sm_v xv[SM_BLOCK_ROWS][SM_VPB], vm[SM_BLOCK_ROWS];
+    sm_v ev[SM_BLOCK_ROWS * SM_VPB]; /* row j's vector v at j * nv + v */
+    for (size_t j = 0; j < rows; j++) {
+        sm_v ext = v_set1(init);
+        for (size_t v = 0; v < nv; v++) {
+            const float *p = x + j * ldx + v * SM_VW;
+            xv[j][v] = v + 1 < nv || last == SM_VW ? v_load(p)
+                                                   : v_load_part(p, last, init);
+            ext = v_ext(xv[j][v], ext, use_max);
+        }
+        st[j].m = use_max ? v_hmax(ext) : v_hmin(ext);
+        vm[j] = v_set1(st[j].m);
     }
-    const float m = use_max ? v_hmax(ext) : v_hmin(ext);
-    const sm_v vm = v_set1(m), vb = v_set1(beta);
-    const sm_v one = v_set1(1.0f), zero = v_set1(0.0f);
     /* The padding lanes (the wrong infinity) go in as t = 0: an exp of
      * -inf would send the fast exp down its slow subnormal path. */
-    sm_v ev[SM_VPB];
-    for (size_t v = 0; v < nv; v++)
-        ev[v] = v_mul(v_sub(xv[v], vm), vb);
-    if (last < SM_VW)
-        ev[nv - 1] = v_sel(m_first(last), ev[nv - 1], zero);
-    exp_nonpos_vecs(ev, nv, fast);
-    sm_acc acc;
-    acc_zero(&acc);
-    size_t count = 0;
-    for (size_t v = 0; v < nv; v++) {
-        const sm_m valid = m_first(v + 1 < nv ? SM_VW : last);
-        const sm_m eq = m_and(m_eq(xv[v], vm), valid);
-        acc_add(&acc, (int)v, v_sel(eq, zero, v_sel(valid, ev[v], zero)));
-        count += m_count(eq);
-        e[v] = v_sel(eq, one, ev[v]);
+    for (size_t j = 0; j < rows; j++) {
+        for (size_t v = 0; v < nv; v++)
+            ev[j * nv + v] = v_mul(v_sub(xv[j][v], vm[j]), vb);
+        if (last < SM_VW)
+            ev[j * nv + nv - 1] = v_sel(m_first(last), ev[j * nv + nv - 1], zero);
     }
-    return (struct row_stats){m, (double)count, acc_fold(&acc)};
+    exp_nonpos_vecs(ev, rows * nv, fast);
+    for (size_t j = 0; j < rows; j++) {
+        sm_acc acc;
+        acc_zero(&acc);
+        size_t count = 0;
+        for (size_t v = 0; v < nv; v++) {
+            const sm_v t = ev[j * nv + v];
+            const sm_m valid = m_first(v + 1 < nv ? SM_VW : last);
+            const sm_m eq = m_and(m_eq(xv[j][v], vm[j]), valid);
+            acc_add(&acc, (int)v, v_sel(eq, zero, v_sel(valid, t, zero)));
+            count += m_count(eq);
+            e[j][v] = v_sel(eq, one, t);
+        }
+        st[j].k = (double)count;
+        st[j].s = acc_fold(&acc);
+    }
+}
+
+/* One row's block_stats_rows_nv. */
+SM_INLINE struct row_stats block_stats_nv(const float *x, size_t n,
+                                          size_t nv, float beta, bool fast,
+                                          sm_v e[SM_VPB])
+{
+    struct row_stats st;
+    block_stats_rows_nv(x, 0, 1, n, nv, beta, fast, (sm_v(*)[SM_VPB])e, &st);
+    return st;
 }
 
 /* block_stats_nv with the vector count computed. */
@@ -168,26 +190,48 @@ SM_INLINE struct row_stats block_stats(const float *x, size_t n, float beta,
     return block_stats_nv(x, n, (n + SM_VW - 1) / SM_VW, beta, fast, e);
 }
 
-SM_INLINE void softmax_block_nv(const float *x, size_t n, size_t nv,
-                                float beta, float *y, bool fast)
+/* softmax of rows (<= SM_BLOCK_ROWS) rows of one block, side by side. */
+SM_INLINE void softmax_block_nv(const float *x, size_t ldx, size_t rows,
+                                size_t n, size_t nv, float beta, float *y,
+                                size_t ldy, bool fast)
 {
-    sm_v e[SM_VPB];
-    const struct row_stats st = block_stats_nv(x, n, nv, beta, fast, e);
-    const double s = st.k + st.s;
-    if (isnan(s)) {
-        fill(y, n, sm_qnan);
-    } else if (row_is_masked(st.m, beta)) {
-        fill(y, n, 0.0f);
-    } else {
+    sm_v e[SM_BLOCK_ROWS][SM_VPB];
+    struct row_stats st[SM_BLOCK_ROWS];
+    block_stats_rows_nv(x, ldx, rows, n, nv, beta, fast, e, st);
+    const size_t last = n - (nv - 1) * SM_VW;
+    for (size_t j = 0; j < rows; j++) {
+        float *yj = y + j * ldy;
+        const double s = st[j].k + st[j].s;
+        if (isnan(s)) {
+            fill(yj, n, sm_qnan);
+            continue;
+        }
+        if (row_is_masked(st[j].m, beta)) {
+            fill(yj, n, 0.0f);
+            continue;
+        }
         const sm_v r = v_set1((float)(1.0 / s));
-        const size_t last = n - (nv - 1) * SM_VW;
         for (size_t v = 0; v < nv; v++) {
             if (v + 1 < nv || last == SM_VW)
-                v_store(y + v * SM_VW, v_mul(e[v], r));
+                v_store(yj + v * SM_VW, v_mul(e[j][v], r));
             else
-                v_store_part(y + v * SM_VW, last, v_mul(e[v], r));
+                v_store_part(yj + v * SM_VW, last, v_mul(e[j][v], r));
         }
     }
+}
+
+/* Every row of a batch of one-block rows, two at a time. */
+SM_INLINE void softmax_block_rows_nv(size_t rows, size_t n, size_t nv,
+                                     float beta, const float *x, size_t ldx,
+                                     float *y, size_t ldy, bool fast)
+{
+    size_t r = 0;
+    for (; r + SM_BLOCK_ROWS <= rows; r += SM_BLOCK_ROWS)
+        softmax_block_nv(x + r * ldx, ldx, SM_BLOCK_ROWS, n, nv, beta,
+                         y + r * ldy, ldy, fast);
+    for (; r < rows; r++)
+        softmax_block_nv(x + r * ldx, ldx, 1, n, nv, beta, y + r * ldy, ldy,
+                         fast);
 }
 
 /* Calls CALL(nv) with the row's vector count nv as a constant in each case,
@@ -205,16 +249,18 @@ SM_INLINE void softmax_block_nv(const float *x, size_t n, size_t nv,
 #define SM_BLOCK_CASES(CALL) /* scalar: too many cases to unroll */
 #endif
 
-SM_INLINE void softmax_block(const float *x, size_t n, float beta, float *y,
-                             bool fast)
+SM_INLINE void softmax_block_rows(size_t rows, size_t n, float beta,
+                                  const float *x, size_t ldx, float *y,
+                                  size_t ldy, bool fast)
 {
     const size_t nv = (n + SM_VW - 1) / SM_VW;
-#define SM_CALL(k) softmax_block_nv(x, n, k, beta, y, fast); return
+#define SM_CALL(k) \
+    softmax_block_rows_nv(rows, n, k, beta, x, ldx, y, ldy, fast); return
     switch (nv) {
         SM_BLOCK_CASES(SM_CALL)
     }
 #undef SM_CALL
-    softmax_block_nv(x, n, nv, beta, y, fast);
+    softmax_block_rows_nv(rows, n, nv, beta, x, ldx, y, ldy, fast);
 }
 
 /* The statistics of a one-block row, and with y its e_i, as row_stats. */
@@ -258,7 +304,7 @@ SM_INLINE void softmax_row(const float *x, size_t n, float beta, float *y,
     }
 #ifndef SM_VLA
     if (n <= 32) {
-        softmax_block(x, n, beta, y, fast);
+        softmax_block_rows(1, n, beta, x, 0, y, 0, fast);
         return;
     }
 #endif
@@ -323,15 +369,27 @@ SM_INLINE float logsumexp_row(const float *x, size_t n, float beta, bool fast)
     return (float)(bm + log_partition(st.k, st.s));
 }
 
+SM_INLINE void softmax_rows_mode(size_t rows, size_t cols, float beta,
+                                 const float *x, size_t ldx, float *y,
+                                 size_t ldy, bool fast)
+{
+#ifndef SM_VLA
+    if (cols > 0 && cols <= 32 && beta != 0.0f) {
+        softmax_block_rows(rows, cols, beta, x, ldx, y, ldy, fast);
+        return;
+    }
+#endif
+    for (size_t r = 0; r < rows; r++)
+        softmax_row(x + r * ldx, cols, beta, y + r * ldy, fast);
+}
+
 static void softmax_rows(size_t rows, size_t cols, float beta, const float *x,
                          size_t ldx, float *y, size_t ldy, unsigned flags)
 {
     if (flags & SM_FAST_EXP)
-        for (size_t r = 0; r < rows; r++)
-            softmax_row(x + r * ldx, cols, beta, y + r * ldy, true);
+        softmax_rows_mode(rows, cols, beta, x, ldx, y, ldy, true);
     else
-        for (size_t r = 0; r < rows; r++)
-            softmax_row(x + r * ldx, cols, beta, y + r * ldy, false);
+        softmax_rows_mode(rows, cols, beta, x, ldx, y, ldy, false);
 }
 
 static void log_softmax_rows(size_t rows, size_t cols, float beta,
