@@ -101,6 +101,7 @@ struct case_desc {
     size_t rows, cols, ldx, ldy, offset;
     float beta;
     int in_place;
+    int mixed; /* row r takes pattern (pat + r) % N_PATTERNS */
 };
 
 static int report(const struct case_desc *c, size_t i, float want, float got)
@@ -110,7 +111,8 @@ static int report(const struct case_desc *c, size_t i, float want, float got)
                 "%s %a (0x%08x)\n",
                 c->isa, mode_name(), op_names[c->op], c->rows, c->cols, c->ldx,
                 c->ldy, c->offset * sizeof(float), (double)c->beta,
-                pattern_names[c->pat], c->in_place ? " in place" : "", i,
+                pattern_names[c->pat], c->mixed ? " (first row; mixed)" :
+                c->in_place ? " in place" : "", i,
                 (double)want, f32_bits(want), c->isa,
                 (double)got, f32_bits(got));
     return 1;
@@ -147,7 +149,8 @@ static int check_case(const struct sm_kernels *ref, const struct sm_kernels *k,
     float *x = xin + c->offset;
     uint64_t s = seed;
     for (size_t r = 0; r < c->rows; r++)
-        fill_row(x + r * c->ldx, c->cols, c->pat, &s);
+        fill_row(x + r * c->ldx, c->cols,
+                 c->mixed ? (enum pattern)((c->pat + r) % N_PATTERNS) : c->pat, &s);
     /* Padding between rows gets a sentinel both sides must preserve. */
     for (size_t i = 0; i < out_len; i++)
         want[i] = got_base[i] = f32_from_bits(0x7fa5a5a5u);
@@ -286,6 +289,71 @@ static void test_strided_rows(void **state)
 {
     (void)state;
     assert_int_equal(for_each_simd_isa(strided_rows), 0);
+}
+
+/* Short rows of every pattern side by side in one batch: rows of one block
+ * are computed in pairs, and a NaN, masked or overflowing row must not
+ * change its neighbour's bits. */
+static int mixed_rows(const char *isa, const struct sm_kernels *ref,
+                      const struct sm_kernels *k)
+{
+    static const size_t cols_set[] = {1, 5, 8, 10, 16, 23, 32};
+    int bad = 0;
+    for (int op = 0; op < N_OPS; op++)
+        for (size_t j = 0; j < sizeof cols_set / sizeof cols_set[0]; j++)
+            for (size_t b = 0; b < N_BETAS; b++)
+                for (int first = 0; first < 2; first++) {
+                    const size_t cols = cols_set[j];
+                    const struct case_desc c = {
+                        .isa = isa, .op = (enum op)op, .pat = (enum pattern)first,
+                        .rows = N_PATTERNS + 1, .cols = cols, .ldx = cols + 1,
+                        .ldy = cols + 2, .offset = j % 8, .beta = betas[b],
+                        .mixed = 1};
+                    bad += check_case(ref, k, &c, base_seed + 31 * j + b);
+                }
+    return bad;
+}
+
+/* The same rows softmaxed as one batch and one call per row: the scalar
+ * reference pairs its rows too, so agreeing with it alone would not show
+ * that a row's bits do not depend on its neighbour. */
+static int batch_as_single_rows(const char *isa, const struct sm_kernels *ref,
+                                const struct sm_kernels *k)
+{
+    (void)ref;
+    enum { ROWS = N_PATTERNS + 1, MAX_COLS = 32 };
+    float x[ROWS * MAX_COLS], batch[ROWS * MAX_COLS], single[ROWS * MAX_COLS];
+    int bad = 0;
+    for (size_t cols = 1; cols <= MAX_COLS; cols++)
+        for (size_t b = 0; b < N_BETAS; b++) {
+            uint64_t s = base_seed + 7 * cols + b;
+            for (size_t r = 0; r < ROWS; r++)
+                fill_row(x + r * cols, cols, (enum pattern)(r % N_PATTERNS), &s);
+            k->softmax_rows(ROWS, cols, betas[b], x, cols, batch, cols, mode_flags);
+            for (size_t r = 0; r < ROWS; r++)
+                k->softmax_rows(1, cols, betas[b], x + r * cols, cols,
+                                single + r * cols, cols, mode_flags);
+            if (memcmp(batch, single, ROWS * cols * sizeof(float)) != 0) {
+                print_error("%s %s softmax n=%zu beta=%g: a batch of rows differs "
+                            "from the same rows one call each\n",
+                            isa, mode_name(), cols, (double)betas[b]);
+                bad++;
+            }
+        }
+    return bad;
+}
+
+static void test_mixed_rows(void **state)
+{
+    (void)state;
+    assert_int_equal(for_each_simd_isa(mixed_rows), 0);
+    assert_int_equal(for_each_simd_isa(batch_as_single_rows), 0);
+    for (int mode = 0; mode < 2; mode++) {
+        mode_flags = mode ? SM_FAST_EXP : 0;
+        assert_int_equal(batch_as_single_rows("scalar", NULL,
+                                              sm_dispatch_table(SM_ISA_SCALAR)), 0);
+    }
+    mode_flags = 0;
 }
 
 /* Rows around and beyond the chunk: one pass with stored exps below it,
@@ -573,6 +641,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_stats_match),
         cmocka_unit_test(test_small_rows),
         cmocka_unit_test(test_strided_rows),
+        cmocka_unit_test(test_mixed_rows),
         cmocka_unit_test(test_large_rows),
         cmocka_unit_test(test_rescaled_chunks),
         cmocka_unit_test(test_very_long_row),
