@@ -178,6 +178,15 @@ static inline emu_m512d emu_cvtps_pd(__m256 a)
         r.d[i] = (double)f[i];
     return r;
 }
+/* Lanes whose bit in k is clear are +0. */
+static inline emu_m512d emu_maskz_cvtps_pd(__mmask8 k, __m256 a)
+{
+    emu_m512d r = emu_cvtps_pd(a);
+    for (int i = 0; i < 8; i++)
+        if (!(k >> i & 1))
+            r.d[i] = 0.0;
+    return r;
+}
 static inline __m256d emu_castpd512_pd256(emu_m512d a) { return _mm256_loadu_pd(a.d); }
 static inline __m256d emu_extractf64x4_pd(emu_m512d a, int imm)
 {
@@ -241,6 +250,8 @@ static inline __m256d emu_extractf64x4_pd(emu_m512d a, int imm)
 #define _mm512_add_pd emu_add_pd
 #undef _mm512_cvtps_pd
 #define _mm512_cvtps_pd emu_cvtps_pd
+#undef _mm512_maskz_cvtps_pd
+#define _mm512_maskz_cvtps_pd emu_maskz_cvtps_pd
 #undef _mm512_castps512_ps256
 #define _mm512_castps512_ps256 emu_castps512_ps256
 #undef _mm512_extractf32x8_ps

@@ -83,6 +83,17 @@ static inline void acc_add(sm_acc *acc, int v, sm_v e)
     acc->d[2 * v + 1] = _mm512_add_pd(acc->d[2 * v + 1],
                                       _mm512_cvtps_pd(_mm512_extractf32x8_ps(e, 1)));
 }
+/* acc_add with +0 in the lanes of eq: the conversions zero them. */
+#define SM_HAVE_ACC_ADD_UNLESS 1
+static inline void acc_add_unless(sm_acc *acc, int v, sm_v e, sm_m eq)
+{
+    const sm_m keep = (sm_m)~eq;
+    acc->d[2 * v] = _mm512_add_pd(
+        acc->d[2 * v], _mm512_maskz_cvtps_pd((__mmask8)keep, _mm512_castps512_ps256(e)));
+    acc->d[2 * v + 1] = _mm512_add_pd(
+        acc->d[2 * v + 1],
+        _mm512_maskz_cvtps_pd((__mmask8)(keep >> 8), _mm512_extractf32x8_ps(e, 1)));
+}
 /* The contract's fold (l += l+16, +8, +4, +2, +1) on the registers: d[j]
  * holds lanes 8j..8j+7, so l+16 is d[j+2], l+8 is d[j+1], l+4 the upper
  * half of a register. */

@@ -24,10 +24,24 @@
 
 #include "common/fast_exp.h"
 
+#ifndef SM_HAVE_ACC_ADD_UNLESS
+/* acc_add of e with +0 in the lanes of eq. */
+static inline void acc_add_unless(sm_acc *acc, int v, sm_v e, sm_m eq)
+{
+    acc_add(acc, v, v_sel(eq, v_set1(0.0f), e));
+}
+#endif
+
 /* For t = beta (x - M) <= 0 (or NaN), as in every pass over a row. */
 SM_INLINE sm_v exp_nonpos(sm_v t, bool fast)
 {
     return fast ? v_exp_fast_nonpos(t) : v_exp(t);
+}
+
+/* t = beta (x - m); multiplying by 1 changes no bit, so beta = 1 skips it. */
+SM_INLINE sm_v beta_times_diff(sm_v x, sm_v vm, sm_v vb, bool unit_beta)
+{
+    return unit_beta ? v_sub(x, vm) : v_mul(v_sub(x, vm), vb);
 }
 
 #ifndef SM_VLA
@@ -66,11 +80,11 @@ SM_INLINE void exp_nonpos_block(sm_v t[SM_VPB], bool fast)
 /* A 32-element block at p: its vectors in xv, their exps of beta (x - M)
  * in e. */
 SM_INLINE void block_exps(const float *p, sm_v vm, sm_v vb, bool fast,
-                          sm_v xv[SM_VPB], sm_v e[SM_VPB])
+                          bool unit_beta, sm_v xv[SM_VPB], sm_v e[SM_VPB])
 {
     for (int v = 0; v < SM_VPB; v++) {
         xv[v] = v_load(p + (size_t)v * SM_VW);
-        e[v] = v_mul(v_sub(xv[v], vm), vb);
+        e[v] = beta_times_diff(xv[v], vm, vb, unit_beta);
     }
     exp_nonpos_block(e, fast);
 }
@@ -113,21 +127,23 @@ static inline float row_extremum(const float *x, size_t n, bool use_max)
 
 /* One chunk (n <= SM_CHUNK) against its extremum m: k = entries equal to m,
  * returns S' = sum of the other e_i = exp(beta (x_i - m)) in the canonical
- * order. With y, also stores e_i (1 for entries equal to m).
+ * order. With y, also stores e_i (1 for entries equal to m). With m and
+ * beta finite ("finite"), the exp itself returns that 1.
  *
  * Where the 32 double lanes and the exp's constants do not fit in the
  * vector registers together (AVX2: 8 + about 10 of 16), the ISA sets
  * SM_SUM_TILE: the exps of a tile go to a small buffer first and a
  * separate loop, free of anything else, adds them. Same adds, same order. */
-SM_INLINE double chunk_sum(const float *x, size_t n, float m, float beta,
-                           float *y, size_t *k, bool fast)
+#if SM_SUM_TILE
+SM_INLINE double chunk_sum_tiled(const float *x, size_t n, float m, float beta,
+                                 float *y, size_t *k, bool fast, bool finite,
+                                 bool unit_beta)
 {
     const sm_v vm = v_set1(m), vb = v_set1(beta);
     const sm_v one = v_set1(1.0f), zero = v_set1(0.0f);
     sm_acc acc;
     acc_zero(&acc);
     size_t count = 0;
-#if SM_SUM_TILE
     float ebuf[SM_SUM_TILE] __attribute__((aligned(64)));
     for (size_t base = 0; base < n; base += SM_SUM_TILE) {
         const size_t len = n - base < SM_SUM_TILE ? n - base : SM_SUM_TILE;
@@ -136,11 +152,11 @@ SM_INLINE double chunk_sum(const float *x, size_t n, float m, float beta,
         size_t i = 0;
         for (; fast && i + 32 <= len; i += 32) {
             sm_v xv[SM_VPB], e[SM_VPB];
-            block_exps(xt + i, vm, vb, fast, xv, e);
+            block_exps(xt + i, vm, vb, fast, unit_beta, xv, e);
             for (int v = 0; v < SM_VPB; v++) {
                 const sm_m eq = m_eq(xv[v], vm);
                 if (yt)
-                    v_store(yt + i + (size_t)v * SM_VW, v_sel(eq, one, e[v]));
+                    v_store(yt + i + (size_t)v * SM_VW, finite ? e[v] : v_sel(eq, one, e[v]));
                 v_store(ebuf + i + (size_t)v * SM_VW, v_sel(eq, zero, e[v]));
                 count += m_count(eq);
             }
@@ -148,9 +164,9 @@ SM_INLINE double chunk_sum(const float *x, size_t n, float m, float beta,
         for (; i + SM_VW <= len; i += SM_VW) {
             const sm_v xv = v_load(xt + i);
             const sm_m eq = m_eq(xv, vm);
-            const sm_v e = exp_nonpos(v_mul(v_sub(xv, vm), vb), fast);
+            const sm_v e = exp_nonpos(beta_times_diff(xv, vm, vb, unit_beta), fast);
             if (yt)
-                v_store(yt + i, v_sel(eq, one, e));
+                v_store(yt + i, finite ? e : v_sel(eq, one, e));
             v_store(ebuf + i, v_sel(eq, zero, e));
             count += m_count(eq);
         }
@@ -159,7 +175,7 @@ SM_INLINE double chunk_sum(const float *x, size_t n, float m, float beta,
             const sm_v xv = v_load_part(xt + i, c, m);
             const sm_m valid = m_first(c);
             const sm_m eq = m_and(m_eq(xv, vm), valid);
-            const sm_v e = exp_nonpos(v_mul(v_sub(xv, vm), vb), fast);
+            const sm_v e = exp_nonpos(beta_times_diff(xv, vm, vb, unit_beta), fast);
             if (yt)
                 v_store_part(yt + i, c, v_sel(eq, one, e));
             v_store(ebuf + i, v_sel(eq, zero, v_sel(valid, e, zero)));
@@ -174,17 +190,30 @@ SM_INLINE double chunk_sum(const float *x, size_t n, float m, float beta,
             for (int v = 0; v < SM_VPB; v++)
                 acc_add(&acc, v, v_load(ebuf + j + (size_t)v * SM_VW));
     }
-#else
+    *k = count;
+    return acc_fold(&acc);
+}
+#endif
+
+SM_INLINE double chunk_sum_direct(const float *x, size_t n, float m, float beta,
+                                  float *y, size_t *k, bool fast, bool finite,
+                                  bool unit_beta)
+{
+    const sm_v vm = v_set1(m), vb = v_set1(beta);
+    const sm_v one = v_set1(1.0f), zero = v_set1(0.0f);
+    sm_acc acc;
+    acc_zero(&acc);
+    size_t count = 0;
     size_t i = 0;
 #ifndef SM_VLA
     for (; fast && i + 32 <= n; i += 32) {
         sm_v xv[SM_VPB], e[SM_VPB];
-        block_exps(x + i, vm, vb, fast, xv, e);
+        block_exps(x + i, vm, vb, fast, unit_beta, xv, e);
         for (int v = 0; v < SM_VPB; v++) {
             const sm_m eq = m_eq(xv[v], vm);
             if (y)
-                v_store(y + i + (size_t)v * SM_VW, v_sel(eq, one, e[v]));
-            acc_add(&acc, v, v_sel(eq, zero, e[v]));
+                v_store(y + i + (size_t)v * SM_VW, finite ? e[v] : v_sel(eq, one, e[v]));
+            acc_add_unless(&acc, v, e[v], eq);
             count += m_count(eq);
         }
     }
@@ -193,10 +222,10 @@ SM_INLINE double chunk_sum(const float *x, size_t n, float m, float beta,
         for (int v = 0; v < SM_VPB; v++) {
             const sm_v xv = v_load(x + i + (size_t)v * SM_VW);
             const sm_m eq = m_eq(xv, vm);
-            const sm_v e = exp_nonpos(v_mul(v_sub(xv, vm), vb), fast);
+            const sm_v e = exp_nonpos(beta_times_diff(xv, vm, vb, unit_beta), fast);
             if (y)
-                v_store(y + i + (size_t)v * SM_VW, v_sel(eq, one, e));
-            acc_add(&acc, v, v_sel(eq, zero, e));
+                v_store(y + i + (size_t)v * SM_VW, finite ? e : v_sel(eq, one, e));
+            acc_add_unless(&acc, v, e, eq);
             count += m_count(eq);
         }
     }
@@ -207,7 +236,7 @@ SM_INLINE double chunk_sum(const float *x, size_t n, float m, float beta,
         const sm_v xv = c == SM_VW ? v_load(x + at) : v_load_part(x + at, c, m);
         const sm_m valid = m_first(c);
         const sm_m eq = m_and(m_eq(xv, vm), valid);
-        const sm_v e = exp_nonpos(v_mul(v_sub(xv, vm), vb), fast);
+        const sm_v e = exp_nonpos(beta_times_diff(xv, vm, vb, unit_beta), fast);
         if (y) {
             const sm_v out = v_sel(eq, one, e);
             if (c == SM_VW)
@@ -218,9 +247,31 @@ SM_INLINE double chunk_sum(const float *x, size_t n, float m, float beta,
         acc_add(&acc, v, v_sel(eq, zero, v_sel(valid, e, zero)));
         count += m_count(eq);
     }
-#endif
     *k = count;
     return acc_fold(&acc);
+}
+
+SM_INLINE double chunk_sum_body(const float *x, size_t n, float m, float beta,
+                                float *y, size_t *k, bool fast, bool finite,
+                                bool unit_beta)
+{
+#if SM_SUM_TILE
+    return chunk_sum_tiled(x, n, m, beta, y, k, fast, finite, unit_beta);
+#else
+    return chunk_sum_direct(x, n, m, beta, y, k, fast, finite, unit_beta);
+#endif
+}
+
+/* exp(+-0) is exactly 1 in both exps, so with m and beta finite an entry
+ * equal to m gets e = 1 without a select (inf - inf or 0 * inf is NaN). */
+SM_INLINE double chunk_sum(const float *x, size_t n, float m, float beta,
+                           float *y, size_t *k, bool fast)
+{
+    if (!isfinite(m) || !isfinite(beta))
+        return chunk_sum_body(x, n, m, beta, y, k, fast, false, false);
+    if (beta == 1.0f)
+        return chunk_sum_body(x, n, m, beta, y, k, fast, true, true);
+    return chunk_sum_body(x, n, m, beta, y, k, fast, true, false);
 }
 
 /* Row statistics: M (the extremum), K (entries equal to M) and S'' (the

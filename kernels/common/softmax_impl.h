@@ -77,7 +77,7 @@ SM_INLINE void exp_scale(const float *x, size_t n, float m, float beta,
 #ifndef SM_VLA
     for (; fast && i + 32 <= n; i += 32) {
         sm_v xv[SM_VPB], e[SM_VPB];
-        block_exps(x + i, vm, vb, fast, xv, e);
+        block_exps(x + i, vm, vb, fast, false, xv, e);
         for (int v = 0; v < SM_VPB; v++)
             v_store(y + i + (size_t)v * SM_VW,
                     v_sel(m_eq(xv[v], vm), vr, v_mul(e[v], vr)));
