@@ -68,44 +68,61 @@ static void scale(float *y, size_t n, float r)
         v_store_part(y + i, n - i, v_mul(v_load_part(y + i, n - i, 0.0f), vr));
 }
 
-/* p_i = exp(beta (x_i - M)) * r, and r itself for the entries equal to M. */
-SM_INLINE void exp_scale(const float *x, size_t n, float m, float beta,
-                         float r, float *y, bool fast)
+/* p_i = exp(beta (x_i - M)) * r, and r itself for the entries equal to M,
+ * which the exp gives when M and beta are finite (exp(+-0) = 1). */
+SM_INLINE void exp_scale_body(const float *x, size_t n, float m, float beta,
+                              float r, float *y, bool fast, bool finite,
+                              bool unit_beta)
 {
     const sm_v vm = v_set1(m), vb = v_set1(beta), vr = v_set1(r);
     size_t i = 0;
 #ifndef SM_VLA
     for (; fast && i + 32 <= n; i += 32) {
         sm_v xv[SM_VPB], e[SM_VPB];
-        block_exps(x + i, vm, vb, fast, false, xv, e);
-        for (int v = 0; v < SM_VPB; v++)
+        block_exps(x + i, vm, vb, fast, unit_beta, xv, e);
+        for (int v = 0; v < SM_VPB; v++) {
+            const sm_v p = v_mul(e[v], vr);
             v_store(y + i + (size_t)v * SM_VW,
-                    v_sel(m_eq(xv[v], vm), vr, v_mul(e[v], vr)));
+                    finite ? p : v_sel(m_eq(xv[v], vm), vr, p));
+        }
     }
 #endif
     for (; i + SM_VW <= n; i += SM_VW) {
         const sm_v xv = v_load(x + i);
-        const sm_v e = exp_nonpos(v_mul(v_sub(xv, vm), vb), fast);
-        v_store(y + i, v_sel(m_eq(xv, vm), vr, v_mul(e, vr)));
+        const sm_v p = v_mul(exp_nonpos(beta_times_diff(xv, vm, vb, unit_beta), fast), vr);
+        v_store(y + i, finite ? p : v_sel(m_eq(xv, vm), vr, p));
     }
     if (i < n) {
         const sm_v xv = v_load_part(x + i, n - i, m);
-        const sm_v e = exp_nonpos(v_mul(v_sub(xv, vm), vb), fast);
-        v_store_part(y + i, n - i, v_sel(m_eq(xv, vm), vr, v_mul(e, vr)));
+        const sm_v p = v_mul(exp_nonpos(beta_times_diff(xv, vm, vb, unit_beta), fast), vr);
+        v_store_part(y + i, n - i, finite ? p : v_sel(m_eq(xv, vm), vr, p));
     }
 }
 
+SM_INLINE void exp_scale(const float *x, size_t n, float m, float beta,
+                         float r, float *y, bool fast)
+{
+    if (!isfinite(m) || !isfinite(beta))
+        exp_scale_body(x, n, m, beta, r, y, fast, false, false);
+    else if (beta == 1.0f)
+        exp_scale_body(x, n, m, beta, r, y, fast, true, true);
+    else
+        exp_scale_body(x, n, m, beta, r, y, fast, true, false);
+}
+
 /* y_i = beta (x_i - M) - L, with beta (x_i - M) = 0 for the entries equal to
- * M (also when M or beta is infinite). */
-static void shift_sub(const float *x, size_t n, float m, float beta, float l,
-                      float *y)
+ * M (also when M or beta is infinite). With beta = 1 and M finite, x_i - M
+ * is that +0 itself. */
+SM_INLINE void shift_sub_body(const float *x, size_t n, float m, float beta,
+                              float l, float *y, bool plain)
 {
     const sm_v vm = v_set1(m), vb = v_set1(beta), vl = v_set1(l);
     const sm_v zero = v_set1(0.0f);
     size_t i = 0;
     for (; i + SM_VW <= n; i += SM_VW) {
         const sm_v xv = v_load(x + i);
-        const sm_v t = v_sel(m_eq(xv, vm), zero, v_mul(v_sub(xv, vm), vb));
+        const sm_v t = plain ? v_sub(xv, vm)
+                             : v_sel(m_eq(xv, vm), zero, v_mul(v_sub(xv, vm), vb));
         v_store(y + i, v_sub(t, vl));
     }
     if (i < n) {
@@ -113,6 +130,15 @@ static void shift_sub(const float *x, size_t n, float m, float beta, float l,
         const sm_v t = v_sel(m_eq(xv, vm), zero, v_mul(v_sub(xv, vm), vb));
         v_store_part(y + i, n - i, v_sub(t, vl));
     }
+}
+
+static void shift_sub(const float *x, size_t n, float m, float beta, float l,
+                      float *y)
+{
+    if (beta == 1.0f && isfinite(m))
+        shift_sub_body(x, n, m, beta, l, y, true);
+    else
+        shift_sub_body(x, n, m, beta, l, y, false);
 }
 
 #ifndef SM_VLA /* needs an array of vectors; VLA ISAs take the general path */
