@@ -314,32 +314,46 @@ static int mixed_rows(const char *isa, const struct sm_kernels *ref,
     return bad;
 }
 
-/* The same rows softmaxed as one batch and one call per row: the scalar
- * reference pairs its rows too, so agreeing with it alone would not show
- * that a row's bits do not depend on its neighbour. */
+/* The same rows as one batch, as one call per row and as one batch in
+ * place: the scalar reference pairs its rows too, so agreeing with it
+ * alone would not show that a row's bits do not depend on its neighbour,
+ * nor that loading the next rows before storing these is safe in place. */
 static int batch_as_single_rows(const char *isa, const struct sm_kernels *ref,
                                 const struct sm_kernels *k)
 {
     (void)ref;
     enum { ROWS = N_PATTERNS + 1, MAX_COLS = 32 };
     float x[ROWS * MAX_COLS], batch[ROWS * MAX_COLS], single[ROWS * MAX_COLS];
+    float in_place[ROWS * MAX_COLS];
     int bad = 0;
-    for (size_t cols = 1; cols <= MAX_COLS; cols++)
-        for (size_t b = 0; b < N_BETAS; b++) {
-            uint64_t s = base_seed + 7 * cols + b;
-            for (size_t r = 0; r < ROWS; r++)
-                fill_row(x + r * cols, cols, (enum pattern)(r % N_PATTERNS), &s);
-            k->softmax_rows(ROWS, cols, betas[b], x, cols, batch, cols, mode_flags);
-            for (size_t r = 0; r < ROWS; r++)
-                k->softmax_rows(1, cols, betas[b], x + r * cols, cols,
-                                single + r * cols, cols, mode_flags);
-            if (memcmp(batch, single, ROWS * cols * sizeof(float)) != 0) {
-                print_error("%s %s softmax n=%zu beta=%g: a batch of rows differs "
-                            "from the same rows one call each\n",
-                            isa, mode_name(), cols, (double)betas[b]);
-                bad++;
+    for (int log = 0; log < 2; log++) {
+        const sm_rows_fn fn = log ? k->log_softmax_rows : k->softmax_rows;
+        for (size_t cols = 1; cols <= MAX_COLS; cols++)
+            for (size_t b = 0; b < N_BETAS; b++) {
+                uint64_t s = base_seed + 7 * cols + b;
+                for (size_t r = 0; r < ROWS; r++)
+                    fill_row(x + r * cols, cols, (enum pattern)(r % N_PATTERNS), &s);
+                const size_t bytes = ROWS * cols * sizeof(float);
+                fn(ROWS, cols, betas[b], x, cols, batch, cols, mode_flags);
+                for (size_t r = 0; r < ROWS; r++)
+                    fn(1, cols, betas[b], x + r * cols, cols, single + r * cols,
+                       cols, mode_flags);
+                memcpy(in_place, x, bytes);
+                fn(ROWS, cols, betas[b], in_place, cols, in_place, cols, mode_flags);
+                const char *what = memcmp(batch, single, bytes) != 0
+                                       ? "the same rows one call each"
+                                   : memcmp(batch, in_place, bytes) != 0
+                                       ? "the same batch in place"
+                                       : NULL;
+                if (what) {
+                    print_error("%s %s %s n=%zu beta=%g: a batch of rows differs "
+                                "from %s\n", isa, mode_name(),
+                                log ? "log-softmax" : "softmax", cols,
+                                (double)betas[b], what);
+                    bad++;
+                }
             }
-        }
+    }
     return bad;
 }
 

@@ -111,7 +111,7 @@ static inline double ce_log_count(double logk[33], double k)
 }
 
 /* Rows of one block without smoothing, weights or L2 (the usual small
- * case), in groups: each row's statistics and exps as softmax_block_rows
+ * case), in groups: each row's statistics and exps as block_rows_out
  * computes them; then the group's log1p(S'' / K) in one vector call (a
  * scalar call per row cost a third of the time), and each row's loss and
  * gradient, whose wait for 1/S then overlaps the other rows' (right after
@@ -184,7 +184,7 @@ SM_INLINE void ce_block_rows_nv(size_t rows, size_t cols, size_t nv,
     }
 }
 
-/* The vector count a constant per case, as softmax_block_rows'. */
+/* The vector count a constant per case, as block_rows_out's. */
 SM_INLINE void ce_block_rows(size_t rows, size_t cols, float beta,
                              const float *x, size_t ldx,
                              const struct sm_ce_args *a, double *loss,
