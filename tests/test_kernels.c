@@ -314,8 +314,8 @@ static int mixed_rows(const char *isa, const struct sm_kernels *ref,
     return bad;
 }
 
-/* The same rows as one batch, as one call per row and as one batch in
- * place: the scalar reference pairs its rows too, so agreeing with it
+/* The same rows as one batch, as one call per row and (softmax,
+ * log-softmax) as one batch in place: the scalar reference pairs its rows too, so agreeing with it
  * alone would not show that a row's bits do not depend on its neighbour,
  * nor that loading the next rows before storing these is safe in place. */
 static int batch_as_single_rows(const char *isa, const struct sm_kernels *ref,
@@ -354,6 +354,22 @@ static int batch_as_single_rows(const char *isa, const struct sm_kernels *ref,
                 }
             }
     }
+    for (size_t cols = 1; cols <= MAX_COLS; cols++)
+        for (size_t b = 0; b < N_BETAS; b++) {
+            uint64_t s = base_seed + 5 * cols + b;
+            for (size_t r = 0; r < ROWS; r++)
+                fill_row(x + r * cols, cols, (enum pattern)(r % N_PATTERNS), &s);
+            k->logsumexp_rows(ROWS, cols, betas[b], x, cols, batch, mode_flags);
+            for (size_t r = 0; r < ROWS; r++)
+                k->logsumexp_rows(1, cols, betas[b], x + r * cols, cols,
+                                  single + r, mode_flags);
+            if (memcmp(batch, single, ROWS * sizeof(float)) != 0) {
+                print_error("%s %s logsumexp n=%zu beta=%g: a batch of rows "
+                            "differs from the same rows one call each\n",
+                            isa, mode_name(), cols, (double)betas[b]);
+                bad++;
+            }
+        }
     return bad;
 }
 
