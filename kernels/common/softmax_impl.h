@@ -239,56 +239,103 @@ SM_INLINE struct row_stats block_stats(const float *x, size_t n, float beta,
     return block_stats_nv(x, n, (n + SM_VW - 1) / SM_VW, beta, fast, e);
 }
 
-/* softmax (or with log, log-softmax) of rows (<= SM_BLOCK_ROWS) loaded
- * rows of one block, side by side, to y: the general path's operations. */
-SM_INLINE void block_out_loaded_nv(sm_v xv[][SM_VPB], size_t rows, size_t n,
-                                   size_t nv, float beta, float *y,
-                                   size_t ldy, bool fast, bool log)
+/* Stores one loaded row of one block: softmax e * r with c = r, or with
+ * log, log-softmax t - L with c = L, t = beta (x - M) (0 at M). */
+SM_INLINE void block_store_row(const sm_v xv[SM_VPB], const sm_v e[SM_VPB],
+                               struct row_stats st, float c, size_t n,
+                               size_t nv, float beta, float *y, bool log)
+{
+    if (isnan(st.k + st.s)) {
+        fill(y, n, sm_qnan);
+        return;
+    }
+    if (row_is_masked(st.m, beta)) {
+        fill(y, n, log ? -INFINITY : 0.0f);
+        return;
+    }
+    const size_t last = n - (nv - 1) * SM_VW;
+    const sm_v vm = v_set1(st.m), vb = v_set1(beta), vc = v_set1(c);
+    for (size_t v = 0; v < nv; v++) {
+        const sm_v out =
+            log ? v_sub(v_sel(m_eq(xv[v], vm), v_set1(0.0f),
+                              v_mul(v_sub(xv[v], vm), vb)), vc)
+                : v_mul(e[v], vc);
+        if (v + 1 < nv || last == SM_VW)
+            v_store(y + v * SM_VW, out);
+        else
+            v_store_part(y + v * SM_VW, last, out);
+    }
+}
+
+/* softmax of rows (<= SM_BLOCK_ROWS) loaded rows of one block, side by
+ * side, to y: the general path's operations. */
+SM_INLINE void softmax_block_loaded_nv(sm_v xv[][SM_VPB], size_t rows,
+                                       size_t n, size_t nv, float beta,
+                                       float *y, size_t ldy, bool fast)
 {
     sm_v e[SM_BLOCK_ROWS][SM_VPB];
     struct row_stats st[SM_BLOCK_ROWS];
     block_stats_loaded_nv(xv, rows, n, nv, beta, fast, e, st);
-    const size_t last = n - (nv - 1) * SM_VW;
-    const sm_v vb = v_set1(beta), zero = v_set1(0.0f);
-    for (size_t j = 0; j < rows; j++) {
-        float *yj = y + j * ldy;
-        const double s = st[j].k + st[j].s;
-        if (isnan(s)) {
-            fill(yj, n, sm_qnan);
-            continue;
-        }
-        if (row_is_masked(st[j].m, beta)) {
-            fill(yj, n, log ? -INFINITY : 0.0f);
-            continue;
-        }
-        const sm_v vm = v_set1(st[j].m);
-        const sm_v c = v_set1(log ? (float)log_partition(st[j].k, st[j].s)
-                                  : (float)(1.0 / s));
-        for (size_t v = 0; v < nv; v++) {
-            sm_v out;
-            if (log) {
-                const sm_v t = v_sel(m_eq(xv[j][v], vm), zero,
-                                     v_mul(v_sub(xv[j][v], vm), vb));
-                out = v_sub(t, c);
+    for (size_t j = 0; j < rows; j++)
+        block_store_row(xv[j], e[j], st[j], (float)(1.0 / (st[j].k + st[j].s)),
+                        n, nv, beta, y + j * ldy, false);
+}
+
+/* l[j] = log_partition(K, S'') of rows (<= SM_ROW_GROUP) rows' statistics,
+ * their log1p in one vector call. */
+#define SM_ROW_GROUP 8
+static inline void group_log_partition(const struct row_stats st[],
+                                       size_t rows, double l[])
+{
+    for (size_t j = 0; j < rows; j++)
+        l[j] = st[j].s / st[j].k; /* S'' when K = 1, as log_partition */
+    log1p_many(l, rows);
+    for (size_t j = 0; j < rows; j++)
+        if (st[j].k != 1.0)
+            l[j] += SM_LOGD(st[j].k);
+}
+
+/* log-softmax of a batch of one-block rows, eight at a time: statistics
+ * two rows at a time, the eight L in one log1p call (one scalar call a row
+ * took a quarter of the time), then t - L. In place, only each group's
+ * first loads wait for the stores before them. */
+SM_INLINE void log_softmax_block_rows_nv(size_t rows, size_t n, size_t nv,
+                                         float beta, const float *x,
+                                         size_t ldx, float *y, size_t ldy,
+                                         bool fast)
+{
+    for (size_t r0 = 0; r0 < rows; r0 += SM_ROW_GROUP) {
+        const size_t nr = rows - r0 < SM_ROW_GROUP ? rows - r0 : SM_ROW_GROUP;
+        sm_v xv[SM_ROW_GROUP][SM_VPB], e[SM_ROW_GROUP][SM_VPB];
+        struct row_stats st[SM_ROW_GROUP];
+        double l[SM_ROW_GROUP];
+        for (size_t j = 0; j < nr; j += SM_BLOCK_ROWS) {
+            const float *xj = x + (r0 + j) * ldx;
+            if (nr - j >= SM_BLOCK_ROWS) { /* constant row counts unroll */
+                block_load_rows(xj, ldx, SM_BLOCK_ROWS, n, nv, beta, xv + j);
+                block_stats_loaded_nv(xv + j, SM_BLOCK_ROWS, n, nv, beta, fast,
+                                      e + j, st + j);
             } else {
-                out = v_mul(e[j][v], c);
+                block_load_rows(xj, ldx, 1, n, nv, beta, xv + j);
+                block_stats_loaded_nv(xv + j, 1, n, nv, beta, fast, e + j, st + j);
             }
-            if (v + 1 < nv || last == SM_VW)
-                v_store(yj + v * SM_VW, out);
-            else
-                v_store_part(yj + v * SM_VW, last, out);
         }
+        group_log_partition(st, nr, l);
+        for (size_t j = 0; j < nr; j++)
+            block_store_row(xv[j], e[j], st[j], (float)l[j], n, nv, beta,
+                            y + (r0 + j) * ldy, true);
     }
 }
 
-/* Every row of a batch of one-block rows, two at a time. The next two rows
- * are loaded before these are stored: in place, a load that follows a
- * masked store to the same 64 bytes waits for that store to complete
- * (AVX-512 on Zen 4: in-place softmax of 256 x 10 took 1.55x the time out
- * of place). Rows do not overlap, so the order changes nothing else. */
-SM_INLINE void block_rows_out_nv(size_t rows, size_t n, size_t nv,
-                                 float beta, const float *x, size_t ldx,
-                                 float *y, size_t ldy, bool fast, bool log)
+/* softmax of every row of a batch of one-block rows, two at a time. The
+ * next two rows are loaded before these are stored: in place, a load that
+ * follows a masked store to the same 64 bytes waits for that store to
+ * complete (AVX-512 on Zen 4: in-place softmax of 256 x 10 took 1.55x the
+ * time out of place). Rows do not overlap, so the order changes nothing
+ * else. */
+SM_INLINE void softmax_block_rows_nv(size_t rows, size_t n, size_t nv,
+                                     float beta, const float *x, size_t ldx,
+                                     float *y, size_t ldy, bool fast)
 {
     sm_v cur[SM_BLOCK_ROWS][SM_VPB], next[SM_BLOCK_ROWS][SM_VPB];
     size_t r = 0;
@@ -299,15 +346,25 @@ SM_INLINE void block_rows_out_nv(size_t rows, size_t n, size_t nv,
         if (more)
             block_load_rows(x + (r + SM_BLOCK_ROWS) * ldx, ldx, SM_BLOCK_ROWS,
                             n, nv, beta, next);
-        block_out_loaded_nv(cur, SM_BLOCK_ROWS, n, nv, beta, y + r * ldy, ldy,
-                            fast, log);
+        softmax_block_loaded_nv(cur, SM_BLOCK_ROWS, n, nv, beta, y + r * ldy,
+                                ldy, fast);
         if (more)
             memcpy(cur, next, sizeof cur);
     }
     for (; r < rows; r++) {
         block_load_rows(x + r * ldx, ldx, 1, n, nv, beta, cur);
-        block_out_loaded_nv(cur, 1, n, nv, beta, y + r * ldy, ldy, fast, log);
+        softmax_block_loaded_nv(cur, 1, n, nv, beta, y + r * ldy, ldy, fast);
     }
+}
+
+SM_INLINE void block_rows_out_nv(size_t rows, size_t n, size_t nv,
+                                 float beta, const float *x, size_t ldx,
+                                 float *y, size_t ldy, bool fast, bool log)
+{
+    if (log)
+        log_softmax_block_rows_nv(rows, n, nv, beta, x, ldx, y, ldy, fast);
+    else
+        softmax_block_rows_nv(rows, n, nv, beta, x, ldx, y, ldy, fast);
 }
 
 /* Calls CALL(nv) with the row's vector count nv as a constant in each case,
@@ -454,19 +511,17 @@ SM_INLINE float logsumexp_row(const float *x, size_t n, float beta, bool fast)
 }
 
 #ifndef SM_VLA
-/* logsumexp of a batch of one-block rows: statistics two rows at a time,
- * then a group's log1p(S''/K) in one vector call (one scalar call a row
- * took a third of the time), then logsumexp_of's result. */
-#define SM_LSE_GROUP 8
+/* logsumexp of a batch of one-block rows, eight at a time: statistics two
+ * rows at a time, then the eight L in one log1p call. */
 SM_INLINE void logsumexp_block_rows_nv(size_t rows, size_t n, size_t nv,
                                        float beta, const float *x, size_t ldx,
                                        float *result, bool fast)
 {
-    for (size_t r0 = 0; r0 < rows; r0 += SM_LSE_GROUP) {
-        const size_t nr = rows - r0 < SM_LSE_GROUP ? rows - r0 : SM_LSE_GROUP;
-        sm_v e[SM_LSE_GROUP][SM_VPB];
-        struct row_stats st[SM_LSE_GROUP];
-        double l1p[SM_LSE_GROUP];
+    for (size_t r0 = 0; r0 < rows; r0 += SM_ROW_GROUP) {
+        const size_t nr = rows - r0 < SM_ROW_GROUP ? rows - r0 : SM_ROW_GROUP;
+        sm_v e[SM_ROW_GROUP][SM_VPB];
+        struct row_stats st[SM_ROW_GROUP];
+        double l[SM_ROW_GROUP];
         for (size_t j = 0; j < nr; j += SM_BLOCK_ROWS) {
             const float *xj = x + (r0 + j) * ldx;
             if (nr - j >= SM_BLOCK_ROWS)
@@ -475,14 +530,9 @@ SM_INLINE void logsumexp_block_rows_nv(size_t rows, size_t n, size_t nv,
             else
                 block_stats_rows_nv(xj, ldx, 1, n, nv, beta, fast, e + j, st + j);
         }
+        group_log_partition(st, nr, l);
         for (size_t j = 0; j < nr; j++)
-            l1p[j] = st[j].s / st[j].k; /* s when K = 1, as log_partition */
-        log1p_many(l1p, nr);
-        for (size_t j = 0; j < nr; j++) {
-            const double k = st[j].k;
-            const double l = k == 1.0 ? l1p[j] : SM_LOGD(k) + l1p[j];
-            result[r0 + j] = logsumexp_of(st[j], beta, l);
-        }
+            result[r0 + j] = logsumexp_of(st[j], beta, l[j]);
     }
 }
 
