@@ -203,52 +203,66 @@ static void test_jacobian_identities(void **state)
  * bounds softmax.h states:
  *   softmax:     |dx_i - ref| <= 2^-24 |beta| y_i (3 |dy_i - d| + 2 sum_j |dy_j y_j|)
  *   log-softmax: |dx_i - ref| <= 2^-24 |beta| (3 |dy_i - e_i s| + 3 e_i sum_j |dy_j|)
- * with d = <dy, y>, s = sum dy and e_i = exp(y_i). */
+ * with d = <dy, y>, s = sum dy and e_i = exp(y_i); each row of a batch
+ * against its own reference, out of place and in place over dy (short rows
+ * are computed with the next row loaded before this one is stored). */
 static void test_backward_bounds(void **state)
 {
     (void)state;
-    static const size_t sizes[] = {1, 5, 64, 1000, 33333};
+    static const size_t sizes[] = {1, 5, 10, 32, 64, 1000, 33333};
     static const float betas[] = {1.0f, 0.25f, -3.0f};
-    static float x[33333], y[33333], dy[33333], dx[33333];
+    enum { CAP = 33333 };
+    static float x[CAP], y[CAP], dy[CAP], dx[CAP];
     double worst = 0;
     for (int op = 0; op < 2; op++)
-        for (size_t j = 0; j < 5; j++)
-            for (size_t b = 0; b < 3; b++) {
-                const size_t n = sizes[j];
-                const long double beta = betas[b];
-                uint64_t seed = 31 * n + b;
-                for (size_t i = 0; i < n; i++) {
-                    x[i] = rng_uniform(&seed, -12.0f, 12.0f);
-                    dy[i] = rng_uniform(&seed, -2.0f, 2.0f);
-                }
-                forward(op, 1, n, betas[b], x, n, y);
-                run(sm_dispatch(), op, 1, n, betas[b], y, n, dy, n, dx, n);
-                long double d = 0, mag = 0;
-                for (size_t i = 0; i < n; i++) {
-                    const long double w = op == SOFTMAX ? (long double)y[i] : 1.0L;
-                    d += (long double)dy[i] * w;
-                    mag += fabsl((long double)dy[i] * w);
-                }
-                for (size_t i = 0; i < n; i++) {
-                    long double ref, tol;
-                    if (op == SOFTMAX) {
-                        ref = beta * y[i] * (dy[i] - d);
-                        tol = fabsl(beta) * y[i] * (3 * fabsl(dy[i] - d) + 2 * mag);
-                    } else {
-                        const long double e = expl((long double)y[i]);
-                        ref = beta * (dy[i] - e * d);
-                        tol = fabsl(beta) * (3 * fabsl(dy[i] - e * d) + 3 * e * mag);
+        for (size_t j = 0; j < sizeof sizes / sizeof sizes[0]; j++)
+            for (size_t b = 0; b < 3; b++)
+                for (int in_place = 0; in_place < 2; in_place++) {
+                    const size_t n = sizes[j], rows = n <= 1000 ? 5 : 1;
+                    const long double beta = betas[b];
+                    uint64_t seed = 31 * n + b;
+                    for (size_t i = 0; i < rows * n; i++) {
+                        x[i] = rng_uniform(&seed, -12.0f, 12.0f);
+                        dy[i] = rng_uniform(&seed, -2.0f, 2.0f);
                     }
-                    tol = tol / 16777216.0L + 1e-45L;
-                    const long double err = fabsl(dx[i] - ref);
-                    if (err / tol > worst)
-                        worst = (double)(err / tol);
-                    if (!(err <= tol))
-                        fail_msg("%s n=%zu beta=%g i=%zu: dx %.9g, reference %.9Lg",
-                                 op == SOFTMAX ? "softmax" : "log-softmax", n,
-                                 (double)betas[b], i, (double)dx[i], ref);
+                    forward(op, rows, n, betas[b], x, n, y);
+                    if (in_place) {
+                        memcpy(dx, dy, rows * n * sizeof(float));
+                        run(sm_dispatch(), op, rows, n, betas[b], y, n, dx, n, dx, n);
+                    } else {
+                        run(sm_dispatch(), op, rows, n, betas[b], y, n, dy, n, dx, n);
+                    }
+                    for (size_t r = 0; r < rows; r++) {
+                        const float *yr = y + r * n, *dyr = dy + r * n, *dxr = dx + r * n;
+                        long double d = 0, mag = 0;
+                        for (size_t i = 0; i < n; i++) {
+                            const long double w = op == SOFTMAX ? (long double)yr[i] : 1.0L;
+                            d += (long double)dyr[i] * w;
+                            mag += fabsl((long double)dyr[i] * w);
+                        }
+                        for (size_t i = 0; i < n; i++) {
+                            long double ref, tol;
+                            if (op == SOFTMAX) {
+                                ref = beta * yr[i] * (dyr[i] - d);
+                                tol = fabsl(beta) * yr[i] * (3 * fabsl(dyr[i] - d) + 2 * mag);
+                            } else {
+                                const long double e = expl((long double)yr[i]);
+                                ref = beta * (dyr[i] - e * d);
+                                tol = fabsl(beta) * (3 * fabsl(dyr[i] - e * d) + 3 * e * mag);
+                            }
+                            tol = tol / 16777216.0L + 1e-45L;
+                            const long double err = fabsl(dxr[i] - ref);
+                            if (err / tol > worst)
+                                worst = (double)(err / tol);
+                            if (!(err <= tol))
+                                fail_msg("%s n=%zu beta=%g%s row %zu i=%zu: dx %.9g, "
+                                         "reference %.9Lg",
+                                         op == SOFTMAX ? "softmax" : "log-softmax", n,
+                                         (double)betas[b], in_place ? " in place" : "",
+                                         r, i, (double)dxr[i], ref);
+                        }
+                    }
                 }
-            }
     printf("worst error / stated bound: %.3f\n", worst);
 }
 

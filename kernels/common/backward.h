@@ -71,10 +71,88 @@ static void log_softmax_backward_row(const float *y, const float *dy, float *dx,
     }
 }
 
+#ifndef SM_VLA
+/* Loads one row of one block (nv vectors, n lanes) padded with +0. */
+SM_INLINE void block_load_row(const float *p, size_t n, size_t nv,
+                              sm_v out[SM_VPB])
+{
+    const size_t last = n - (nv - 1) * SM_VW;
+    for (size_t v = 0; v < nv; v++)
+        out[v] = v + 1 < nv || last == SM_VW ? v_load(p + v * SM_VW)
+                                             : v_load_part(p + v * SM_VW, last, 0.0f);
+}
+
+/* Both backward passes for rows of one block (n <= 32), each row's y and dy
+ * loaded once: row_dot's sum (the padding adds 0 * 0 = +0) and the row
+ * functions' dx. The next row is loaded before this one is stored: in
+ * place, a masked load behind a masked store to the same 64 bytes waits
+ * for the store (AVX-512 on Zen 4: 256 x 10 took 3.5x the time in place). */
+SM_INLINE void backward_block_rows_nv(size_t rows, size_t n, size_t nv,
+                                      float beta, const float *y, size_t ldy,
+                                      const float *dy, size_t lddy, float *dx,
+                                      size_t lddx, bool log)
+{
+    if (rows == 0)
+        return;
+    const size_t last = n - (nv - 1) * SM_VW;
+    const sm_v vb = v_set1(beta);
+    sm_v cy[SM_VPB], cdy[SM_VPB], ny[SM_VPB], ndy[SM_VPB];
+    block_load_row(y, n, nv, cy);
+    block_load_row(dy, n, nv, cdy);
+    for (size_t r = 0; r < rows; r++) {
+        const size_t next = r + 1 < rows ? r + 1 : r; /* the last reloads */
+        block_load_row(y + next * ldy, n, nv, ny);
+        block_load_row(dy + next * lddy, n, nv, ndy);
+        sm_acc acc;
+        acc_zero(&acc);
+        for (size_t v = 0; v < nv; v++)
+            acc_add(&acc, (int)v, log ? cdy[v] : v_mul(cdy[v], cy[v]));
+        const sm_v c = v_set1((float)acc_fold(&acc));
+        float *out = dx + r * lddx;
+        for (size_t v = 0; v < nv; v++) {
+            const sm_v g = log ? v_mul(v_sub(cdy[v], v_mul(v_exp(cy[v]), c)), vb)
+                               : v_mul(v_mul(v_sub(cdy[v], c), cy[v]), vb);
+            if (v + 1 < nv || last == SM_VW)
+                v_store(out + v * SM_VW, g);
+            else
+                v_store_part(out + v * SM_VW, last, g);
+        }
+        for (size_t v = 0; v < nv; v++) {
+            cy[v] = ny[v];
+            cdy[v] = ndy[v];
+        }
+    }
+}
+
+SM_INLINE void backward_block_rows(size_t rows, size_t n, float beta,
+                                   const float *y, size_t ldy,
+                                   const float *dy, size_t lddy, float *dx,
+                                   size_t lddx, bool log)
+{
+    const size_t nv = (n + SM_VW - 1) / SM_VW;
+#define SM_CALL(k) \
+    backward_block_rows_nv(rows, n, k, beta, y, ldy, dy, lddy, dx, lddx, log); \
+    return
+    switch (nv) {
+        SM_BLOCK_CASES(SM_CALL)
+    }
+#undef SM_CALL
+#if SM_VPB > 8 /* the cases above cover every nv <= SM_VPB <= 8 */
+    backward_block_rows_nv(rows, n, nv, beta, y, ldy, dy, lddy, dx, lddx, log);
+#endif
+}
+#endif
+
 static void softmax_backward_rows(size_t rows, size_t cols, float beta,
                                   const float *y, size_t ldy, const float *dy,
                                   size_t lddy, float *dx, size_t lddx)
 {
+#ifndef SM_VLA
+    if (cols > 0 && cols <= 32) {
+        backward_block_rows(rows, cols, beta, y, ldy, dy, lddy, dx, lddx, false);
+        return;
+    }
+#endif
     for (size_t r = 0; r < rows; r++)
         softmax_backward_row(y + r * ldy, dy + r * lddy, dx + r * lddx, cols, beta);
 }
@@ -84,6 +162,12 @@ static void log_softmax_backward_rows(size_t rows, size_t cols, float beta,
                                       const float *dy, size_t lddy, float *dx,
                                       size_t lddx)
 {
+#ifndef SM_VLA
+    if (cols > 0 && cols <= 32) {
+        backward_block_rows(rows, cols, beta, y, ldy, dy, lddy, dx, lddx, true);
+        return;
+    }
+#endif
     for (size_t r = 0; r < rows; r++)
         log_softmax_backward_row(y + r * ldy, dy + r * lddy, dx + r * lddx,
                                  cols, beta);
