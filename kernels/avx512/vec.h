@@ -89,7 +89,8 @@ static inline void acc_add_unless(sm_acc *acc, int v, sm_v e, sm_m eq)
 {
     const sm_m keep = (sm_m)~eq;
     acc->d[2 * v] = _mm512_add_pd(
-        acc->d[2 * v], _mm512_maskz_cvtps_pd((__mmask8)keep, _mm512_castps512_ps256(e)));
+        acc->d[2 * v],
+        _mm512_maskz_cvtps_pd((__mmask8)keep, _mm512_castps512_ps256(e)));
     acc->d[2 * v + 1] = _mm512_add_pd(
         acc->d[2 * v + 1],
         _mm512_maskz_cvtps_pd((__mmask8)(keep >> 8), _mm512_extractf32x8_ps(e, 1)));

@@ -156,7 +156,8 @@ SM_INLINE double chunk_sum_tiled(const float *x, size_t n, float m, float beta,
             for (int v = 0; v < SM_VPB; v++) {
                 const sm_m eq = m_eq(xv[v], vm);
                 if (yt)
-                    v_store(yt + i + (size_t)v * SM_VW, finite ? e[v] : v_sel(eq, one, e[v]));
+                    v_store(yt + i + (size_t)v * SM_VW,
+                            finite ? e[v] : v_sel(eq, one, e[v]));
                 v_store(ebuf + i + (size_t)v * SM_VW, v_sel(eq, zero, e[v]));
                 count += m_count(eq);
             }
@@ -212,7 +213,8 @@ SM_INLINE double chunk_sum_direct(const float *x, size_t n, float m, float beta,
         for (int v = 0; v < SM_VPB; v++) {
             const sm_m eq = m_eq(xv[v], vm);
             if (y)
-                v_store(y + i + (size_t)v * SM_VW, finite ? e[v] : v_sel(eq, one, e[v]));
+                v_store(y + i + (size_t)v * SM_VW,
+                        finite ? e[v] : v_sel(eq, one, e[v]));
             acc_add_unless(&acc, v, e[v], eq);
             count += m_count(eq);
         }
