@@ -31,6 +31,34 @@ static inline void v_store_part(float *p, size_t c, sm_v v)
 {
     _mm512_mask_storeu_ps(p, m_first(c), v);
 }
+/* v_store_part as plain stores of 8, 4, 2 and 1 lanes: a load that follows
+ * a masked store to the same 64 bytes waits for the store to complete even
+ * where the bytes do not meet (Zen 4: in place, the next row's first
+ * loads), while plain stores are checked byte for byte. A few instructions
+ * more, so only for row-by-row passes whose next row follows at once. */
+#define SM_HAVE_STORE_TAIL 1
+static inline void v_store_tail(float *p, size_t c, sm_v v)
+{
+    __m256 h = _mm512_castps512_ps256(v);
+    if (c & 8) {
+        _mm256_storeu_ps(p, h);
+        h = _mm512_extractf32x8_ps(v, 1);
+        p += 8;
+    }
+    __m128 q = _mm256_castps256_ps128(h);
+    if (c & 4) {
+        _mm_storeu_ps(p, q);
+        q = _mm256_extractf128_ps(h, 1);
+        p += 4;
+    }
+    if (c & 2) {
+        _mm_storel_pi((__m64 *)p, q);
+        q = _mm_movehl_ps(q, q);
+        p += 2;
+    }
+    if (c & 1)
+        _mm_store_ss(p, q);
+}
 static inline sm_v v_set1(float a) { return _mm512_set1_ps(a); }
 static inline sm_v v_add(sm_v a, sm_v b) { return _mm512_add_ps(a, b); }
 static inline sm_v v_sub(sm_v a, sm_v b) { return _mm512_sub_ps(a, b); }

@@ -35,7 +35,7 @@ SM_INLINE void st(float *p, size_t c, sm_v v)
     if (c == SM_VW)
         v_store(p, v);
     else
-        v_store_part(p, c, v);
+        v_store_tail(p, c, v);
 }
 
 /* Lane i (< SM_VW) of v. */

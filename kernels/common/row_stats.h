@@ -24,6 +24,15 @@
 
 #include "common/fast_exp.h"
 
+#ifndef SM_HAVE_STORE_TAIL
+/* v_store_part for a row's last vector when the next row's loads follow
+ * at once (see the AVX-512 one). */
+static inline void v_store_tail(float *p, size_t c, sm_v v)
+{
+    v_store_part(p, c, v);
+}
+#endif
+
 #ifndef SM_HAVE_ACC_ADD_UNLESS
 /* acc_add of e with +0 in the lanes of eq. */
 static inline void acc_add_unless(sm_acc *acc, int v, sm_v e, sm_m eq)
