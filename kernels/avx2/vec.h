@@ -34,23 +34,12 @@ static inline sm_v v_load_part(const float *p, size_t c, float fill)
     return _mm256_blendv_ps(_mm256_set1_ps(fill), _mm256_maskload_ps(p, m),
                             _mm256_castsi256_ps(m));
 }
-/* Plain 4-, 2- and 1-lane stores: AMD microcodes the masked store
- * (vmaskmovps), which costs more than a short row's tail is worth. */
+/* Plain stores: AMD microcodes the masked store (vmaskmovps), which costs
+ * more than a short row's tail is worth. */
+#include "common/store_avx2.h"
 static inline void v_store_part(float *p, size_t c, sm_v v)
 {
-    __m128 part = _mm256_castps256_ps128(v);
-    if (c & 4) {
-        _mm_storeu_ps(p, part);
-        part = _mm256_extractf128_ps(v, 1);
-        p += 4;
-    }
-    if (c & 2) {
-        _mm_storel_pi((__m64 *)(void *)p, part);
-        part = _mm_movehl_ps(part, part);
-        p += 2;
-    }
-    if (c & 1)
-        _mm_store_ss(p, part);
+    store_lanes8(p, c, v);
 }
 static inline sm_v v_set1(float a) { return _mm256_set1_ps(a); }
 static inline sm_v v_add(sm_v a, sm_v b) { return _mm256_add_ps(a, b); }

@@ -37,6 +37,7 @@ static inline void v_store_part(float *p, size_t c, sm_v v)
  * loads), while plain stores are checked byte for byte. A few instructions
  * more, so only for row-by-row passes whose next row follows at once. */
 #define SM_HAVE_STORE_TAIL 1
+#include "common/store_avx2.h"
 static inline void v_store_tail(float *p, size_t c, sm_v v)
 {
     __m256 h = _mm512_castps512_ps256(v);
@@ -45,19 +46,7 @@ static inline void v_store_tail(float *p, size_t c, sm_v v)
         h = _mm512_extractf32x8_ps(v, 1);
         p += 8;
     }
-    __m128 q = _mm256_castps256_ps128(h);
-    if (c & 4) {
-        _mm_storeu_ps(p, q);
-        q = _mm256_extractf128_ps(h, 1);
-        p += 4;
-    }
-    if (c & 2) {
-        _mm_storel_pi((__m64 *)p, q);
-        q = _mm_movehl_ps(q, q);
-        p += 2;
-    }
-    if (c & 1)
-        _mm_store_ss(p, q);
+    store_lanes8(p, c & 7, h);
 }
 static inline sm_v v_set1(float a) { return _mm512_set1_ps(a); }
 static inline sm_v v_add(sm_v a, sm_v b) { return _mm512_add_ps(a, b); }

@@ -555,41 +555,32 @@ SM_INLINE void logsumexp_block_rows(size_t rows, size_t n, float beta,
 }
 #endif
 
-SM_INLINE void softmax_rows_mode(size_t rows, size_t cols, float beta,
-                                 const float *x, size_t ldx, float *y,
-                                 size_t ldy, bool fast)
+/* softmax or, with log, log-softmax of every row. */
+SM_INLINE void rows_out_mode(size_t rows, size_t cols, float beta,
+                             const float *x, size_t ldx, float *y, size_t ldy,
+                             bool fast, bool log)
 {
 #ifndef SM_VLA
     if (cols > 0 && cols <= 32 && beta != 0.0f) {
-        block_rows_out(rows, cols, beta, x, ldx, y, ldy, fast, false);
+        block_rows_out(rows, cols, beta, x, ldx, y, ldy, fast, log);
         return;
     }
 #endif
-    for (size_t r = 0; r < rows; r++)
-        softmax_row(x + r * ldx, cols, beta, y + r * ldy, fast);
+    for (size_t r = 0; r < rows; r++) {
+        if (log)
+            log_softmax_row(x + r * ldx, cols, beta, y + r * ldy, fast);
+        else
+            softmax_row(x + r * ldx, cols, beta, y + r * ldy, fast);
+    }
 }
 
 static void softmax_rows(size_t rows, size_t cols, float beta, const float *x,
                          size_t ldx, float *y, size_t ldy, unsigned flags)
 {
     if (flags & SM_FAST_EXP)
-        softmax_rows_mode(rows, cols, beta, x, ldx, y, ldy, true);
+        rows_out_mode(rows, cols, beta, x, ldx, y, ldy, true, false);
     else
-        softmax_rows_mode(rows, cols, beta, x, ldx, y, ldy, false);
-}
-
-SM_INLINE void log_softmax_rows_mode(size_t rows, size_t cols, float beta,
-                                     const float *x, size_t ldx, float *y,
-                                     size_t ldy, bool fast)
-{
-#ifndef SM_VLA
-    if (cols > 0 && cols <= 32 && beta != 0.0f) {
-        block_rows_out(rows, cols, beta, x, ldx, y, ldy, fast, true);
-        return;
-    }
-#endif
-    for (size_t r = 0; r < rows; r++)
-        log_softmax_row(x + r * ldx, cols, beta, y + r * ldy, fast);
+        rows_out_mode(rows, cols, beta, x, ldx, y, ldy, false, false);
 }
 
 static void log_softmax_rows(size_t rows, size_t cols, float beta,
@@ -597,9 +588,9 @@ static void log_softmax_rows(size_t rows, size_t cols, float beta,
                              unsigned flags)
 {
     if (flags & SM_FAST_EXP)
-        log_softmax_rows_mode(rows, cols, beta, x, ldx, y, ldy, true);
+        rows_out_mode(rows, cols, beta, x, ldx, y, ldy, true, true);
     else
-        log_softmax_rows_mode(rows, cols, beta, x, ldx, y, ldy, false);
+        rows_out_mode(rows, cols, beta, x, ldx, y, ldy, false, true);
 }
 
 SM_INLINE void logsumexp_rows_mode(size_t rows, size_t cols, float beta,
