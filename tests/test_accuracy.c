@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "common/log1p.h"
 #include "dispatch.h"
 #include "harness.h"
 
@@ -369,6 +370,51 @@ static void test_dominant_class_log_probability(void **state)
     }
 }
 
+/* ---- the log-partition's log1p ------------------------------------------- */
+
+/* common/log1p.h, which every kernel inlines: within 1.5 ulp of double over
+ * y = u 2^e for e from -80 to 59, exact where it must be, and each lane of
+ * log1p_many the single value's bits (lanes never mix). */
+static void test_log1p_in_double(void **state)
+{
+    (void)state;
+    uint64_t seed = 7;
+    const int count = test_quick() ? 20000 : 400000;
+    double worst = 0.0;
+    for (int i = 0; i < count; i++) {
+        const double u = 1.0 + (double)(rng_next(&seed) >> 11) * 0x1p-53;
+        const double y = ldexp(u, -80 + (int)(rng_next(&seed) % 140));
+        const long double want = log1pl((long double)y);
+        const double w = (double)want;
+        const double ulp = nextafter(w, INFINITY) - w;
+        const double err = (double)fabsl((long double)log1p_one(y) - want) / ulp;
+        worst = err > worst ? err : worst;
+    }
+    print_message("log1p: largest error %.3f ulp of double\n", worst);
+    assert_true(worst <= 1.5);
+
+    /* exact: 0, below half an ulp of 1 (log1p(y) = y), infinity, NaN */
+    assert_true(log1p_one(0.0) == 0.0 && !signbit(log1p_one(0.0)));
+    for (double y = 0x1p-1074; y < 0x1p-60; y *= 1024.0)
+        assert_true(log1p_one(y) == y);
+    assert_true(log1p_one(INFINITY) == INFINITY);
+    assert_true(isnan(log1p_one(NAN)));
+    /* log K for the counts of ties: log1p(K - 1) within an ulp */
+    for (int k = 2; k <= 64; k++)
+        assert_true(fabs(log1p_one(k - 1.0) - log((double)k)) <=
+                    nextafter(log((double)k), INFINITY) - log((double)k));
+
+    double v[8], one[8];
+    for (size_t n = 1; n <= 8; n++) {
+        for (size_t j = 0; j < 8; j++) {
+            v[j] = ldexp(1.0 + (double)j / 8.0, (int)(3 * j) - 20);
+            one[j] = log1p_one(v[j]);
+        }
+        log1p_many(v, n);
+        assert_memory_equal(v, one, n * sizeof *v);
+    }
+}
+
 /* ---- the seeds' worked examples ------------------------------------------ */
 
 static void expect_close(const float *got, const double *want, size_t n,
@@ -459,6 +505,7 @@ int main(void)
         cmocka_unit_test(test_shift_invariance),
         cmocka_unit_test(test_special_values),
         cmocka_unit_test(test_dominant_class_log_probability),
+        cmocka_unit_test(test_log1p_in_double),
         cmocka_unit_test(test_random_rows_within_bounds),
         cmocka_unit_test(test_sum_of_long_row),
     };

@@ -17,7 +17,6 @@ typedef struct { __m256d d[8]; } sm_acc;
 
 #define SM_EXPD Sleef_finz_expd1_u10purecfma
 #define SM_LOGD Sleef_finz_logd1_u10purecfma
-#define SM_LOG1PD Sleef_finz_log1pd1_u10purecfma
 
 static inline __m256i lanes_below(size_t c)
 {
@@ -65,7 +64,6 @@ static inline float v_hmin(sm_v a)
 static inline sm_v v_exp(sm_v a) { return Sleef_finz_expf8_u10avx2(a); }
 static inline sm_v v_log(sm_v a) { return Sleef_finz_logf8_u10avx2(a); }
 
-#include "common/log1p_avx2.h"
 static inline sm_v v_fma(sm_v a, sm_v b, sm_v c) { return _mm256_fmadd_ps(a, b, c); }
 static inline sm_v v_ldexp_split(sm_v p, sm_v z)
 {

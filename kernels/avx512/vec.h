@@ -17,7 +17,6 @@ typedef struct { __m512d d[4]; } sm_acc;
 
 #define SM_EXPD Sleef_finz_expd1_u10purecfma
 #define SM_LOGD Sleef_finz_logd1_u10purecfma
-#define SM_LOG1PD Sleef_finz_log1pd1_u10purecfma
 
 static inline sm_m m_first(size_t c) { return (sm_m)((1u << c) - 1u); }
 static inline sm_v v_load(const float *p) { return _mm512_loadu_ps(p); }
@@ -60,7 +59,6 @@ static inline float v_hmin(sm_v a) { return _mm512_reduce_min_ps(a); }
 static inline sm_v v_exp(sm_v a) { return Sleef_finz_expf16_u10avx512f(a); }
 static inline sm_v v_log(sm_v a) { return Sleef_finz_logf16_u10avx512f(a); }
 
-#include "common/log1p_avx2.h"
 static inline sm_v v_fma(sm_v a, sm_v b, sm_v c) { return _mm512_fmadd_ps(a, b, c); }
 static inline sm_v v_ldexp_split(sm_v p, sm_v z)
 {

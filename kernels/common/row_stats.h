@@ -23,6 +23,7 @@
 #define SM_INLINE static inline __attribute__((always_inline))
 
 #include "common/fast_exp.h"
+#include "common/log1p.h"
 
 #ifndef SM_HAVE_STORE_TAIL
 /* v_store_part for a row's last vector when the next row's loads follow
@@ -387,8 +388,8 @@ static inline bool row_has_nan(const float *x, size_t n)
 static inline double log_partition(double k, double s)
 {
     if (k == 1.0) /* the usual case; log(1) + y is y: the same bits */
-        return SM_LOG1PD(s);
-    return SM_LOGD(k) + SM_LOG1PD(s / k);
+        return log1p_one(s);
+    return SM_LOGD(k) + log1p_one(s / k);
 }
 
 #endif

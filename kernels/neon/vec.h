@@ -20,7 +20,6 @@ typedef struct { float64x2_t d[16]; } sm_acc;
 
 #define SM_EXPD Sleef_finz_expd1_u10purecfma
 #define SM_LOGD Sleef_finz_logd1_u10purecfma
-#define SM_LOG1PD Sleef_finz_log1pd1_u10purecfma
 
 static inline sm_m m_first(size_t c)
 {
@@ -64,16 +63,6 @@ static inline float v_hmin(sm_v a) { return vminvq_f32(a); }
 static inline sm_v v_exp(sm_v a) { return Sleef_finz_expf4_u10advsimd(a); }
 static inline sm_v v_log(sm_v a) { return Sleef_finz_logf4_u10advsimd(a); }
 
-/* v[i] = log1p(v[i]) for a group of rows' sums (the loss's L); SLEEF's
- * deterministic vector log1p returns the scalar call's bits. */
-static inline void log1p_many(double *v, size_t n)
-{
-    size_t i = 0;
-    for (; i + 2 <= n; i += 2)
-        vst1q_f64(v + i, Sleef_finz_log1pd2_u10advsimd(vld1q_f64(v + i)));
-    for (; i < n; i++)
-        v[i] = SM_LOG1PD(v[i]);
-}
 static inline sm_v v_fma(sm_v a, sm_v b, sm_v c) { return vfmaq_f32(c, a, b); }
 static inline sm_v v_ldexp_split(sm_v p, sm_v z)
 {

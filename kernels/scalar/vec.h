@@ -24,13 +24,11 @@ typedef struct { double lane[32]; } sm_acc;
 #define SM_LOGF Sleef_finz_logf1_u10purecfma
 #define SM_EXPD Sleef_finz_expd1_u10purecfma
 #define SM_LOGD Sleef_finz_logd1_u10purecfma
-#define SM_LOG1PD Sleef_finz_log1pd1_u10purecfma
 #else
 #define SM_EXPF Sleef_cinz_expf1_u10purec
 #define SM_LOGF Sleef_cinz_logf1_u10purec
 #define SM_EXPD Sleef_cinz_expd1_u10purec
 #define SM_LOGD Sleef_cinz_logd1_u10purec
-#define SM_LOG1PD Sleef_cinz_log1pd1_u10purec
 #endif
 
 static inline sm_v v_load(const float *p) { return *p; }
@@ -56,13 +54,6 @@ static inline float v_hmax(sm_v a) { return a; }
 static inline float v_hmin(sm_v a) { return a; }
 static inline sm_v v_exp(sm_v a) { return SM_EXPF(a); }
 static inline sm_v v_log(sm_v a) { return SM_LOGF(a); }
-
-/* v[i] = log1p(v[i]) for a group of rows' sums (the loss's L). */
-static inline void log1p_many(double *v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        v[i] = SM_LOG1PD(v[i]);
-}
 /* fmaf is exactly rounded everywhere (in software without FMA hardware),
  * so the fast exp is bit-identical even in the no-FMA scalar kernels. */
 static inline sm_v v_fma(sm_v a, sm_v b, sm_v c) { return fmaf(a, b, c); }

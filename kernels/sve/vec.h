@@ -38,7 +38,6 @@ typedef struct { double d[32]; } sm_acc;
 
 #define SM_EXPD Sleef_finz_expd1_u10purecfma
 #define SM_LOGD Sleef_finz_logd1_u10purecfma
-#define SM_LOG1PD Sleef_finz_log1pd1_u10purecfma
 
 /* The SM_VW lanes in use (all of them from 128 to 1024 bits). */
 static inline svbool_t sve_pg(void) { return svwhilelt_b32_u64(0, (uint64_t)SM_VW); }
