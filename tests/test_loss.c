@@ -260,11 +260,10 @@ static int compare_rows(const char *isa, const char *how, enum op op,
 }
 
 /* A batch of many rows gives each row's bits as that row alone, on every
- * ISA and scalar too: short rows go in groups of 16 whose losses are
- * written a group late, and a slip there would be shared by scalar, so the
- * comparison with scalar cannot see it. Rows cycle through the patterns
- * (odd counts leave a last group and a last pair part full); every fifth
- * label is ignored. */
+ * ISA and scalar too: short rows go in groups of 16, and a slip in that
+ * bookkeeping would be shared by scalar, so the comparison with scalar
+ * cannot see it. Rows cycle through the patterns (53 rows leave a last
+ * group and a last pair part full); every fifth label is ignored. */
 static void test_batch_as_single_rows(void **state)
 {
     (void)state;
