@@ -49,7 +49,8 @@ static inline sm_d4 log1p_d4(sm_d4 y)
     const sm_d4 m = (sm_d4)((shifted & u4_splat(0x000fffffffffffffull)) +
                             u4_splat(sqrt_half));
     const sm_d4 f = m - 1.0;
-    const sm_d4 s = f / (f + 2.0), z = s * s;
+    /* m + 1 is f + 2 rounded the same way, without waiting for f */
+    const sm_d4 s = f / (m + 1.0), z = s * s;
     /* Estrin's scheme: a shorter chain than Horner's */
     const sm_d4 z2 = z * z, z4 = z2 * z2;
     const sm_d4 p01 = z * (2.0 / 5.0) + 2.0 / 3.0, p23 = z * (2.0 / 9.0) + 2.0 / 7.0;
@@ -59,18 +60,6 @@ static inline sm_d4 log1p_d4(sm_d4 y)
     const sm_d4 log_m = f - s * (f - t);
     const sm_d4 r = k * ln2_hi + (log_m + (k * ln2_lo + err / u));
     return d4_sel(y == (double)INFINITY, y, r);
-}
-
-/* v[i] = log1p(v[i]), v[i] >= 0 or NaN, for i < n; v has room for n
- * rounded up to 4 (those lanes are computed too). The lanes are gathered
- * one by one: a vector load of entries just stored one by one would wait
- * for the stores to reach the cache. */
-static inline void log1p_many(double *v, size_t n)
-{
-    for (size_t i = 0; i < n; i += 4) {
-        const sm_d4 r = log1p_d4((sm_d4){v[i], v[i + 1], v[i + 2], v[i + 3]});
-        memcpy(v + i, &r, sizeof r);
-    }
 }
 
 static inline double log1p_one(double y)

@@ -130,7 +130,7 @@ SM_INLINE void ce_block_rows_nv(size_t rows, size_t cols, size_t nv,
     for (size_t r0 = 0; r0 < rows; r0 += SM_CE_GROUP) {
         const size_t nr = rows - r0 < SM_CE_GROUP ? rows - r0 : SM_CE_GROUP;
         double k[SM_CE_GROUP]; /* 0: the row's loss is written */
-        double l1p[SM_CE_GROUP] = {0.0}; /* log1p(S'' / K); all lanes read */
+        double l1p[SM_CE_GROUP]; /* log1p(S'' / K) */
         float tc[SM_CE_GROUP], rc[SM_CE_GROUP];
         sm_v eg[SM_CE_GROUP][SM_VPB];
         struct row_stats st[SM_CE_GROUP];
@@ -165,7 +165,6 @@ SM_INLINE void ce_block_rows_nv(size_t rows, size_t cols, size_t nv,
                 continue;
             }
             k[j] = rs.k;
-            l1p[j] = rs.k == 1.0 ? rs.s : rs.s / rs.k;
             rc[j] = (float)(1.0 / (rs.k + rs.s));
         }
         if (g)
@@ -174,7 +173,7 @@ SM_INLINE void ce_block_rows_nv(size_t rows, size_t cols, size_t nv,
                     ce_grad_block(g + (r0 + j) * ldg, cols, nv, eg[j],
                                   (size_t)a->labels[r0 + j], rc[j], a,
                                   plain_scale);
-        log1p_many(l1p, nr);
+        group_log1p(st, nr, l1p);
         for (size_t j = 0; j < nr; j++) {
             if (k[j] == 0.0)
                 continue;

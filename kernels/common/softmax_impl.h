@@ -293,9 +293,7 @@ SM_INLINE void softmax_block_loaded_nv(sm_v xv[][SM_VPB], size_t rows,
 static inline void group_log_partition(const struct row_stats st[],
                                        size_t rows, double l[])
 {
-    for (size_t j = 0; j < rows; j++)
-        l[j] = st[j].s / st[j].k; /* S'' when K = 1, as log_partition */
-    log1p_many(l, rows);
+    group_log1p(st, rows, l);
     for (size_t j = 0; j < rows; j++)
         if (st[j].k != 1.0)
             l[j] += SM_LOGD(st[j].k);
@@ -314,7 +312,7 @@ SM_INLINE void log_softmax_block_rows_nv(size_t rows, size_t n, size_t nv,
         const size_t nr = rows - r0 < SM_ROW_GROUP ? rows - r0 : SM_ROW_GROUP;
         sm_v xv[SM_ROW_GROUP][SM_VPB], e[SM_ROW_GROUP][SM_VPB];
         struct row_stats st[SM_ROW_GROUP];
-        double l[SM_ROW_GROUP] = {0.0}; /* log1p_many reads all lanes */
+        double l[SM_ROW_GROUP];
         for (size_t j = 0; j < nr; j += SM_BLOCK_ROWS) {
             const float *xj = x + (r0 + j) * ldx;
             if (nr - j >= SM_BLOCK_ROWS) { /* constant row counts unroll */
@@ -527,7 +525,7 @@ SM_INLINE void logsumexp_block_rows_nv(size_t rows, size_t n, size_t nv,
         const size_t nr = rows - r0 < SM_ROW_GROUP ? rows - r0 : SM_ROW_GROUP;
         sm_v e[SM_ROW_GROUP][SM_VPB];
         struct row_stats st[SM_ROW_GROUP];
-        double l[SM_ROW_GROUP] = {0.0}; /* log1p_many reads all lanes */
+        double l[SM_ROW_GROUP];
         for (size_t j = 0; j < nr; j += SM_BLOCK_ROWS) {
             const float *xj = x + (r0 + j) * ldx;
             if (nr - j >= SM_BLOCK_ROWS)
