@@ -99,25 +99,14 @@ SM_INLINE void ce_grad_block(float *g, size_t n, size_t nv,
     g[label] = grad_scaled1(ec * r - a->q_label, a->grad_beta);
 }
 
-/* log_partition's log K for a row's count K (<= 32) of entries at M, once
- * per K in a call (0: not yet): ties at M are common, e.g. every row of a
- * gradient fed back in place, and a scalar log per row doubled the time. */
-static inline double ce_log_count(double logk[33], double k)
-{
-    double *p = &logk[(size_t)k];
-    if (*p == 0.0)
-        *p = SM_LOGD(k);
-    return *p;
-}
-
 /* Rows of one block without smoothing, weights or L2 (the usual small
  * case), in groups: each row's statistics and exps as block_rows_out
- * computes them, then each row's gradient, then the group's
- * log1p(S'' / K) in one vector pass and the losses. Groups of 16, not 8:
- * the log1p's latency holds up fewer rows (256 x 10 on AVX-512: 1.48x a
- * softmax with 8, 1.39x with 16; writing each group's losses only after
- * the next group's statistics gained nothing more). The general path's
- * operations. beta != 0. */
+ * computes them, then each row's gradient, then the group's L as
+ * log-softmax's (log1p in one vector pass) and the losses. Groups of 16,
+ * not 8: the log1p's latency holds up fewer rows (256 x 10 on AVX-512:
+ * 1.48x a softmax with 8, 1.39x with 16; writing each group's losses only
+ * after the next group's statistics gained nothing more). The general
+ * path's operations. beta != 0. */
 #define SM_CE_GROUP 16
 
 SM_INLINE void ce_block_rows_nv(size_t rows, size_t cols, size_t nv,
@@ -130,7 +119,7 @@ SM_INLINE void ce_block_rows_nv(size_t rows, size_t cols, size_t nv,
     for (size_t r0 = 0; r0 < rows; r0 += SM_CE_GROUP) {
         const size_t nr = rows - r0 < SM_CE_GROUP ? rows - r0 : SM_CE_GROUP;
         double k[SM_CE_GROUP]; /* 0: the row's loss is written */
-        double l1p[SM_CE_GROUP]; /* log1p(S'' / K) */
+        double l[SM_CE_GROUP]; /* log_partition(K, S'') */
         float tc[SM_CE_GROUP], rc[SM_CE_GROUP];
         sm_v eg[SM_CE_GROUP][SM_VPB];
         struct row_stats st[SM_CE_GROUP];
@@ -173,14 +162,10 @@ SM_INLINE void ce_block_rows_nv(size_t rows, size_t cols, size_t nv,
                     ce_grad_block(g + (r0 + j) * ldg, cols, nv, eg[j],
                                   (size_t)a->labels[r0 + j], rc[j], a,
                                   plain_scale);
-        group_log1p(st, nr, l1p);
-        for (size_t j = 0; j < nr; j++) {
-            if (k[j] == 0.0)
-                continue;
-            /* log_partition's bits */
-            const double l = k[j] == 1.0 ? l1p[j] : ce_log_count(logk, k[j]) + l1p[j];
-            loss[r0 + j] = (float)l - tc[j];
-        }
+        group_log_partition(st, nr, logk, l);
+        for (size_t j = 0; j < nr; j++)
+            if (k[j] != 0.0)
+                loss[r0 + j] = (float)l[j] - tc[j];
     }
 }
 

@@ -290,13 +290,27 @@ SM_INLINE void softmax_block_loaded_nv(sm_v xv[][SM_VPB], size_t rows,
  * latency then holds up half as many rows (256 x 10 on AVX-512: log-softmax
  * 1.27 -> 1.17x a softmax, logsumexp 1.19 -> 1.07x). */
 #define SM_ROW_GROUP 16
+
+/* log K for a one-block row's count K (<= 32) of entries at M, once per K
+ * in a call (logk zeroed by the caller; 0: not yet): ties at M are common,
+ * e.g. every row of a gradient fed back in place, and a scalar log per row
+ * doubled the time of a short-row cross-entropy. */
+static inline double log_count(double logk[33], double k)
+{
+    double *p = &logk[(size_t)k];
+    if (*p == 0.0)
+        *p = SM_LOGD(k);
+    return *p;
+}
+
 static inline void group_log_partition(const struct row_stats st[],
-                                       size_t rows, double l[])
+                                       size_t rows, double logk[33],
+                                       double l[])
 {
     group_log1p(st, rows, l);
     for (size_t j = 0; j < rows; j++)
         if (st[j].k != 1.0)
-            l[j] += SM_LOGD(st[j].k);
+            l[j] += log_count(logk, st[j].k);
 }
 
 /* log-softmax of a batch of one-block rows, a group at a time: statistics
@@ -308,6 +322,7 @@ SM_INLINE void log_softmax_block_rows_nv(size_t rows, size_t n, size_t nv,
                                          size_t ldx, float *y, size_t ldy,
                                          bool fast)
 {
+    double logk[33] = {0.0};
     for (size_t r0 = 0; r0 < rows; r0 += SM_ROW_GROUP) {
         const size_t nr = rows - r0 < SM_ROW_GROUP ? rows - r0 : SM_ROW_GROUP;
         sm_v xv[SM_ROW_GROUP][SM_VPB], e[SM_ROW_GROUP][SM_VPB];
@@ -324,7 +339,7 @@ SM_INLINE void log_softmax_block_rows_nv(size_t rows, size_t n, size_t nv,
                 block_stats_loaded_nv(xv + j, 1, n, nv, beta, fast, e + j, st + j);
             }
         }
-        group_log_partition(st, nr, l);
+        group_log_partition(st, nr, logk, l);
         for (size_t j = 0; j < nr; j++)
             block_store_row(xv[j], e[j], st[j], (float)l[j], n, nv, beta,
                             y + (r0 + j) * ldy, true);
@@ -521,6 +536,7 @@ SM_INLINE void logsumexp_block_rows_nv(size_t rows, size_t n, size_t nv,
                                        float beta, const float *x, size_t ldx,
                                        float *result, bool fast)
 {
+    double logk[33] = {0.0};
     for (size_t r0 = 0; r0 < rows; r0 += SM_ROW_GROUP) {
         const size_t nr = rows - r0 < SM_ROW_GROUP ? rows - r0 : SM_ROW_GROUP;
         sm_v e[SM_ROW_GROUP][SM_VPB];
@@ -534,7 +550,7 @@ SM_INLINE void logsumexp_block_rows_nv(size_t rows, size_t n, size_t nv,
             else
                 block_stats_rows_nv(xj, ldx, 1, n, nv, beta, fast, e + j, st + j);
         }
-        group_log_partition(st, nr, l);
+        group_log_partition(st, nr, logk, l);
         for (size_t j = 0; j < nr; j++)
             result[r0 + j] = logsumexp_of(st[j], beta, l[j]);
     }
