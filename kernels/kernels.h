@@ -51,9 +51,11 @@ struct sm_ce_args {
     double half_l2;       /* lambda / 2 */
     float grad_beta;      /* beta * s */
     float grad_l2;        /* lambda * s */
+    double *total;        /* NULL, or the row losses are added to it too */
 };
-/* Per-row loss (before any reduction) into loss[r]; gradient rows into g
- * (NULL: loss only), which may equal x with ldg == ldx. */
+/* Per-row loss (before any reduction) into loss[r], and with a->total,
+ * added to *a->total in row order; gradient rows into g (NULL: loss
+ * only), which may equal x with ldg == ldx. */
 typedef void (*sm_ce_rows_fn)(size_t rows, size_t cols, float beta,
                               const float *x, size_t ldx,
                               const struct sm_ce_args *a, double *loss,

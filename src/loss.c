@@ -3,6 +3,7 @@
  * of rows and reduce the row losses in row order. */
 #include <float.h>
 #include <math.h>
+#include <string.h>
 
 #include "checks.h"
 #include "dispatch.h"
@@ -59,8 +60,21 @@ static sm_status check_loss(size_t rows, size_t cols, float beta,
     return SM_OK;
 }
 
-/* Row losses of rows [r0, r0 + n) into out. */
-typedef void (*sm_batch_fn)(const void *call, size_t r0, size_t n, double *out);
+/* Row losses of rows [r0, r0 + n) into out, and with total, also added to
+ * *total in row order. */
+typedef void (*sm_batch_fn)(const void *call, size_t r0, size_t n,
+                            double *out, double *total);
+
+/* For kernels without a total of their own. */
+static void add_rows(const double *out, size_t n, double *total)
+{
+    if (!total)
+        return;
+    double t = *total;
+    for (size_t i = 0; i < n; i++)
+        t += out[i];
+    *total = t;
+}
 
 /* denom: MEAN's divisor (a MEAN over a zero denominator is 0). Empty rows
  * (cols = 0: x may be NULL; for cross-entropy every label is ignored) have
@@ -69,17 +83,17 @@ static void reduce_rows(size_t rows, size_t cols, sm_reduction reduction,
                         double denom, float *loss, sm_batch_fn batch,
                         const void *call)
 {
-    double out[SM_LOSS_BATCH] = {0.0}, total = 0.0;
+    double out[SM_LOSS_BATCH], total = 0.0;
+    double *sum = reduction != SM_REDUCTION_NONE ? &total : NULL;
+    if (cols == 0) /* the kernel writes every row's loss otherwise */
+        memset(out, 0, sizeof out);
     for (size_t r0 = 0; r0 < rows; r0 += SM_LOSS_BATCH) {
         const size_t n = rows - r0 < SM_LOSS_BATCH ? rows - r0 : SM_LOSS_BATCH;
         if (cols > 0)
-            batch(call, r0, n, out);
-        for (size_t i = 0; i < n; i++) {
-            if (reduction != SM_REDUCTION_NONE)
-                total += out[i];
-            else if (loss)
+            batch(call, r0, n, out, sum);
+        if (!sum && loss)
+            for (size_t i = 0; i < n; i++)
                 loss[r0 + i] = (float)out[i];
-        }
     }
     if (loss && reduction == SM_REDUCTION_SUM)
         *loss = (float)total;
@@ -112,11 +126,13 @@ struct ce_call {
     sm_flags flags;
 };
 
-static void ce_batch(const void *call, size_t r0, size_t n, double *out)
+static void ce_batch(const void *call, size_t r0, size_t n, double *out,
+                     double *total)
 {
     const struct ce_call *c = call;
     struct sm_ce_args a = c->args;
     a.labels += r0;
+    a.total = total;
     sm_dispatch()->cross_entropy_rows(n, c->cols, c->beta, c->x + r0 * c->ldx,
                                       c->ldx, &a, out,
                                       c->grad ? c->grad + r0 * c->ldg : NULL,
@@ -215,7 +231,8 @@ struct soft_call {
     sm_flags flags;
 };
 
-static void soft_batch(const void *call, size_t r0, size_t n, double *out)
+static void soft_batch(const void *call, size_t r0, size_t n, double *out,
+                       double *total)
 {
     const struct soft_call *c = call;
     struct sm_soft_args a = c->args;
@@ -224,6 +241,7 @@ static void soft_batch(const void *call, size_t r0, size_t n, double *out)
                                     c->ldx, &a, out,
                                     c->grad ? c->grad + r0 * c->ldg : NULL,
                                     c->ldg, c->flags);
+    add_rows(out, n, total);
 }
 
 /* loss_scale and grad_factor: 1 and beta, or T^2 and T^2 beta. */
@@ -290,13 +308,15 @@ struct entropy_call {
     sm_flags flags;
 };
 
-static void entropy_batch(const void *call, size_t r0, size_t n, double *out)
+static void entropy_batch(const void *call, size_t r0, size_t n,
+                          double *out, double *total)
 {
     const struct entropy_call *c = call;
     sm_dispatch()->entropy_rows(n, c->cols, c->beta, c->x + r0 * c->ldx,
                                 c->ldx, c->grad_scale, out,
                                 c->grad ? c->grad + r0 * c->ldg : NULL,
                                 c->ldg, c->flags);
+    add_rows(out, n, total);
 }
 
 sm_status sm_entropy_f32(size_t rows, size_t cols, float beta, const float *x,

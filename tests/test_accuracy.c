@@ -405,8 +405,8 @@ static void test_log1p_in_double(void **state)
                     nextafter(log((double)k), INFINITY) - log((double)k));
 
     /* four different lanes: each one the single value's bits */
-    const sm_d4 y = {0x1p-30, 0.75, 3.0, 1e6};
-    const sm_d4 r = log1p_d4(y);
+    const sm_dv y = {0x1p-30, 0.75, 3.0, 1e6};
+    const sm_dv r = log1p_dv(y);
     for (int i = 0; i < 4; i++) {
         const double lane = r[i], alone = log1p_one(y[i]);
         assert_memory_equal(&lane, &alone, sizeof lane);

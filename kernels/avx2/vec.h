@@ -6,6 +6,7 @@
 #include <immintrin.h>
 #include <stddef.h>
 
+#include "common/inline.h"
 #include "common/sleef_include.h"
 
 /* 8 double accumulators + the exp constants exceed 16 ymm: sum per tile. */
@@ -36,7 +37,7 @@ static inline sm_v v_load_part(const float *p, size_t c, float fill)
 /* Plain stores: AMD microcodes the masked store (vmaskmovps), which costs
  * more than a short row's tail is worth. */
 #include "common/store_avx2.h"
-static inline void v_store_part(float *p, size_t c, sm_v v)
+SM_INLINE void v_store_part(float *p, size_t c, sm_v v)
 {
     store_lanes8(p, c, v);
 }
@@ -47,14 +48,14 @@ static inline sm_v v_mul(sm_v a, sm_v b) { return _mm256_mul_ps(a, b); }
 /* maxps returns its second operand when either is NaN. */
 static inline sm_v v_max(sm_v x, sm_v a) { return _mm256_max_ps(x, a); }
 static inline sm_v v_min(sm_v x, sm_v a) { return _mm256_min_ps(x, a); }
-static inline float v_hmax(sm_v a)
+SM_INLINE float v_hmax(sm_v a)
 {
     __m128 h = _mm_max_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
     h = _mm_max_ps(h, _mm_movehl_ps(h, h));
     h = _mm_max_ss(h, _mm_movehdup_ps(h));
     return _mm_cvtss_f32(h);
 }
-static inline float v_hmin(sm_v a)
+SM_INLINE float v_hmin(sm_v a)
 {
     __m128 h = _mm_min_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
     h = _mm_min_ps(h, _mm_movehl_ps(h, h));
@@ -109,7 +110,7 @@ static inline void acc_add(sm_acc *acc, int v, sm_v e)
 }
 /* The contract's fold (l += l+16, +8, +4, +2, +1) on the registers: d[j]
  * holds lanes 4j..4j+3, so l+16 is d[j+4], l+8 is d[j+2], l+4 is d[j+1]. */
-static inline double acc_fold(const sm_acc *acc)
+SM_INLINE double acc_fold(const sm_acc *acc)
 {
     const __m256d a0 = _mm256_add_pd(acc->d[0], acc->d[4]);
     const __m256d a1 = _mm256_add_pd(acc->d[1], acc->d[5]);

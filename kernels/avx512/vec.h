@@ -6,11 +6,13 @@
 #include <immintrin.h>
 #include <stddef.h>
 
+#include "common/inline.h"
 #include "common/sleef_include.h"
 
 /* 4 zmm accumulators fit beside everything else in 32 registers. */
 #define SM_SUM_TILE 0
 #define SM_VW 16
+#define SM_LOG1P_LANES 8 /* log1p in one zmm of doubles */
 typedef __m512 sm_v;
 typedef __mmask16 sm_m;
 typedef struct { __m512d d[4]; } sm_acc;
@@ -26,7 +28,7 @@ static inline sm_v v_load_part(const float *p, size_t c, float fill)
 {
     return _mm512_mask_loadu_ps(_mm512_set1_ps(fill), m_first(c), p);
 }
-static inline void v_store_part(float *p, size_t c, sm_v v)
+SM_INLINE void v_store_part(float *p, size_t c, sm_v v)
 {
     _mm512_mask_storeu_ps(p, m_first(c), v);
 }
@@ -54,8 +56,8 @@ static inline sm_v v_mul(sm_v a, sm_v b) { return _mm512_mul_ps(a, b); }
 /* vmaxps returns its second operand when either is NaN. */
 static inline sm_v v_max(sm_v x, sm_v a) { return _mm512_max_ps(x, a); }
 static inline sm_v v_min(sm_v x, sm_v a) { return _mm512_min_ps(x, a); }
-static inline float v_hmax(sm_v a) { return _mm512_reduce_max_ps(a); }
-static inline float v_hmin(sm_v a) { return _mm512_reduce_min_ps(a); }
+SM_INLINE float v_hmax(sm_v a) { return _mm512_reduce_max_ps(a); }
+SM_INLINE float v_hmin(sm_v a) { return _mm512_reduce_min_ps(a); }
 static inline sm_v v_exp(sm_v a) { return Sleef_finz_expf16_u10avx512f(a); }
 static inline sm_v v_log(sm_v a) { return Sleef_finz_logf16_u10avx512f(a); }
 
@@ -113,7 +115,7 @@ static inline void acc_add_unless(sm_acc *acc, int v, sm_v e, sm_m eq)
 /* The contract's fold (l += l+16, +8, +4, +2, +1) on the registers: d[j]
  * holds lanes 8j..8j+7, so l+16 is d[j+2], l+8 is d[j+1], l+4 the upper
  * half of a register. */
-static inline double acc_fold(const sm_acc *acc)
+SM_INLINE double acc_fold(const sm_acc *acc)
 {
     const __m512d a = _mm512_add_pd(_mm512_add_pd(acc->d[0], acc->d[2]),
                                     _mm512_add_pd(acc->d[1], acc->d[3]));

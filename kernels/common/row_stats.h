@@ -13,14 +13,11 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "common/inline.h"
 #include "kernels.h"
 #include "softmax.h"
 
 #define SM_VPB (32 / SM_VW) /* vectors per 32-element block */
-
-/* Specialises the row code for each exp: the mode is a constant after
- * inlining, so neither mode pays a per-vector branch. */
-#define SM_INLINE static inline __attribute__((always_inline))
 
 #include "common/fast_exp.h"
 #include "common/log1p.h"
@@ -392,19 +389,37 @@ static inline double log_partition(double k, double s)
     return SM_LOGD(k) + log1p_one(s / k);
 }
 
-/* l[j] = log1p(S''/K) of rows (any number) rows' statistics, four at a
- * time, log_partition's bits; l has room for rows rounded up to 4. The
- * lanes are built from st in registers: a vector load of an array just
- * stored entry by entry waits for the stores to reach the cache (a third
- * more time for a 16-element logsumexp). Rows with a NaN, or none to
- * compute, give values nobody reads. */
+/* S''/K of row j of st, 0 past the rows: log1p's argument. */
+static inline double log1p_arg(const struct row_stats st[], size_t rows,
+                               size_t j)
+{
+    if (j >= rows)
+        return 0.0;
+    return st[j].k == 1.0 ? st[j].s : st[j].s / st[j].k;
+}
+
+/* l[j] = log1p(S''/K) of rows (any number) rows' statistics,
+ * SM_LOG1P_LANES at a time (the last 4 or fewer, 4 at a time: a lone row
+ * waits for the shorter latency), log_partition's bits; l has room for
+ * rows rounded up to SM_LOG1P_LANES. The lanes are built from st in
+ * registers: a vector load of an array just stored entry by entry waits
+ * for the stores to reach the cache (a third more time for a 16-element
+ * logsumexp). Rows with a NaN, or none to compute, give values nobody
+ * reads. */
 static inline void group_log1p(const struct row_stats st[], size_t rows,
                                double l[])
 {
-    for (size_t j = 0; j < rows; j += 4) {
-        sm_d4 y = {0.0, 0.0, 0.0, 0.0};
-        for (size_t i = 0; i < 4 && j + i < rows; i++)
-            y[i] = st[j + i].k == 1.0 ? st[j + i].s : st[j + i].s / st[j + i].k;
+    size_t j = 0;
+    for (; j < rows && rows - j > 4; j += SM_LOG1P_LANES) {
+        sm_dv y;
+        for (size_t i = 0; i < SM_LOG1P_LANES; i++)
+            y[i] = log1p_arg(st, rows, j + i);
+        const sm_dv r = log1p_dv(y);
+        memcpy(l + j, &r, sizeof r);
+    }
+    if (j < rows) {
+        const sm_d4 y = {log1p_arg(st, rows, j), log1p_arg(st, rows, j + 1),
+                         log1p_arg(st, rows, j + 2), log1p_arg(st, rows, j + 3)};
         const sm_d4 r = log1p_d4(y);
         memcpy(l + j, &r, sizeof r);
     }

@@ -290,6 +290,7 @@ SM_INLINE void softmax_block_loaded_nv(sm_v xv[][SM_VPB], size_t rows,
  * latency then holds up half as many rows (256 x 10 on AVX-512: log-softmax
  * 1.27 -> 1.17x a softmax, logsumexp 1.19 -> 1.07x). */
 #define SM_ROW_GROUP 16
+_Static_assert(SM_ROW_GROUP % SM_LOG1P_LANES == 0, "whole log1p calls");
 
 /* log K for a one-block row's count K (<= 32) of entries at M, once per K
  * in a call (logk zeroed by the caller; 0: not yet): ties at M are common,

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/inline.h"
 #include "common/sleef_include.h"
 
 /* 16 accumulators, the exp's constants and SLEEF's call clobbers do not
@@ -41,7 +42,7 @@ static inline sm_v v_load_part(const float *p, size_t c, float fill)
         v = vld1q_lane_f32(p + 2, v, 2);
     return v;
 }
-static inline void v_store_part(float *p, size_t c, sm_v v)
+SM_INLINE void v_store_part(float *p, size_t c, sm_v v)
 {
     if (c > 0)
         vst1q_lane_f32(p, v, 0);
@@ -58,8 +59,8 @@ static inline sm_v v_mul(sm_v a, sm_v b) { return vmulq_f32(a, b); }
 static inline sm_v v_max(sm_v x, sm_v a) { return vbslq_f32(vcgtq_f32(x, a), x, a); }
 static inline sm_v v_min(sm_v x, sm_v a) { return vbslq_f32(vcltq_f32(x, a), x, a); }
 /* Only NaN-free vectors are reduced (v_max above never yields a NaN). */
-static inline float v_hmax(sm_v a) { return vmaxvq_f32(a); }
-static inline float v_hmin(sm_v a) { return vminvq_f32(a); }
+SM_INLINE float v_hmax(sm_v a) { return vmaxvq_f32(a); }
+SM_INLINE float v_hmin(sm_v a) { return vminvq_f32(a); }
 static inline sm_v v_exp(sm_v a) { return Sleef_finz_expf4_u10advsimd(a); }
 static inline sm_v v_log(sm_v a) { return Sleef_finz_logf4_u10advsimd(a); }
 
@@ -98,7 +99,7 @@ static inline void acc_add(sm_acc *acc, int v, sm_v e)
 }
 /* The contract's fold (l += l+16, +8, +4, +2, +1): d[j] holds lanes 2j and
  * 2j+1, so l+16 is d[j+8], l+8 is d[j+4], l+4 is d[j+2], l+2 is d[1]. */
-static inline double acc_fold(const sm_acc *acc)
+SM_INLINE double acc_fold(const sm_acc *acc)
 {
     float64x2_t a[8];
     for (int j = 0; j < 8; j++)

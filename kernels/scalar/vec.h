@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "common/inline.h"
 #include "common/sleef_include.h"
 
 /* No vector registers to save. */
@@ -38,7 +39,7 @@ static inline sm_v v_load_part(const float *p, size_t c, float fill)
 {
     return c ? *p : fill;
 }
-static inline void v_store_part(float *p, size_t c, sm_v v)
+SM_INLINE void v_store_part(float *p, size_t c, sm_v v)
 {
     if (c)
         *p = v;
@@ -50,8 +51,8 @@ static inline sm_v v_mul(sm_v a, sm_v b) { return a * b; }
 /* Like x86 max/min: a NaN x leaves a unchanged. */
 static inline sm_v v_max(sm_v x, sm_v a) { return x > a ? x : a; }
 static inline sm_v v_min(sm_v x, sm_v a) { return x < a ? x : a; }
-static inline float v_hmax(sm_v a) { return a; }
-static inline float v_hmin(sm_v a) { return a; }
+SM_INLINE float v_hmax(sm_v a) { return a; }
+SM_INLINE float v_hmin(sm_v a) { return a; }
 static inline sm_v v_exp(sm_v a) { return SM_EXPF(a); }
 static inline sm_v v_log(sm_v a) { return SM_LOGF(a); }
 /* fmaf is exactly rounded everywhere (in software without FMA hardware),
@@ -99,7 +100,7 @@ static inline void acc_add(sm_acc *acc, int v, sm_v e)
     acc->lane[v] += (double)e;
 }
 /* The contract's fixed pairwise fold: l += l+16, l += l+8, ... l += l+1. */
-static inline double acc_fold(const sm_acc *acc)
+SM_INLINE double acc_fold(const sm_acc *acc)
 {
     double lane[32];
     for (int l = 0; l < 32; l++)

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/inline.h"
 #include "common/sleef_include.h"
 
 #define SM_VLA 1
@@ -52,7 +53,7 @@ static inline sm_v v_load_part(const float *p, size_t c, float fill)
     const svbool_t m = m_first(c);
     return svsel_f32(m, svld1_f32(m, p), svdup_n_f32(fill));
 }
-static inline void v_store_part(float *p, size_t c, sm_v v)
+SM_INLINE void v_store_part(float *p, size_t c, sm_v v)
 {
     svst1_f32(m_first(c), p, v);
 }
@@ -70,8 +71,8 @@ static inline sm_v v_min(sm_v x, sm_v a)
     return svsel_f32(svcmplt_f32(sve_all(), x, a), x, a);
 }
 /* Only NaN-free vectors are reduced (v_max above never yields a NaN). */
-static inline float v_hmax(sm_v a) { return svmaxv_f32(sve_pg(), a); }
-static inline float v_hmin(sm_v a) { return svminv_f32(sve_pg(), a); }
+SM_INLINE float v_hmax(sm_v a) { return svmaxv_f32(sve_pg(), a); }
+SM_INLINE float v_hmin(sm_v a) { return svminv_f32(sve_pg(), a); }
 static inline sm_v v_exp(sm_v a) { return Sleef_finz_expfx_u10sve(a); }
 static inline sm_v v_log(sm_v a) { return Sleef_finz_logfx_u10sve(a); }
 static inline sm_v v_fma(sm_v a, sm_v b, sm_v c)
@@ -130,7 +131,7 @@ static inline void acc_add(sm_acc *acc, int v, sm_v e)
     }
 }
 /* The contract's fixed pairwise fold: l += l+16, l += l+8, ... l += l+1. */
-static inline double acc_fold(const sm_acc *acc)
+SM_INLINE double acc_fold(const sm_acc *acc)
 {
     double lane[32];
     for (int l = 0; l < 32; l++)
