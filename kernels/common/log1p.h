@@ -25,8 +25,8 @@
  * for more. Lanes are independent, so the width changes no bit. On
  * AVX-512, 8 lanes took 1.28 ns a value against 1.68 for 4 (the cost is
  * the count of vector operations, not the divisions); a single value goes
- * through 4 lanes, whose latency is shorter (a 16-element logsumexp took
- * 62 ns against 66-71 with 8). */
+ * through 4 lanes, whose latency is shorter (a lone 16-element logsumexp
+ * took 2-5 ns longer with 8). */
 #ifndef SM_LOG1P_LANES
 #define SM_LOG1P_LANES 4
 #endif
