@@ -120,9 +120,10 @@ SM_INLINE void ce_block_rows_nv(size_t rows, size_t cols, size_t nv,
     const bool plain_scale = a->grad_beta > 0.0f && a->grad_beta <= FLT_MAX;
     for (size_t r0 = 0; r0 < rows; r0 += SM_CE_GROUP) {
         const size_t nr = rows - r0 < SM_CE_GROUP ? rows - r0 : SM_CE_GROUP;
-        double k[SM_CE_GROUP]; /* 0: the row's loss is written */
         double l[SM_CE_GROUP]; /* log_partition(K, S'') */
-        float tc[SM_CE_GROUP], rc[SM_CE_GROUP];
+        float tc[SM_CE_GROUP];
+        /* 1/S (>= 1/64 here); 0: loss written, gradient 0s; < 0: all done */
+        float rc[SM_CE_GROUP];
         sm_v eg[SM_CE_GROUP][SM_VPB];
         struct row_stats st[SM_CE_GROUP];
         for (size_t j = 0; j < nr; j += SM_BLOCK_ROWS) {
@@ -137,7 +138,6 @@ SM_INLINE void ce_block_rows_nv(size_t rows, size_t cols, size_t nv,
         for (size_t j = 0; j < nr; j++) {
             const size_t r = r0 + j, label = (size_t)a->labels[r];
             float *gr = g ? g + r * ldg : NULL;
-            k[j] = 0.0;
             rc[j] = -1.0f; /* no gradient to write */
             if (ce_ignored(a, r, loss, gr, cols))
                 continue;
@@ -155,7 +155,6 @@ SM_INLINE void ce_block_rows_nv(size_t rows, size_t cols, size_t nv,
                 rc[j] = 0.0f;
                 continue;
             }
-            k[j] = rs.k;
             rc[j] = (float)(1.0 / (rs.k + rs.s));
         }
         if (g)
@@ -166,7 +165,7 @@ SM_INLINE void ce_block_rows_nv(size_t rows, size_t cols, size_t nv,
                                   plain_scale);
         group_log_partition(st, nr, logk, l);
         for (size_t j = 0; j < nr; j++)
-            if (k[j] != 0.0)
+            if (rc[j] > 0.0f)
                 loss[r0 + j] = (float)l[j] - tc[j];
         /* A group's additions run beside the next group's work; after the
          * whole batch they were a chain nothing overlapped (3 % of a
