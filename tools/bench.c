@@ -397,6 +397,16 @@ static void print_header(const struct bench_options *b)
     fflush(stdout);
 }
 
+/* One decimal, or two significant digits below 1: a slow cell (under an
+ * emulator, say) must not print as 0.0. */
+static void print_figure(int width, double v)
+{
+    int decimals = 1;
+    for (double t = v; t < 1.0 && t > 0.0 && decimals < 9; t *= 10.0)
+        decimals++;
+    printf(" %*.*f", width, decimals, v);
+}
+
 /* Measures and prints one row of the table; the ISA is already forced. */
 static sm_status bench_row(const struct bench_options *b, struct work w,
                            struct schedule *s, sm_isa isa,
@@ -413,7 +423,7 @@ static sm_status bench_row(const struct bench_options *b, struct work w,
         if (st != SM_OK)
             return st;
         if (per_call > 0)
-            printf(" %*.1f", cell_width(w.n), 1e-6 * (double)w.n / per_call);
+            print_figure(cell_width(w.n), 1e-6 * (double)w.n / per_call);
         else
             printf(" %*s", cell_width(w.n), "-");
     }
