@@ -195,10 +195,20 @@ SM_INLINE void ce_block_rows(size_t rows, size_t cols, float beta,
 }
 #endif
 
-SM_INLINE double ce_row(const float *x, size_t n, float beta, size_t label,
-                        const struct sm_ce_args *a, float *g, bool fast)
+/* The exps go to g unless g must keep x (in place, for smoothing or L2). */
+static inline bool ce_may_store(const struct sm_ce_args *a, const float *x,
+                                const float *g)
 {
-    const float xc = x[label];
+    const bool needs_x = a->epsilon != 0.0f || (g && a->grad_l2 != 0.0f);
+    return !(needs_x && g == x);
+}
+
+/* xc = x[label], read before pre's statistics may have replaced x by the
+ * exps (in place). pre: the statistics computed ahead, or NULL. */
+SM_INLINE double ce_row(const float *x, size_t n, float beta, size_t label,
+                        float xc, const struct sm_ce_args *a, float *g,
+                        bool fast, const struct loss_pre *pre)
+{
     const float wc = a->weights ? a->weights[label] : 1.0f;
     const double l2 = a->half_l2 != 0.0 ? a->half_l2 * row_dot(x, x, n) : 0.0;
     struct ce_pass p = {
@@ -208,8 +218,7 @@ SM_INLINE double ce_row(const float *x, size_t n, float beta, size_t label,
     };
     /* The gradient pass needs x itself for smoothing or L2: then in place,
      * it recomputes the exps instead of overwriting x with them. */
-    const bool needs_x = p.smooth || (g && a->grad_l2 != 0.0f);
-    if (!loss_row_init(&p.w, x, n, beta, g, !(needs_x && g == x), fast)) {
+    if (!loss_row_init(&p.w, x, n, beta, g, ce_may_store(a, x, g), fast, pre)) {
         if (g)
             fill(g, n, sm_qnan);
         return NAN;
@@ -255,12 +264,42 @@ SM_INLINE void ce_rows_mode(size_t rows, size_t cols, float beta,
     }
 #endif
     double total = a->total ? *a->total : 0.0;
-    for (size_t r = 0; r < rows; r++) {
-        float *gr = g ? g + r * ldg : NULL;
-        if (!ce_ignored(a, r, loss, gr, cols))
-            loss[r] = ce_row(x + r * ldx, cols, beta, (size_t)a->labels[r], a,
-                             gr, fast);
-        total += loss[r];
+    if (beta != 0.0f && cols <= SM_LOSS_PRE_COLS) {
+        double logk[33] = {0.0};
+        const bool may_store = ce_may_store(a, x, g);
+        for (size_t r0 = 0; r0 < rows; r0 += SM_ROW_GROUP) {
+            const size_t nr = rows - r0 < SM_ROW_GROUP ? rows - r0 : SM_ROW_GROUP;
+            struct loss_pre pre[SM_ROW_GROUP];
+            float xc[SM_ROW_GROUP];
+            const float *xg = x + r0 * ldx;
+            float *gg = g ? g + r0 * ldg : NULL;
+            for (size_t j = 0; j < nr; j++) /* before the exps replace x */
+                xc[j] = a->labels[r0 + j] == a->ignore_index
+                        ? 0.0f : xg[j * ldx + (size_t)a->labels[r0 + j]];
+            loss_group_pre(xg, ldx, nr, cols, beta, gg, ldg, may_store, fast,
+                           logk, pre);
+            for (size_t j = 0; j < nr; j++) {
+                const size_t r = r0 + j;
+                float *gr = gg ? gg + j * ldg : NULL;
+                if (!ce_ignored(a, r, loss, gr, cols))
+                    loss[r] = ce_row(xg + j * ldx, cols, beta,
+                                     (size_t)a->labels[r], xc[j], a, gr, fast,
+                                     &pre[j]);
+                total += loss[r];
+            }
+        }
+    } else {
+        for (size_t r = 0; r < rows; r++) {
+            float *gr = g ? g + r * ldg : NULL;
+            if (ce_ignored(a, r, loss, gr, cols)) {
+                total += loss[r];
+                continue;
+            }
+            const size_t label = (size_t)a->labels[r];
+            loss[r] = ce_row(x + r * ldx, cols, beta, label, x[r * ldx + label],
+                             a, gr, fast, NULL);
+            total += loss[r];
+        }
     }
     if (a->total)
         *a->total = total;

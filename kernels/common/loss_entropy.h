@@ -44,11 +44,12 @@ static inline sm_v entropy_grad_step(const void *pass, size_t i, size_t c)
 }
 
 SM_INLINE double entropy_row(const float *x, size_t n, float beta,
-                             float grad_scale, float *g, bool fast)
+                             float grad_scale, float *g, bool fast,
+                             const struct loss_pre *pre)
 {
     struct entropy_pass p = {.grad_scale = grad_scale};
     /* Both passes read x again: the exps go to g only when g is not x. */
-    if (!loss_row_init(&p.w, x, n, beta, g, g != x, fast)) {
+    if (!loss_row_init(&p.w, x, n, beta, g, g != x, fast, pre)) {
         if (g)
             fill(g, n, sm_qnan);
         return NAN;
@@ -65,9 +66,25 @@ SM_INLINE void entropy_rows_mode(size_t rows, size_t cols, float beta,
                                  const float *x, size_t ldx, float grad_scale,
                                  double *h, float *g, size_t ldg, bool fast)
 {
+    if (beta != 0.0f && cols <= SM_LOSS_PRE_COLS) {
+        double logk[33] = {0.0};
+        const bool may_store = g != x;
+        for (size_t r0 = 0; r0 < rows; r0 += SM_ROW_GROUP) {
+            const size_t nr = rows - r0 < SM_ROW_GROUP ? rows - r0 : SM_ROW_GROUP;
+            struct loss_pre pre[SM_ROW_GROUP];
+            float *gr = g ? g + r0 * ldg : NULL;
+            loss_group_pre(x + r0 * ldx, ldx, nr, cols, beta, gr, ldg,
+                           may_store, fast, logk, pre);
+            for (size_t j = 0; j < nr; j++)
+                h[r0 + j] = entropy_row(x + (r0 + j) * ldx, cols, beta,
+                                        grad_scale, gr ? gr + j * ldg : NULL,
+                                        fast, &pre[j]);
+        }
+        return;
+    }
     for (size_t r = 0; r < rows; r++)
         h[r] = entropy_row(x + r * ldx, cols, beta, grad_scale,
-                           g ? g + r * ldg : NULL, fast);
+                           g ? g + r * ldg : NULL, fast, NULL);
 }
 
 static void entropy_rows(size_t rows, size_t cols, float beta, const float *x,

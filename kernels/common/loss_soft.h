@@ -45,21 +45,23 @@ static inline sm_v soft_step(const void *pass, size_t i, size_t c)
     return weighted_term(q, term, c);
 }
 
-/* teacher: the teacher's logits row for distillation. */
+/* q: the teacher's logits row for distillation. pre, pre_q: the
+ * statistics of x and of the teacher, computed ahead (or NULL). */
 SM_INLINE double soft_row(const float *x, size_t n, float beta,
                           const struct sm_soft_args *a, const float *q,
-                          float *g, bool fast)
+                          float *g, bool fast, const struct loss_pre *pre,
+                          const struct loss_pre *pre_q)
 {
     struct soft_pass p = {.q = q, .kind = a->kind, .grad_scale = a->grad_scale};
     if (a->kind == SM_SOFT_DISTILL) {
         p.q_total = 1.0f;
-        if (!loss_row_init(&p.teacher, q, n, beta, NULL, false, fast))
+        if (!loss_row_init(&p.teacher, q, n, beta, NULL, false, fast, pre_q))
             goto nan_row;
     } else {
         p.q_total = (float)row_dot(q, NULL, n);
     }
     /* Every pass reads x again: the exps go to g only when g is not x. */
-    if (!loss_row_init(&p.w, x, n, beta, g, g != x, fast))
+    if (!loss_row_init(&p.w, x, n, beta, g, g != x, fast, pre))
         goto nan_row;
     return a->loss_scale * loss_pass(&p, n, soft_step, true);
 nan_row:
@@ -73,9 +75,29 @@ SM_INLINE void soft_rows_mode(size_t rows, size_t cols, float beta,
                               const struct sm_soft_args *a, double *loss,
                               float *g, size_t ldg, bool fast)
 {
+    if (beta != 0.0f && cols <= SM_LOSS_PRE_COLS) {
+        const bool distill = a->kind == SM_SOFT_DISTILL;
+        double logk[33] = {0.0};
+        for (size_t r0 = 0; r0 < rows; r0 += SM_ROW_GROUP) {
+            const size_t nr = rows - r0 < SM_ROW_GROUP ? rows - r0 : SM_ROW_GROUP;
+            struct loss_pre pre[SM_ROW_GROUP], pre_q[SM_ROW_GROUP];
+            const float *q = a->q + r0 * a->ldq;
+            float *gr = g ? g + r0 * ldg : NULL;
+            if (distill)
+                loss_group_pre(q, a->ldq, nr, cols, beta, NULL, 0, false, fast,
+                               logk, pre_q);
+            loss_group_pre(x + r0 * ldx, ldx, nr, cols, beta, gr, ldg,
+                           gr != x + r0 * ldx, fast, logk, pre);
+            for (size_t j = 0; j < nr; j++)
+                loss[r0 + j] = soft_row(x + (r0 + j) * ldx, cols, beta, a,
+                                        q + j * a->ldq, gr ? gr + j * ldg : NULL,
+                                        fast, &pre[j], distill ? &pre_q[j] : NULL);
+        }
+        return;
+    }
     for (size_t r = 0; r < rows; r++)
         loss[r] = soft_row(x + r * ldx, cols, beta, a, a->q + r * a->ldq,
-                           g ? g + r * ldg : NULL, fast);
+                           g ? g + r * ldg : NULL, fast, NULL, NULL);
 }
 
 static void soft_target_rows(size_t rows, size_t cols, float beta,

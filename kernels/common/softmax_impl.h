@@ -145,6 +145,37 @@ static void shift_sub(const float *x, size_t n, float m, float beta, float l,
         shift_sub_body(x, n, m, beta, l, y, false);
 }
 
+/* l[j] = log_partition(K, S'') of rows (<= SM_ROW_GROUP) rows' statistics,
+ * their log1p in one vector pass. Groups of 16 rows, not 8: the log1p's
+ * latency then holds up half as many rows (256 x 10 on AVX-512: log-softmax
+ * 1.27 -> 1.17x a softmax, logsumexp 1.19 -> 1.07x). */
+#define SM_ROW_GROUP 16
+_Static_assert(SM_ROW_GROUP % SM_LOG1P_LANES == 0, "whole log1p calls");
+
+/* log K for a row's count K of entries at M, once per K <= 32 in a call
+ * (logk zeroed by the caller; 0: not yet): ties at M are common, e.g. every
+ * row of a gradient fed back in place, and a scalar log per row doubled the
+ * time of a short-row cross-entropy. */
+static inline double log_count(double logk[33], double k)
+{
+    if (!(k <= 32.0))
+        return SM_LOGD(k);
+    double *p = &logk[(size_t)k];
+    if (*p == 0.0)
+        *p = SM_LOGD(k);
+    return *p;
+}
+
+static inline void group_log_partition(const struct row_stats st[],
+                                       size_t rows, double logk[33],
+                                       double l[])
+{
+    group_log1p(st, rows, l);
+    for (size_t j = 0; j < rows; j++)
+        if (st[j].k != 1.0)
+            l[j] += log_count(logk, st[j].k);
+}
+
 #ifndef SM_VLA /* needs an array of vectors; VLA ISAs take the general path */
 /* Loads rows (<= SM_BLOCK_ROWS) rows of one block, ldx apart, padded with
  * the wrong infinity for beta's sign. */
@@ -283,35 +314,6 @@ SM_INLINE void softmax_block_loaded_nv(sm_v xv[][SM_VPB], size_t rows,
     for (size_t j = 0; j < rows; j++)
         block_store_row(xv[j], e[j], st[j], (float)(1.0 / (st[j].k + st[j].s)),
                         n, nv, beta, y + j * ldy, false);
-}
-
-/* l[j] = log_partition(K, S'') of rows (<= SM_ROW_GROUP) rows' statistics,
- * their log1p in one vector pass. Groups of 16 rows, not 8: the log1p's
- * latency then holds up half as many rows (256 x 10 on AVX-512: log-softmax
- * 1.27 -> 1.17x a softmax, logsumexp 1.19 -> 1.07x). */
-#define SM_ROW_GROUP 16
-_Static_assert(SM_ROW_GROUP % SM_LOG1P_LANES == 0, "whole log1p calls");
-
-/* log K for a one-block row's count K (<= 32) of entries at M, once per K
- * in a call (logk zeroed by the caller; 0: not yet): ties at M are common,
- * e.g. every row of a gradient fed back in place, and a scalar log per row
- * doubled the time of a short-row cross-entropy. */
-static inline double log_count(double logk[33], double k)
-{
-    double *p = &logk[(size_t)k];
-    if (*p == 0.0)
-        *p = SM_LOGD(k);
-    return *p;
-}
-
-static inline void group_log_partition(const struct row_stats st[],
-                                       size_t rows, double logk[33],
-                                       double l[])
-{
-    group_log1p(st, rows, l);
-    for (size_t j = 0; j < rows; j++)
-        if (st[j].k != 1.0)
-            l[j] += log_count(logk, st[j].k);
 }
 
 /* log-softmax of a batch of one-block rows, a group at a time: statistics

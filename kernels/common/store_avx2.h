@@ -5,7 +5,7 @@
 #ifndef SM_STORE_AVX2_H
 #define SM_STORE_AVX2_H
 
-static inline void store_lanes8(float *p, size_t c, __m256 v)
+SM_INLINE void store_lanes8(float *p, size_t c, __m256 v)
 {
     __m128 part = _mm256_castps256_ps128(v);
     if (c & 4) {
