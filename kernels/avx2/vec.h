@@ -19,16 +19,16 @@ typedef struct { __m256d d[8]; } sm_acc;
 #define SM_EXPD Sleef_finz_expd1_u10purecfma
 #define SM_LOGD Sleef_finz_logd1_u10purecfma
 
-SM_INLINE __m256i lanes_below(size_t c)
+static inline __m256i lanes_below(size_t c)
 {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)c),
                               _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
-SM_INLINE sm_v v_load(const float *p) { return _mm256_loadu_ps(p); }
-SM_INLINE void v_store(float *p, sm_v v) { _mm256_storeu_ps(p, v); }
+static inline sm_v v_load(const float *p) { return _mm256_loadu_ps(p); }
+static inline void v_store(float *p, sm_v v) { _mm256_storeu_ps(p, v); }
 /* maskload never touches the masked-out lanes' memory. */
-SM_INLINE sm_v v_load_part(const float *p, size_t c, float fill)
+static inline sm_v v_load_part(const float *p, size_t c, float fill)
 {
     const __m256i m = lanes_below(c);
     return _mm256_blendv_ps(_mm256_set1_ps(fill), _mm256_maskload_ps(p, m),
@@ -41,13 +41,13 @@ SM_INLINE void v_store_part(float *p, size_t c, sm_v v)
 {
     store_lanes8(p, c, v);
 }
-SM_INLINE sm_v v_set1(float a) { return _mm256_set1_ps(a); }
-SM_INLINE sm_v v_add(sm_v a, sm_v b) { return _mm256_add_ps(a, b); }
-SM_INLINE sm_v v_sub(sm_v a, sm_v b) { return _mm256_sub_ps(a, b); }
-SM_INLINE sm_v v_mul(sm_v a, sm_v b) { return _mm256_mul_ps(a, b); }
+static inline sm_v v_set1(float a) { return _mm256_set1_ps(a); }
+static inline sm_v v_add(sm_v a, sm_v b) { return _mm256_add_ps(a, b); }
+static inline sm_v v_sub(sm_v a, sm_v b) { return _mm256_sub_ps(a, b); }
+static inline sm_v v_mul(sm_v a, sm_v b) { return _mm256_mul_ps(a, b); }
 /* maxps returns its second operand when either is NaN. */
-SM_INLINE sm_v v_max(sm_v x, sm_v a) { return _mm256_max_ps(x, a); }
-SM_INLINE sm_v v_min(sm_v x, sm_v a) { return _mm256_min_ps(x, a); }
+static inline sm_v v_max(sm_v x, sm_v a) { return _mm256_max_ps(x, a); }
+static inline sm_v v_min(sm_v x, sm_v a) { return _mm256_min_ps(x, a); }
 SM_INLINE float v_hmax(sm_v a)
 {
     __m128 h = _mm_max_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
@@ -62,11 +62,11 @@ SM_INLINE float v_hmin(sm_v a)
     h = _mm_min_ss(h, _mm_movehdup_ps(h));
     return _mm_cvtss_f32(h);
 }
-SM_INLINE sm_v v_exp(sm_v a) { return Sleef_finz_expf8_u10avx2(a); }
-SM_INLINE sm_v v_log(sm_v a) { return Sleef_finz_logf8_u10avx2(a); }
+static inline sm_v v_exp(sm_v a) { return Sleef_finz_expf8_u10avx2(a); }
+static inline sm_v v_log(sm_v a) { return Sleef_finz_logf8_u10avx2(a); }
 
-SM_INLINE sm_v v_fma(sm_v a, sm_v b, sm_v c) { return _mm256_fmadd_ps(a, b, c); }
-SM_INLINE sm_v v_ldexp_split(sm_v p, sm_v z)
+static inline sm_v v_fma(sm_v a, sm_v b, sm_v c) { return _mm256_fmadd_ps(a, b, c); }
+static inline sm_v v_ldexp_split(sm_v p, sm_v z)
 {
     const __m256i n = _mm256_sub_epi32(_mm256_castps_si256(z),
                                        _mm256_set1_epi32(0x4B400000));
@@ -77,31 +77,31 @@ SM_INLINE sm_v v_ldexp_split(sm_v p, sm_v z)
     return _mm256_mul_ps(_mm256_mul_ps(p, s1), s2);
 }
 /* z's low bits are n; the magic's bits shift out of the word. */
-SM_INLINE sm_v v_ldexp_normal(sm_v p, sm_v z)
+static inline sm_v v_ldexp_normal(sm_v p, sm_v z)
 {
     return _mm256_castsi256_ps(_mm256_add_epi32(
         _mm256_castps_si256(p), _mm256_slli_epi32(_mm256_castps_si256(z), 23)));
 }
-SM_INLINE int v_all_ge(sm_v a, sm_v b)
+static inline int v_all_ge(sm_v a, sm_v b)
 {
     return _mm256_movemask_ps(_mm256_cmp_ps(a, b, _CMP_GE_OQ)) == 0xFF;
 }
-SM_INLINE sm_m m_eq(sm_v a, sm_v b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
-SM_INLINE sm_m m_first(size_t c) { return _mm256_castsi256_ps(lanes_below(c)); }
-SM_INLINE sm_m m_and(sm_m a, sm_m b) { return _mm256_and_ps(a, b); }
-SM_INLINE size_t m_count(sm_m m)
+static inline sm_m m_eq(sm_v a, sm_v b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
+static inline sm_m m_first(size_t c) { return _mm256_castsi256_ps(lanes_below(c)); }
+static inline sm_m m_and(sm_m a, sm_m b) { return _mm256_and_ps(a, b); }
+static inline size_t m_count(sm_m m)
 {
     return (size_t)__builtin_popcount((unsigned)_mm256_movemask_ps(m));
 }
-SM_INLINE sm_v v_sel(sm_m m, sm_v a, sm_v b) { return _mm256_blendv_ps(b, a, m); }
+static inline sm_v v_sel(sm_m m, sm_v a, sm_v b) { return _mm256_blendv_ps(b, a, m); }
 
-SM_INLINE void acc_zero(sm_acc *acc)
+static inline void acc_zero(sm_acc *acc)
 {
     for (int j = 0; j < 8; j++)
         acc->d[j] = _mm256_setzero_pd();
 }
 /* Vector v of a block holds lanes 8v..8v+7: low half to d[2v]. */
-SM_INLINE void acc_add(sm_acc *acc, int v, sm_v e)
+static inline void acc_add(sm_acc *acc, int v, sm_v e)
 {
     acc->d[2 * v] = _mm256_add_pd(acc->d[2 * v],
                                   _mm256_cvtps_pd(_mm256_castps256_ps128(e)));

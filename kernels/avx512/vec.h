@@ -20,11 +20,11 @@ typedef struct { __m512d d[4]; } sm_acc;
 #define SM_EXPD Sleef_finz_expd1_u10purecfma
 #define SM_LOGD Sleef_finz_logd1_u10purecfma
 
-SM_INLINE sm_m m_first(size_t c) { return (sm_m)((1u << c) - 1u); }
-SM_INLINE sm_v v_load(const float *p) { return _mm512_loadu_ps(p); }
-SM_INLINE void v_store(float *p, sm_v v) { _mm512_storeu_ps(p, v); }
+static inline sm_m m_first(size_t c) { return (sm_m)((1u << c) - 1u); }
+static inline sm_v v_load(const float *p) { return _mm512_loadu_ps(p); }
+static inline void v_store(float *p, sm_v v) { _mm512_storeu_ps(p, v); }
 /* Masked-out lanes are not accessed, so they cannot fault. */
-SM_INLINE sm_v v_load_part(const float *p, size_t c, float fill)
+static inline sm_v v_load_part(const float *p, size_t c, float fill)
 {
     return _mm512_mask_loadu_ps(_mm512_set1_ps(fill), m_first(c), p);
 }
@@ -39,7 +39,7 @@ SM_INLINE void v_store_part(float *p, size_t c, sm_v v)
  * more, so only for row-by-row passes whose next row follows at once. */
 #define SM_HAVE_STORE_TAIL 1
 #include "common/store_avx2.h"
-SM_INLINE void v_store_tail(float *p, size_t c, sm_v v)
+static inline void v_store_tail(float *p, size_t c, sm_v v)
 {
     __m256 h = _mm512_castps512_ps256(v);
     if (c & 8) {
@@ -49,20 +49,20 @@ SM_INLINE void v_store_tail(float *p, size_t c, sm_v v)
     }
     store_lanes8(p, c & 7, h);
 }
-SM_INLINE sm_v v_set1(float a) { return _mm512_set1_ps(a); }
-SM_INLINE sm_v v_add(sm_v a, sm_v b) { return _mm512_add_ps(a, b); }
-SM_INLINE sm_v v_sub(sm_v a, sm_v b) { return _mm512_sub_ps(a, b); }
-SM_INLINE sm_v v_mul(sm_v a, sm_v b) { return _mm512_mul_ps(a, b); }
+static inline sm_v v_set1(float a) { return _mm512_set1_ps(a); }
+static inline sm_v v_add(sm_v a, sm_v b) { return _mm512_add_ps(a, b); }
+static inline sm_v v_sub(sm_v a, sm_v b) { return _mm512_sub_ps(a, b); }
+static inline sm_v v_mul(sm_v a, sm_v b) { return _mm512_mul_ps(a, b); }
 /* vmaxps returns its second operand when either is NaN. */
-SM_INLINE sm_v v_max(sm_v x, sm_v a) { return _mm512_max_ps(x, a); }
-SM_INLINE sm_v v_min(sm_v x, sm_v a) { return _mm512_min_ps(x, a); }
+static inline sm_v v_max(sm_v x, sm_v a) { return _mm512_max_ps(x, a); }
+static inline sm_v v_min(sm_v x, sm_v a) { return _mm512_min_ps(x, a); }
 SM_INLINE float v_hmax(sm_v a) { return _mm512_reduce_max_ps(a); }
 SM_INLINE float v_hmin(sm_v a) { return _mm512_reduce_min_ps(a); }
-SM_INLINE sm_v v_exp(sm_v a) { return Sleef_finz_expf16_u10avx512f(a); }
-SM_INLINE sm_v v_log(sm_v a) { return Sleef_finz_logf16_u10avx512f(a); }
+static inline sm_v v_exp(sm_v a) { return Sleef_finz_expf16_u10avx512f(a); }
+static inline sm_v v_log(sm_v a) { return Sleef_finz_logf16_u10avx512f(a); }
 
-SM_INLINE sm_v v_fma(sm_v a, sm_v b, sm_v c) { return _mm512_fmadd_ps(a, b, c); }
-SM_INLINE sm_v v_ldexp_split(sm_v p, sm_v z)
+static inline sm_v v_fma(sm_v a, sm_v b, sm_v c) { return _mm512_fmadd_ps(a, b, c); }
+static inline sm_v v_ldexp_split(sm_v p, sm_v z)
 {
     const __m512i n = _mm512_sub_epi32(_mm512_castps_si512(z),
                                        _mm512_set1_epi32(0x4B400000));
@@ -73,19 +73,19 @@ SM_INLINE sm_v v_ldexp_split(sm_v p, sm_v z)
     return _mm512_mul_ps(_mm512_mul_ps(p, s1), s2);
 }
 /* z's low bits are n; the magic's bits shift out of the word. */
-SM_INLINE sm_v v_ldexp_normal(sm_v p, sm_v z)
+static inline sm_v v_ldexp_normal(sm_v p, sm_v z)
 {
     return _mm512_castsi512_ps(_mm512_add_epi32(
         _mm512_castps_si512(p), _mm512_slli_epi32(_mm512_castps_si512(z), 23)));
 }
-SM_INLINE int v_all_ge(sm_v a, sm_v b)
+static inline int v_all_ge(sm_v a, sm_v b)
 {
     return _mm512_cmp_ps_mask(a, b, _CMP_GE_OQ) == 0xFFFF;
 }
-SM_INLINE sm_m m_eq(sm_v a, sm_v b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
-SM_INLINE sm_m m_and(sm_m a, sm_m b) { return (sm_m)(a & b); }
-SM_INLINE size_t m_count(sm_m m) { return (size_t)__builtin_popcount(m); }
-SM_INLINE sm_v v_sel(sm_m m, sm_v a, sm_v b) { return _mm512_mask_blend_ps(m, b, a); }
+static inline sm_m m_eq(sm_v a, sm_v b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
+static inline sm_m m_and(sm_m a, sm_m b) { return (sm_m)(a & b); }
+static inline size_t m_count(sm_m m) { return (size_t)__builtin_popcount(m); }
+static inline sm_v v_sel(sm_m m, sm_v a, sm_v b) { return _mm512_mask_blend_ps(m, b, a); }
 
 SM_INLINE void acc_zero(sm_acc *acc)
 {
@@ -102,7 +102,7 @@ SM_INLINE void acc_add(sm_acc *acc, int v, sm_v e)
 }
 /* acc_add with +0 in the lanes of eq: the conversions zero them. */
 #define SM_HAVE_ACC_ADD_UNLESS 1
-SM_INLINE void acc_add_unless(sm_acc *acc, int v, sm_v e, sm_m eq)
+static inline void acc_add_unless(sm_acc *acc, int v, sm_v e, sm_m eq)
 {
     const sm_m keep = (sm_m)~eq;
     acc->d[2 * v] = _mm512_add_pd(

@@ -80,14 +80,6 @@ struct loss_pre {
     double l;
 };
 
-/* Rows of at most this many entries get their statistics and L a group
- * at a time, before the group's loss passes: a lone row's L is a log1p
- * chain that held up its pass. On AVX-512, entropy of 256 x 10 took 0.63x
- * the time row by row, 256 x 100 0.87x, 64 x 4096 0.94x; 16 rows of 4096
- * with their exps (512 KiB) still fit the L2 cache of the CPUs measured,
- * and 16 x 128000 gained nothing. */
-#define SM_LOSS_PRE_COLS 4096
-
 /* Statistics of a non-empty row; false for a row with a NaN. With
  * may_store, a single-chunk row leaves e_i in g for the later passes. pre
  * (beta != 0 only): the statistics already computed, by loss_group_pre
@@ -119,9 +111,18 @@ SM_INLINE bool loss_row_init(struct loss_row *w, const float *x, size_t n,
     return true;
 }
 
-/* loss_row_init's statistics of rows (<= SM_ROW_GROUP) rows of n <=
- * SM_LOSS_PRE_COLS (beta != 0), their L in one log1p pass; with may_store,
- * e_i go to the rows of g (which must not be x). */
+/* The losses' rows of at most this many entries get their statistics and
+ * L a group at a time (loss_group_pre), for the same reason as
+ * SM_GROUP_COLS; the losses make more passes over a row, and gain
+ * further: on AVX-512, entropy of 256 x 10 took 0.63x the time row by
+ * row, 256 x 100 0.87x, 64 x 4096 0.94x, while 16 x 128000 gained
+ * nothing. */
+#define SM_LOSS_GROUP_COLS 4096
+_Static_assert(SM_LOSS_GROUP_COLS <= SM_CHUNK, "its rows store their exps");
+
+/* loss_row_init's statistics of rows (<= SM_ROW_GROUP) rows (beta != 0)
+ * and their L in one log1p pass; with may_store, e_i go to the rows of g
+ * (in place too: read what the passes need of x first). */
 SM_INLINE void loss_group_pre(const float *x, size_t ldx, size_t rows,
                               size_t n, float beta, float *g, size_t ldg,
                               bool may_store, bool fast, double logk[33],
@@ -129,10 +130,8 @@ SM_INLINE void loss_group_pre(const float *x, size_t ldx, size_t rows,
 {
     struct row_stats st[SM_ROW_GROUP];
     double l[SM_ROW_GROUP];
-    for (size_t j = 0; j < rows; j++)
-        st[j] = short_row_stats(x + j * ldx, n, beta,
-                                may_store && g ? g + j * ldg : NULL, fast);
-    group_log_partition(st, rows, logk, l);
+    group_stats(x, ldx, rows, n, beta, may_store ? g : NULL, ldg, fast, logk,
+                st, l);
     for (size_t j = 0; j < rows; j++)
         pre[j] = (struct loss_pre){st[j], l[j]};
 }

@@ -264,7 +264,7 @@ SM_INLINE void ce_rows_mode(size_t rows, size_t cols, float beta,
     }
 #endif
     double total = a->total ? *a->total : 0.0;
-    if (beta != 0.0f && cols <= SM_LOSS_PRE_COLS) {
+    if (beta != 0.0f && cols <= SM_LOSS_GROUP_COLS) {
         double logk[33] = {0.0};
         const bool may_store = ce_may_store(a, x, g);
         for (size_t r0 = 0; r0 < rows; r0 += SM_ROW_GROUP) {

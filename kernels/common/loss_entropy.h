@@ -66,7 +66,7 @@ SM_INLINE void entropy_rows_mode(size_t rows, size_t cols, float beta,
                                  const float *x, size_t ldx, float grad_scale,
                                  double *h, float *g, size_t ldg, bool fast)
 {
-    if (beta != 0.0f && cols <= SM_LOSS_PRE_COLS) {
+    if (beta != 0.0f && cols <= SM_LOSS_GROUP_COLS) {
         double logk[33] = {0.0};
         const bool may_store = g != x;
         for (size_t r0 = 0; r0 < rows; r0 += SM_ROW_GROUP) {

@@ -75,7 +75,7 @@ SM_INLINE void soft_rows_mode(size_t rows, size_t cols, float beta,
                               const struct sm_soft_args *a, double *loss,
                               float *g, size_t ldg, bool fast)
 {
-    if (beta != 0.0f && cols <= SM_LOSS_PRE_COLS) {
+    if (beta != 0.0f && cols <= SM_LOSS_GROUP_COLS) {
         const bool distill = a->kind == SM_SOFT_DISTILL;
         double logk[33] = {0.0};
         for (size_t r0 = 0; r0 < rows; r0 += SM_ROW_GROUP) {

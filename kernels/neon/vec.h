@@ -22,16 +22,16 @@ typedef struct { float64x2_t d[16]; } sm_acc;
 #define SM_EXPD Sleef_finz_expd1_u10purecfma
 #define SM_LOGD Sleef_finz_logd1_u10purecfma
 
-SM_INLINE sm_m m_first(size_t c)
+static inline sm_m m_first(size_t c)
 {
     static const uint32_t lane[4] = {0, 1, 2, 3};
     return vcltq_u32(vld1q_u32(lane), vdupq_n_u32((uint32_t)c));
 }
-SM_INLINE sm_v v_load(const float *p) { return vld1q_f32(p); }
-SM_INLINE void v_store(float *p, sm_v v) { vst1q_f32(p, v); }
+static inline sm_v v_load(const float *p) { return vld1q_f32(p); }
+static inline void v_store(float *p, sm_v v) { vst1q_f32(p, v); }
 /* No masked loads in AdvSIMD: lane by lane, never touching p[c] or beyond
  * (the tests put a PROT_NONE page there). */
-SM_INLINE sm_v v_load_part(const float *p, size_t c, float fill)
+static inline sm_v v_load_part(const float *p, size_t c, float fill)
 {
     sm_v v = vdupq_n_f32(fill);
     if (c > 0)
@@ -51,21 +51,21 @@ SM_INLINE void v_store_part(float *p, size_t c, sm_v v)
     if (c > 2)
         vst1q_lane_f32(p + 2, v, 2);
 }
-SM_INLINE sm_v v_set1(float a) { return vdupq_n_f32(a); }
-SM_INLINE sm_v v_add(sm_v a, sm_v b) { return vaddq_f32(a, b); }
-SM_INLINE sm_v v_sub(sm_v a, sm_v b) { return vsubq_f32(a, b); }
-SM_INLINE sm_v v_mul(sm_v a, sm_v b) { return vmulq_f32(a, b); }
+static inline sm_v v_set1(float a) { return vdupq_n_f32(a); }
+static inline sm_v v_add(sm_v a, sm_v b) { return vaddq_f32(a, b); }
+static inline sm_v v_sub(sm_v a, sm_v b) { return vsubq_f32(a, b); }
+static inline sm_v v_mul(sm_v a, sm_v b) { return vmulq_f32(a, b); }
 /* x > a ? x : a, like x86 maxps (fmax/fmaxnm treat NaN differently). */
-SM_INLINE sm_v v_max(sm_v x, sm_v a) { return vbslq_f32(vcgtq_f32(x, a), x, a); }
-SM_INLINE sm_v v_min(sm_v x, sm_v a) { return vbslq_f32(vcltq_f32(x, a), x, a); }
+static inline sm_v v_max(sm_v x, sm_v a) { return vbslq_f32(vcgtq_f32(x, a), x, a); }
+static inline sm_v v_min(sm_v x, sm_v a) { return vbslq_f32(vcltq_f32(x, a), x, a); }
 /* Only NaN-free vectors are reduced (v_max above never yields a NaN). */
 SM_INLINE float v_hmax(sm_v a) { return vmaxvq_f32(a); }
 SM_INLINE float v_hmin(sm_v a) { return vminvq_f32(a); }
-SM_INLINE sm_v v_exp(sm_v a) { return Sleef_finz_expf4_u10advsimd(a); }
-SM_INLINE sm_v v_log(sm_v a) { return Sleef_finz_logf4_u10advsimd(a); }
+static inline sm_v v_exp(sm_v a) { return Sleef_finz_expf4_u10advsimd(a); }
+static inline sm_v v_log(sm_v a) { return Sleef_finz_logf4_u10advsimd(a); }
 
-SM_INLINE sm_v v_fma(sm_v a, sm_v b, sm_v c) { return vfmaq_f32(c, a, b); }
-SM_INLINE sm_v v_ldexp_split(sm_v p, sm_v z)
+static inline sm_v v_fma(sm_v a, sm_v b, sm_v c) { return vfmaq_f32(c, a, b); }
+static inline sm_v v_ldexp_split(sm_v p, sm_v z)
 {
     const int32x4_t n = vsubq_s32(vreinterpretq_s32_f32(z), vdupq_n_s32(0x4B400000));
     const int32x4_t n1 = vshrq_n_s32(n, 1), n2 = vsubq_s32(n, n1);
@@ -75,24 +75,24 @@ SM_INLINE sm_v v_ldexp_split(sm_v p, sm_v z)
     return vmulq_f32(vmulq_f32(p, s1), s2);
 }
 /* z's low bits are n; the magic's bits shift out of the word. */
-SM_INLINE sm_v v_ldexp_normal(sm_v p, sm_v z)
+static inline sm_v v_ldexp_normal(sm_v p, sm_v z)
 {
     return vreinterpretq_f32_u32(vaddq_u32(
         vreinterpretq_u32_f32(p), vshlq_n_u32(vreinterpretq_u32_f32(z), 23)));
 }
-SM_INLINE bool v_all_ge(sm_v a, sm_v b) { return vminvq_u32(vcgeq_f32(a, b)) != 0; }
-SM_INLINE sm_m m_eq(sm_v a, sm_v b) { return vceqq_f32(a, b); }
-SM_INLINE sm_m m_and(sm_m a, sm_m b) { return vandq_u32(a, b); }
-SM_INLINE size_t m_count(sm_m m) { return vaddvq_u32(vshrq_n_u32(m, 31)); }
-SM_INLINE sm_v v_sel(sm_m m, sm_v a, sm_v b) { return vbslq_f32(m, a, b); }
+static inline bool v_all_ge(sm_v a, sm_v b) { return vminvq_u32(vcgeq_f32(a, b)) != 0; }
+static inline sm_m m_eq(sm_v a, sm_v b) { return vceqq_f32(a, b); }
+static inline sm_m m_and(sm_m a, sm_m b) { return vandq_u32(a, b); }
+static inline size_t m_count(sm_m m) { return vaddvq_u32(vshrq_n_u32(m, 31)); }
+static inline sm_v v_sel(sm_m m, sm_v a, sm_v b) { return vbslq_f32(m, a, b); }
 
-SM_INLINE void acc_zero(sm_acc *acc)
+static inline void acc_zero(sm_acc *acc)
 {
     for (int j = 0; j < 16; j++)
         acc->d[j] = vdupq_n_f64(0.0);
 }
 /* Vector v of a block holds lanes 4v..4v+3: low half to d[2v]. */
-SM_INLINE void acc_add(sm_acc *acc, int v, sm_v e)
+static inline void acc_add(sm_acc *acc, int v, sm_v e)
 {
     acc->d[2 * v] = vaddq_f64(acc->d[2 * v], vcvt_f64_f32(vget_low_f32(e)));
     acc->d[2 * v + 1] = vaddq_f64(acc->d[2 * v + 1], vcvt_high_f64_f32(e));

@@ -32,10 +32,10 @@ typedef struct { double lane[32]; } sm_acc;
 #define SM_LOGD Sleef_cinz_logd1_u10purec
 #endif
 
-SM_INLINE sm_v v_load(const float *p) { return *p; }
-SM_INLINE void v_store(float *p, sm_v v) { *p = v; }
+static inline sm_v v_load(const float *p) { return *p; }
+static inline void v_store(float *p, sm_v v) { *p = v; }
 /* One lane: a partial vector is empty. */
-SM_INLINE sm_v v_load_part(const float *p, size_t c, float fill)
+static inline sm_v v_load_part(const float *p, size_t c, float fill)
 {
     return c ? *p : fill;
 }
@@ -44,24 +44,24 @@ SM_INLINE void v_store_part(float *p, size_t c, sm_v v)
     if (c)
         *p = v;
 }
-SM_INLINE sm_v v_set1(float a) { return a; }
-SM_INLINE sm_v v_add(sm_v a, sm_v b) { return a + b; }
-SM_INLINE sm_v v_sub(sm_v a, sm_v b) { return a - b; }
-SM_INLINE sm_v v_mul(sm_v a, sm_v b) { return a * b; }
+static inline sm_v v_set1(float a) { return a; }
+static inline sm_v v_add(sm_v a, sm_v b) { return a + b; }
+static inline sm_v v_sub(sm_v a, sm_v b) { return a - b; }
+static inline sm_v v_mul(sm_v a, sm_v b) { return a * b; }
 /* Like x86 max/min: a NaN x leaves a unchanged. */
-SM_INLINE sm_v v_max(sm_v x, sm_v a) { return x > a ? x : a; }
-SM_INLINE sm_v v_min(sm_v x, sm_v a) { return x < a ? x : a; }
+static inline sm_v v_max(sm_v x, sm_v a) { return x > a ? x : a; }
+static inline sm_v v_min(sm_v x, sm_v a) { return x < a ? x : a; }
 SM_INLINE float v_hmax(sm_v a) { return a; }
 SM_INLINE float v_hmin(sm_v a) { return a; }
-SM_INLINE sm_v v_exp(sm_v a) { return SM_EXPF(a); }
-SM_INLINE sm_v v_log(sm_v a) { return SM_LOGF(a); }
+static inline sm_v v_exp(sm_v a) { return SM_EXPF(a); }
+static inline sm_v v_log(sm_v a) { return SM_LOGF(a); }
 /* fmaf is exactly rounded everywhere (in software without FMA hardware),
  * so the fast exp is bit-identical even in the no-FMA scalar kernels. */
-SM_INLINE sm_v v_fma(sm_v a, sm_v b, sm_v c) { return fmaf(a, b, c); }
+static inline sm_v v_fma(sm_v a, sm_v b, sm_v c) { return fmaf(a, b, c); }
 /* Integer steps in uint32_t wrap like the vector instructions do (a NaN z
  * gives garbage exponents, and p is NaN anyway); >> on int32_t is the
  * arithmetic shift of gcc and clang. */
-SM_INLINE sm_v v_ldexp_split(sm_v p, sm_v z)
+static inline sm_v v_ldexp_split(sm_v p, sm_v z)
 {
     uint32_t zi, b1, b2;
     memcpy(&zi, &z, sizeof zi);
@@ -74,7 +74,7 @@ SM_INLINE sm_v v_ldexp_split(sm_v p, sm_v z)
     memcpy(&s2, &b2, sizeof s2);
     return p * s1 * s2;
 }
-SM_INLINE sm_v v_ldexp_normal(sm_v p, sm_v z)
+static inline sm_v v_ldexp_normal(sm_v p, sm_v z)
 {
     uint32_t pi, zi;
     memcpy(&pi, &p, sizeof pi);
@@ -83,19 +83,19 @@ SM_INLINE sm_v v_ldexp_normal(sm_v p, sm_v z)
     memcpy(&p, &pi, sizeof p);
     return p;
 }
-SM_INLINE bool v_all_ge(sm_v a, sm_v b) { return a >= b; }
-SM_INLINE sm_m m_eq(sm_v a, sm_v b) { return a == b; }
-SM_INLINE sm_m m_first(size_t c) { return c > 0; }
-SM_INLINE sm_m m_and(sm_m a, sm_m b) { return a && b; }
-SM_INLINE size_t m_count(sm_m m) { return m ? 1 : 0; }
-SM_INLINE sm_v v_sel(sm_m m, sm_v a, sm_v b) { return m ? a : b; }
+static inline bool v_all_ge(sm_v a, sm_v b) { return a >= b; }
+static inline sm_m m_eq(sm_v a, sm_v b) { return a == b; }
+static inline sm_m m_first(size_t c) { return c > 0; }
+static inline sm_m m_and(sm_m a, sm_m b) { return a && b; }
+static inline size_t m_count(sm_m m) { return m ? 1 : 0; }
+static inline sm_v v_sel(sm_m m, sm_v a, sm_v b) { return m ? a : b; }
 
-SM_INLINE void acc_zero(sm_acc *acc)
+static inline void acc_zero(sm_acc *acc)
 {
     for (int l = 0; l < 32; l++)
         acc->lane[l] = 0.0;
 }
-SM_INLINE void acc_add(sm_acc *acc, int v, sm_v e)
+static inline void acc_add(sm_acc *acc, int v, sm_v e)
 {
     acc->lane[v] += (double)e;
 }

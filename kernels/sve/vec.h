@@ -26,7 +26,7 @@
 
 /* The lane count as an int the compiler can see is non-negative, so the
  * shared source compares it with int and size_t alike without warnings. */
-SM_INLINE uint8_t sve_lanes(void)
+static inline uint8_t sve_lanes(void)
 {
     const uint64_t w = svcntw();
     return w >= 32 ? 32 : w >= 16 ? 16 : w >= 8 ? 8 : 4;
@@ -41,14 +41,14 @@ typedef struct { double d[32]; } sm_acc;
 #define SM_LOGD Sleef_finz_logd1_u10purecfma
 
 /* The SM_VW lanes in use (all of them from 128 to 1024 bits). */
-SM_INLINE svbool_t sve_pg(void) { return svwhilelt_b32_u64(0, (uint64_t)SM_VW); }
-SM_INLINE svbool_t sve_all(void) { return svptrue_b32(); }
+static inline svbool_t sve_pg(void) { return svwhilelt_b32_u64(0, (uint64_t)SM_VW); }
+static inline svbool_t sve_all(void) { return svptrue_b32(); }
 
-SM_INLINE sm_m m_first(size_t c) { return svwhilelt_b32_u64(0, c); }
-SM_INLINE sm_v v_load(const float *p) { return svld1_f32(sve_pg(), p); }
-SM_INLINE void v_store(float *p, sm_v v) { svst1_f32(sve_pg(), p, v); }
+static inline sm_m m_first(size_t c) { return svwhilelt_b32_u64(0, c); }
+static inline sm_v v_load(const float *p) { return svld1_f32(sve_pg(), p); }
+static inline void v_store(float *p, sm_v v) { svst1_f32(sve_pg(), p, v); }
 /* Inactive lanes of a predicated load are not accessed, so cannot fault. */
-SM_INLINE sm_v v_load_part(const float *p, size_t c, float fill)
+static inline sm_v v_load_part(const float *p, size_t c, float fill)
 {
     const svbool_t m = m_first(c);
     return svsel_f32(m, svld1_f32(m, p), svdup_n_f32(fill));
@@ -57,29 +57,29 @@ SM_INLINE void v_store_part(float *p, size_t c, sm_v v)
 {
     svst1_f32(m_first(c), p, v);
 }
-SM_INLINE sm_v v_set1(float a) { return svdup_n_f32(a); }
-SM_INLINE sm_v v_add(sm_v a, sm_v b) { return svadd_f32_x(sve_all(), a, b); }
-SM_INLINE sm_v v_sub(sm_v a, sm_v b) { return svsub_f32_x(sve_all(), a, b); }
-SM_INLINE sm_v v_mul(sm_v a, sm_v b) { return svmul_f32_x(sve_all(), a, b); }
+static inline sm_v v_set1(float a) { return svdup_n_f32(a); }
+static inline sm_v v_add(sm_v a, sm_v b) { return svadd_f32_x(sve_all(), a, b); }
+static inline sm_v v_sub(sm_v a, sm_v b) { return svsub_f32_x(sve_all(), a, b); }
+static inline sm_v v_mul(sm_v a, sm_v b) { return svmul_f32_x(sve_all(), a, b); }
 /* x > a ? x : a, like x86 maxps (fmax/fmaxnm treat NaN differently). */
-SM_INLINE sm_v v_max(sm_v x, sm_v a)
+static inline sm_v v_max(sm_v x, sm_v a)
 {
     return svsel_f32(svcmpgt_f32(sve_all(), x, a), x, a);
 }
-SM_INLINE sm_v v_min(sm_v x, sm_v a)
+static inline sm_v v_min(sm_v x, sm_v a)
 {
     return svsel_f32(svcmplt_f32(sve_all(), x, a), x, a);
 }
 /* Only NaN-free vectors are reduced (v_max above never yields a NaN). */
 SM_INLINE float v_hmax(sm_v a) { return svmaxv_f32(sve_pg(), a); }
 SM_INLINE float v_hmin(sm_v a) { return svminv_f32(sve_pg(), a); }
-SM_INLINE sm_v v_exp(sm_v a) { return Sleef_finz_expfx_u10sve(a); }
-SM_INLINE sm_v v_log(sm_v a) { return Sleef_finz_logfx_u10sve(a); }
-SM_INLINE sm_v v_fma(sm_v a, sm_v b, sm_v c)
+static inline sm_v v_exp(sm_v a) { return Sleef_finz_expfx_u10sve(a); }
+static inline sm_v v_log(sm_v a) { return Sleef_finz_logfx_u10sve(a); }
+static inline sm_v v_fma(sm_v a, sm_v b, sm_v c)
 {
     return svmla_f32_x(sve_all(), c, a, b);
 }
-SM_INLINE sm_v v_ldexp_split(sm_v p, sm_v z)
+static inline sm_v v_ldexp_split(sm_v p, sm_v z)
 {
     const svbool_t all = sve_all();
     const svint32_t n = svsub_n_s32_x(all, svreinterpret_s32_f32(z), 0x4B400000);
@@ -91,23 +91,23 @@ SM_INLINE sm_v v_ldexp_split(sm_v p, sm_v z)
     return svmul_f32_x(all, svmul_f32_x(all, p, s1), s2);
 }
 /* z's low bits are n; the magic's bits shift out of the word. */
-SM_INLINE sm_v v_ldexp_normal(sm_v p, sm_v z)
+static inline sm_v v_ldexp_normal(sm_v p, sm_v z)
 {
     const svbool_t all = sve_all();
     return svreinterpret_f32_u32(svadd_u32_x(all, svreinterpret_u32_f32(p),
         svlsl_n_u32_x(all, svreinterpret_u32_f32(z), 23)));
 }
-SM_INLINE bool v_all_ge(sm_v a, sm_v b)
+static inline bool v_all_ge(sm_v a, sm_v b)
 {
     const svbool_t pg = sve_pg();
     return !svptest_any(pg, svnot_b_z(pg, svcmpge_f32(pg, a, b)));
 }
-SM_INLINE sm_m m_eq(sm_v a, sm_v b) { return svcmpeq_f32(sve_pg(), a, b); }
-SM_INLINE sm_m m_and(sm_m a, sm_m b) { return svand_b_z(sve_pg(), a, b); }
-SM_INLINE size_t m_count(sm_m m) { return (size_t)svcntp_b32(sve_pg(), m); }
-SM_INLINE sm_v v_sel(sm_m m, sm_v a, sm_v b) { return svsel_f32(m, a, b); }
+static inline sm_m m_eq(sm_v a, sm_v b) { return svcmpeq_f32(sve_pg(), a, b); }
+static inline sm_m m_and(sm_m a, sm_m b) { return svand_b_z(sve_pg(), a, b); }
+static inline size_t m_count(sm_m m) { return (size_t)svcntp_b32(sve_pg(), m); }
+static inline sm_v v_sel(sm_m m, sm_v a, sm_v b) { return svsel_f32(m, a, b); }
 
-SM_INLINE void acc_zero(sm_acc *acc)
+static inline void acc_zero(sm_acc *acc)
 {
     for (uint64_t l = 0; l < 32; l += svcntd())
         svst1_f64(svwhilelt_b64_u64(l, 32), acc->d + l, svdup_n_f64(0.0));
@@ -116,7 +116,7 @@ SM_INLINE void acc_zero(sm_acc *acc)
  * pairs each with itself, the conversion reads the even ones) to lanes
  * v*SM_VW..., the rest (zip2) after them, each predicated to the lanes of
  * this vector. At 2048 bits the first double vector covers all 32. */
-SM_INLINE void acc_add(sm_acc *acc, int v, sm_v e)
+static inline void acc_add(sm_acc *acc, int v, sm_v e)
 {
     const uint64_t vw = (uint64_t)SM_VW, nd = svcntd();
     double *d = acc->d + v * SM_VW;
