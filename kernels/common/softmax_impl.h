@@ -606,6 +606,29 @@ SM_INLINE void logsumexp_block_rows(size_t rows, size_t n, float beta,
 }
 #endif
 
+/* Log-softmax into y, or logsumexp into result, of rows of at most
+ * SM_GROUP_COLS entries (beta != 0), a group of rows at a time. */
+SM_INLINE void grouped_log_rows(size_t rows, size_t cols, float beta,
+                                const float *x, size_t ldx, float *y,
+                                size_t ldy, float *result, bool fast)
+{
+    double logk[33] = {0.0};
+    for (size_t r0 = 0; r0 < rows; r0 += SM_ROW_GROUP) {
+        const size_t nr = rows - r0 < SM_ROW_GROUP ? rows - r0 : SM_ROW_GROUP;
+        struct row_stats st[SM_ROW_GROUP];
+        double l[SM_ROW_GROUP];
+        group_stats(x + r0 * ldx, ldx, nr, cols, beta, NULL, 0, fast, logk, st,
+                    l);
+        for (size_t j = 0; j < nr; j++) {
+            if (y)
+                log_softmax_from(x + (r0 + j) * ldx, cols, beta, st[j], l[j],
+                                 y + (r0 + j) * ldy);
+            else
+                result[r0 + j] = logsumexp_of(st[j], beta, l[j]);
+        }
+    }
+}
+
 /* softmax or, with log, log-softmax of every row. */
 SM_INLINE void rows_out_mode(size_t rows, size_t cols, float beta,
                              const float *x, size_t ldx, float *y, size_t ldy,
@@ -618,17 +641,7 @@ SM_INLINE void rows_out_mode(size_t rows, size_t cols, float beta,
     }
 #endif
     if (log && beta != 0.0f && cols > 0 && cols <= SM_GROUP_COLS) {
-        double logk[33] = {0.0};
-        for (size_t r0 = 0; r0 < rows; r0 += SM_ROW_GROUP) {
-            const size_t nr = rows - r0 < SM_ROW_GROUP ? rows - r0 : SM_ROW_GROUP;
-            struct row_stats st[SM_ROW_GROUP];
-            double l[SM_ROW_GROUP];
-            group_stats(x + r0 * ldx, ldx, nr, cols, beta, NULL, 0, fast, logk, st,
-                        l);
-            for (size_t j = 0; j < nr; j++)
-                log_softmax_from(x + (r0 + j) * ldx, cols, beta, st[j], l[j],
-                                 y + (r0 + j) * ldy);
-        }
+        grouped_log_rows(rows, cols, beta, x, ldx, y, ldy, NULL, fast);
         return;
     }
     for (size_t r = 0; r < rows; r++) {
@@ -669,16 +682,7 @@ SM_INLINE void logsumexp_rows_mode(size_t rows, size_t cols, float beta,
     }
 #endif
     if (beta != 0.0f && cols > 0 && cols <= SM_GROUP_COLS) {
-        double logk[33] = {0.0};
-        for (size_t r0 = 0; r0 < rows; r0 += SM_ROW_GROUP) {
-            const size_t nr = rows - r0 < SM_ROW_GROUP ? rows - r0 : SM_ROW_GROUP;
-            struct row_stats st[SM_ROW_GROUP];
-            double l[SM_ROW_GROUP];
-            group_stats(x + r0 * ldx, ldx, nr, cols, beta, NULL, 0, fast, logk, st,
-                        l);
-            for (size_t j = 0; j < nr; j++)
-                result[r0 + j] = logsumexp_of(st[j], beta, l[j]);
-        }
+        grouped_log_rows(rows, cols, beta, x, ldx, NULL, 0, result, fast);
         return;
     }
     for (size_t r = 0; r < rows; r++)
