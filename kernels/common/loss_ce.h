@@ -264,40 +264,27 @@ SM_INLINE void ce_rows_mode(size_t rows, size_t cols, float beta,
     }
 #endif
     double total = a->total ? *a->total : 0.0;
-    if (beta != 0.0f && cols <= SM_LOSS_GROUP_COLS) {
-        double logk[33] = {0.0};
-        const bool may_store = ce_may_store(a, x, g);
-        for (size_t r0 = 0; r0 < rows; r0 += SM_ROW_GROUP) {
-            const size_t nr = rows - r0 < SM_ROW_GROUP ? rows - r0 : SM_ROW_GROUP;
-            struct loss_pre pre[SM_ROW_GROUP];
-            float xc[SM_ROW_GROUP];
-            const float *xg = x + r0 * ldx;
-            float *gg = g ? g + r0 * ldg : NULL;
-            for (size_t j = 0; j < nr; j++) /* before the exps replace x */
-                xc[j] = a->labels[r0 + j] == a->ignore_index
-                        ? 0.0f : xg[j * ldx + (size_t)a->labels[r0 + j]];
+    const bool grouped = beta != 0.0f && cols <= SM_LOSS_GROUP_COLS;
+    const bool may_store = ce_may_store(a, x, g);
+    double logk[33] = {0.0};
+    for (size_t r0 = 0; r0 < rows; r0 += SM_ROW_GROUP) {
+        const size_t nr = rows - r0 < SM_ROW_GROUP ? rows - r0 : SM_ROW_GROUP;
+        struct loss_pre pre[SM_ROW_GROUP];
+        float xc[SM_ROW_GROUP];
+        const float *xg = x + r0 * ldx;
+        float *gg = g ? g + r0 * ldg : NULL;
+        for (size_t j = 0; j < nr; j++) /* before the exps replace x */
+            xc[j] = a->labels[r0 + j] == a->ignore_index
+                    ? 0.0f : xg[j * ldx + (size_t)a->labels[r0 + j]];
+        if (grouped)
             loss_group_pre(xg, ldx, nr, cols, beta, gg, ldg, may_store, fast,
                            logk, pre);
-            for (size_t j = 0; j < nr; j++) {
-                const size_t r = r0 + j;
-                float *gr = gg ? gg + j * ldg : NULL;
-                if (!ce_ignored(a, r, loss, gr, cols))
-                    loss[r] = ce_row(xg + j * ldx, cols, beta,
-                                     (size_t)a->labels[r], xc[j], a, gr, fast,
-                                     &pre[j]);
-                total += loss[r];
-            }
-        }
-    } else {
-        for (size_t r = 0; r < rows; r++) {
-            float *gr = g ? g + r * ldg : NULL;
-            if (ce_ignored(a, r, loss, gr, cols)) {
-                total += loss[r];
-                continue;
-            }
-            const size_t label = (size_t)a->labels[r];
-            loss[r] = ce_row(x + r * ldx, cols, beta, label, x[r * ldx + label],
-                             a, gr, fast, NULL);
+        for (size_t j = 0; j < nr; j++) {
+            const size_t r = r0 + j;
+            float *gr = gg ? gg + j * ldg : NULL;
+            if (!ce_ignored(a, r, loss, gr, cols))
+                loss[r] = ce_row(xg + j * ldx, cols, beta, (size_t)a->labels[r],
+                                 xc[j], a, gr, fast, grouped ? &pre[j] : NULL);
             total += loss[r];
         }
     }

@@ -66,25 +66,20 @@ SM_INLINE void entropy_rows_mode(size_t rows, size_t cols, float beta,
                                  const float *x, size_t ldx, float grad_scale,
                                  double *h, float *g, size_t ldg, bool fast)
 {
-    if (beta != 0.0f && cols <= SM_LOSS_GROUP_COLS) {
-        double logk[33] = {0.0};
-        const bool may_store = g != x;
-        for (size_t r0 = 0; r0 < rows; r0 += SM_ROW_GROUP) {
-            const size_t nr = rows - r0 < SM_ROW_GROUP ? rows - r0 : SM_ROW_GROUP;
-            struct loss_pre pre[SM_ROW_GROUP];
-            float *gr = g ? g + r0 * ldg : NULL;
-            loss_group_pre(x + r0 * ldx, ldx, nr, cols, beta, gr, ldg,
-                           may_store, fast, logk, pre);
-            for (size_t j = 0; j < nr; j++)
-                h[r0 + j] = entropy_row(x + (r0 + j) * ldx, cols, beta,
-                                        grad_scale, gr ? gr + j * ldg : NULL,
-                                        fast, &pre[j]);
-        }
-        return;
+    const bool grouped = beta != 0.0f && cols <= SM_LOSS_GROUP_COLS;
+    double logk[33] = {0.0};
+    for (size_t r0 = 0; r0 < rows; r0 += SM_ROW_GROUP) {
+        const size_t nr = rows - r0 < SM_ROW_GROUP ? rows - r0 : SM_ROW_GROUP;
+        struct loss_pre pre[SM_ROW_GROUP];
+        float *gr = g ? g + r0 * ldg : NULL;
+        if (grouped)
+            loss_group_pre(x + r0 * ldx, ldx, nr, cols, beta, gr, ldg, g != x,
+                           fast, logk, pre);
+        for (size_t j = 0; j < nr; j++)
+            h[r0 + j] = entropy_row(x + (r0 + j) * ldx, cols, beta, grad_scale,
+                                    gr ? gr + j * ldg : NULL, fast,
+                                    grouped ? &pre[j] : NULL);
     }
-    for (size_t r = 0; r < rows; r++)
-        h[r] = entropy_row(x + r * ldx, cols, beta, grad_scale,
-                           g ? g + r * ldg : NULL, fast, NULL);
 }
 
 static void entropy_rows(size_t rows, size_t cols, float beta, const float *x,

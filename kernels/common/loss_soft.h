@@ -75,29 +75,26 @@ SM_INLINE void soft_rows_mode(size_t rows, size_t cols, float beta,
                               const struct sm_soft_args *a, double *loss,
                               float *g, size_t ldg, bool fast)
 {
-    if (beta != 0.0f && cols <= SM_LOSS_GROUP_COLS) {
-        const bool distill = a->kind == SM_SOFT_DISTILL;
-        double logk[33] = {0.0};
-        for (size_t r0 = 0; r0 < rows; r0 += SM_ROW_GROUP) {
-            const size_t nr = rows - r0 < SM_ROW_GROUP ? rows - r0 : SM_ROW_GROUP;
-            struct loss_pre pre[SM_ROW_GROUP], pre_q[SM_ROW_GROUP];
-            const float *q = a->q + r0 * a->ldq;
-            float *gr = g ? g + r0 * ldg : NULL;
-            if (distill)
-                loss_group_pre(q, a->ldq, nr, cols, beta, NULL, 0, false, fast,
-                               logk, pre_q);
+    const bool grouped = beta != 0.0f && cols <= SM_LOSS_GROUP_COLS;
+    const bool distill = a->kind == SM_SOFT_DISTILL;
+    double logk[33] = {0.0};
+    for (size_t r0 = 0; r0 < rows; r0 += SM_ROW_GROUP) {
+        const size_t nr = rows - r0 < SM_ROW_GROUP ? rows - r0 : SM_ROW_GROUP;
+        struct loss_pre pre[SM_ROW_GROUP], pre_q[SM_ROW_GROUP];
+        const float *q = a->q + r0 * a->ldq;
+        float *gr = g ? g + r0 * ldg : NULL;
+        if (grouped && distill)
+            loss_group_pre(q, a->ldq, nr, cols, beta, NULL, 0, false, fast,
+                           logk, pre_q);
+        if (grouped)
             loss_group_pre(x + r0 * ldx, ldx, nr, cols, beta, gr, ldg,
-                           gr != x + r0 * ldx, fast, logk, pre);
-            for (size_t j = 0; j < nr; j++)
-                loss[r0 + j] = soft_row(x + (r0 + j) * ldx, cols, beta, a,
-                                        q + j * a->ldq, gr ? gr + j * ldg : NULL,
-                                        fast, &pre[j], distill ? &pre_q[j] : NULL);
-        }
-        return;
+                           g != x, fast, logk, pre);
+        for (size_t j = 0; j < nr; j++)
+            loss[r0 + j] = soft_row(x + (r0 + j) * ldx, cols, beta, a,
+                                    q + j * a->ldq, gr ? gr + j * ldg : NULL,
+                                    fast, grouped ? &pre[j] : NULL,
+                                    grouped && distill ? &pre_q[j] : NULL);
     }
-    for (size_t r = 0; r < rows; r++)
-        loss[r] = soft_row(x + r * ldx, cols, beta, a, a->q + r * a->ldq,
-                           g ? g + r * ldg : NULL, fast, NULL, NULL);
 }
 
 static void soft_target_rows(size_t rows, size_t cols, float beta,
