@@ -108,17 +108,37 @@ static inline void acc_add(sm_acc *acc, int v, sm_v e)
     acc->d[2 * v + 1] = _mm256_add_pd(acc->d[2 * v + 1],
                                       _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
 }
+static inline void acc_set(sm_acc *acc, int v, sm_v e)
+{
+    acc->d[2 * v] = _mm256_cvtps_pd(_mm256_castps256_ps128(e));
+    acc->d[2 * v + 1] = _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1));
+}
 /* The contract's fold (l += l+16, +8, +4, +2, +1) on the registers: d[j]
- * holds lanes 4j..4j+3, so l+16 is d[j+4], l+8 is d[j+2], l+4 is d[j+1]. */
+ * holds lanes 4j..4j+3, so l+16 is d[j+4], l+8 is d[j+2], l+4 is d[j+1].
+ * fold4 takes it from l += l+2. */
+SM_INLINE double fold4(__m256d b)
+{
+    const __m128d h = _mm_add_pd(_mm256_castpd256_pd128(b), _mm256_extractf128_pd(b, 1));
+    return _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
+}
 SM_INLINE double acc_fold(const sm_acc *acc)
 {
     const __m256d a0 = _mm256_add_pd(acc->d[0], acc->d[4]);
     const __m256d a1 = _mm256_add_pd(acc->d[1], acc->d[5]);
     const __m256d a2 = _mm256_add_pd(acc->d[2], acc->d[6]);
     const __m256d a3 = _mm256_add_pd(acc->d[3], acc->d[7]);
-    const __m256d b = _mm256_add_pd(_mm256_add_pd(a0, a2), _mm256_add_pd(a1, a3));
-    const __m128d h = _mm_add_pd(_mm256_castpd256_pd128(b), _mm256_extractf128_pd(b, 1));
-    return _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
+    return fold4(_mm256_add_pd(_mm256_add_pd(a0, a2), _mm256_add_pd(a1, a3)));
+}
+/* One or two vectors: l + 16 is +0, and for one l + 8 too (see
+ * acc_fold_nv in softmax_impl.h). */
+SM_INLINE double acc_fold_nv(const sm_acc *acc, size_t nv)
+{
+    if (nv == 1)
+        return fold4(_mm256_add_pd(acc->d[0], acc->d[1]));
+    if (nv == 2)
+        return fold4(_mm256_add_pd(_mm256_add_pd(acc->d[0], acc->d[2]),
+                                   _mm256_add_pd(acc->d[1], acc->d[3])));
+    return acc_fold(acc);
 }
 
 #endif

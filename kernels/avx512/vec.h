@@ -100,6 +100,11 @@ SM_INLINE void acc_add(sm_acc *acc, int v, sm_v e)
     acc->d[2 * v + 1] = _mm512_add_pd(acc->d[2 * v + 1],
                                       _mm512_cvtps_pd(_mm512_extractf32x8_ps(e, 1)));
 }
+SM_INLINE void acc_set(sm_acc *acc, int v, sm_v e)
+{
+    acc->d[2 * v] = _mm512_cvtps_pd(_mm512_castps512_ps256(e));
+    acc->d[2 * v + 1] = _mm512_cvtps_pd(_mm512_extractf32x8_ps(e, 1));
+}
 /* acc_add with +0 in the lanes of eq: the conversions zero them. */
 #define SM_HAVE_ACC_ADD_UNLESS 1
 static inline void acc_add_unless(sm_acc *acc, int v, sm_v e, sm_m eq)
@@ -114,15 +119,23 @@ static inline void acc_add_unless(sm_acc *acc, int v, sm_v e, sm_m eq)
 }
 /* The contract's fold (l += l+16, +8, +4, +2, +1) on the registers: d[j]
  * holds lanes 8j..8j+7, so l+16 is d[j+2], l+8 is d[j+1], l+4 the upper
- * half of a register. */
-SM_INLINE double acc_fold(const sm_acc *acc)
+ * half of a register. fold8 takes it from l += l+4. */
+SM_INLINE double fold8(__m512d a)
 {
-    const __m512d a = _mm512_add_pd(_mm512_add_pd(acc->d[0], acc->d[2]),
-                                    _mm512_add_pd(acc->d[1], acc->d[3]));
     const __m256d q = _mm256_add_pd(_mm512_castpd512_pd256(a),
                                     _mm512_extractf64x4_pd(a, 1));
     const __m128d h = _mm_add_pd(_mm256_castpd256_pd128(q), _mm256_extractf128_pd(q, 1));
     return _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
+}
+SM_INLINE double acc_fold(const sm_acc *acc)
+{
+    return fold8(_mm512_add_pd(_mm512_add_pd(acc->d[0], acc->d[2]),
+                               _mm512_add_pd(acc->d[1], acc->d[3])));
+}
+/* One vector: l + 16 is +0 (see acc_fold_nv in softmax_impl.h). */
+SM_INLINE double acc_fold_nv(const sm_acc *acc, size_t nv)
+{
+    return nv == 1 ? fold8(_mm512_add_pd(acc->d[0], acc->d[1])) : acc_fold(acc);
 }
 
 #endif

@@ -36,6 +36,10 @@
  *                              acc_add with +0 in the lanes of eq
  *   acc_fold(acc)              the 32 lanes folded pairwise: l += l+16,
  *                              l += l+8, ... l += l+1 (the contract's tree)
+ *   acc_set(acc, v, e)         not VLA: acc_add to lanes nothing was added to
+ *   acc_fold_nv(acc, nv)       not VLA: acc_fold of a block of exps whose
+ *                              vectors nv and up were never added; it may
+ *                              leave out the levels that add only their +0
  *   SM_EXPD, SM_LOGD           SLEEF finz u10 double functions (scalar;
  *                              log1p is common/log1p.h, the same code on
  *                              every ISA)
@@ -240,6 +244,11 @@ SM_INLINE void block_stats_loaded_nv(sm_v xv[][SM_VPB], size_t rows,
             ev[j * nv + nv - 1] = v_sel(m_first(last), ev[j * nv + nv - 1], zero);
     }
     exp_nonpos_vecs(ev, rows * nv, fast);
+    /* Each lane adds one e_i (>= +0, or NaN) or +0, and +0 + e_i is e_i:
+     * so the lanes are set instead of added to +0, and the fold leaves out
+     * the levels that would add only vectors past nv (+0). The bits are
+     * the contract's; the chain to S is shorter (256 x 10 softmax on
+     * AVX-512: 0.89x the time). */
     for (size_t j = 0; j < rows; j++) {
         sm_acc acc;
         acc_zero(&acc);
@@ -248,12 +257,12 @@ SM_INLINE void block_stats_loaded_nv(sm_v xv[][SM_VPB], size_t rows,
             const sm_v t = ev[j * nv + v];
             const sm_m valid = m_first(v + 1 < nv ? SM_VW : last);
             const sm_m eq = m_and(m_eq(xv[j][v], vm[j]), valid);
-            acc_add(&acc, (int)v, v_sel(eq, zero, v_sel(valid, t, zero)));
+            acc_set(&acc, (int)v, v_sel(eq, zero, v_sel(valid, t, zero)));
             count += m_count(eq);
             e[j][v] = v_sel(eq, one, t);
         }
         st[j].k = (double)count;
-        st[j].s = acc_fold(&acc);
+        st[j].s = acc_fold_nv(&acc, nv);
     }
 }
 

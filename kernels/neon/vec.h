@@ -97,17 +97,26 @@ static inline void acc_add(sm_acc *acc, int v, sm_v e)
     acc->d[2 * v] = vaddq_f64(acc->d[2 * v], vcvt_f64_f32(vget_low_f32(e)));
     acc->d[2 * v + 1] = vaddq_f64(acc->d[2 * v + 1], vcvt_high_f64_f32(e));
 }
-/* The contract's fold (l += l+16, +8, +4, +2, +1): d[j] holds lanes 2j and
- * 2j+1, so l+16 is d[j+8], l+8 is d[j+4], l+4 is d[j+2], l+2 is d[1]. */
-SM_INLINE double acc_fold(const sm_acc *acc)
+static inline void acc_set(sm_acc *acc, int v, sm_v e)
 {
-    float64x2_t a[8];
-    for (int j = 0; j < 8; j++)
-        a[j] = vaddq_f64(acc->d[j], acc->d[j + 8]);
-    for (int j = 0; j < 4; j++)
-        a[j] = vaddq_f64(a[j], a[j + 4]);
-    const float64x2_t b = vaddq_f64(vaddq_f64(a[0], a[2]), vaddq_f64(a[1], a[3]));
-    return vgetq_lane_f64(b, 0) + vgetq_lane_f64(b, 1);
+    acc->d[2 * v] = vcvt_f64_f32(vget_low_f32(e));
+    acc->d[2 * v + 1] = vcvt_high_f64_f32(e);
 }
+/* The contract's fold (l += l+16, +8, +4, +2, +1): d[j] holds lanes 2j and
+ * 2j+1, so l + 2h is d[j+h]. The levels whose l + 2h lanes all lie at or
+ * past vector nv's are left out: they add +0 (see acc_fold_nv in
+ * softmax_impl.h); acc_fold is the whole block's. */
+SM_INLINE double acc_fold_nv(const sm_acc *acc, size_t nv)
+{
+    float64x2_t a[16];
+    for (int j = 0; j < 16; j++)
+        a[j] = acc->d[j];
+    for (int h = 8; h >= 1; h /= 2)
+        if ((size_t)(2 * h) < 4 * nv)
+            for (int j = 0; j < h; j++)
+                a[j] = vaddq_f64(a[j], a[j + h]);
+    return vgetq_lane_f64(a[0], 0) + vgetq_lane_f64(a[0], 1);
+}
+SM_INLINE double acc_fold(const sm_acc *acc) { return acc_fold_nv(acc, 8); }
 
 #endif

@@ -99,16 +99,24 @@ static inline void acc_add(sm_acc *acc, int v, sm_v e)
 {
     acc->lane[v] += (double)e;
 }
-/* The contract's fixed pairwise fold: l += l+16, l += l+8, ... l += l+1. */
-SM_INLINE double acc_fold(const sm_acc *acc)
+static inline void acc_set(sm_acc *acc, int v, sm_v e)
+{
+    acc->lane[v] = (double)e;
+}
+/* The contract's fixed pairwise fold: l += l+16, l += l+8, ... l += l+1,
+ * without the levels whose l + h lanes all lie at or past lane nv: they add
+ * +0 (see acc_fold_nv in softmax_impl.h); acc_fold is the whole block's. */
+SM_INLINE double acc_fold_nv(const sm_acc *acc, size_t nv)
 {
     double lane[32];
     for (int l = 0; l < 32; l++)
         lane[l] = acc->lane[l];
     for (int half = 16; half >= 1; half /= 2)
-        for (int l = 0; l < half; l++)
-            lane[l] += lane[l + half];
+        if ((size_t)half < nv)
+            for (int l = 0; l < half; l++)
+                lane[l] += lane[l + half];
     return lane[0];
 }
+SM_INLINE double acc_fold(const sm_acc *acc) { return acc_fold_nv(acc, 32); }
 
 #endif
