@@ -27,7 +27,7 @@ struct dispatch_state {
 
 static struct dispatch_state state;
 static pthread_once_t state_once = PTHREAD_ONCE_INIT;
-static _Atomic(const struct sm_kernels *) active_table;
+_Atomic(const struct sm_kernels *) sm_active_table;
 static _Atomic int active_isa;
 
 /* Falling back: avx512 -> avx2 -> scalar, sve -> neon -> scalar. */
@@ -155,7 +155,7 @@ static void init_state(void)
     }
     state.automatic = apply_cap(best);
     atomic_store(&active_isa, (int)state.automatic);
-    atomic_store(&active_table, &state.table[state.automatic]);
+    atomic_store(&sm_active_table, &state.table[state.automatic]);
 }
 
 static void ensure_init(void) { pthread_once(&state_once, init_state); }
@@ -165,15 +165,10 @@ __attribute__((constructor)) static void sm_dispatch_at_load(void)
     ensure_init();
 }
 
-const struct sm_kernels *sm_dispatch(void)
+const struct sm_kernels *sm_dispatch_slow(void)
 {
-    const struct sm_kernels *t =
-        atomic_load_explicit(&active_table, memory_order_acquire);
-    if (__builtin_expect(t == NULL, 0)) {
-        ensure_init();
-        t = atomic_load_explicit(&active_table, memory_order_acquire);
-    }
-    return t;
+    ensure_init();
+    return atomic_load_explicit(&sm_active_table, memory_order_acquire);
 }
 
 const struct sm_kernels *sm_dispatch_table(sm_isa isa)
@@ -213,7 +208,7 @@ sm_status sm_isa_force(sm_isa isa)
         return SM_ENOTSUP;
     /* Two stores: a concurrent sm_isa_active may briefly see the old name,
      * but every computation uses one complete table. */
-    atomic_store(&active_table, &state.table[isa]);
+    atomic_store(&sm_active_table, &state.table[isa]);
     atomic_store(&active_isa, (int)isa);
     return SM_OK;
 }
