@@ -12,6 +12,8 @@
 /* 8 double accumulators + the exp constants exceed 16 ymm: sum per tile. */
 #define SM_SUM_TILE 256
 #define SM_VW 8
+/* Rows of up to 8 vectors (64 entries) stay in registers (softmax). */
+#define SM_WIDE_VECS 8
 typedef __m256 sm_v;
 typedef __m256 sm_m;
 typedef struct { __m256d d[8]; } sm_acc;

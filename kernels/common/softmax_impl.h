@@ -206,6 +206,57 @@ SM_INLINE void block_load_rows(const float *x, size_t ldx, size_t rows,
         }
 }
 
+/* The extremum of a row's nv loaded vectors (padded with the wrong
+ * infinity). */
+SM_INLINE float loaded_extremum(const sm_v xv[], size_t nv, bool use_max)
+{
+    sm_v ext = v_set1(use_max ? -INFINITY : INFINITY);
+    for (size_t v = 0; v < nv; v++)
+        ext = v_ext(xv[v], ext, use_max);
+    return use_max ? v_hmax(ext) : v_hmin(ext);
+}
+
+/* t = beta (x - M) of a row's nv loaded vectors, whose last has last
+ * lanes: the padding lanes (the wrong infinity) go in as t = 0, since an
+ * exp of -inf would send the fast exp down its slow subnormal path. */
+SM_INLINE void loaded_diffs(const sm_v xv[], size_t nv, size_t last, sm_v vm,
+                            sm_v vb, sm_v t[])
+{
+    for (size_t v = 0; v < nv; v++)
+        t[v] = v_mul(v_sub(xv[v], vm), vb);
+    if (last < SM_VW)
+        t[nv - 1] = v_sel(m_first(last), t[nv - 1], v_set1(0.0f));
+}
+
+/* From a row's loaded vectors and their exps t: e_i (1 at M) in e, and k
+ * and S' in st. Vector v adds to the lanes of vector v mod SM_VPB of the
+ * 32: the contract's order. Each lane adds e_i (>= +0, or NaN) or +0, and
+ * +0 + e_i is e_i: so the first block's lanes are set instead of added to
+ * +0, and the fold leaves out the levels that would add only vectors the
+ * row does not reach (+0). The contract's bits, a shorter chain to S
+ * (256 x 10 softmax on AVX-512: 0.89x the time). */
+SM_INLINE void loaded_sum(const sm_v xv[], const sm_v t[], size_t nv,
+                          size_t last, sm_v vm, sm_v e[], struct row_stats *st)
+{
+    const sm_v one = v_set1(1.0f), zero = v_set1(0.0f);
+    sm_acc acc;
+    acc_zero(&acc);
+    size_t count = 0;
+    for (size_t v = 0; v < nv; v++) {
+        const sm_m valid = m_first(v + 1 < nv ? SM_VW : last);
+        const sm_m eq = m_and(m_eq(xv[v], vm), valid);
+        const sm_v term = v_sel(eq, zero, v_sel(valid, t[v], zero));
+        if (v < SM_VPB)
+            acc_set(&acc, (int)v, term);
+        else
+            acc_add(&acc, (int)(v % SM_VPB), term);
+        count += m_count(eq);
+        e[v] = v_sel(eq, one, t[v]);
+    }
+    st->k = (double)count;
+    st->s = acc_fold_nv(&acc, nv < SM_VPB ? nv : SM_VPB);
+}
+
 /* Rows of one block (n <= 32), kept in registers from load to store: the
  * same operations as the general path (extremum, exps, the lanes' fold,
  * r = 1/S, e * r), without its passes over memory and per-pass set-up,
@@ -223,47 +274,19 @@ SM_INLINE void block_stats_loaded_nv(sm_v xv[][SM_VPB], size_t rows,
                                      struct row_stats st[])
 {
     const bool use_max = beta > 0;
-    const float init = use_max ? -INFINITY : INFINITY;
     const size_t last = n - (nv - 1) * SM_VW; /* lanes in the last vector */
-    const sm_v vb = v_set1(beta), one = v_set1(1.0f), zero = v_set1(0.0f);
+    const sm_v vb = v_set1(beta);
     sm_v vm[SM_BLOCK_ROWS];
     sm_v ev[SM_BLOCK_ROWS * SM_VPB]; /* row j's vector v at j * nv + v */
     for (size_t j = 0; j < rows; j++) {
-        sm_v ext = v_set1(init);
-        for (size_t v = 0; v < nv; v++)
-            ext = v_ext(xv[j][v], ext, use_max);
-        st[j].m = use_max ? v_hmax(ext) : v_hmin(ext);
+        st[j].m = loaded_extremum(xv[j], nv, use_max);
         vm[j] = v_set1(st[j].m);
     }
-    /* The padding lanes (the wrong infinity) go in as t = 0: an exp of
-     * -inf would send the fast exp down its slow subnormal path. */
-    for (size_t j = 0; j < rows; j++) {
-        for (size_t v = 0; v < nv; v++)
-            ev[j * nv + v] = v_mul(v_sub(xv[j][v], vm[j]), vb);
-        if (last < SM_VW)
-            ev[j * nv + nv - 1] = v_sel(m_first(last), ev[j * nv + nv - 1], zero);
-    }
+    for (size_t j = 0; j < rows; j++)
+        loaded_diffs(xv[j], nv, last, vm[j], vb, ev + j * nv);
     exp_nonpos_vecs(ev, rows * nv, fast);
-    /* Each lane adds one e_i (>= +0, or NaN) or +0, and +0 + e_i is e_i:
-     * so the lanes are set instead of added to +0, and the fold leaves out
-     * the levels that would add only vectors past nv (+0). The bits are
-     * the contract's; the chain to S is shorter (256 x 10 softmax on
-     * AVX-512: 0.89x the time). */
-    for (size_t j = 0; j < rows; j++) {
-        sm_acc acc;
-        acc_zero(&acc);
-        size_t count = 0;
-        for (size_t v = 0; v < nv; v++) {
-            const sm_v t = ev[j * nv + v];
-            const sm_m valid = m_first(v + 1 < nv ? SM_VW : last);
-            const sm_m eq = m_and(m_eq(xv[j][v], vm[j]), valid);
-            acc_set(&acc, (int)v, v_sel(eq, zero, v_sel(valid, t, zero)));
-            count += m_count(eq);
-            e[j][v] = v_sel(eq, one, t);
-        }
-        st[j].k = (double)count;
-        st[j].s = acc_fold_nv(&acc, nv);
-    }
+    for (size_t j = 0; j < rows; j++)
+        loaded_sum(xv[j], ev + j * nv, nv, last, vm[j], e[j], &st[j]);
 }
 
 SM_INLINE void block_stats_rows_nv(const float *x, size_t ldx, size_t rows,
@@ -294,7 +317,7 @@ SM_INLINE struct row_stats block_stats(const float *x, size_t n, float beta,
 
 /* Stores one loaded row of one block: softmax e * r with c = r, or with
  * log, log-softmax t - L with c = L, t = beta (x - M) (0 at M). */
-SM_INLINE void block_store_row(const sm_v xv[SM_VPB], const sm_v e[SM_VPB],
+SM_INLINE void block_store_row(const sm_v xv[], const sm_v e[],
                                struct row_stats st, float c, size_t n,
                                size_t nv, float beta, float *y, bool log)
 {
@@ -465,6 +488,60 @@ SM_INLINE struct row_stats block_row_stats(const float *x, size_t n,
 #undef SM_CALL
     return block_stats_to_nv(x, n, nv, beta, fast, y);
 }
+
+#ifdef SM_WIDE_VECS
+/* softmax of rows of 33..SM_WIDE_VECS * SM_VW entries ("wide rows", where
+ * the ISA sets SM_WIDE_VECS) as of a one-block row, one row at a time:
+ * loaded once, kept in registers from load to store, the general path's
+ * operations without its passes over memory (one row of 100 on AVX-512:
+ * 0.79x the time; 256 x 64: 0.80x). The other ops keep the general path
+ * for them: their statistics this way, inlined, made the loss kernels 3x
+ * larger (entropy_rows 27 -> 76 KB) and entropy of 256 x 100 1.07x
+ * slower; out of line, log-softmax and logsumexp of 256 x 64 took 1.08x
+ * the time. */
+#define SM_SHORT_ROW (SM_WIDE_VECS * SM_VW)
+_Static_assert(SM_WIDE_VECS > SM_VPB && SM_WIDE_VECS <= 8, "softmax_wide_row");
+
+SM_INLINE void softmax_wide_row_nv(const float *x, size_t n, size_t nv,
+                                   float beta, float *y, bool fast)
+{
+    const bool use_max = beta > 0;
+    const size_t last = n - (nv - 1) * SM_VW;
+    sm_v xv[SM_WIDE_VECS], t[SM_WIDE_VECS], e[SM_WIDE_VECS];
+    for (size_t v = 0; v < nv; v++)
+        xv[v] = v + 1 < nv || last == SM_VW
+                ? v_load(x + v * SM_VW)
+                : v_load_part(x + v * SM_VW, last, use_max ? -INFINITY : INFINITY);
+    struct row_stats st;
+    st.m = loaded_extremum(xv, nv, use_max);
+    const sm_v vm = v_set1(st.m);
+    loaded_diffs(xv, nv, last, vm, v_set1(beta), t);
+    /* exp_nonpos_vecs takes at most SM_BLOCK_ROWS * SM_VPB at once */
+    for (size_t v = 0; v < nv; v += SM_BLOCK_ROWS * SM_VPB)
+        exp_nonpos_vecs(t + v, nv - v < SM_BLOCK_ROWS * SM_VPB
+                               ? nv - v : SM_BLOCK_ROWS * SM_VPB, fast);
+    loaded_sum(xv, t, nv, last, vm, e, &st);
+    block_store_row(xv, e, st, (float)(1.0 / (st.k + st.s)), n, nv, beta, y,
+                    false);
+}
+
+/* softmax_wide_row_nv with the vector count a constant in each case: the
+ * cases cover every wide row (32 < n <= SM_SHORT_ROW, the caller's test). */
+SM_INLINE void softmax_wide_row(const float *x, size_t n, float beta, float *y,
+                                bool fast)
+{
+    const size_t nv = (n + SM_VW - 1) / SM_VW;
+#define SM_CALL(k) softmax_wide_row_nv(x, n, k, beta, y, fast); return
+    switch (nv) {
+#if SM_VPB < 4
+    case 3: SM_CALL(3); case 4: SM_CALL(4);
+#endif
+    case 5: SM_CALL(5); case 6: SM_CALL(6); case 7: SM_CALL(7); case 8: SM_CALL(8);
+    }
+#undef SM_CALL
+    __builtin_unreachable();
+}
+#endif
 #endif
 
 SM_INLINE void softmax_row(const float *x, size_t n, float beta, float *y,
@@ -481,6 +558,12 @@ SM_INLINE void softmax_row(const float *x, size_t n, float beta, float *y,
         block_rows_out(1, n, beta, x, 0, y, 0, fast, false);
         return;
     }
+#ifdef SM_WIDE_VECS
+    if (n <= SM_SHORT_ROW) {
+        softmax_wide_row(x, n, beta, y, fast);
+        return;
+    }
+#endif
 #endif
     const bool one_chunk = n <= SM_CHUNK;
     const struct row_stats st =
