@@ -176,12 +176,15 @@ static void test_isas_match_scalar(void **state)
     (void)state;
     static const float betas[] = {1.0f, 0.5f, -2.0f, 0.0f, INFINITY};
     /* Under an emulator: fewer sizes, still every tail and a two-chunk row. */
-    static const size_t big_full[] = {100, 257, 1000, 4099, SM_CHUNK + 5,
-                                      2 * SM_CHUNK + 7};
-    static const size_t big_quick[] = {100, 257, SM_CHUNK + 5};
+    /* 71..128: each vector count of the rows kept in registers (AVX-512) */
+    static const size_t big_full[] = {79, 81, 96, 100, 113, 128, 257, 1000,
+                                      4099, SM_CHUNK + 5, 2 * SM_CHUNK + 7};
+    static const size_t big_quick[] = {100, 128, 257, SM_CHUNK + 5};
     const bool quick = test_quick();
     const size_t *big = quick ? big_quick : big_full;
-    const size_t n_small = quick ? 40 : 70, n_big = quick ? 3 : 6, rows = 2;
+    const size_t n_big = quick ? sizeof big_quick / sizeof *big_quick
+                               : sizeof big_full / sizeof *big_full;
+    const size_t n_small = quick ? 40 : 70, rows = 2;
     const size_t max_ld = 2 * SM_CHUNK + 7 + 16;
     float *x = malloc(rows * max_ld * sizeof(float));
     float *aux = malloc(rows * max_ld * sizeof(float));
@@ -273,7 +276,8 @@ static void test_batch_as_single_rows(void **state)
     enum { ROWS = 53, MAX_LD = 4099 };
     /* up to 4096 entries the losses' rows go in groups too (the last two
      * sizes are left out under an emulator) */
-    static const size_t sizes[] = {1, 3, 10, 16, 17, 32, 33, 100, 129, 4096, 4097};
+    static const size_t sizes[] = {1, 3, 10, 16, 17, 32, 33, 64, 100, 128, 129,
+                                   4096, 4097};
     const size_t n_sizes = sizeof sizes / sizeof *sizes - (test_quick() ? 2 : 0);
     static const float betas[] = {1.0f, -0.5f, INFINITY};
     static float x[ROWS * MAX_LD], aux[ROWS * MAX_LD], weights[MAX_LD];

@@ -80,9 +80,10 @@ static void ce_grad_stored(float *g, size_t n, float r, float q, float gb)
  * over it in scalar code: ce_grad_stored's bits, lane for lane. With
  * beta s finite and > 0 (plain_scale) the product is +0 exactly where
  * e_i r is, so grad_scaled's select is left out. */
-SM_INLINE void ce_grad_block(float *g, size_t n, size_t nv,
-                             const sm_v e[SM_VPB], size_t label, float r,
-                             const struct sm_ce_args *a, bool plain_scale)
+SM_INLINE void ce_grad_block(float *g, size_t n, size_t nv, const sm_v e[],
+                             size_t label, float r,
+                             const struct sm_ce_args *a, bool plain_scale,
+                             bool next_row_follows)
 {
     const sm_v vr = v_set1(r), gb = v_set1(a->grad_beta);
     const size_t last = n - (nv - 1) * SM_VW;
@@ -91,12 +92,58 @@ SM_INLINE void ce_grad_block(float *g, size_t n, size_t nv,
         const sm_v gv = plain_scale ? v_mul(p, gb) : grad_scaled(p, a->grad_beta);
         if (v + 1 < nv || last == SM_VW)
             v_store(g + v * SM_VW, gv);
+        else if (next_row_follows)
+            v_store_tail(g + v * SM_VW, last, gv);
         else
             v_store_part(g + v * SM_VW, last, gv);
     }
     float ec;
     memcpy(&ec, (const char *)e + label * sizeof(float), sizeof ec);
     g[label] = grad_scaled1(ec * r - a->q_label, a->grad_beta);
+}
+
+#define SM_CE_GROUP 16
+_Static_assert(SM_CE_GROUP % SM_LOG1P_LANES == 0, "whole log1p calls");
+
+/* What row r (not ignored) needs besides its L: writes the loss and
+ * gradient of a row with a NaN, sets t_c and returns 1/S (>= 1/SM_SHORT_ROW
+ * here); 0 for a fully masked row (loss written, gradient 0s); -1 when all
+ * is done. */
+SM_INLINE float ce_row_scale(size_t r, struct row_stats rs, float xc, float beta,
+                                 double *loss, float *gr, size_t cols,
+                                 float *tc)
+{
+    if (isnan(rs.k + rs.s)) {
+        loss[r] = NAN;
+        if (gr)
+            fill(gr, cols, sm_qnan);
+        return -1.0f;
+    }
+    *tc = xc == rs.m ? 0.0f : (xc - rs.m) * beta;
+    if (row_is_masked(rs.m, beta)) {
+        loss[r] = INFINITY - *tc;
+        return 0.0f;
+    }
+    return (float)(1.0 / (rs.k + rs.s));
+}
+
+/* A group's losses L - t_c once its rows' scales rc are known, and their
+ * running total. */
+SM_INLINE void ce_group_losses(const struct row_stats st[], size_t nr,
+                                   const float rc[], const float tc[],
+                                   double logk[33], double *loss,
+                                   double *total)
+{
+    double l[SM_CE_GROUP]; /* log_partition(K, S'') */
+    group_log_partition(st, nr, logk, l);
+    for (size_t j = 0; j < nr; j++)
+        if (rc[j] > 0.0f)
+            loss[j] = (float)l[j] - tc[j];
+    /* A group's additions run beside the next group's work; after the
+     * whole batch they were a chain nothing overlapped (3 % of a
+     * softmax's time at 256 x 10 on AVX-512). */
+    for (size_t j = 0; j < nr; j++)
+        *total += loss[j];
 }
 
 /* Rows of one block without smoothing, weights or L2 (the usual small
@@ -107,9 +154,6 @@ SM_INLINE void ce_grad_block(float *g, size_t n, size_t nv,
  * 1.48x a softmax with 8, 1.39x with 16; writing each group's losses only
  * after the next group's statistics gained nothing more). The general
  * path's operations. beta != 0. */
-#define SM_CE_GROUP 16
-_Static_assert(SM_CE_GROUP % SM_LOG1P_LANES == 0, "whole log1p calls");
-
 SM_INLINE void ce_block_rows_nv(size_t rows, size_t cols, size_t nv,
                                 float beta, const float *x, size_t ldx,
                                 const struct sm_ce_args *a, double *loss,
@@ -120,10 +164,7 @@ SM_INLINE void ce_block_rows_nv(size_t rows, size_t cols, size_t nv,
     const bool plain_scale = a->grad_beta > 0.0f && a->grad_beta <= FLT_MAX;
     for (size_t r0 = 0; r0 < rows; r0 += SM_CE_GROUP) {
         const size_t nr = rows - r0 < SM_CE_GROUP ? rows - r0 : SM_CE_GROUP;
-        double l[SM_CE_GROUP]; /* log_partition(K, S'') */
-        float tc[SM_CE_GROUP];
-        /* 1/S (>= 1/64 here); 0: loss written, gradient 0s; < 0: all done */
-        float rc[SM_CE_GROUP];
+        float tc[SM_CE_GROUP], rc[SM_CE_GROUP];
         sm_v eg[SM_CE_GROUP][SM_VPB];
         struct row_stats st[SM_CE_GROUP];
         for (size_t j = 0; j < nr; j += SM_BLOCK_ROWS) {
@@ -136,50 +177,88 @@ SM_INLINE void ce_block_rows_nv(size_t rows, size_t cols, size_t nv,
                                     st + j);
         }
         for (size_t j = 0; j < nr; j++) {
-            const size_t r = r0 + j, label = (size_t)a->labels[r];
+            const size_t r = r0 + j;
             float *gr = g ? g + r * ldg : NULL;
-            rc[j] = -1.0f; /* no gradient to write */
-            if (ce_ignored(a, r, loss, gr, cols))
-                continue;
-            const struct row_stats rs = st[j];
-            if (isnan(rs.k + rs.s)) {
-                loss[r] = NAN;
-                if (gr)
-                    fill(gr, cols, sm_qnan);
-                continue;
-            }
-            const float xc = x[r * ldx + label];
-            tc[j] = xc == rs.m ? 0.0f : (xc - rs.m) * beta;
-            if (row_is_masked(rs.m, beta)) {
-                loss[r] = INFINITY - tc[j];
-                rc[j] = 0.0f;
-                continue;
-            }
-            rc[j] = (float)(1.0 / (rs.k + rs.s));
+            rc[j] = ce_ignored(a, r, loss, gr, cols)
+                    ? -1.0f
+                    : ce_row_scale(r, st[j], x[r * ldx + (size_t)a->labels[r]], beta,
+                                   loss, gr, cols, &tc[j]);
         }
         if (g)
             for (size_t j = 0; j < nr; j++)
                 if (rc[j] >= 0.0f)
                     ce_grad_block(g + (r0 + j) * ldg, cols, nv, eg[j],
                                   (size_t)a->labels[r0 + j], rc[j], a,
-                                  plain_scale);
-        group_log_partition(st, nr, logk, l);
-        for (size_t j = 0; j < nr; j++)
-            if (rc[j] > 0.0f)
-                loss[r0 + j] = (float)l[j] - tc[j];
-        /* A group's additions run beside the next group's work; after the
-         * whole batch they were a chain nothing overlapped (3 % of a
-         * softmax's time at 256 x 10 on AVX-512). */
-        if (a->total)
-            for (size_t j = 0; j < nr; j++)
-                total += loss[r0 + j];
+                                  plain_scale, false);
+        ce_group_losses(st, nr, rc, tc, logk, loss + r0, &total);
     }
     if (a->total)
         *a->total = total;
 }
 
-/* The vector count a constant per case, as block_rows_out's. */
-SM_INLINE void ce_block_rows(size_t rows, size_t cols, float beta,
+#ifdef SM_WIDE_VECS
+/* Rows of 33..SM_SHORT_ROW entries as ce_block_rows_nv's, one row at a time
+ * from registers (as softmax_wide_row_nv) and its gradient written at
+ * once. In place, x[label] is read before the row's gradient replaces
+ * it. */
+SM_INLINE void ce_wide_rows_nv(size_t rows, size_t cols, size_t nv,
+                               float beta, const float *x, size_t ldx,
+                               const struct sm_ce_args *a, double *loss,
+                               float *g, size_t ldg, bool fast)
+{
+    double logk[33] = {0.0};
+    double total = a->total ? *a->total : 0.0;
+    const bool plain_scale = a->grad_beta > 0.0f && a->grad_beta <= FLT_MAX;
+    for (size_t r0 = 0; r0 < rows; r0 += SM_CE_GROUP) {
+        const size_t nr = rows - r0 < SM_CE_GROUP ? rows - r0 : SM_CE_GROUP;
+        float tc[SM_CE_GROUP], rc[SM_CE_GROUP];
+        struct row_stats st[SM_CE_GROUP];
+        for (size_t j = 0; j < nr; j++) {
+            const size_t r = r0 + j, label = (size_t)a->labels[r];
+            float *gr = g ? g + r * ldg : NULL;
+            sm_v xv[SM_WIDE_VECS], e[SM_WIDE_VECS];
+            st[j] = wide_row_stats_nv(x + r * ldx, cols, nv, beta, fast, xv, e);
+            rc[j] = ce_ignored(a, r, loss, gr, cols)
+                    ? -1.0f
+                    : ce_row_scale(r, st[j], x[r * ldx + label], beta, loss, gr,
+                                   cols, &tc[j]);
+            if (gr && rc[j] >= 0.0f)
+                ce_grad_block(gr, cols, nv, e, label, rc[j], a, plain_scale,
+                              true);
+        }
+        ce_group_losses(st, nr, rc, tc, logk, loss + r0, &total);
+    }
+    if (a->total)
+        *a->total = total;
+}
+
+/* ce_wide_rows_nv with the vector count a constant per case (32 < cols <=
+ * SM_SHORT_ROW). Out of line, so that the one-block rows' code around it
+ * stays as it was (inlined, 256 x 10 took 1.03x the time). */
+static __attribute__((noinline)) void ce_wide_rows(size_t rows, size_t cols, float beta,
+                              const float *x, size_t ldx,
+                              const struct sm_ce_args *a, double *loss,
+                              float *g, size_t ldg, bool fast)
+{
+    const size_t nv = (cols + SM_VW - 1) / SM_VW;
+#define SM_CALL(k) \
+    if (fast) \
+        ce_wide_rows_nv(rows, cols, k, beta, x, ldx, a, loss, g, ldg, true); \
+    else \
+        ce_wide_rows_nv(rows, cols, k, beta, x, ldx, a, loss, g, ldg, false); \
+    return
+    switch (nv) {
+        SM_WIDE_CASES(SM_CALL)
+    }
+#undef SM_CALL
+    __builtin_unreachable();
+}
+#endif
+
+/* The vector count a constant per case, as block_rows_out's; rows of at
+ * most SM_SHORT_ROW entries (32 where the ISA keeps no wider rows in
+ * registers). */
+SM_INLINE void ce_short_rows(size_t rows, size_t cols, float beta,
                              const float *x, size_t ldx,
                              const struct sm_ce_args *a, double *loss,
                              float *g, size_t ldg, bool fast)
@@ -191,7 +270,17 @@ SM_INLINE void ce_block_rows(size_t rows, size_t cols, float beta,
         SM_BLOCK_CASES(SM_CALL)
     }
 #undef SM_CALL
+#ifdef SM_WIDE_VECS
+    if (cols > 32) {
+        ce_wide_rows(rows, cols, beta, x, ldx, a, loss, g, ldg, fast);
+        return;
+    }
+#endif
+#if SM_VPB > 8 /* the cases above cover every nv <= SM_VPB <= 8 */
     ce_block_rows_nv(rows, cols, nv, beta, x, ldx, a, loss, g, ldg, fast);
+#else
+    __builtin_unreachable();
+#endif
 }
 #endif
 
@@ -257,9 +346,9 @@ SM_INLINE void ce_rows_mode(size_t rows, size_t cols, float beta,
                             size_t ldg, bool fast)
 {
 #ifndef SM_VLA
-    if (cols <= 32 && beta != 0.0f && a->epsilon == 0.0f && !a->weights &&
-        a->half_l2 == 0.0 && a->grad_l2 == 0.0f) {
-        ce_block_rows(rows, cols, beta, x, ldx, a, loss, g, ldg, fast);
+    if (cols <= SM_SHORT_ROW && beta != 0.0f && a->epsilon == 0.0f &&
+        !a->weights && a->half_l2 == 0.0 && a->grad_l2 == 0.0f) {
+        ce_short_rows(rows, cols, beta, x, ldx, a, loss, g, ldg, fast);
         return;
     }
 #endif

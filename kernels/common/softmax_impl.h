@@ -190,20 +190,25 @@ static inline void group_log_partition(const struct row_stats st[],
 }
 
 #ifndef SM_VLA /* needs an array of vectors; VLA ISAs take the general path */
-/* Loads rows (<= SM_BLOCK_ROWS) rows of one block, ldx apart, padded with
- * the wrong infinity for beta's sign. */
+/* Loads a row of n entries as nv vectors, padded with the wrong infinity
+ * for beta's sign. */
+SM_INLINE void load_row_nv(const float *x, size_t n, size_t nv, float beta,
+                           sm_v xv[])
+{
+    const float init = beta > 0 ? -INFINITY : INFINITY;
+    const size_t last = n - (nv - 1) * SM_VW;
+    for (size_t v = 0; v < nv; v++)
+        xv[v] = v + 1 < nv || last == SM_VW
+                ? v_load(x + v * SM_VW) : v_load_part(x + v * SM_VW, last, init);
+}
+
+/* Loads rows (<= SM_BLOCK_ROWS) rows of one block, ldx apart. */
 SM_INLINE void block_load_rows(const float *x, size_t ldx, size_t rows,
                                size_t n, size_t nv, float beta,
                                sm_v xv[][SM_VPB])
 {
-    const float init = beta > 0 ? -INFINITY : INFINITY;
-    const size_t last = n - (nv - 1) * SM_VW;
     for (size_t j = 0; j < rows; j++)
-        for (size_t v = 0; v < nv; v++) {
-            const float *p = x + j * ldx + v * SM_VW;
-            xv[j][v] = v + 1 < nv || last == SM_VW ? v_load(p)
-                                                   : v_load_part(p, last, init);
-        }
+        load_row_nv(x + j * ldx, n, nv, beta, xv[j]);
 }
 
 /* The extremum of a row's nv loaded vectors (padded with the wrong
@@ -316,10 +321,13 @@ SM_INLINE struct row_stats block_stats(const float *x, size_t n, float beta,
 }
 
 /* Stores one loaded row of one block: softmax e * r with c = r, or with
- * log, log-softmax t - L with c = L, t = beta (x - M) (0 at M). */
+ * log, log-softmax t - L with c = L, t = beta (x - M) (0 at M). With
+ * next_row_follows, the next row is loaded right after: its tail goes as
+ * v_store_tail. */
 SM_INLINE void block_store_row(const sm_v xv[], const sm_v e[],
                                struct row_stats st, float c, size_t n,
-                               size_t nv, float beta, float *y, bool log)
+                               size_t nv, float beta, float *y, bool log,
+                               bool next_row_follows)
 {
     if (isnan(st.k + st.s)) {
         fill(y, n, sm_qnan);
@@ -338,6 +346,8 @@ SM_INLINE void block_store_row(const sm_v xv[], const sm_v e[],
                 : v_mul(e[v], vc);
         if (v + 1 < nv || last == SM_VW)
             v_store(y + v * SM_VW, out);
+        else if (next_row_follows)
+            v_store_tail(y + v * SM_VW, last, out);
         else
             v_store_part(y + v * SM_VW, last, out);
     }
@@ -354,7 +364,7 @@ SM_INLINE void softmax_block_loaded_nv(sm_v xv[][SM_VPB], size_t rows,
     block_stats_loaded_nv(xv, rows, n, nv, beta, fast, e, st);
     for (size_t j = 0; j < rows; j++)
         block_store_row(xv[j], e[j], st[j], (float)(1.0 / (st[j].k + st[j].s)),
-                        n, nv, beta, y + j * ldy, false);
+                        n, nv, beta, y + j * ldy, false, false);
 }
 
 /* log-softmax of a batch of one-block rows, a group at a time: statistics
@@ -386,7 +396,7 @@ SM_INLINE void log_softmax_block_rows_nv(size_t rows, size_t n, size_t nv,
         group_log_partition(st, nr, logk, l);
         for (size_t j = 0; j < nr; j++)
             block_store_row(xv[j], e[j], st[j], (float)l[j], n, nv, beta,
-                            y + (r0 + j) * ldy, true);
+                            y + (r0 + j) * ldy, true, false);
     }
 }
 
@@ -457,7 +467,11 @@ SM_INLINE void block_rows_out(size_t rows, size_t n, float beta,
         SM_BLOCK_CASES(SM_CALL)
     }
 #undef SM_CALL
+#if SM_VPB > 8 /* the cases above cover every nv <= SM_VPB <= 8 */
     block_rows_out_nv(rows, n, nv, beta, x, ldx, y, ldy, fast, log);
+#else
+    __builtin_unreachable();
+#endif
 }
 
 /* The statistics of a one-block row, and with y its e_i, as row_stats. */
@@ -486,43 +500,61 @@ SM_INLINE struct row_stats block_row_stats(const float *x, size_t n,
         SM_BLOCK_CASES(SM_CALL)
     }
 #undef SM_CALL
+#if SM_VPB > 8 /* the cases above cover every nv <= SM_VPB <= 8 */
     return block_stats_to_nv(x, n, nv, beta, fast, y);
+#else
+    __builtin_unreachable();
+#endif
 }
 
 #ifdef SM_WIDE_VECS
-/* softmax of rows of 33..SM_WIDE_VECS * SM_VW entries ("wide rows", where
- * the ISA sets SM_WIDE_VECS) as of a one-block row, one row at a time:
- * loaded once, kept in registers from load to store, the general path's
- * operations without its passes over memory (one row of 100 on AVX-512:
- * 0.79x the time; 256 x 64: 0.80x). The other ops keep the general path
- * for them: their statistics this way, inlined, made the loss kernels 3x
- * larger (entropy_rows 27 -> 76 KB) and entropy of 256 x 100 1.07x
- * slower; out of line, log-softmax and logsumexp of 256 x 64 took 1.08x
- * the time. */
+/* Rows of 33..SM_WIDE_VECS * SM_VW entries ("wide rows", where the ISA
+ * sets SM_WIDE_VECS) as one-block rows, one row at a time: loaded once,
+ * kept in registers from load to store, the general path's operations
+ * without its passes over memory (softmax of one row of 100 on AVX-512:
+ * 0.79x the time; 256 x 64: 0.80x). softmax has them inline; the other
+ * kernels take their statistics from wide_rows_stats, out of line (inline
+ * in every kernel, they made the loss kernels 3x larger and no faster):
+ * log-softmax, logsumexp, entropy and soft-target cross-entropy of 256 x
+ * 100 in 0.83-0.87x the time. */
 #define SM_SHORT_ROW (SM_WIDE_VECS * SM_VW)
-_Static_assert(SM_WIDE_VECS > SM_VPB && SM_WIDE_VECS <= 8, "softmax_wide_row");
+_Static_assert(SM_WIDE_VECS > SM_VPB && SM_WIDE_VECS <= 8, "SM_WIDE_CASES");
+
+/* As SM_BLOCK_CASES, for the vector counts of the wide rows. */
+#if SM_VPB < 4
+#define SM_WIDE_CASES(CALL) \
+    case 3: CALL(3); case 4: CALL(4); case 5: CALL(5); case 6: CALL(6); \
+    case 7: CALL(7); case 8: CALL(8);
+#else
+#define SM_WIDE_CASES(CALL) \
+    case 5: CALL(5); case 6: CALL(6); case 7: CALL(7); case 8: CALL(8);
+#endif
+
+/* A wide row's statistics from registers: its vectors in xv, e_i (1 at M)
+ * in e, as block_stats_loaded_nv for one row. */
+SM_INLINE struct row_stats wide_row_stats_nv(const float *x, size_t n,
+                                             size_t nv, float beta, bool fast,
+                                             sm_v xv[], sm_v e[])
+{
+    const size_t last = n - (nv - 1) * SM_VW;
+    sm_v t[SM_WIDE_VECS];
+    struct row_stats st;
+    load_row_nv(x, n, nv, beta, xv);
+    st.m = loaded_extremum(xv, nv, beta > 0);
+    const sm_v vm = v_set1(st.m);
+    loaded_diffs(xv, nv, last, vm, v_set1(beta), t);
+    exp_nonpos_vecs(t, nv, fast);
+    loaded_sum(xv, t, nv, last, vm, e, &st);
+    return st;
+}
 
 SM_INLINE void softmax_wide_row_nv(const float *x, size_t n, size_t nv,
                                    float beta, float *y, bool fast)
 {
-    const bool use_max = beta > 0;
-    const size_t last = n - (nv - 1) * SM_VW;
-    sm_v xv[SM_WIDE_VECS], t[SM_WIDE_VECS], e[SM_WIDE_VECS];
-    for (size_t v = 0; v < nv; v++)
-        xv[v] = v + 1 < nv || last == SM_VW
-                ? v_load(x + v * SM_VW)
-                : v_load_part(x + v * SM_VW, last, use_max ? -INFINITY : INFINITY);
-    struct row_stats st;
-    st.m = loaded_extremum(xv, nv, use_max);
-    const sm_v vm = v_set1(st.m);
-    loaded_diffs(xv, nv, last, vm, v_set1(beta), t);
-    /* exp_nonpos_vecs takes at most SM_BLOCK_ROWS * SM_VPB at once */
-    for (size_t v = 0; v < nv; v += SM_BLOCK_ROWS * SM_VPB)
-        exp_nonpos_vecs(t + v, nv - v < SM_BLOCK_ROWS * SM_VPB
-                               ? nv - v : SM_BLOCK_ROWS * SM_VPB, fast);
-    loaded_sum(xv, t, nv, last, vm, e, &st);
+    sm_v xv[SM_WIDE_VECS], e[SM_WIDE_VECS];
+    const struct row_stats st = wide_row_stats_nv(x, n, nv, beta, fast, xv, e);
     block_store_row(xv, e, st, (float)(1.0 / (st.k + st.s)), n, nv, beta, y,
-                    false);
+                    false, true);
 }
 
 /* softmax_wide_row_nv with the vector count a constant in each case: the
@@ -533,16 +565,74 @@ SM_INLINE void softmax_wide_row(const float *x, size_t n, float beta, float *y,
     const size_t nv = (n + SM_VW - 1) / SM_VW;
 #define SM_CALL(k) softmax_wide_row_nv(x, n, k, beta, y, fast); return
     switch (nv) {
-#if SM_VPB < 4
-    case 3: SM_CALL(3); case 4: SM_CALL(4);
-#endif
-    case 5: SM_CALL(5); case 6: SM_CALL(6); case 7: SM_CALL(7); case 8: SM_CALL(8);
+        SM_WIDE_CASES(SM_CALL)
     }
 #undef SM_CALL
     __builtin_unreachable();
 }
+
+/* row_stats of rows wide rows ldx apart from registers, and with y their
+ * e_i (ldy apart). */
+SM_INLINE void wide_rows_stats_nv(const float *x, size_t ldx, size_t rows,
+                                  size_t n, size_t nv, float beta, float *y,
+                                  size_t ldy, bool fast, struct row_stats st[])
+{
+    const size_t last = n - (nv - 1) * SM_VW;
+    for (size_t j = 0; j < rows; j++) {
+        sm_v xv[SM_WIDE_VECS], e[SM_WIDE_VECS];
+        st[j] = wide_row_stats_nv(x + j * ldx, n, nv, beta, fast, xv, e);
+        for (size_t v = 0; y && v < nv; v++) {
+            float *p = y + j * ldy + v * SM_VW;
+            if (v + 1 < nv || last == SM_VW)
+                v_store(p, e[v]);
+            else
+                v_store_tail(p, last, e[v]);
+        }
+    }
+}
+
+/* wide_rows_stats_nv with the vector count a constant per case (32 < n <=
+ * SM_SHORT_ROW); out of line, one copy for every kernel that groups its
+ * rows' statistics. */
+static __attribute__((noinline)) void
+wide_rows_stats(const float *x, size_t ldx, size_t rows, size_t n, float beta,
+                float *y, size_t ldy, bool fast, struct row_stats st[])
+{
+    const size_t nv = (n + SM_VW - 1) / SM_VW;
+#define SM_CALL(k) \
+    if (fast) \
+        wide_rows_stats_nv(x, ldx, rows, n, k, beta, y, ldy, true, st); \
+    else \
+        wide_rows_stats_nv(x, ldx, rows, n, k, beta, y, ldy, false, st); \
+    return
+    switch (nv) {
+        SM_WIDE_CASES(SM_CALL)
+    }
+#undef SM_CALL
+    __builtin_unreachable();
+}
+#else
+#define SM_SHORT_ROW 32
 #endif
 #endif
+
+/* row_stats, with rows of one block and wide rows from registers. */
+SM_INLINE struct row_stats short_row_stats(const float *x, size_t n,
+                                           float beta, float *y, bool fast)
+{
+#ifndef SM_VLA
+    if (n <= 32)
+        return block_row_stats(x, n, beta, y, fast);
+#ifdef SM_WIDE_VECS
+    if (n <= SM_SHORT_ROW) {
+        struct row_stats st;
+        wide_rows_stats(x, 0, 1, n, beta, y, 0, fast, &st);
+        return st;
+    }
+#endif
+#endif
+    return row_stats(x, n, beta, y, fast);
+}
 
 SM_INLINE void softmax_row(const float *x, size_t n, float beta, float *y,
                            bool fast)
@@ -579,16 +669,6 @@ SM_INLINE void softmax_row(const float *x, size_t n, float beta, float *y,
         exp_scale(x, n, st.m, beta, (float)(1.0 / s), y, fast);
 }
 
-/* row_stats, with rows of one block from registers. */
-SM_INLINE struct row_stats short_row_stats(const float *x, size_t n,
-                                           float beta, float *y, bool fast)
-{
-#ifndef SM_VLA
-    if (n <= 32)
-        return block_row_stats(x, n, beta, y, fast);
-#endif
-    return row_stats(x, n, beta, y, fast);
-}
 
 /* log-softmax's output from the row's statistics and l, their
  * log_partition (beta != 0). */
@@ -626,9 +706,14 @@ SM_INLINE void group_stats(const float *x, size_t ldx, size_t rows, size_t n,
                            float beta, float *y, size_t ldy, bool fast,
                            double logk[33], struct row_stats st[], double l[])
 {
-    for (size_t j = 0; j < rows; j++)
-        st[j] = short_row_stats(x + j * ldx, n, beta, y ? y + j * ldy : NULL,
-                                fast);
+#if defined(SM_WIDE_VECS) && !defined(SM_VLA)
+    if (n > 32 && n <= SM_SHORT_ROW) /* one call for the group's rows */
+        wide_rows_stats(x, ldx, rows, n, beta, y, ldy, fast, st);
+    else
+#endif
+        for (size_t j = 0; j < rows; j++)
+            st[j] = short_row_stats(x + j * ldx, n, beta,
+                                    y ? y + j * ldy : NULL, fast);
     group_log_partition(st, rows, logk, l);
 }
 
@@ -694,7 +779,11 @@ SM_INLINE void logsumexp_block_rows(size_t rows, size_t n, float beta,
         SM_BLOCK_CASES(SM_CALL)
     }
 #undef SM_CALL
+#if SM_VPB > 8 /* the cases above cover every nv <= SM_VPB <= 8 */
     logsumexp_block_rows_nv(rows, n, nv, beta, x, ldx, result, fast);
+#else
+    __builtin_unreachable();
+#endif
 }
 #endif
 
