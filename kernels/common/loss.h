@@ -125,7 +125,8 @@ _Static_assert(SM_LOSS_GROUP_COLS <= SM_CHUNK, "its rows store their exps");
  * (in place too: read what the passes need of x first). */
 SM_INLINE void loss_group_pre(const float *x, size_t ldx, size_t rows,
                               size_t n, float beta, float *g, size_t ldg,
-                              bool may_store, bool fast, double logk[33],
+                              bool may_store, bool fast,
+                              double logk[SM_LOGK_MAX + 1],
                               struct loss_pre pre[])
 {
     struct row_stats st[SM_ROW_GROUP];

@@ -109,9 +109,9 @@ _Static_assert(SM_CE_GROUP % SM_LOG1P_LANES == 0, "whole log1p calls");
  * gradient of a row with a NaN, sets t_c and returns 1/S (>= 1/SM_SHORT_ROW
  * here); 0 for a fully masked row (loss written, gradient 0s); -1 when all
  * is done. */
-SM_INLINE float ce_row_scale(size_t r, struct row_stats rs, float xc, float beta,
-                                 double *loss, float *gr, size_t cols,
-                                 float *tc)
+SM_INLINE float ce_row_scale(size_t r, struct row_stats rs, float xc,
+                             float beta, double *loss, float *gr, size_t cols,
+                             float *tc)
 {
     if (isnan(rs.k + rs.s)) {
         loss[r] = NAN;
@@ -130,9 +130,9 @@ SM_INLINE float ce_row_scale(size_t r, struct row_stats rs, float xc, float beta
 /* A group's losses L - t_c once its rows' scales rc are known, and their
  * running total. */
 SM_INLINE void ce_group_losses(const struct row_stats st[], size_t nr,
-                                   const float rc[], const float tc[],
-                                   double logk[33], double *loss,
-                                   double *total)
+                               const float rc[], const float tc[],
+                               double logk[SM_LOGK_MAX + 1], double *loss,
+                               double *total)
 {
     double l[SM_CE_GROUP]; /* log_partition(K, S'') */
     group_log_partition(st, nr, logk, l);
@@ -159,7 +159,8 @@ SM_INLINE void ce_block_rows_nv(size_t rows, size_t cols, size_t nv,
                                 const struct sm_ce_args *a, double *loss,
                                 float *g, size_t ldg, bool fast)
 {
-    double logk[33] = {0.0};
+    double logk[SM_LOGK_MAX + 1];
+    logk_init(logk, cols);
     double total = a->total ? *a->total : 0.0;
     const bool plain_scale = a->grad_beta > 0.0f && a->grad_beta <= FLT_MAX;
     for (size_t r0 = 0; r0 < rows; r0 += SM_CE_GROUP) {
@@ -181,8 +182,8 @@ SM_INLINE void ce_block_rows_nv(size_t rows, size_t cols, size_t nv,
             float *gr = g ? g + r * ldg : NULL;
             rc[j] = ce_ignored(a, r, loss, gr, cols)
                     ? -1.0f
-                    : ce_row_scale(r, st[j], x[r * ldx + (size_t)a->labels[r]], beta,
-                                   loss, gr, cols, &tc[j]);
+                    : ce_row_scale(r, st[j], x[r * ldx + (size_t)a->labels[r]],
+                                   beta, loss, gr, cols, &tc[j]);
         }
         if (g)
             for (size_t j = 0; j < nr; j++)
@@ -206,7 +207,8 @@ SM_INLINE void ce_wide_rows_nv(size_t rows, size_t cols, size_t nv,
                                const struct sm_ce_args *a, double *loss,
                                float *g, size_t ldg, bool fast)
 {
-    double logk[33] = {0.0};
+    double logk[SM_LOGK_MAX + 1];
+    logk_init(logk, cols);
     double total = a->total ? *a->total : 0.0;
     const bool plain_scale = a->grad_beta > 0.0f && a->grad_beta <= FLT_MAX;
     for (size_t r0 = 0; r0 < rows; r0 += SM_CE_GROUP) {
@@ -235,10 +237,10 @@ SM_INLINE void ce_wide_rows_nv(size_t rows, size_t cols, size_t nv,
 /* ce_wide_rows_nv with the vector count a constant per case (32 < cols <=
  * SM_SHORT_ROW). Out of line, so that the one-block rows' code around it
  * stays as it was (inlined, 256 x 10 took 1.03x the time). */
-static __attribute__((noinline)) void ce_wide_rows(size_t rows, size_t cols, float beta,
-                              const float *x, size_t ldx,
-                              const struct sm_ce_args *a, double *loss,
-                              float *g, size_t ldg, bool fast)
+static __attribute__((noinline)) void
+ce_wide_rows(size_t rows, size_t cols, float beta, const float *x, size_t ldx,
+             const struct sm_ce_args *a, double *loss, float *g, size_t ldg,
+             bool fast)
 {
     const size_t nv = (cols + SM_VW - 1) / SM_VW;
 #define SM_CALL(k) \
@@ -355,7 +357,8 @@ SM_INLINE void ce_rows_mode(size_t rows, size_t cols, float beta,
     double total = a->total ? *a->total : 0.0;
     const bool grouped = beta != 0.0f && cols <= SM_LOSS_GROUP_COLS;
     const bool may_store = ce_may_store(a, x, g);
-    double logk[33] = {0.0};
+    double logk[SM_LOGK_MAX + 1];
+    logk_init(logk, cols);
     for (size_t r0 = 0; r0 < rows; r0 += SM_ROW_GROUP) {
         const size_t nr = rows - r0 < SM_ROW_GROUP ? rows - r0 : SM_ROW_GROUP;
         struct loss_pre pre[SM_ROW_GROUP];

@@ -67,7 +67,8 @@ SM_INLINE void entropy_rows_mode(size_t rows, size_t cols, float beta,
                                  double *h, float *g, size_t ldg, bool fast)
 {
     const bool grouped = beta != 0.0f && cols <= SM_LOSS_GROUP_COLS;
-    double logk[33] = {0.0};
+    double logk[SM_LOGK_MAX + 1];
+    logk_init(logk, cols);
     for (size_t r0 = 0; r0 < rows; r0 += SM_ROW_GROUP) {
         const size_t nr = rows - r0 < SM_ROW_GROUP ? rows - r0 : SM_ROW_GROUP;
         struct loss_pre pre[SM_ROW_GROUP];

@@ -77,7 +77,8 @@ SM_INLINE void soft_rows_mode(size_t rows, size_t cols, float beta,
 {
     const bool grouped = beta != 0.0f && cols <= SM_LOSS_GROUP_COLS;
     const bool distill = a->kind == SM_SOFT_DISTILL;
-    double logk[33] = {0.0};
+    double logk[SM_LOGK_MAX + 1];
+    logk_init(logk, cols);
     for (size_t r0 = 0; r0 < rows; r0 += SM_ROW_GROUP) {
         const size_t nr = rows - r0 < SM_ROW_GROUP ? rows - r0 : SM_ROW_GROUP;
         struct loss_pre pre[SM_ROW_GROUP], pre_q[SM_ROW_GROUP];

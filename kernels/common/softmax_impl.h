@@ -165,13 +165,24 @@ _Static_assert(SM_ROW_GROUP % SM_LOG1P_LANES == 0, "whole log1p calls");
  * pass. */
 #define SM_GROUP_COLS 1024
 
-/* log K for a row's count K of entries at M, once per K <= 32 in a call
- * (logk zeroed by the caller; 0: not yet): ties at M are common, e.g. every
- * row of a gradient fed back in place, and a scalar log per row doubled the
- * time of a short-row cross-entropy. */
-static inline double log_count(double logk[33], double k)
+/* log K for a row's count K of entries at M, once per K <= SM_LOGK_MAX in
+ * a call (logk from logk_init; 0: not yet): ties at M are common, e.g.
+ * every row of a gradient fed back in place or of logits that start at 0,
+ * and a scalar log per row doubled the time of a short-row cross-entropy
+ * (with 32 here: 256 x 100 took 1.12x the time). */
+#define SM_LOGK_MAX 128
+
+/* Clears the entries of logk a row of n can reach (K <= n). */
+static inline void logk_init(double logk[SM_LOGK_MAX + 1], size_t n)
 {
-    if (!(k <= 32.0))
+    const size_t top = n < SM_LOGK_MAX ? n : SM_LOGK_MAX;
+    for (size_t k = 0; k <= top; k++)
+        logk[k] = 0.0;
+}
+
+static inline double log_count(double logk[SM_LOGK_MAX + 1], double k)
+{
+    if (!(k <= SM_LOGK_MAX))
         return SM_LOGD(k);
     double *p = &logk[(size_t)k];
     if (*p == 0.0)
@@ -180,7 +191,8 @@ static inline double log_count(double logk[33], double k)
 }
 
 static inline void group_log_partition(const struct row_stats st[],
-                                       size_t rows, double logk[33],
+                                       size_t rows,
+                                       double logk[SM_LOGK_MAX + 1],
                                        double l[])
 {
     group_log1p(st, rows, l);
@@ -376,7 +388,8 @@ SM_INLINE void log_softmax_block_rows_nv(size_t rows, size_t n, size_t nv,
                                          size_t ldx, float *y, size_t ldy,
                                          bool fast)
 {
-    double logk[33] = {0.0};
+    double logk[SM_LOGK_MAX + 1];
+    logk_init(logk, n);
     for (size_t r0 = 0; r0 < rows; r0 += SM_ROW_GROUP) {
         const size_t nr = rows - r0 < SM_ROW_GROUP ? rows - r0 : SM_ROW_GROUP;
         sm_v xv[SM_ROW_GROUP][SM_VPB], e[SM_ROW_GROUP][SM_VPB];
@@ -704,7 +717,8 @@ SM_INLINE void log_softmax_row(const float *x, size_t n, float beta, float *y,
  * one chunk) receives e_i as with row_stats. */
 SM_INLINE void group_stats(const float *x, size_t ldx, size_t rows, size_t n,
                            float beta, float *y, size_t ldy, bool fast,
-                           double logk[33], struct row_stats st[], double l[])
+                           double logk[SM_LOGK_MAX + 1],
+                           struct row_stats st[], double l[])
 {
 #if defined(SM_WIDE_VECS) && !defined(SM_VLA)
     if (n > 32 && n <= SM_SHORT_ROW) /* one call for the group's rows */
@@ -748,7 +762,8 @@ SM_INLINE void logsumexp_block_rows_nv(size_t rows, size_t n, size_t nv,
                                        float beta, const float *x, size_t ldx,
                                        float *result, bool fast)
 {
-    double logk[33] = {0.0};
+    double logk[SM_LOGK_MAX + 1];
+    logk_init(logk, n);
     for (size_t r0 = 0; r0 < rows; r0 += SM_ROW_GROUP) {
         const size_t nr = rows - r0 < SM_ROW_GROUP ? rows - r0 : SM_ROW_GROUP;
         sm_v e[SM_ROW_GROUP][SM_VPB];
@@ -793,7 +808,8 @@ SM_INLINE void grouped_log_rows(size_t rows, size_t cols, float beta,
                                 const float *x, size_t ldx, float *y,
                                 size_t ldy, float *result, bool fast)
 {
-    double logk[33] = {0.0};
+    double logk[SM_LOGK_MAX + 1];
+    logk_init(logk, cols);
     for (size_t r0 = 0; r0 < rows; r0 += SM_ROW_GROUP) {
         const size_t nr = rows - r0 < SM_ROW_GROUP ? rows - r0 : SM_ROW_GROUP;
         struct row_stats st[SM_ROW_GROUP];
