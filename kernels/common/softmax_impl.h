@@ -46,6 +46,11 @@
  *   SM_SUM_TILE                nonzero: sum the exps per tile of this many
  *                              elements (when the 32 double lanes and the
  *                              exp's constants do not fit in registers)
+ *   SM_WIDE_VECS               optional, not VLA: rows of up to this many
+ *                              vectors (<= 8) stay in registers
+ *   v_store_tail(p, c, v)      optional (SM_HAVE_STORE_TAIL): v_store_part
+ *                              for a row whose next row is loaded at once
+ *   SM_LOG1P_LANES             optional: double lanes per log1p call
  *
  * All floating-point code here is compiled with -ffp-contract=off, so the
  * operations below are exactly the contract's, in its order.
@@ -169,7 +174,8 @@ _Static_assert(SM_ROW_GROUP % SM_LOG1P_LANES == 0, "whole log1p calls");
  * a call (logk from logk_init; 0: not yet): ties at M are common, e.g.
  * every row of a gradient fed back in place or of logits that start at 0,
  * and a scalar log per row doubled the time of a short-row cross-entropy
- * (with 32 here: 256 x 100 took 1.12x the time). */
+ * (with 32 here, CE of 256 x 100 fed its own gradient took 1.09x the
+ * time). */
 #define SM_LOGK_MAX 128
 
 /* Clears the entries of logk a row of n can reach (K <= n). */
@@ -681,7 +687,6 @@ SM_INLINE void softmax_row(const float *x, size_t n, float beta, float *y,
     else
         exp_scale(x, n, st.m, beta, (float)(1.0 / s), y, fast);
 }
-
 
 /* log-softmax's output from the row's statistics and l, their
  * log_partition (beta != 0). */
