@@ -12,7 +12,7 @@
 /* 8 double accumulators + the exp constants exceed 16 ymm: sum per tile. */
 #define SM_SUM_TILE 256
 #define SM_VW 8
-/* Rows of up to 8 vectors (64 entries) stay in registers (softmax). */
+/* Rows of up to 8 vectors (64 entries) stay in registers. */
 #define SM_WIDE_VECS 8
 typedef __m256 sm_v;
 typedef __m256 sm_m;

@@ -12,7 +12,7 @@
 /* 4 zmm accumulators fit beside everything else in 32 registers. */
 #define SM_SUM_TILE 0
 #define SM_VW 16
-/* Rows of up to 8 vectors (128 entries) stay in registers (softmax). */
+/* Rows of up to 8 vectors (128 entries) stay in registers. */
 #define SM_WIDE_VECS 8
 #define SM_LOG1P_LANES 8 /* log1p in one zmm of doubles */
 typedef __m512 sm_v;

@@ -90,12 +90,7 @@ SM_INLINE void ce_grad_block(float *g, size_t n, size_t nv, const sm_v e[],
     for (size_t v = 0; v < nv; v++) {
         const sm_v p = v_mul(e[v], vr);
         const sm_v gv = plain_scale ? v_mul(p, gb) : grad_scaled(p, a->grad_beta);
-        if (v + 1 < nv || last == SM_VW)
-            v_store(g + v * SM_VW, gv);
-        else if (next_row_follows)
-            v_store_tail(g + v * SM_VW, last, gv);
-        else
-            v_store_part(g + v * SM_VW, last, gv);
+        store_row_vec(g, v, nv, last, gv, next_row_follows);
     }
     float ec;
     memcpy(&ec, (const char *)e + label * sizeof(float), sizeof ec);
@@ -105,14 +100,16 @@ SM_INLINE void ce_grad_block(float *g, size_t n, size_t nv, const sm_v e[],
 #define SM_CE_GROUP 16
 _Static_assert(SM_CE_GROUP % SM_LOG1P_LANES == 0, "whole log1p calls");
 
-/* What row r (not ignored) needs besides its L: writes the loss and
- * gradient of a row with a NaN, sets t_c and returns 1/S (>= 1/SM_SHORT_ROW
- * here); 0 for a fully masked row (loss written, gradient 0s); -1 when all
- * is done. */
-SM_INLINE float ce_row_scale(size_t r, struct row_stats rs, float xc,
-                             float beta, double *loss, float *gr, size_t cols,
-                             float *tc)
+/* What row r (at xr, statistics rs; not ignored) needs besides its L:
+ * writes the loss and gradient of a row with a NaN, sets t_c and returns
+ * 1/S (>= 1/SM_SHORT_ROW here); 0 for a fully masked row (loss written,
+ * gradient 0s); -1 when all is done. Reads x[label] (in place: before the
+ * row's gradient replaces it). */
+SM_INLINE float ce_row_scale(const struct sm_ce_args *a, size_t r,
+                             const float *xr, struct row_stats rs, float beta,
+                             double *loss, float *gr, size_t cols, float *tc)
 {
+    const float xc = xr[a->labels[r]];
     if (isnan(rs.k + rs.s)) {
         loss[r] = NAN;
         if (gr)
@@ -146,15 +143,19 @@ SM_INLINE void ce_group_losses(const struct row_stats st[], size_t nr,
         *total += loss[j];
 }
 
-/* Rows of one block without smoothing, weights or L2 (the usual small
- * case), in groups: each row's statistics and exps as block_rows_out
- * computes them, then each row's gradient, then the group's L as
- * log-softmax's (log1p in one vector pass) and the losses. Groups of 16,
- * not 8: the log1p's latency holds up fewer rows (256 x 10 on AVX-512:
- * 1.48x a softmax with 8, 1.39x with 16; writing each group's losses only
- * after the next group's statistics gained nothing more). The general
- * path's operations. beta != 0. */
-SM_INLINE void ce_block_rows_nv(size_t rows, size_t cols, size_t nv,
+/* Rows of at most SM_SHORT_ROW entries without smoothing, weights or L2
+ * (the usual small case), in groups: each row's statistics and exps as
+ * block_rows_out or softmax_wide_row_nv compute them, each row's
+ * gradient, then the group's L as log-softmax's (log1p in one vector pass)
+ * and the losses. Groups of 16, not 8: the log1p's latency holds up fewer
+ * rows (256 x 10 on AVX-512: 1.48x a softmax with 8, 1.39x with 16;
+ * writing each group's losses only after the next group's statistics
+ * gained nothing more). One-block rows (nv <= SM_VPB) get the group's
+ * statistics two rows at a time, then the bookkeeping, then the gradients
+ * (a pair's gradients right after its statistics: 256 x 10 took 1.13x the
+ * time); wide rows go one at a time from registers, the gradient written
+ * at once. The general path's operations. beta != 0. */
+SM_INLINE void ce_short_rows_nv(size_t rows, size_t cols, size_t nv,
                                 float beta, const float *x, size_t ldx,
                                 const struct sm_ce_args *a, double *loss,
                                 float *g, size_t ldg, bool fast)
@@ -166,31 +167,51 @@ SM_INLINE void ce_block_rows_nv(size_t rows, size_t cols, size_t nv,
     for (size_t r0 = 0; r0 < rows; r0 += SM_CE_GROUP) {
         const size_t nr = rows - r0 < SM_CE_GROUP ? rows - r0 : SM_CE_GROUP;
         float tc[SM_CE_GROUP], rc[SM_CE_GROUP];
-        sm_v eg[SM_CE_GROUP][SM_VPB];
         struct row_stats st[SM_CE_GROUP];
-        for (size_t j = 0; j < nr; j += SM_BLOCK_ROWS) {
-            const float *xj = x + (r0 + j) * ldx;
-            if (nr - j >= SM_BLOCK_ROWS)
-                block_stats_rows_nv(xj, ldx, SM_BLOCK_ROWS, cols, nv, beta,
-                                    fast, eg + j, st + j);
-            else
-                block_stats_rows_nv(xj, ldx, 1, cols, nv, beta, fast, eg + j,
-                                    st + j);
+        if (nv <= SM_VPB) {
+            sm_v eg[SM_CE_GROUP][SM_VPB];
+            for (size_t j = 0; j < nr; j += SM_BLOCK_ROWS) {
+                const float *xj = x + (r0 + j) * ldx;
+                if (nr - j >= SM_BLOCK_ROWS)
+                    block_stats_rows_nv(xj, ldx, SM_BLOCK_ROWS, cols, nv, beta,
+                                        fast, eg + j, st + j);
+                else
+                    block_stats_rows_nv(xj, ldx, 1, cols, nv, beta, fast,
+                                        eg + j, st + j);
+            }
+            for (size_t j = 0; j < nr; j++) {
+                const size_t r = r0 + j;
+                float *gr = g ? g + r * ldg : NULL;
+                rc[j] = ce_ignored(a, r, loss, gr, cols)
+                        ? -1.0f
+                        : ce_row_scale(a, r, x + r * ldx, st[j], beta, loss,
+                                       gr, cols, &tc[j]);
+            }
+            if (g)
+                for (size_t j = 0; j < nr; j++)
+                    if (rc[j] >= 0.0f)
+                        ce_grad_block(g + (r0 + j) * ldg, cols, nv, eg[j],
+                                      (size_t)a->labels[r0 + j], rc[j], a,
+                                      plain_scale, false);
         }
-        for (size_t j = 0; j < nr; j++) {
-            const size_t r = r0 + j;
-            float *gr = g ? g + r * ldg : NULL;
-            rc[j] = ce_ignored(a, r, loss, gr, cols)
-                    ? -1.0f
-                    : ce_row_scale(r, st[j], x[r * ldx + (size_t)a->labels[r]],
-                                   beta, loss, gr, cols, &tc[j]);
+#ifdef SM_WIDE_VECS
+        else {
+            for (size_t j = 0; j < nr; j++) {
+                const size_t r = r0 + j;
+                float *gr = g ? g + r * ldg : NULL;
+                sm_v xv[SM_WIDE_VECS], e[SM_WIDE_VECS];
+                st[j] = wide_row_stats_nv(x + r * ldx, cols, nv, beta, fast,
+                                          xv, e);
+                rc[j] = ce_ignored(a, r, loss, gr, cols)
+                        ? -1.0f
+                        : ce_row_scale(a, r, x + r * ldx, st[j], beta, loss,
+                                       gr, cols, &tc[j]);
+                if (gr && rc[j] >= 0.0f)
+                    ce_grad_block(gr, cols, nv, e, (size_t)a->labels[r], rc[j],
+                                  a, plain_scale, true);
+            }
         }
-        if (g)
-            for (size_t j = 0; j < nr; j++)
-                if (rc[j] >= 0.0f)
-                    ce_grad_block(g + (r0 + j) * ldg, cols, nv, eg[j],
-                                  (size_t)a->labels[r0 + j], rc[j], a,
-                                  plain_scale, false);
+#endif
         ce_group_losses(st, nr, rc, tc, logk, loss + r0, &total);
     }
     if (a->total)
@@ -198,45 +219,9 @@ SM_INLINE void ce_block_rows_nv(size_t rows, size_t cols, size_t nv,
 }
 
 #ifdef SM_WIDE_VECS
-/* Rows of 33..SM_SHORT_ROW entries as ce_block_rows_nv's, one row at a time
- * from registers (as softmax_wide_row_nv) and its gradient written at
- * once. In place, x[label] is read before the row's gradient replaces
- * it. */
-SM_INLINE void ce_wide_rows_nv(size_t rows, size_t cols, size_t nv,
-                               float beta, const float *x, size_t ldx,
-                               const struct sm_ce_args *a, double *loss,
-                               float *g, size_t ldg, bool fast)
-{
-    double logk[SM_LOGK_MAX + 1];
-    logk_init(logk, cols);
-    double total = a->total ? *a->total : 0.0;
-    const bool plain_scale = a->grad_beta > 0.0f && a->grad_beta <= FLT_MAX;
-    for (size_t r0 = 0; r0 < rows; r0 += SM_CE_GROUP) {
-        const size_t nr = rows - r0 < SM_CE_GROUP ? rows - r0 : SM_CE_GROUP;
-        float tc[SM_CE_GROUP], rc[SM_CE_GROUP];
-        struct row_stats st[SM_CE_GROUP];
-        for (size_t j = 0; j < nr; j++) {
-            const size_t r = r0 + j, label = (size_t)a->labels[r];
-            float *gr = g ? g + r * ldg : NULL;
-            sm_v xv[SM_WIDE_VECS], e[SM_WIDE_VECS];
-            st[j] = wide_row_stats_nv(x + r * ldx, cols, nv, beta, fast, xv, e);
-            rc[j] = ce_ignored(a, r, loss, gr, cols)
-                    ? -1.0f
-                    : ce_row_scale(r, st[j], x[r * ldx + label], beta, loss, gr,
-                                   cols, &tc[j]);
-            if (gr && rc[j] >= 0.0f)
-                ce_grad_block(gr, cols, nv, e, label, rc[j], a, plain_scale,
-                              true);
-        }
-        ce_group_losses(st, nr, rc, tc, logk, loss + r0, &total);
-    }
-    if (a->total)
-        *a->total = total;
-}
-
-/* ce_wide_rows_nv with the vector count a constant per case (32 < cols <=
- * SM_SHORT_ROW). Out of line, so that the one-block rows' code around it
- * stays as it was (inlined, 256 x 10 took 1.03x the time). */
+/* ce_short_rows_nv of wide rows, the vector count a constant per case (32
+ * < cols <= SM_SHORT_ROW). Out of line, so that the one-block rows' code
+ * around it stays as it was (inlined, 256 x 10 took 1.03x the time). */
 static __attribute__((noinline)) void
 ce_wide_rows(size_t rows, size_t cols, float beta, const float *x, size_t ldx,
              const struct sm_ce_args *a, double *loss, float *g, size_t ldg,
@@ -245,9 +230,9 @@ ce_wide_rows(size_t rows, size_t cols, float beta, const float *x, size_t ldx,
     const size_t nv = (cols + SM_VW - 1) / SM_VW;
 #define SM_CALL(k) \
     if (fast) \
-        ce_wide_rows_nv(rows, cols, k, beta, x, ldx, a, loss, g, ldg, true); \
+        ce_short_rows_nv(rows, cols, k, beta, x, ldx, a, loss, g, ldg, true); \
     else \
-        ce_wide_rows_nv(rows, cols, k, beta, x, ldx, a, loss, g, ldg, false); \
+        ce_short_rows_nv(rows, cols, k, beta, x, ldx, a, loss, g, ldg, false); \
     return
     switch (nv) {
         SM_WIDE_CASES(SM_CALL)
@@ -267,7 +252,7 @@ SM_INLINE void ce_short_rows(size_t rows, size_t cols, float beta,
 {
     const size_t nv = (cols + SM_VW - 1) / SM_VW;
 #define SM_CALL(k) \
-    ce_block_rows_nv(rows, cols, k, beta, x, ldx, a, loss, g, ldg, fast); return
+    ce_short_rows_nv(rows, cols, k, beta, x, ldx, a, loss, g, ldg, fast); return
     switch (nv) {
         SM_BLOCK_CASES(SM_CALL)
     }
@@ -279,7 +264,7 @@ SM_INLINE void ce_short_rows(size_t rows, size_t cols, float beta,
     }
 #endif
 #if SM_VPB > 8 /* the cases above cover every nv <= SM_VPB <= 8 */
-    ce_block_rows_nv(rows, cols, nv, beta, x, ldx, a, loss, g, ldg, fast);
+    ce_short_rows_nv(rows, cols, nv, beta, x, ldx, a, loss, g, ldg, fast);
 #else
     __builtin_unreachable();
 #endif

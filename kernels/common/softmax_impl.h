@@ -229,6 +229,20 @@ SM_INLINE void block_load_rows(const float *x, size_t ldx, size_t rows,
         load_row_nv(x + j * ldx, n, nv, beta, xv[j]);
 }
 
+/* Stores vector v of a row of nv vectors whose last has last lanes, at y
+ * (the row's start). With next_row_follows, the next row is loaded right
+ * after: a partial last vector goes as v_store_tail. */
+SM_INLINE void store_row_vec(float *y, size_t v, size_t nv, size_t last,
+                             sm_v val, bool next_row_follows)
+{
+    if (v + 1 < nv || last == SM_VW)
+        v_store(y + v * SM_VW, val);
+    else if (next_row_follows)
+        v_store_tail(y + v * SM_VW, last, val);
+    else
+        v_store_part(y + v * SM_VW, last, val);
+}
+
 /* The extremum of a row's nv loaded vectors (padded with the wrong
  * infinity). */
 SM_INLINE float loaded_extremum(const sm_v xv[], size_t nv, bool use_max)
@@ -339,9 +353,8 @@ SM_INLINE struct row_stats block_stats(const float *x, size_t n, float beta,
 }
 
 /* Stores one loaded row of one block: softmax e * r with c = r, or with
- * log, log-softmax t - L with c = L, t = beta (x - M) (0 at M). With
- * next_row_follows, the next row is loaded right after: its tail goes as
- * v_store_tail. */
+ * log, log-softmax t - L with c = L, t = beta (x - M) (0 at M);
+ * next_row_follows as store_row_vec's. */
 SM_INLINE void block_store_row(const sm_v xv[], const sm_v e[],
                                struct row_stats st, float c, size_t n,
                                size_t nv, float beta, float *y, bool log,
@@ -362,12 +375,7 @@ SM_INLINE void block_store_row(const sm_v xv[], const sm_v e[],
             log ? v_sub(v_sel(m_eq(xv[v], vm), v_set1(0.0f),
                               v_mul(v_sub(xv[v], vm), vb)), vc)
                 : v_mul(e[v], vc);
-        if (v + 1 < nv || last == SM_VW)
-            v_store(y + v * SM_VW, out);
-        else if (next_row_follows)
-            v_store_tail(y + v * SM_VW, last, out);
-        else
-            v_store_part(y + v * SM_VW, last, out);
+        store_row_vec(y, v, nv, last, out, next_row_follows);
     }
 }
 
@@ -501,12 +509,8 @@ SM_INLINE struct row_stats block_stats_to_nv(const float *x, size_t n,
     sm_v e[SM_VPB];
     const struct row_stats st = block_stats_nv(x, n, nv, beta, fast, e);
     const size_t last = n - (nv - 1) * SM_VW;
-    for (size_t v = 0; y && v < nv; v++) {
-        if (v + 1 < nv || last == SM_VW)
-            v_store(y + v * SM_VW, e[v]);
-        else
-            v_store_part(y + v * SM_VW, last, e[v]);
-    }
+    for (size_t v = 0; y && v < nv; v++)
+        store_row_vec(y, v, nv, last, e[v], false);
     return st;
 }
 
@@ -600,13 +604,8 @@ SM_INLINE void wide_rows_stats_nv(const float *x, size_t ldx, size_t rows,
     for (size_t j = 0; j < rows; j++) {
         sm_v xv[SM_WIDE_VECS], e[SM_WIDE_VECS];
         st[j] = wide_row_stats_nv(x + j * ldx, n, nv, beta, fast, xv, e);
-        for (size_t v = 0; y && v < nv; v++) {
-            float *p = y + j * ldy + v * SM_VW;
-            if (v + 1 < nv || last == SM_VW)
-                v_store(p, e[v]);
-            else
-                v_store_tail(p, last, e[v]);
-        }
+        for (size_t v = 0; y && v < nv; v++)
+            store_row_vec(y + j * ldy, v, nv, last, e[v], true);
     }
 }
 
