@@ -512,6 +512,50 @@ static void expect_ce(sm_status want, size_t rows, size_t cols, const float *x,
     assert_untouched(loss, gbuf, 8);
 }
 
+/* One bad label among many, at every position of the label scan (its
+ * vector body and its tail), with and without class weights; then the
+ * same labels all valid, where MEAN divides by the rows kept. */
+static void test_cross_entropy_label_scan(void **state)
+{
+    (void)state;
+    enum { ROWS = 37, COLS = 3 };
+    float x[ROWS * COLS], loss[8], rows_loss[ROWS], mean;
+    const float w[COLS] = {0.5f, 2, 3};
+    const int32_t bad[] = {-1, COLS, INT32_MIN, INT32_MAX, -99};
+    int32_t labels[ROWS];
+    for (size_t i = 0; i < ROWS * COLS; i++)
+        x[i] = (float)(i % 7) - 3.0f;
+    sm_cross_entropy_options o = SM_CROSS_ENTROPY_DEFAULTS;
+    o.ignore_index = -100;
+    for (int weighted = 0; weighted < 2; weighted++) {
+        o.class_weights = weighted ? w : NULL;
+        o.reduction = SM_REDUCTION_MEAN;
+        double kept = 0.0;
+        for (size_t at = 0; at < ROWS; at++)
+            for (size_t b = 0; b < sizeof bad / sizeof *bad; b++) {
+                for (size_t r = 0; r < ROWS; r++)
+                    labels[r] = r % 4 == 3 ? -100 : (int32_t)(r % COLS);
+                labels[at] = bad[b];
+                expect_ce(SM_EINVAL, ROWS, COLS, x, COLS, labels, &o, loss,
+                          NULL, COLS);
+            }
+        for (size_t r = 0; r < ROWS; r++) {
+            labels[r] = r % 4 == 3 ? -100 : (int32_t)(r % COLS);
+            if (labels[r] >= 0)
+                kept += weighted ? w[labels[r]] : 1.0;
+        }
+        assert_int_equal(sm_cross_entropy_f32(ROWS, COLS, x, COLS, labels, &o,
+                                              &mean, NULL, 0), SM_OK);
+        o.reduction = SM_REDUCTION_NONE;
+        assert_int_equal(sm_cross_entropy_f32(ROWS, COLS, x, COLS, labels, &o,
+                                              rows_loss, NULL, 0), SM_OK);
+        double sum = 0.0;
+        for (size_t r = 0; r < ROWS; r++)
+            sum += rows_loss[r];
+        assert_float_equal(mean, sum / kept, 1e-6 * (sum / kept));
+    }
+}
+
 static void test_cross_entropy_errors(void **state)
 {
     (void)state;
@@ -643,6 +687,7 @@ int main(void)
         cmocka_unit_test(test_special_rows),
         cmocka_unit_test(test_guard_pages),
         cmocka_unit_test(test_cross_entropy_errors),
+        cmocka_unit_test(test_cross_entropy_label_scan),
         cmocka_unit_test(test_other_loss_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
