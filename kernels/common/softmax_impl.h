@@ -875,8 +875,12 @@ log_softmax_rows_any(size_t rows, size_t cols, float beta, const float *x,
         rows_out_mode(rows, cols, beta, x, ldx, y, ldy, false, true);
 }
 
-#if !defined(SM_VLA) && SM_VPB <= 8
+#ifndef SM_VLA /* where SM_VPB is a constant the preprocessor can read */
+#if SM_VPB <= 8
 #define SM_ONE_ROW 1
+#endif
+#endif
+#ifdef SM_ONE_ROW
 /* A lone row of at most SM_SHORT_ROW entries, as block_rows_out or
  * softmax_wide_row_nv computes it. */
 SM_INLINE void one_row_out_nv(const float *x, size_t n, size_t nv, float beta,
