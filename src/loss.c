@@ -143,9 +143,11 @@ static void ce_batch(const void *call, size_t r0, size_t n, double *out,
 static bool labels_valid(const int32_t *labels, size_t rows, size_t cols,
                          int32_t ignore, const float *weights, double *total)
 {
-    /* Labels compare as uint32 (a negative one is then >= 2^31): any cols
-     * above that admits every non-negative label. */
-    const uint32_t bound = cols > UINT32_MAX ? UINT32_MAX : (uint32_t)cols;
+    /* Labels compare as uint32, where a negative one is at least 2^31:
+     * with the bound at most 2^31 (which admits every non-negative label),
+     * no negative label passes. */
+    const uint32_t top = (uint32_t)INT32_MAX + 1;
+    const uint32_t bound = cols > top ? top : (uint32_t)cols;
     if (weights) {
         double weight = 0.0;
         for (size_t r = 0; r < rows; r++) {

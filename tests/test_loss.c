@@ -554,6 +554,13 @@ static void test_cross_entropy_label_scan(void **state)
             sum += rows_loss[r];
         assert_float_equal(mean, sum / kept, 1e-6 * (sum / kept));
     }
+    /* Rows longer than 2^31 still refuse a negative label (the labels are
+     * checked before anything is read: x is only declared that long). */
+    const int32_t negative[2] = {0, INT32_MIN};
+    const size_t huge = (size_t)3 << 30;
+    o.class_weights = NULL;
+    o.reduction = SM_REDUCTION_MEAN;
+    expect_ce(SM_EINVAL, 2, huge, x, huge, negative, &o, loss, NULL, huge);
 }
 
 static void test_cross_entropy_errors(void **state)
