@@ -195,6 +195,69 @@ static inline __m256d emu_extractf64x4_pd(emu_m512d a, int imm)
 
 /* Some intrinsics with immediates are macros in the real header. */
 #undef __m512
+/* The transposes' shuffles, within 128-bit blocks (unpack) or of whole
+ * blocks (shuffle_f32x4). */
+static inline emu_m512 emu_unpacklo_ps(emu_m512 a, emu_m512 b)
+{
+    emu_m512 r;
+    for (int l = 0; l < 16; l += 4) {
+        r.f[l] = a.f[l];
+        r.f[l + 1] = b.f[l];
+        r.f[l + 2] = a.f[l + 1];
+        r.f[l + 3] = b.f[l + 1];
+    }
+    return r;
+}
+static inline emu_m512 emu_unpackhi_ps(emu_m512 a, emu_m512 b)
+{
+    emu_m512 r;
+    for (int l = 0; l < 16; l += 4) {
+        r.f[l] = a.f[l + 2];
+        r.f[l + 1] = b.f[l + 2];
+        r.f[l + 2] = a.f[l + 3];
+        r.f[l + 3] = b.f[l + 3];
+    }
+    return r;
+}
+static inline emu_m512d emu_castps_pd(emu_m512 a)
+{
+    emu_m512d r;
+    memcpy(r.d, a.f, sizeof r.d);
+    return r;
+}
+static inline emu_m512 emu_castpd_ps(emu_m512d a)
+{
+    emu_m512 r;
+    memcpy(r.f, a.d, sizeof r.f);
+    return r;
+}
+static inline emu_m512d emu_unpacklo_pd(emu_m512d a, emu_m512d b)
+{
+    emu_m512d r;
+    for (int l = 0; l < 8; l += 2) {
+        r.d[l] = a.d[l];
+        r.d[l + 1] = b.d[l];
+    }
+    return r;
+}
+static inline emu_m512d emu_unpackhi_pd(emu_m512d a, emu_m512d b)
+{
+    emu_m512d r;
+    for (int l = 0; l < 8; l += 2) {
+        r.d[l] = a.d[l + 1];
+        r.d[l + 1] = b.d[l + 1];
+    }
+    return r;
+}
+static inline emu_m512 emu_shuffle_f32x4(emu_m512 a, emu_m512 b, int imm)
+{
+    emu_m512 r;
+    for (int q = 0; q < 4; q++)
+        memcpy(&r.f[4 * q], &(q < 2 ? a : b).f[4 * (imm >> (2 * q) & 3)],
+               4 * sizeof(float));
+    return r;
+}
+
 #define __m512 emu_m512
 #undef __m512d
 #define __m512d emu_m512d
@@ -265,6 +328,20 @@ static inline __m256d emu_extractf64x4_pd(emu_m512d a, int imm)
 #undef Sleef_finz_logf16_u10avx512f
 #define Sleef_finz_logf16_u10avx512f emu_logf16
 
+#undef _mm512_unpacklo_ps
+#define _mm512_unpacklo_ps emu_unpacklo_ps
+#undef _mm512_unpackhi_ps
+#define _mm512_unpackhi_ps emu_unpackhi_ps
+#undef _mm512_castps_pd
+#define _mm512_castps_pd emu_castps_pd
+#undef _mm512_castpd_ps
+#define _mm512_castpd_ps emu_castpd_ps
+#undef _mm512_unpacklo_pd
+#define _mm512_unpacklo_pd emu_unpacklo_pd
+#undef _mm512_unpackhi_pd
+#define _mm512_unpackhi_pd emu_unpackhi_pd
+#undef _mm512_shuffle_f32x4
+#define _mm512_shuffle_f32x4 emu_shuffle_f32x4
 #include "avx512/vec.h"
 
 #define SM_TABLE sm_kernels_avx512_emulated

@@ -102,7 +102,26 @@ struct case_desc {
     float beta;
     int in_place;
     int mixed; /* row r takes pattern (pat + r) % N_PATTERNS */
+    int clean; /* row r takes clean_patterns[(pat + r) % N_CLEAN] */
+    size_t special_at; /* 1 + the row that takes pattern special; 0: none */
+    enum pattern special;
 };
+
+/* The patterns whose rows a column group computes itself (no NaN, not
+ * fully masked). */
+static const enum pattern clean_patterns[] = {
+    PAT_UNIFORM, PAT_WIDE, PAT_HUGE, PAT_TIES, PAT_POS_INF, PAT_NEG_INF,
+    PAT_DENORMAL};
+#define N_CLEAN (sizeof clean_patterns / sizeof clean_patterns[0])
+
+static enum pattern row_pattern(const struct case_desc *c, size_t r)
+{
+    if (r + 1 == c->special_at)
+        return c->special;
+    if (c->clean)
+        return clean_patterns[(c->pat + r) % N_CLEAN];
+    return c->mixed ? (enum pattern)((c->pat + r) % N_PATTERNS) : c->pat;
+}
 
 static int report(const struct case_desc *c, size_t i, float want, float got)
 {
@@ -149,8 +168,7 @@ static int check_case(const struct sm_kernels *ref, const struct sm_kernels *k,
     float *x = xin + c->offset;
     uint64_t s = seed;
     for (size_t r = 0; r < c->rows; r++)
-        fill_row(x + r * c->ldx, c->cols,
-                 c->mixed ? (enum pattern)((c->pat + r) % N_PATTERNS) : c->pat, &s);
+        fill_row(x + r * c->ldx, c->cols, row_pattern(c, r), &s);
     /* Padding between rows gets a sentinel both sides must preserve. */
     for (size_t i = 0; i < out_len; i++)
         want[i] = got_base[i] = f32_from_bits(0x7fa5a5a5u);
@@ -312,6 +330,46 @@ static int mixed_rows(const char *isa, const struct sm_kernels *ref,
                     bad += check_case(ref, k, &c, base_seed + 31 * j + b);
                 }
     return bad;
+}
+
+/* Batches of rows of at most 16 entries whose groups of one vector's
+ * width of rows go as column groups (transposed): clean rows of every
+ * kind, then one NaN or fully masked row at each position of the second
+ * group, which sends that group by rows and must leave the others' bits
+ * alone. In place too. */
+static int column_groups(const char *isa, const struct sm_kernels *ref,
+                         const struct sm_kernels *k)
+{
+    int bad = 0;
+    for (int op = 0; op < N_OPS; op++)
+        for (size_t cols = 1; cols <= 16; cols++)
+            for (size_t b = 0; b < N_BETAS; b++)
+                for (size_t at = 15; at <= 32; at++) {
+                    const int plain = at == 15; /* row 15 clean too */
+                    /* fully masked for beta > 0 only: no pattern is all +inf */
+                    const enum pattern special =
+                        (at + b) % 2 == 0 && betas[b] > 0 ? PAT_ALL_NEG_INF
+                                                           : PAT_NAN;
+                    struct case_desc c = {
+                        .isa = isa, .op = (enum op)op, .pat = (enum pattern)(cols % N_CLEAN),
+                        .rows = 35, .cols = cols, .ldx = cols + b % 2,
+                        .ldy = cols + 2 * (b % 2), .offset = cols % 5,
+                        .beta = betas[b], .clean = 1, .special_at = plain ? 0 : at + 1,
+                        .special = special};
+                    bad += check_case(ref, k, &c, base_seed + 13 * cols + b + at);
+                    if (op != OP_LOGSUMEXP && (plain || at == 20)) {
+                        c.in_place = 1;
+                        c.ldy = c.ldx;
+                        bad += check_case(ref, k, &c, base_seed + 17 * cols + b);
+                    }
+                }
+    return bad;
+}
+
+static void test_column_groups(void **state)
+{
+    (void)state;
+    assert_int_equal(for_each_simd_isa(column_groups), 0);
 }
 
 /* Row counts to try as one batch: every block size, then rows that go in
@@ -685,6 +743,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_small_rows),
         cmocka_unit_test(test_strided_rows),
         cmocka_unit_test(test_mixed_rows),
+        cmocka_unit_test(test_column_groups),
         cmocka_unit_test(test_large_rows),
         cmocka_unit_test(test_rescaled_chunks),
         cmocka_unit_test(test_very_long_row),

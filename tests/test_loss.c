@@ -86,8 +86,9 @@ static bool same_f64(double a, double b)
     return memcmp(&a, &b, sizeof a) == 0 || (a != a && b != b);
 }
 
+#define MAX_CASE_ROWS 48
 struct result {
-    double loss[4];
+    double loss[MAX_CASE_ROWS];
     float *g;
 };
 
@@ -156,6 +157,7 @@ static int check_case(const struct sm_kernels *ref, const struct sm_kernels *k,
                       unsigned flags, float *scratch, float *gref)
 {
     const size_t len = in->rows * in->ld;
+    assert_true(in->rows <= MAX_CASE_ROWS);
     struct result want = {.g = gref}, got = {.g = scratch};
     run_op(ref, op, in, in->x, want.loss, want.g, flags);
     /* out of place */
@@ -241,6 +243,72 @@ static void test_isas_match_scalar(void **state)
     free(weights);
     free(aux);
     free(x);
+    assert_int_equal(bad, 0);
+}
+
+/* Cross-entropy of batches of rows of at most 16 entries, whose groups of
+ * one vector's width of rows go as column groups (transposed): rows with
+ * one entry at the maximum, some -inf entries or huge logits, then one row
+ * of the second group ignored, with a NaN, fully masked, with ties at the
+ * maximum or +inf entries, which sends that group by rows. Losses,
+ * gradients (in place too) and the running total against scalar. */
+static void test_ce_column_groups(void **state)
+{
+    (void)state;
+    enum { ROWS = 35, MAX_LD = 18 };
+    static const int clean[] = {0, 1, 5};
+    static const int special[] = {-1, 3, 2, 6, 4}; /* -1: an ignored label */
+    static const float betas[] = {1.0f, 0.5f, -2.0f, INFINITY};
+    float x[ROWS * MAX_LD], aux[ROWS * MAX_LD], weights[MAX_LD];
+    float scratch[ROWS * MAX_LD], gref[ROWS * MAX_LD];
+    int32_t labels[ROWS];
+    const struct sm_kernels *ref = sm_dispatch_table(SM_ISA_SCALAR);
+    int bad = 0;
+    for (int isa = SM_ISA_SCALAR + 1; isa <= SM_ISA_COUNT; isa++) {
+        const struct sm_kernels *k = table_for(isa);
+        if (!k)
+            continue;
+        for (size_t n = 1; n <= 16; n++)
+            for (size_t b = 0; b < 4; b++)
+                for (size_t v = 0; v <= 5; v++) {
+                    const size_t ld = n + b % 3;
+                    const size_t at = v == 0 ? ROWS : 16 + (5 * v + n) % 16;
+                    uint64_t seed = 11 + 3 * n + 17 * b + v;
+                    for (size_t i = 0; i < n; i++)
+                        weights[i] = 1.0f;
+                    for (size_t r = 0; r < ROWS; r++) {
+                        const int pat = r != at ? clean[r % 3]
+                                        : special[v - 1] < 0 ? 0
+                                                             : special[v - 1];
+                        fill_row(x + r * ld, n, pat, &seed);
+                        fill_row(aux + r * ld, n, 0, &seed);
+                        labels[r] = r == at && special[v - 1] < 0
+                                    ? -100 : (int32_t)(rng_next(&seed) % n);
+                    }
+                    double total_ref = 0.5, total = 0.5;
+                    double loss_ref[ROWS], loss[ROWS];
+                    struct inputs in = {
+                        .rows = ROWS, .n = n, .ld = ld, .beta = betas[b],
+                        .x = x, .aux = aux, .labels = labels, .weights = weights,
+                    };
+                    for (unsigned flags = 0; flags < 2; flags++) {
+                        const char *name = table_name(isa);
+                        bad += check_case(ref, k, name, CE_PLAIN, &in, flags,
+                                          scratch, gref);
+                        in.total = &total_ref;
+                        run_op(ref, CE_PLAIN, &in, x, loss_ref, NULL, flags);
+                        in.total = &total;
+                        run_op(k, CE_PLAIN, &in, x, loss, NULL, flags);
+                        in.total = NULL;
+                        if (!same_f64(total, total_ref)) {
+                            print_error("%s ce n=%zu beta=%g flags=%u: total %a, "
+                                        "scalar %a\n", name, n, (double)in.beta,
+                                        flags, total, total_ref);
+                            bad++;
+                        }
+                    }
+                }
+    }
     assert_int_equal(bad, 0);
 }
 
@@ -695,6 +763,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_isas_match_scalar),
         cmocka_unit_test(test_batch_as_single_rows),
+        cmocka_unit_test(test_ce_column_groups),
         cmocka_unit_test(test_special_rows),
         cmocka_unit_test(test_guard_pages),
         cmocka_unit_test(test_cross_entropy_errors),

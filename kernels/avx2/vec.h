@@ -143,4 +143,29 @@ SM_INLINE double acc_fold_nv(const sm_acc *acc, size_t nv)
     return acc_fold(acc);
 }
 
+/* r[j] = lane j of every r[i] (an 8 x 8 transpose): rows to columns and
+ * back for the column kernels (common/columns.h). */
+#define SM_HAVE_TRANSPOSE 1
+SM_INLINE void v_transpose(sm_v r[8])
+{
+    sm_v t[8];
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 8; i += 4)
+        for (int h = 0; h < 2; h++) {
+            const __m256d a = _mm256_castps_pd(t[i + h]);
+            const __m256d b = _mm256_castps_pd(t[i + h + 2]);
+            r[i + 2 * h] = _mm256_castpd_ps(_mm256_unpacklo_pd(a, b));
+            r[i + 2 * h + 1] = _mm256_castpd_ps(_mm256_unpackhi_pd(a, b));
+        }
+    for (int i = 0; i < 4; i++) {
+        t[i] = _mm256_permute2f128_ps(r[i], r[i + 4], 0x20);
+        t[i + 4] = _mm256_permute2f128_ps(r[i], r[i + 4], 0x31);
+    }
+    for (int i = 0; i < 8; i++)
+        r[i] = t[i];
+}
+
 #endif

@@ -21,6 +21,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "common/inline.h"
+
 /* Lanes per call of log1p_dv: 4 (32 bytes) unless the ISA's vec.h asks
  * for more. Lanes are independent, so the width changes no bit. On
  * AVX-512, 8 lanes took 1.28 ns a value against 1.68 for 4 (the cost is

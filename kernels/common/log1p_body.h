@@ -4,7 +4,7 @@
  * SM_L1P_U the matching int64 and uint64 lanes. A scalar in an expression
  * stands for every lane.
  */
-static inline SM_L1P_V SM_L1P_NAME(SM_L1P_V y)
+SM_INLINE SM_L1P_V SM_L1P_NAME(SM_L1P_V y)
 {
     typedef SM_L1P_V vd;
     typedef SM_L1P_I vi;

@@ -218,6 +218,64 @@ SM_INLINE void ce_short_rows_nv(size_t rows, size_t cols, size_t nv,
         *a->total = total;
 }
 
+#ifdef SM_COLUMNS
+/* Cross-entropy of SM_VW rows (from r0) of n <= SM_VW entries as a column
+ * group: ce_row_scale, ce_grad_block and ce_group_losses lane by lane, so
+ * the same bits; the label's column is picked by comparing each column's
+ * index with the labels (exact as floats: below cols). False, with
+ * nothing written, unless every row is kept, K = 1 (L = log1p(S'')) and
+ * col_group_stats succeeds. */
+SM_INLINE bool ce_col_group(const struct sm_ce_args *a, size_t r0, size_t n,
+                            float beta, const float *x, size_t ldx,
+                            double *loss, float *g, size_t ldg, bool fast,
+                            double *total)
+{
+    sm_ci label;
+    memcpy(&label, a->labels + r0, sizeof label);
+    for (size_t j = 0; j < SM_VW; j++)
+        if (label[j] == a->ignore_index)
+            return false;
+    struct col_group c;
+    const sm_v one = v_set1(1.0f), zero = v_set1(0.0f);
+    if (!col_group_stats(x + r0 * ldx, ldx, n, beta, fast, &c) ||
+        m_count(m_eq(c.k, one)) != SM_VW)
+        return false;
+    sm_v labf;
+    {
+        const sm_cf f = __builtin_convertvector(label, sm_cf);
+        memcpy(&labf, &f, sizeof labf);
+    }
+    sm_m is_label[SM_VW];
+    sm_v xc = zero;
+    for (size_t i = 0; i < n; i++) {
+        is_label[i] = m_eq(labf, v_set1((float)i));
+        xc = v_sel(is_label[i], c.x[i], xc);
+    }
+    const sm_v tc = v_sel(m_eq(xc, c.m), zero, v_mul(v_sub(xc, c.m), v_set1(beta)));
+    sm_cd l;
+    for (size_t j = 0; j < SM_VW; j += SM_LOG1P_LANES) {
+        sm_dv y;
+        memcpy(&y, (const double *)&c.s + j, sizeof y);
+        const sm_dv lj = log1p_dv(y);
+        memcpy((double *)&l + j, &lj, sizeof lj);
+    }
+    const sm_cd lv = col_widen(v_sub(col_narrow(l), tc));
+    memcpy(loss + r0, &lv, sizeof lv);
+    for (size_t j = 0; j < SM_VW; j++)
+        *total += lv[j];
+    if (g) {
+        const sm_v q = v_set1(a->q_label);
+        sm_v out[SM_VW];
+        for (size_t i = 0; i < n; i++) {
+            const sm_v p = v_mul(c.e[i], c.r);
+            out[i] = grad_scaled(v_sel(is_label[i], v_sub(p, q), p), a->grad_beta);
+        }
+        col_group_store(out, n, g + r0 * ldg, ldg);
+    }
+    return true;
+}
+#endif
+
 #ifdef SM_WIDE_VECS
 /* ce_short_rows_nv of wide rows, the vector count a constant per case (32
  * < cols <= SM_SHORT_ROW). Out of line, so that the one-block rows' code
@@ -327,6 +385,41 @@ SM_INLINE double ce_row(const float *x, size_t n, float beta, size_t label,
     return loss + l2;
 }
 
+#ifndef SM_VLA
+/* ce_short_rows, but rows of at most SM_VW entries go SM_VW at a time as
+ * column groups where the ISA has them; the rest, and any group
+ * ce_col_group declines, by rows. */
+SM_INLINE void ce_short_or_col_rows(size_t rows, size_t cols, float beta,
+                                    const float *x, size_t ldx,
+                                    const struct sm_ce_args *a, double *loss,
+                                    float *g, size_t ldg, bool fast)
+{
+    double total = a->total ? *a->total : 0.0;
+    struct sm_ce_args part = *a;
+    part.total = &total;
+    size_t r0 = 0;
+    while (r0 < rows) {
+        size_t len = rows - r0;
+#ifdef SM_COLUMNS
+        if (cols <= SM_VW && len >= SM_VW) {
+            if (ce_col_group(a, r0, cols, beta, x, ldx, loss, g, ldg, fast,
+                             &total)) {
+                r0 += SM_VW;
+                continue;
+            }
+            len = SM_VW;
+        }
+#endif
+        part.labels = a->labels + r0;
+        ce_short_rows(len, cols, beta, x + r0 * ldx, ldx, &part, loss + r0,
+                      g ? g + r0 * ldg : NULL, ldg, fast);
+        r0 += len;
+    }
+    if (a->total)
+        *a->total = total;
+}
+#endif
+
 SM_INLINE void ce_rows_mode(size_t rows, size_t cols, float beta,
                             const float *x, size_t ldx,
                             const struct sm_ce_args *a, double *loss, float *g,
@@ -335,7 +428,7 @@ SM_INLINE void ce_rows_mode(size_t rows, size_t cols, float beta,
 #ifndef SM_VLA
     if (cols <= SM_SHORT_ROW && beta != 0.0f && a->epsilon == 0.0f &&
         !a->weights && a->half_l2 == 0.0 && a->grad_l2 == 0.0f) {
-        ce_short_rows(rows, cols, beta, x, ldx, a, loss, g, ldg, fast);
+        ce_short_or_col_rows(rows, cols, beta, x, ldx, a, loss, g, ldg, fast);
         return;
     }
 #endif

@@ -57,11 +57,17 @@ SM_INLINE sm_v beta_times_diff(sm_v x, sm_v vm, sm_v vb, bool unit_beta)
 #define SM_BLOCK_ROWS 2
 
 /* The most vectors exp_nonpos_vecs takes: a block of each of SM_BLOCK_ROWS
- * rows, or a wide row (see softmax_wide_row_nv). */
+ * rows, or a wide row (see softmax_wide_row_nv)... */
 #if defined(SM_WIDE_VECS) && SM_WIDE_VECS > SM_BLOCK_ROWS * SM_VPB
-#define SM_EXP_VECS SM_WIDE_VECS
+#define SM_EXP_VECS_ROWS SM_WIDE_VECS
 #else
-#define SM_EXP_VECS (SM_BLOCK_ROWS * SM_VPB)
+#define SM_EXP_VECS_ROWS (SM_BLOCK_ROWS * SM_VPB)
+#endif
+/* ... or the columns of a column group (common/columns.h) */
+#if defined(SM_HAVE_TRANSPOSE) && SM_VW > SM_EXP_VECS_ROWS
+#define SM_EXP_VECS SM_VW
+#else
+#define SM_EXP_VECS SM_EXP_VECS_ROWS
 #endif
 
 /* The exps of nv <= SM_EXP_VECS vectors, t[v] = beta (x - M) <= 0 (or

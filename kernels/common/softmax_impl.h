@@ -501,6 +501,8 @@ SM_INLINE void block_rows_out(size_t rows, size_t n, float beta,
 #endif
 }
 
+#include "common/columns.h"
+
 /* The statistics of a one-block row, and with y its e_i, as row_stats. */
 SM_INLINE struct row_stats block_stats_to_nv(const float *x, size_t n,
                                              size_t nv, float beta, bool fast,
@@ -830,6 +832,36 @@ SM_INLINE void grouped_log_rows(size_t rows, size_t cols, float beta,
     }
 }
 
+#ifndef SM_VLA
+/* block_rows_out, but rows of at most SM_VW entries go SM_VW at a time as
+ * column groups where the ISA has them; the rest, and any group with a NaN
+ * or a masked row, by rows. */
+SM_INLINE void block_or_col_rows_out(size_t rows, size_t n, float beta,
+                                     const float *x, size_t ldx, float *y,
+                                     size_t ldy, bool fast, bool log)
+{
+    size_t r0 = 0;
+    while (r0 < rows) {
+        size_t len = rows - r0;
+#ifdef SM_COLUMNS
+        if (n <= SM_VW && len >= SM_VW) {
+            const float *xg = x + r0 * ldx;
+            float *yg = y + r0 * ldy;
+            if (log ? log_softmax_col_group(xg, ldx, n, beta, yg, ldy, fast)
+                    : softmax_col_group(xg, ldx, n, beta, yg, ldy, fast)) {
+                r0 += SM_VW;
+                continue;
+            }
+            len = SM_VW;
+        }
+#endif
+        block_rows_out(len, n, beta, x + r0 * ldx, ldx, y + r0 * ldy, ldy,
+                       fast, log);
+        r0 += len;
+    }
+}
+#endif
+
 /* softmax or, with log, log-softmax of every row. */
 SM_INLINE void rows_out_mode(size_t rows, size_t cols, float beta,
                              const float *x, size_t ldx, float *y, size_t ldy,
@@ -837,7 +869,7 @@ SM_INLINE void rows_out_mode(size_t rows, size_t cols, float beta,
 {
 #ifndef SM_VLA
     if (cols > 0 && cols <= 32 && beta != 0.0f) {
-        block_rows_out(rows, cols, beta, x, ldx, y, ldy, fast, log);
+        block_or_col_rows_out(rows, cols, beta, x, ldx, y, ldy, fast, log);
         return;
     }
 #endif
@@ -992,7 +1024,23 @@ SM_INLINE void logsumexp_rows_mode(size_t rows, size_t cols, float beta,
 {
 #ifndef SM_VLA
     if (cols > 0 && cols <= 32 && beta != 0.0f) {
-        logsumexp_block_rows(rows, cols, beta, x, ldx, result, fast);
+        size_t r0 = 0; /* column groups as in block_or_col_rows_out */
+        while (r0 < rows) {
+            size_t len = rows - r0;
+#ifdef SM_COLUMNS
+            if (cols <= SM_VW && len >= SM_VW) {
+                if (logsumexp_col_group(x + r0 * ldx, ldx, cols, beta,
+                                        result + r0, fast)) {
+                    r0 += SM_VW;
+                    continue;
+                }
+                len = SM_VW;
+            }
+#endif
+            logsumexp_block_rows(len, cols, beta, x + r0 * ldx, ldx,
+                                 result + r0, fast);
+            r0 += len;
+        }
         return;
     }
 #endif

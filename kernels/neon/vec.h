@@ -119,4 +119,17 @@ SM_INLINE double acc_fold_nv(const sm_acc *acc, size_t nv)
 }
 SM_INLINE double acc_fold(const sm_acc *acc) { return acc_fold_nv(acc, 8); }
 
+/* r[j] = lane j of every r[i] (a 4 x 4 transpose): rows to columns and
+ * back for the column kernels (common/columns.h). */
+#define SM_HAVE_TRANSPOSE 1
+SM_INLINE void v_transpose(sm_v r[4])
+{
+    const float32x4_t a = vtrn1q_f32(r[0], r[1]), b = vtrn2q_f32(r[0], r[1]);
+    const float32x4_t c = vtrn1q_f32(r[2], r[3]), d = vtrn2q_f32(r[2], r[3]);
+    r[0] = vreinterpretq_f32_f64(vtrn1q_f64(vreinterpretq_f64_f32(a), vreinterpretq_f64_f32(c)));
+    r[1] = vreinterpretq_f32_f64(vtrn1q_f64(vreinterpretq_f64_f32(b), vreinterpretq_f64_f32(d)));
+    r[2] = vreinterpretq_f32_f64(vtrn2q_f64(vreinterpretq_f64_f32(a), vreinterpretq_f64_f32(c)));
+    r[3] = vreinterpretq_f32_f64(vtrn2q_f64(vreinterpretq_f64_f32(b), vreinterpretq_f64_f32(d)));
+}
+
 #endif

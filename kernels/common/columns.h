@@ -1,0 +1,217 @@
+/*
+ * Short rows (n <= SM_VW entries) SM_VW at a time, transposed: after
+ * v_transpose, lane j of column vector i holds entry i of row j. Each
+ * row's extremum, count K, double sum and 1/S are then vertical
+ * operations on SM_VW rows at once, and each exp call fills all its lanes
+ * (a row of 10 on AVX-512 used 10 of 16). The contract's bits: with at
+ * most one entry per sum lane, its pairwise tree is a fixed sequence of
+ * additions of whole columns (col_tree). softmax of 256 x 10 on AVX-512:
+ * 3.1 against 4.1 us by rows. Included by softmax_impl.h where the ISA
+ * has v_transpose (not VLA).
+ */
+#ifndef SM_COLUMNS_H
+#define SM_COLUMNS_H
+
+#if defined(SM_HAVE_TRANSPOSE) && !defined(SM_VLA)
+#define SM_COLUMNS 1
+
+typedef float sm_cf __attribute__((vector_size(4 * SM_VW)));
+typedef double sm_cd __attribute__((vector_size(8 * SM_VW)));
+typedef int32_t sm_ci __attribute__((vector_size(4 * SM_VW)));
+typedef int64_t sm_cl __attribute__((vector_size(8 * SM_VW)));
+
+_Static_assert(sizeof(sm_cf) == sizeof(sm_v), "one float per lane");
+
+/* A vector's lanes as doubles, and back (rounded to f32). Through memcpy,
+ * so that sm_v may be any type of SM_VW floats. */
+SM_INLINE sm_cd col_widen(sm_v v)
+{
+    sm_cf f;
+    memcpy(&f, &v, sizeof f);
+    return __builtin_convertvector(f, sm_cd);
+}
+
+SM_INLINE sm_v col_narrow(sm_cd d)
+{
+    const sm_cf f = __builtin_convertvector(d, sm_cf);
+    sm_v v;
+    memcpy(&v, &f, sizeof v);
+    return v;
+}
+
+/* SM_VW rows' statistics, lane j for row j. */
+struct col_group {
+    sm_v x[SM_VW]; /* column i: entry i of every row */
+    sm_v e[SM_VW]; /* exp(beta (x - M)), 1 at M */
+    sm_v m, k, r;  /* M, K, r = (float)(1 / S) */
+    sm_cd s;       /* S'' */
+};
+
+/* The contract's sum tree over its 32 lanes when lane i holds column i
+ * (i < n <= SM_VW) and every other lane +0, which the tree's additions
+ * leave out (adding +0 to a sum of exps changes no bit): the levels from
+ * l += l+16 down to l += l+SM_VW add only +0. Constant trip counts, so
+ * that d stays in registers. */
+SM_INLINE sm_cd col_tree(sm_cd d[], size_t n)
+{
+    size_t live = n;
+#pragma GCC unroll 8
+    for (size_t h = SM_VW / 2; h >= 1; h /= 2) {
+#pragma GCC unroll 16
+        for (size_t i = 0; i < h; i++)
+            if (i + h < live)
+                d[i] += d[i + h];
+        if (live > h)
+            live = h;
+    }
+    return d[0];
+}
+
+/* The statistics of SM_VW rows of n entries, ldx apart: what
+ * block_stats_loaded_nv computes for each, lane by lane. False when a row
+ * has a NaN (S is NaN) or is fully masked: those rows take the row path,
+ * which writes them as it always has. */
+SM_INLINE bool col_group_stats_body(const float *x, size_t ldx, size_t n,
+                                    float beta, bool fast,
+                                    struct col_group *g)
+{
+    const bool use_max = beta > 0;
+    for (size_t j = 0; j < SM_VW; j++)
+        g->x[j] = n == SM_VW ? v_load(x + j * ldx)
+                             : v_load_part(x + j * ldx, n, 0.0f);
+    v_transpose(g->x);
+    const float masked = use_max ? -INFINITY : INFINITY;
+    sm_v m = v_set1(masked);
+    for (size_t i = 0; i < n; i++)
+        m = v_ext(g->x[i], m, use_max);
+    const sm_v vb = v_set1(beta), one = v_set1(1.0f), zero = v_set1(0.0f);
+    sm_v t[SM_VW];
+    for (size_t i = 0; i < n; i++)
+        t[i] = v_mul(v_sub(g->x[i], m), vb);
+    exp_nonpos_vecs(t, n, fast);
+    sm_v k = zero;
+    sm_cd d[SM_VW];
+    for (size_t i = 0; i < n; i++) {
+        const sm_m eq = m_eq(g->x[i], m);
+        k = v_add(k, v_sel(eq, one, zero)); /* exact: K <= 16 */
+        d[i] = col_widen(v_sel(eq, zero, t[i]));
+        g->e[i] = v_sel(eq, one, t[i]);
+    }
+    g->m = m;
+    g->k = k;
+    g->s = col_tree(d, n);
+    g->r = col_narrow(1.0 / (col_widen(k) + g->s));
+    return m_count(m_eq(g->r, g->r)) == SM_VW &&
+           m_count(m_eq(m, v_set1(masked))) == 0;
+}
+
+/* Out of line, one copy per exp: inlined into a caller whose own values
+ * stay live, the exp calls spill them (cross-entropy of 256 x 10 on
+ * AVX-512: 4.8 against 3.6 us). */
+static __attribute__((noinline)) bool
+col_group_stats_sleef(const float *x, size_t ldx, size_t n, float beta,
+                      struct col_group *g)
+{
+    return col_group_stats_body(x, ldx, n, beta, false, g);
+}
+
+static __attribute__((noinline)) bool
+col_group_stats_fast(const float *x, size_t ldx, size_t n, float beta,
+                     struct col_group *g)
+{
+    return col_group_stats_body(x, ldx, n, beta, true, g);
+}
+
+SM_INLINE bool col_group_stats(const float *x, size_t ldx, size_t n,
+                               float beta, bool fast, struct col_group *g)
+{
+    return fast ? col_group_stats_fast(x, ldx, n, beta, g)
+                : col_group_stats_sleef(x, ldx, n, beta, g);
+}
+
+/* Columns out[0..n) back to SM_VW rows of n entries, ldy apart. */
+SM_INLINE void col_group_store(sm_v out[SM_VW], size_t n, float *y,
+                               size_t ldy)
+{
+    for (size_t i = n; i < SM_VW; i++)
+        out[i] = v_set1(0.0f);
+    v_transpose(out);
+    for (size_t j = 0; j < SM_VW; j++) {
+        if (n == SM_VW)
+            v_store(y + j * ldy, out[j]);
+        else
+            v_store_part(y + j * ldy, n, out[j]);
+    }
+}
+
+/* softmax of SM_VW rows of n entries (softmax_block_loaded_nv's
+ * operations); false, with nothing written, as col_group_stats. */
+SM_INLINE bool softmax_col_group(const float *x, size_t ldx, size_t n,
+                                 float beta, float *y, size_t ldy, bool fast)
+{
+    struct col_group g;
+    if (!col_group_stats_body(x, ldx, n, beta, fast, &g))
+        return false;
+    sm_v out[SM_VW];
+    for (size_t i = 0; i < n; i++)
+        out[i] = v_mul(g.e[i], g.r);
+    col_group_store(out, n, y, ldy);
+    return true;
+}
+/* L = log_partition(K, S'') of every lane, log_partition's bits: S''/K is
+ * S'' where K = 1 (a division by 1 is exact), and log K is added only in
+ * the lanes where K > 1 (ties at M), as a scalar log each. */
+SM_INLINE sm_cd col_log_partition(const struct col_group *g)
+{
+    const sm_cd k = col_widen(g->k), y = g->s / k;
+    sm_cd l;
+    for (size_t j = 0; j < SM_VW; j += SM_LOG1P_LANES) {
+        sm_dv yj;
+        memcpy(&yj, (const double *)&y + j, sizeof yj);
+        const sm_dv lj = log1p_dv(yj);
+        memcpy((double *)&l + j, &lj, sizeof lj);
+    }
+    if (m_count(m_eq(g->k, v_set1(1.0f))) != SM_VW)
+        for (size_t j = 0; j < SM_VW; j++)
+            if (k[j] != 1.0)
+                l[j] = SM_LOGD(k[j]) + l[j];
+    return l;
+}
+
+/* log-softmax of SM_VW rows of n entries (block_store_row's operations
+ * with c = L); false, with nothing written, as col_group_stats. */
+SM_INLINE bool log_softmax_col_group(const float *x, size_t ldx, size_t n,
+                                     float beta, float *y, size_t ldy,
+                                     bool fast)
+{
+    struct col_group g;
+    if (!col_group_stats(x, ldx, n, beta, fast, &g))
+        return false;
+    const sm_v c = col_narrow(col_log_partition(&g));
+    const sm_v vb = v_set1(beta), zero = v_set1(0.0f);
+    sm_v out[SM_VW];
+    for (size_t i = 0; i < n; i++)
+        out[i] = v_sub(v_sel(m_eq(g.x[i], g.m), zero,
+                             v_mul(v_sub(g.x[i], g.m), vb)), c);
+    col_group_store(out, n, y, ldy);
+    return true;
+}
+
+/* logsumexp of SM_VW rows of n entries (logsumexp_of's operations); false,
+ * with nothing written, as col_group_stats. */
+SM_INLINE bool logsumexp_col_group(const float *x, size_t ldx, size_t n,
+                                   float beta, float *result, bool fast)
+{
+    struct col_group g;
+    if (!col_group_stats(x, ldx, n, beta, fast, &g))
+        return false;
+    const sm_cd m = col_widen(g.m);
+    /* beta M, or 0 where M = 0 (also for an infinite beta) */
+    const sm_cd bm = (sm_cd)((sm_cl)((double)beta * m) & ~(m == 0.0));
+    const sm_v r = col_narrow(bm + col_log_partition(&g));
+    memcpy(result, &r, sizeof r);
+    return true;
+}
+#endif
+
+#endif
