@@ -230,21 +230,22 @@ SM_INLINE bool ce_col_group(const struct sm_ce_args *a, size_t r0, size_t n,
                             double *loss, float *g, size_t ldg, bool fast,
                             double *total)
 {
+    /* Labels are below cols or ignore_index, so as floats they compare as
+     * they do as integers (those below cols are exact). */
     sm_ci label;
     memcpy(&label, a->labels + r0, sizeof label);
-    for (size_t j = 0; j < SM_VW; j++)
-        if (label[j] == a->ignore_index)
-            return false;
-    struct col_group c;
-    const sm_v one = v_set1(1.0f), zero = v_set1(0.0f);
-    if (!col_group_stats(x + r0 * ldx, ldx, n, beta, fast, &c) ||
-        m_count(m_eq(c.k, one)) != SM_VW)
-        return false;
     sm_v labf;
     {
         const sm_cf f = __builtin_convertvector(label, sm_cf);
         memcpy(&labf, &f, sizeof labf);
     }
+    if (m_count(m_eq(labf, v_set1((float)a->ignore_index))) != 0)
+        return false;
+    struct col_group c;
+    const sm_v one = v_set1(1.0f), zero = v_set1(0.0f);
+    if (!col_group_stats(x + r0 * ldx, ldx, n, beta, fast, &c) ||
+        m_count(m_eq(c.k, one)) != SM_VW)
+        return false;
     sm_m is_label[SM_VW];
     sm_v xc = zero;
     for (size_t i = 0; i < n; i++) {
@@ -264,11 +265,16 @@ SM_INLINE bool ce_col_group(const struct sm_ce_args *a, size_t r0, size_t n,
     for (size_t j = 0; j < SM_VW; j++)
         *total += lv[j];
     if (g) {
-        const sm_v q = v_set1(a->q_label);
+        /* With beta s finite and > 0, d (beta s) is +0 exactly where d is
+         * (d = p_i - q_i >= +0 or < 0, never -0): grad_scaled's select is
+         * left out, as in ce_grad_block. */
+        const bool plain_scale = a->grad_beta > 0.0f && a->grad_beta <= FLT_MAX;
+        const sm_v q = v_set1(a->q_label), gb = v_set1(a->grad_beta);
         sm_v out[SM_VW];
         for (size_t i = 0; i < n; i++) {
             const sm_v p = v_mul(c.e[i], c.r);
-            out[i] = grad_scaled(v_sel(is_label[i], v_sub(p, q), p), a->grad_beta);
+            const sm_v d = v_sel(is_label[i], v_sub(p, q), p);
+            out[i] = plain_scale ? v_mul(d, gb) : grad_scaled(d, a->grad_beta);
         }
         col_group_store(out, n, g + r0 * ldg, ldg);
     }
