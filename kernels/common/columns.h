@@ -159,9 +159,11 @@ SM_INLINE bool softmax_col_group(const float *x, size_t ldx, size_t n,
     return true;
 }
 /* L = log_partition(K, S'') of every lane, log_partition's bits: S''/K is
- * S'' where K = 1 (a division by 1 is exact), and log K is added only in
- * the lanes where K > 1 (ties at M), as a scalar log each. */
-SM_INLINE sm_cd col_log_partition(const struct col_group *g)
+ * S'' where K = 1 (a division by 1 is exact), and log K (from the call's
+ * cache, see log_count) is added only in the lanes where K > 1 (ties at
+ * M). */
+SM_INLINE sm_cd col_log_partition(const struct col_group *g,
+                                  double logk[SM_LOGK_MAX + 1])
 {
     const sm_cd k = col_widen(g->k), y = g->s / k;
     sm_cd l;
@@ -174,7 +176,7 @@ SM_INLINE sm_cd col_log_partition(const struct col_group *g)
     if (m_count(m_eq(g->k, v_set1(1.0f))) != SM_VW)
         for (size_t j = 0; j < SM_VW; j++)
             if (k[j] != 1.0)
-                l[j] = SM_LOGD(k[j]) + l[j];
+                l[j] = log_count(logk, k[j]) + l[j];
     return l;
 }
 
@@ -182,12 +184,12 @@ SM_INLINE sm_cd col_log_partition(const struct col_group *g)
  * with c = L); false, with nothing written, as col_group_stats. */
 SM_INLINE bool log_softmax_col_group(const float *x, size_t ldx, size_t n,
                                      float beta, float *y, size_t ldy,
-                                     bool fast)
+                                     double logk[SM_LOGK_MAX + 1], bool fast)
 {
     struct col_group g;
     if (!col_group_stats(x, ldx, n, beta, fast, &g))
         return false;
-    const sm_v c = col_narrow(col_log_partition(&g));
+    const sm_v c = col_narrow(col_log_partition(&g, logk));
     const sm_v vb = v_set1(beta), zero = v_set1(0.0f);
     sm_v out[SM_VW];
     for (size_t i = 0; i < n; i++)
@@ -200,7 +202,8 @@ SM_INLINE bool log_softmax_col_group(const float *x, size_t ldx, size_t n,
 /* logsumexp of SM_VW rows of n entries (logsumexp_of's operations); false,
  * with nothing written, as col_group_stats. */
 SM_INLINE bool logsumexp_col_group(const float *x, size_t ldx, size_t n,
-                                   float beta, float *result, bool fast)
+                                   float beta, float *result,
+                                   double logk[SM_LOGK_MAX + 1], bool fast)
 {
     struct col_group g;
     if (!col_group_stats(x, ldx, n, beta, fast, &g))
@@ -208,7 +211,7 @@ SM_INLINE bool logsumexp_col_group(const float *x, size_t ldx, size_t n,
     const sm_cd m = col_widen(g.m);
     /* beta M, or 0 where M = 0 (also for an infinite beta) */
     const sm_cd bm = (sm_cd)((sm_cl)((double)beta * m) & ~(m == 0.0));
-    const sm_v r = col_narrow(bm + col_log_partition(&g));
+    const sm_v r = col_narrow(bm + col_log_partition(&g, logk));
     memcpy(result, &r, sizeof r);
     return true;
 }

@@ -223,11 +223,11 @@ SM_INLINE void ce_short_rows_nv(size_t rows, size_t cols, size_t nv,
  * group: ce_row_scale, ce_grad_block and ce_group_losses lane by lane, so
  * the same bits; the label's column is picked by comparing each column's
  * index with the labels (exact as floats: below cols). False, with
- * nothing written, unless every row is kept, K = 1 (L = log1p(S'')) and
- * col_group_stats succeeds. */
+ * nothing written, unless every row is kept and col_group_stats succeeds. */
 SM_INLINE bool ce_col_group(const struct sm_ce_args *a, size_t r0, size_t n,
                             float beta, const float *x, size_t ldx,
-                            double *loss, float *g, size_t ldg, bool fast,
+                            double *loss, float *g, size_t ldg,
+                            double logk[SM_LOGK_MAX + 1], bool fast,
                             double *total)
 {
     /* Labels are below cols or ignore_index, so as floats they compare as
@@ -242,9 +242,8 @@ SM_INLINE bool ce_col_group(const struct sm_ce_args *a, size_t r0, size_t n,
     if (m_count(m_eq(labf, v_set1((float)a->ignore_index))) != 0)
         return false;
     struct col_group c;
-    const sm_v one = v_set1(1.0f), zero = v_set1(0.0f);
-    if (!col_group_stats(x + r0 * ldx, ldx, n, beta, fast, &c) ||
-        m_count(m_eq(c.k, one)) != SM_VW)
+    const sm_v zero = v_set1(0.0f);
+    if (!col_group_stats(x + r0 * ldx, ldx, n, beta, fast, &c))
         return false;
     sm_m is_label[SM_VW];
     sm_v xc = zero;
@@ -253,14 +252,7 @@ SM_INLINE bool ce_col_group(const struct sm_ce_args *a, size_t r0, size_t n,
         xc = v_sel(is_label[i], c.x[i], xc);
     }
     const sm_v tc = v_sel(m_eq(xc, c.m), zero, v_mul(v_sub(xc, c.m), v_set1(beta)));
-    sm_cd l;
-    for (size_t j = 0; j < SM_VW; j += SM_LOG1P_LANES) {
-        sm_dv y;
-        memcpy(&y, (const double *)&c.s + j, sizeof y);
-        const sm_dv lj = log1p_dv(y);
-        memcpy((double *)&l + j, &lj, sizeof lj);
-    }
-    const sm_cd lv = col_widen(v_sub(col_narrow(l), tc));
+    const sm_cd lv = col_widen(v_sub(col_narrow(col_log_partition(&c, logk)), tc));
     memcpy(loss + r0, &lv, sizeof lv);
     for (size_t j = 0; j < SM_VW; j++)
         *total += lv[j];
@@ -403,13 +395,15 @@ SM_INLINE void ce_short_or_col_rows(size_t rows, size_t cols, float beta,
     double total = a->total ? *a->total : 0.0;
     struct sm_ce_args part = *a;
     part.total = &total;
+    double logk[SM_LOGK_MAX + 1];
+    logk_init(logk, cols);
     size_t r0 = 0;
     while (r0 < rows) {
         size_t len = rows - r0;
 #ifdef SM_COLUMNS
         if (cols <= SM_VW && len >= SM_VW) {
-            if (ce_col_group(a, r0, cols, beta, x, ldx, loss, g, ldg, fast,
-                             &total)) {
+            if (ce_col_group(a, r0, cols, beta, x, ldx, loss, g, ldg, logk,
+                             fast, &total)) {
                 r0 += SM_VW;
                 continue;
             }

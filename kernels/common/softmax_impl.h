@@ -840,6 +840,8 @@ SM_INLINE void block_or_col_rows_out(size_t rows, size_t n, float beta,
                                      const float *x, size_t ldx, float *y,
                                      size_t ldy, bool fast, bool log)
 {
+    double logk[SM_LOGK_MAX + 1];
+    logk_init(logk, n);
     size_t r0 = 0;
     while (r0 < rows) {
         size_t len = rows - r0;
@@ -847,7 +849,7 @@ SM_INLINE void block_or_col_rows_out(size_t rows, size_t n, float beta,
         if (n <= SM_VW && len >= SM_VW) {
             const float *xg = x + r0 * ldx;
             float *yg = y + r0 * ldy;
-            if (log ? log_softmax_col_group(xg, ldx, n, beta, yg, ldy, fast)
+            if (log ? log_softmax_col_group(xg, ldx, n, beta, yg, ldy, logk, fast)
                     : softmax_col_group(xg, ldx, n, beta, yg, ldy, fast)) {
                 r0 += SM_VW;
                 continue;
@@ -1024,13 +1026,15 @@ SM_INLINE void logsumexp_rows_mode(size_t rows, size_t cols, float beta,
 {
 #ifndef SM_VLA
     if (cols > 0 && cols <= 32 && beta != 0.0f) {
+        double logk[SM_LOGK_MAX + 1];
+        logk_init(logk, cols);
         size_t r0 = 0; /* column groups as in block_or_col_rows_out */
         while (r0 < rows) {
             size_t len = rows - r0;
 #ifdef SM_COLUMNS
             if (cols <= SM_VW && len >= SM_VW) {
                 if (logsumexp_col_group(x + r0 * ldx, ldx, cols, beta,
-                                        result + r0, fast)) {
+                                        result + r0, logk, fast)) {
                     r0 += SM_VW;
                     continue;
                 }
