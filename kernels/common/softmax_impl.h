@@ -51,6 +51,9 @@
  *   v_store_tail(p, c, v)      optional (SM_HAVE_STORE_TAIL): v_store_part
  *                              for a row whose next row is loaded at once
  *   SM_LOG1P_LANES             optional: double lanes per log1p call
+ *   v_transpose(r)             optional (SM_HAVE_TRANSPOSE), not VLA: an
+ *                              SM_VW x SM_VW transpose of r[SM_VW], for
+ *                              the column groups (common/columns.h)
  *
  * All floating-point code here is compiled with -ffp-contract=off, so the
  * operations below are exactly the contract's, in its order.
