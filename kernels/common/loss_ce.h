@@ -251,11 +251,6 @@ SM_INLINE bool ce_col_group(const struct sm_ce_args *a, size_t r0, size_t n,
         is_label[i] = m_eq(labf, v_set1((float)i));
         xc = v_sel(is_label[i], c.x[i], xc);
     }
-    const sm_v tc = v_sel(m_eq(xc, c.m), zero, v_mul(v_sub(xc, c.m), v_set1(beta)));
-    const sm_cd lv = col_widen(v_sub(col_narrow(col_log_partition(&c, logk)), tc));
-    memcpy(loss + r0, &lv, sizeof lv);
-    for (size_t j = 0; j < SM_VW; j++)
-        *total += lv[j];
     if (g) {
         /* With beta s finite and > 0, d (beta s) is +0 exactly where d is
          * (d = p_i - q_i >= +0 or < 0, never -0): grad_scaled's select is
@@ -270,6 +265,13 @@ SM_INLINE bool ce_col_group(const struct sm_ce_args *a, size_t r0, size_t n,
         }
         col_group_store(out, n, g + r0 * ldg, ldg);
     }
+    /* The loss after the gradient: its L, a long chain, then overlaps the
+     * next group's loads (256 x 10: 3.66 -> 3.56 us). */
+    const sm_v tc = v_sel(m_eq(xc, c.m), zero, v_mul(v_sub(xc, c.m), v_set1(beta)));
+    const sm_cd lv = col_widen(v_sub(col_narrow(col_log_partition(&c, logk)), tc));
+    memcpy(loss + r0, &lv, sizeof lv);
+    for (size_t j = 0; j < SM_VW; j++)
+        *total += lv[j];
     return true;
 }
 #endif
