@@ -246,13 +246,14 @@ static void test_isas_match_scalar(void **state)
     assert_int_equal(bad, 0);
 }
 
-/* Cross-entropy of batches of rows of at most 16 entries, whose groups of
- * one vector's width of rows go as column groups (transposed): rows with
- * one entry at the maximum, some -inf entries or huge logits, then one row
- * of the second group ignored, with a NaN, fully masked, with ties at the
- * maximum or +inf entries, which sends that group by rows. Losses,
- * gradients (in place too) and the running total against scalar. */
-static void test_ce_column_groups(void **state)
+/* Cross-entropy and entropy of batches of rows of at most 16 entries,
+ * whose groups of one vector's width of rows go as column groups
+ * (transposed): rows with one entry at the maximum, some -inf entries or
+ * huge logits, then one row of the second group ignored (cross-entropy),
+ * with a NaN or fully masked, which sends that group by rows, or with ties
+ * at the maximum or +inf entries. Losses, gradients (in place too) and
+ * cross-entropy's running total against scalar. */
+static void test_column_group_losses(void **state)
 {
     (void)state;
     enum { ROWS = 35, MAX_LD = 18 };
@@ -294,6 +295,8 @@ static void test_ce_column_groups(void **state)
                     for (unsigned flags = 0; flags < 2; flags++) {
                         const char *name = table_name(isa);
                         bad += check_case(ref, k, name, CE_PLAIN, &in, flags,
+                                          scratch, gref);
+                        bad += check_case(ref, k, name, ENTROPY, &in, flags,
                                           scratch, gref);
                         in.total = &total_ref;
                         run_op(ref, CE_PLAIN, &in, x, loss_ref, NULL, flags);
@@ -763,7 +766,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_isas_match_scalar),
         cmocka_unit_test(test_batch_as_single_rows),
-        cmocka_unit_test(test_ce_column_groups),
+        cmocka_unit_test(test_column_group_losses),
         cmocka_unit_test(test_special_rows),
         cmocka_unit_test(test_guard_pages),
         cmocka_unit_test(test_cross_entropy_errors),

@@ -62,15 +62,56 @@ SM_INLINE double entropy_row(const float *x, size_t n, float beta,
     return h;
 }
 
-SM_INLINE void entropy_rows_mode(size_t rows, size_t cols, float beta,
-                                 const float *x, size_t ldx, float grad_scale,
-                                 double *h, float *g, size_t ldg, bool fast)
+#ifdef SM_COLUMNS
+/* entropy_row's operations on SM_VW rows of n entries (beta != 0) as a
+ * column group: h their entropies, g (optional) their gradient rows; false,
+ * with nothing written, as col_group_stats. The terms p_i nl_i are summed
+ * by col_tree, the contract's order. */
+SM_INLINE bool entropy_col_group(const float *x, size_t ldx, size_t n,
+                                 float beta, float grad_scale, double *h,
+                                 float *g, size_t ldg,
+                                 double logk[SM_LOGK_MAX + 1], bool fast)
+{
+    struct col_group c;
+    if (!col_group_stats(x, ldx, n, beta, fast, &c))
+        return false;
+    const sm_v lse = col_narrow(col_log_partition(&c, logk));
+    const sm_v vb = v_set1(beta), zero = v_set1(0.0f);
+    sm_v p[SM_VW], nl[SM_VW];
+    sm_cd terms[SM_VW];
+    for (size_t i = 0; i < n; i++) {
+        const sm_v t = v_sel(m_eq(c.x[i], c.m), zero,
+                             v_mul(v_sub(c.x[i], c.m), vb));
+        nl[i] = v_sub(lse, t);
+        p[i] = v_mul(c.e[i], c.r);
+        terms[i] = col_widen(v_sel(m_eq(p[i], zero), zero, v_mul(p[i], nl[i])));
+    }
+    const sm_cd hv = 0.0 + col_tree(terms, n); /* loss_pass's total */
+    memcpy(h, &hv, sizeof hv);
+    if (g) {
+        const sm_v hf = col_narrow(hv);
+        sm_v out[SM_VW];
+        for (size_t i = 0; i < n; i++) {
+            const sm_v d = v_sel(m_eq(p[i], zero), zero,
+                                 v_mul(p[i], v_sub(nl[i], hf)));
+            out[i] = grad_scaled(d, grad_scale);
+        }
+        col_group_store(out, n, g, ldg);
+    }
+    return true;
+}
+#endif
+
+/* Rows [r0, r0 + rows) by rows, SM_ROW_GROUP at a time. */
+SM_INLINE void entropy_row_span(size_t r0, size_t rows, size_t cols,
+                                float beta, const float *x, size_t ldx,
+                                float grad_scale, double *h, float *g,
+                                size_t ldg, double logk[SM_LOGK_MAX + 1],
+                                bool fast)
 {
     const bool grouped = beta != 0.0f && cols <= SM_LOSS_GROUP_COLS;
-    double logk[SM_LOGK_MAX + 1];
-    logk_init(logk, cols);
-    for (size_t r0 = 0; r0 < rows; r0 += SM_ROW_GROUP) {
-        const size_t nr = rows - r0 < SM_ROW_GROUP ? rows - r0 : SM_ROW_GROUP;
+    for (size_t end = r0 + rows; r0 < end; r0 += SM_ROW_GROUP) {
+        const size_t nr = end - r0 < SM_ROW_GROUP ? end - r0 : SM_ROW_GROUP;
         struct loss_pre pre[SM_ROW_GROUP];
         float *gr = g ? g + r0 * ldg : NULL;
         if (grouped)
@@ -80,6 +121,32 @@ SM_INLINE void entropy_rows_mode(size_t rows, size_t cols, float beta,
             h[r0 + j] = entropy_row(x + (r0 + j) * ldx, cols, beta, grad_scale,
                                     gr ? gr + j * ldg : NULL, fast,
                                     grouped ? &pre[j] : NULL);
+    }
+}
+
+SM_INLINE void entropy_rows_mode(size_t rows, size_t cols, float beta,
+                                 const float *x, size_t ldx, float grad_scale,
+                                 double *h, float *g, size_t ldg, bool fast)
+{
+    double logk[SM_LOGK_MAX + 1];
+    logk_init(logk, cols);
+    size_t r0 = 0;
+    while (r0 < rows) {
+        size_t len = rows - r0;
+#ifdef SM_COLUMNS
+        if (cols <= SM_VW && beta != 0.0f && len >= SM_VW) {
+            if (entropy_col_group(x + r0 * ldx, ldx, cols, beta, grad_scale,
+                                  h + r0, g ? g + r0 * ldg : NULL, ldg, logk,
+                                  fast)) {
+                r0 += SM_VW;
+                continue;
+            }
+            len = SM_VW;
+        }
+#endif
+        entropy_row_span(r0, len, cols, beta, x, ldx, grad_scale, h, g, ldg,
+                         logk, fast);
+        r0 += len;
     }
 }
 
