@@ -246,13 +246,15 @@ static void test_isas_match_scalar(void **state)
     assert_int_equal(bad, 0);
 }
 
-/* Cross-entropy and entropy of batches of rows of at most 16 entries,
- * whose groups of one vector's width of rows go as column groups
- * (transposed): rows with one entry at the maximum, some -inf entries or
- * huge logits, then one row of the second group ignored (cross-entropy),
- * with a NaN or fully masked, which sends that group by rows, or with ties
- * at the maximum or +inf entries. Losses, gradients (in place too) and
- * cross-entropy's running total against scalar. */
+/* The losses whose rows of at most one vector's width go that many rows
+ * at a time as column groups (transposed): cross-entropy, entropy, soft
+ * cross-entropy, KL and distillation, over batches of rows of at most 16
+ * entries: rows with one entry at the maximum, some -inf entries or huge
+ * logits, then one row of the second group ignored (cross-entropy), with a
+ * NaN or fully masked, which sends that group by rows, or with ties at the
+ * maximum or +inf entries (distillation: in the student's rows, then in the
+ * teacher's). Losses, gradients (in place too) and cross-entropy's running
+ * total against scalar. */
 static void test_column_group_losses(void **state)
 {
     (void)state;
@@ -260,8 +262,8 @@ static void test_column_group_losses(void **state)
     static const int clean[] = {0, 1, 5};
     static const int special[] = {-1, 3, 2, 6, 4}; /* -1: an ignored label */
     static const float betas[] = {1.0f, 0.5f, -2.0f, INFINITY};
-    float x[ROWS * MAX_LD], aux[ROWS * MAX_LD], weights[MAX_LD];
-    float scratch[ROWS * MAX_LD], gref[ROWS * MAX_LD];
+    float x[ROWS * MAX_LD], aux[ROWS * MAX_LD], targets[ROWS * MAX_LD];
+    float weights[MAX_LD], scratch[ROWS * MAX_LD], gref[ROWS * MAX_LD];
     int32_t labels[ROWS];
     const struct sm_kernels *ref = sm_dispatch_table(SM_ISA_SCALAR);
     int bad = 0;
@@ -283,6 +285,7 @@ static void test_column_group_losses(void **state)
                                                              : special[v - 1];
                         fill_row(x + r * ld, n, pat, &seed);
                         fill_row(aux + r * ld, n, 0, &seed);
+                        fill_targets(targets + r * ld, n, &seed);
                         labels[r] = r == at && special[v - 1] < 0
                                     ? -100 : (int32_t)(rng_next(&seed) % n);
                     }
@@ -297,6 +300,20 @@ static void test_column_group_losses(void **state)
                         bad += check_case(ref, k, name, CE_PLAIN, &in, flags,
                                           scratch, gref);
                         bad += check_case(ref, k, name, ENTROPY, &in, flags,
+                                          scratch, gref);
+                        /* the special row in the student, then in the teacher */
+                        struct inputs swapped = in;
+                        swapped.x = aux;
+                        swapped.aux = x;
+                        bad += check_case(ref, k, name, DISTILL, &in, flags,
+                                          scratch, gref);
+                        bad += check_case(ref, k, name, DISTILL, &swapped, flags,
+                                          scratch, gref);
+                        struct inputs soft = in;
+                        soft.aux = targets;
+                        bad += check_case(ref, k, name, SOFT_CE, &soft, flags,
+                                          scratch, gref);
+                        bad += check_case(ref, k, name, KL, &soft, flags,
                                           scratch, gref);
                         in.total = &total_ref;
                         run_op(ref, CE_PLAIN, &in, x, loss_ref, NULL, flags);

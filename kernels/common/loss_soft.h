@@ -70,17 +70,77 @@ nan_row:
     return NAN;
 }
 
-SM_INLINE void soft_rows_mode(size_t rows, size_t cols, float beta,
-                              const float *x, size_t ldx,
-                              const struct sm_soft_args *a, double *loss,
-                              float *g, size_t ldg, bool fast)
+#ifdef SM_COLUMNS
+/* soft_row's operations on SM_VW rows of n entries (beta != 0) as a column
+ * group: loss their losses, g (optional) their gradient rows; false, with
+ * nothing written, as col_group_stats (for the student's rows or the
+ * teacher's). Q and the loss are summed by col_tree, the contract's order;
+ * 0.0 + each sum as loss_pass and row_dot begin. */
+SM_INLINE bool soft_col_group(const float *x, size_t ldx, size_t n,
+                              float beta, const struct sm_soft_args *a,
+                              const float *q_rows, double *loss, float *g,
+                              size_t ldg, double logk[SM_LOGK_MAX + 1],
+                              bool fast)
+{
+    const sm_v vb = v_set1(beta), zero = v_set1(0.0f);
+    struct col_group c, teacher;
+    sm_v q[SM_VW], qt = v_set1(1.0f), teacher_lse = zero;
+    sm_cd sums[SM_VW];
+    if (a->kind == SM_SOFT_DISTILL) {
+        if (!col_group_stats(q_rows, a->ldq, n, beta, fast, &teacher))
+            return false;
+        teacher_lse = col_narrow(col_log_partition(&teacher, logk));
+        for (size_t i = 0; i < n; i++)
+            q[i] = v_mul(teacher.e[i], teacher.r);
+    } else {
+        for (size_t j = 0; j < SM_VW; j++)
+            q[j] = n == SM_VW ? v_load(q_rows + j * a->ldq)
+                              : v_load_part(q_rows + j * a->ldq, n, 0.0f);
+        v_transpose(q);
+        for (size_t i = 0; i < n; i++)
+            sums[i] = col_widen(q[i]);
+        qt = col_narrow(0.0 + col_tree(sums, n));
+    }
+    if (!col_group_stats(x, ldx, n, beta, fast, &c))
+        return false;
+    const sm_v lse = col_narrow(col_log_partition(&c, logk));
+    sm_v out[SM_VW];
+    for (size_t i = 0; i < n; i++) {
+        const sm_v t = v_sel(m_eq(c.x[i], c.m), zero,
+                             v_mul(v_sub(c.x[i], c.m), vb));
+        sm_v term;
+        if (a->kind == SM_SOFT_DISTILL) {
+            const sm_m at_m = m_eq(teacher.x[i], teacher.m);
+            const sm_v tt = v_sel(at_m, zero,
+                                  v_mul(v_sub(teacher.x[i], teacher.m), vb));
+            term = v_sub(v_sub(tt, teacher_lse), v_sub(t, lse));
+        } else {
+            term = a->kind == SM_SOFT_CE ? v_sub(lse, t)
+                                         : v_sub(v_log(q[i]), v_sub(t, lse));
+        }
+        sums[i] = col_widen(v_sel(m_eq(q[i], zero), zero, v_mul(q[i], term)));
+        const sm_v p = v_mul(c.e[i], c.r);
+        out[i] = grad_scaled(v_sub(v_mul(p, qt), q[i]), a->grad_scale);
+    }
+    const sm_cd lv = a->loss_scale * (0.0 + col_tree(sums, n));
+    memcpy(loss, &lv, sizeof lv);
+    if (g)
+        col_group_store(out, n, g, ldg);
+    return true;
+}
+#endif
+
+/* Rows [r0, r0 + rows) by rows, SM_ROW_GROUP at a time. */
+SM_INLINE void soft_row_span(size_t r0, size_t rows, size_t cols, float beta,
+                             const float *x, size_t ldx,
+                             const struct sm_soft_args *a, double *loss,
+                             float *g, size_t ldg,
+                             double logk[SM_LOGK_MAX + 1], bool fast)
 {
     const bool grouped = beta != 0.0f && cols <= SM_LOSS_GROUP_COLS;
     const bool distill = a->kind == SM_SOFT_DISTILL;
-    double logk[SM_LOGK_MAX + 1];
-    logk_init(logk, cols);
-    for (size_t r0 = 0; r0 < rows; r0 += SM_ROW_GROUP) {
-        const size_t nr = rows - r0 < SM_ROW_GROUP ? rows - r0 : SM_ROW_GROUP;
+    for (size_t end = r0 + rows; r0 < end; r0 += SM_ROW_GROUP) {
+        const size_t nr = end - r0 < SM_ROW_GROUP ? end - r0 : SM_ROW_GROUP;
         struct loss_pre pre[SM_ROW_GROUP], pre_q[SM_ROW_GROUP];
         const float *q = a->q + r0 * a->ldq;
         float *gr = g ? g + r0 * ldg : NULL;
@@ -95,6 +155,33 @@ SM_INLINE void soft_rows_mode(size_t rows, size_t cols, float beta,
                                     q + j * a->ldq, gr ? gr + j * ldg : NULL,
                                     fast, grouped ? &pre[j] : NULL,
                                     grouped && distill ? &pre_q[j] : NULL);
+    }
+}
+
+SM_INLINE void soft_rows_mode(size_t rows, size_t cols, float beta,
+                              const float *x, size_t ldx,
+                              const struct sm_soft_args *a, double *loss,
+                              float *g, size_t ldg, bool fast)
+{
+    double logk[SM_LOGK_MAX + 1];
+    logk_init(logk, cols);
+    size_t r0 = 0;
+    while (r0 < rows) {
+        size_t len = rows - r0;
+#ifdef SM_COLUMNS
+        if (cols <= SM_VW && beta != 0.0f && len >= SM_VW) {
+            if (soft_col_group(x + r0 * ldx, ldx, cols, beta, a,
+                               a->q + r0 * a->ldq, loss + r0,
+                               g ? g + r0 * ldg : NULL, ldg, logk, fast)) {
+                r0 += SM_VW;
+                continue;
+            }
+            len = SM_VW;
+        }
+#endif
+        soft_row_span(r0, len, cols, beta, x, ldx, a, loss, g, ldg, logk,
+                      fast);
+        r0 += len;
     }
 }
 
