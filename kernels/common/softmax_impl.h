@@ -853,7 +853,7 @@ SM_INLINE void block_or_col_rows_out(size_t rows, size_t n, float beta,
             const float *xg = x + r0 * ldx;
             float *yg = y + r0 * ldy;
             if (log ? log_softmax_col_group(xg, ldx, n, beta, yg, ldy, logk, fast)
-                    : softmax_col_group(xg, ldx, n, beta, yg, ldy, fast)) {
+                    : softmax_col_group_any(xg, ldx, n, beta, yg, ldy, fast)) {
                 r0 += SM_VW;
                 continue;
             }
