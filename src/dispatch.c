@@ -1,10 +1,12 @@
-/* Runtime dispatch: cpu_features is read once (constructor, or pthread_once
- * if a call comes first), each ISA's table is completed from the next ISA
- * down, and the active table is one atomic pointer. */
+/* Runtime dispatch: cpu_features is read once (constructor, or the first
+ * call if that comes first; a mutex and an atomic flag make concurrent first
+ * calls wait for one set-up), each ISA's table is completed from the next
+ * ISA down, and the active table is one atomic pointer. */
 #include "dispatch.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +28,11 @@ struct dispatch_state {
 };
 
 static struct dispatch_state state;
-static pthread_once_t state_once = PTHREAD_ONCE_INIT;
+/* Set (release) once state is complete; guarded set-up under state_lock.
+ * Not pthread_once: the tests return the dispatcher to its never-set-up
+ * state (sm_dispatch_reset_for_tests) to race first calls again. */
+static atomic_bool state_ready;
+static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
 _Atomic(const struct sm_kernels *) sm_active_table;
 static _Atomic int active_isa;
 
@@ -158,7 +164,27 @@ static void init_state(void)
     atomic_store(&sm_active_table, &state.table[state.automatic]);
 }
 
-static void ensure_init(void) { pthread_once(&state_once, init_state); }
+static void ensure_init(void)
+{
+    if (atomic_load_explicit(&state_ready, memory_order_acquire))
+        return;
+    pthread_mutex_lock(&state_lock);
+    if (!atomic_load_explicit(&state_ready, memory_order_relaxed)) {
+        init_state();
+        atomic_store_explicit(&state_ready, true, memory_order_release);
+    }
+    pthread_mutex_unlock(&state_lock);
+}
+
+void sm_dispatch_reset_for_tests(void)
+{
+    pthread_mutex_lock(&state_lock);
+    atomic_store(&sm_active_table, NULL);
+    atomic_store(&active_isa, (int)SM_ISA_SCALAR);
+    memset(&state, 0, sizeof state);
+    atomic_store_explicit(&state_ready, false, memory_order_release);
+    pthread_mutex_unlock(&state_lock);
+}
 
 __attribute__((constructor)) static void sm_dispatch_at_load(void)
 {

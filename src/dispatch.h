@@ -26,6 +26,11 @@ static inline const struct sm_kernels *sm_dispatch(void)
 }
 #endif
 
+/* Tests only (hidden; the tests link the static library): returns the
+ * dispatcher to its never-set-up state, so that the next calls race its
+ * set-up. No other thread may be inside the library meanwhile. */
+void sm_dispatch_reset_for_tests(void);
+
 /* Complete table (no NULL slot) for a supported ISA, NULL otherwise. For
  * the tests, which run every ISA side by side. */
 const struct sm_kernels *sm_dispatch_table(sm_isa isa);

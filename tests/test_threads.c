@@ -1,8 +1,10 @@
 /*
- * Concurrency: many threads compute while another keeps switching the ISA
- * with sm_isa_force. Every ISA returns the same bits, so every result must
- * equal the single-threaded one whatever table served it; and the first
- * calls race the dispatcher's one-time set-up (pthread_once).
+ * Concurrency. First, the dispatcher's one-time set-up: each round returns
+ * it to its never-set-up state (a hidden test hook), then threads released
+ * together by a barrier all make their first call at once, and every result
+ * must equal the single-threaded one bit for bit. Then many threads compute
+ * while another keeps switching the ISA with sm_isa_force: every ISA returns
+ * the same bits, so every result must again equal the single-threaded one.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -14,12 +16,14 @@
 
 #include <cmocka.h>
 
+#include "dispatch.h"
 #include "harness.h"
 
 #define THREADS 4
 #define ROWS 8
 #define COLS 1000
 #define ROUNDS 200
+#define FIRST_CALL_ROUNDS 200
 
 static float input[ROWS * COLS];
 static float expected[3][ROWS * COLS];
@@ -37,9 +41,40 @@ static sm_status compute(int op, float *out)
 
 struct worker {
     pthread_t thread;
-    int compare; /* 0: only race the first calls */
     int failures;
 };
+
+static pthread_barrier_t start_line;
+static unsigned expected_supported;
+static sm_isa expected_active;
+
+struct first_caller {
+    pthread_t thread;
+    int index, round;
+    int failures;
+};
+
+/* One first call per thread, all at once: a computation (the three ops
+ * spread over the threads), or for one thread every other round a query of
+ * the dispatcher, which sets it up too. */
+static void *first_call(void *arg)
+{
+    struct first_caller *c = arg;
+    const int op = (c->index + c->round) % 3;
+    float *out = malloc(sizeof expected[0]);
+    pthread_barrier_wait(&start_line);
+    if (c->index == 0 && c->round % 2) {
+        if (sm_isa_supported() != expected_supported ||
+            sm_isa_active() != expected_active)
+            c->failures++;
+    } else if (!out || compute(op, out) != SM_OK ||
+               memcmp(out, expected[op],
+                      (op == 2 ? ROWS : ROWS * COLS) * sizeof(float)) != 0) {
+        c->failures++;
+    }
+    free(out);
+    return NULL;
+}
 
 static void *work(void *arg)
 {
@@ -53,7 +88,7 @@ static void *work(void *arg)
         const int op = round % 3;
         const size_t count = op == 2 ? ROWS : ROWS * COLS;
         if (compute(op, out) != SM_OK ||
-            (w->compare && memcmp(out, expected[op], count * sizeof(float)) != 0))
+            memcmp(out, expected[op], count * sizeof(float)) != 0)
             w->failures++;
     }
     free(out);
@@ -70,33 +105,56 @@ static void *switch_isas(void *arg)
     return NULL;
 }
 
-static void test_concurrent_calls_and_isa_switches(void **state)
+/* The input and the single-threaded reference of each op. */
+static int setup_expected(void **state)
 {
     (void)state;
     uint64_t seed = 2024;
     for (size_t i = 0; i < ROWS * COLS; i++)
         input[i] = rng_uniform(&seed, -30.0f, 30.0f);
+    for (int op = 0; op < 3; op++)
+        if (compute(op, expected[op]) != SM_OK)
+            return -1;
+    expected_supported = sm_isa_supported();
+    expected_active = sm_isa_active();
+    return 0;
+}
+
+static void test_first_calls_race_the_setup(void **state)
+{
+    (void)state;
+    const int rounds = test_quick() ? FIRST_CALL_ROUNDS / 4 : FIRST_CALL_ROUNDS;
+    int failures = 0;
+    for (int round = 0; round < rounds; round++) {
+        struct first_caller callers[THREADS];
+        sm_dispatch_reset_for_tests();
+        assert_int_equal(pthread_barrier_init(&start_line, NULL, THREADS), 0);
+        for (int t = 0; t < THREADS; t++) {
+            callers[t] = (struct first_caller){.index = t, .round = round};
+            assert_int_equal(
+                pthread_create(&callers[t].thread, NULL, first_call, &callers[t]), 0);
+        }
+        for (int t = 0; t < THREADS; t++) {
+            pthread_join(callers[t].thread, NULL);
+            failures += callers[t].failures;
+        }
+        assert_int_equal(pthread_barrier_destroy(&start_line), 0);
+        assert_int_equal(sm_isa_active(), expected_active);
+    }
+    assert_int_equal(failures, 0);
+}
+
+static void test_concurrent_calls_and_isa_switches(void **state)
+{
+    (void)state;
     struct worker workers[THREADS];
     pthread_t switcher;
     int failures = 0;
-    /* Race the first calls (nothing has called the library yet). */
-    memset(workers, 0, sizeof workers);
-    for (int t = 0; t < THREADS; t++)
-        assert_int_equal(pthread_create(&workers[t].thread, NULL, work, &workers[t]), 0);
-    for (int t = 0; t < THREADS; t++) {
-        pthread_join(workers[t].thread, NULL);
-        failures += workers[t].failures;
-    }
-    /* The reference, single-threaded, then compare under ISA switches. */
-    for (int op = 0; op < 3; op++)
-        assert_int_equal(compute(op, expected[op]), SM_OK);
     memset(workers, 0, sizeof workers);
     atomic_store(&stop, 0);
     assert_int_equal(pthread_create(&switcher, NULL, switch_isas, NULL), 0);
-    for (int t = 0; t < THREADS; t++) {
-        workers[t].compare = 1;
+    for (int t = 0; t < THREADS; t++)
         assert_int_equal(pthread_create(&workers[t].thread, NULL, work, &workers[t]), 0);
-    }
     for (int t = 0; t < THREADS; t++) {
         pthread_join(workers[t].thread, NULL);
         failures += workers[t].failures;
@@ -110,7 +168,8 @@ static void test_concurrent_calls_and_isa_switches(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_first_calls_race_the_setup),
         cmocka_unit_test(test_concurrent_calls_and_isa_switches),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, setup_expected, NULL);
 }
