@@ -1,69 +1,130 @@
 #!/usr/bin/env bash
-# Installs what is missing, then builds and runs every test in four
-# configurations: gcc and clang release builds with warnings as errors, and
-# gcc and clang builds under AddressSanitizer and UndefinedBehaviorSanitizer
-# (clang's UBSan checks more, e.g. arithmetic on NULL); then the concurrency
-# test under ThreadSanitizer; then an aarch64 cross build tested under qemu
-# (NEON, SVE at several vector lengths: scripts/test-arm.sh). The last line
-# is the summary "N passed, N failed" over all of them.
-# Usage: bash scripts/test.sh [build-dir-prefix]
+# Installs what is missing, then builds and runs the tests.
+#
+# Full run (the README's test command, what CI runs): gcc and clang release
+# builds with warnings as errors (the gcc one also runs the slow suite and
+# the emulated AVX-512 model), gcc and clang builds under AddressSanitizer
+# and UndefinedBehaviorSanitizer (clang's UBSan checks more, e.g. arithmetic
+# on NULL) running every suite at reduced sizes, the concurrency test under
+# ThreadSanitizer, then an aarch64 cross build tested under qemu (NEON, SVE
+# at several vector lengths: scripts/test-arm.sh).
+#
+# --quick: one release build (kept between runs, rebuilt incrementally) and
+# the unit, reproducibility and dispatch suites at reduced sizes
+# (SM_TEST_QUICK): every op on every ISA this CPU has against scalar, bit for
+# bit, in a few minutes.
+#
+# Prints each stage's set-up, build and test times; the last line is the
+# summary "N passed, N failed" over all of them.
+# Usage: bash scripts/test.sh [--quick] [build-dir-prefix]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
+quick=0
+if [ "${1:-}" = --quick ]; then
+    quick=1
+    shift
+fi
 PREFIX=${1:-build-test}
 
-# shellcheck disable=SC2086
-sm_install_deps $SM_BUILD_DEPS libcmocka-dev g++ libbenchmark-dev clang \
-    binutils python3 || exit 1
+if [ $quick = 1 ]; then
+    # shellcheck disable=SC2086
+    sm_install_deps $SM_BUILD_DEPS libcmocka-dev python3 || exit 1
+else
+    # shellcheck disable=SC2086
+    sm_install_deps $SM_BUILD_DEPS libcmocka-dev g++ libbenchmark-dev clang \
+        binutils python3 || exit 1
+fi
 
 status=0
 broken=0 # configurations that did not build: each counts as a failure
 logs=()
+timings=()
 # run NAME SETUP-ARGS...: configure, build and test one configuration.
+# TARGETS: build only these (then tests run with --no-rebuild); TEST_ARGS:
+# arguments to meson test; KEEP=1: reuse an existing build directory.
 run() {
-    local name=$1 dir="$PREFIX-$1"
+    local name=$1 dir="$PREFIX-$1" t0=$SECONDS t1 t2
     shift
     echo "=== $name"
-    rm -rf "$dir"
-    if ! meson setup "$dir" "$@" >"$dir.setup.log" 2>&1; then
-        cat "$dir.setup.log"; echo "setup failed: $name"; broken=$((broken + 1)); return
+    if [ "${KEEP:-0}" = 1 ] && [ -f "$dir/build.ninja" ]; then
+        # Options given again override the stored ones.
+        if ! meson configure "$dir" "$@" >"$dir.setup.log" 2>&1; then
+            cat "$dir.setup.log"; echo "setup failed: $name"; broken=$((broken + 1)); return
+        fi
+    else
+        rm -rf "$dir"
+        if ! meson setup "$dir" "$@" >"$dir.setup.log" 2>&1; then
+            cat "$dir.setup.log"; echo "setup failed: $name"; broken=$((broken + 1)); return
+        fi
     fi
-    if ! meson compile -C "$dir" >"$dir.build.log" 2>&1; then
+    t1=$SECONDS
+    # shellcheck disable=SC2086
+    if ! meson compile -C "$dir" ${TARGETS:-} >"$dir.build.log" 2>&1; then
         cat "$dir.build.log"; echo "build failed: $name"; broken=$((broken + 1)); return
     fi
+    t2=$SECONDS
+    local rebuild=()
+    [ -n "${TARGETS:-}" ] && rebuild=(--no-rebuild)
     # shellcheck disable=SC2086
-    meson test -C "$dir" --print-errorlogs --num-processes 2 ${TEST_ARGS:-} || status=1
+    meson test -C "$dir" "${rebuild[@]}" --print-errorlogs --num-processes 2 \
+        ${TEST_ARGS:-} || status=1
     logs+=("$dir/meson-logs/testlog.json")
+    timings+=("$(printf '%-15s setup %4d s, build %4d s, tests %4d s' \
+        "$name" $((t1 - t0)) $((t2 - t1)) $((SECONDS - t2)))")
 }
 
-# The slow suite (every float through both exps, about a minute) runs once.
-run release --buildtype=release --werror
+summary() {
+    echo "=== timing"
+    printf '%s\n' "${timings[@]}"
+    /usr/bin/python3 scripts/count-tests.py --slowest 8 --broken "$broken" "${logs[@]}" ||
+        status=1
+    exit $status
+}
+
+if [ $quick = 1 ]; then
+    # No tool, no benchmarks; the emulated AVX-512 model only where the CPU
+    # lacks AVX-512 (the option's default).
+    KEEP=1 SM_TEST_QUICK=1 TEST_ARGS="--suite unit --suite repro --suite dispatch" \
+        run quick --buildtype=release --werror -Dbenchmarks=disabled -Dtool=false \
+        -Davx512_emulation=auto
+    summary
+fi
+
+# Everything at full size once, with the slow suite (every float through
+# both exps) and the AVX-512 kernel source over its C model.
+run release --buildtype=release --werror -Davx512_emulation=enabled
 export TEST_ARGS="--no-suite slow"
-CC=clang CXX=clang++ run clang --buildtype=release --werror
+CC=clang CXX=clang++ run clang --buildtype=release --werror \
+    -Davx512_emulation=disabled
+# The sanitizers run every suite but the tool's and the slow one (the
+# release builds run those) at reduced sizes: every op, ISA, tail and
+# special value, fewer large rows.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 sanitize=(--buildtype=debugoptimized -Db_sanitize=address,undefined
-          -Db_lundef=false -Dbenchmarks=disabled)
-run sanitize "${sanitize[@]}"
-CC=clang CXX=clang++ run clang-sanitize "${sanitize[@]}"
-# ThreadSanitizer on the concurrency test: calls racing the dispatcher's
-# set-up and sm_isa_force.
-TEST_ARGS="threads dispatch-unset" CC=clang CXX=clang++ run clang-thread \
+          -Db_lundef=false -Dbenchmarks=disabled -Dtool=false
+          -Davx512_emulation=disabled)
+SM_TEST_QUICK=1 run sanitize "${sanitize[@]}"
+SM_TEST_QUICK=1 CC=clang CXX=clang++ run clang-sanitize "${sanitize[@]}"
+# ThreadSanitizer on the concurrency test (first calls racing the
+# dispatcher's set-up, calls racing sm_isa_force): only what it needs.
+TARGETS=tests/test_threads TEST_ARGS=threads CC=clang CXX=clang++ run clang-thread \
     --buildtype=debugoptimized -Db_sanitize=thread -Db_lundef=false \
-    -Dbenchmarks=disabled -Dtool=false
+    -Dbenchmarks=disabled -Dtool=false -Davx512_emulation=disabled
 
 # aarch64 under qemu: one log per emulated CPU; a set-up or build failure
 # (exit status 2) counts as a broken configuration.
 echo "=== aarch64 (qemu)"
+t0=$SECONDS
 bash scripts/test-arm.sh "$PREFIX-arm"
 case $? in
 0) ;;
 1) status=1 ;;
 *) broken=$((broken + 1)) ;;
 esac
+timings+=("$(printf '%-15s %4d s (its own timing line above)' aarch64 $((SECONDS - t0)))")
 for log in "$PREFIX-arm"/meson-logs/testlog-*.json; do
     [ -f "$log" ] && logs+=("$log")
 done
-
-/usr/bin/python3 scripts/count-tests.py --broken "$broken" "${logs[@]}" || status=1
-exit $status
+summary
