@@ -21,6 +21,7 @@
 
 #include "dispatch.h"
 #include "harness.h"
+#include "call_options.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -82,11 +83,12 @@ static sm_status call_rows(enum op op, size_t rows, size_t cols, float beta,
 {
     switch (op) {
     case OP_SOFTMAX:
-        return sm_softmax_rows_f32(rows, cols, beta, x, ldx, y, ldy);
+        return sm_softmax_rows_f32(rows, cols, x, ldx, y, ldy, OPTS(beta, 0));
     case OP_LOG_SOFTMAX:
-        return sm_log_softmax_rows_f32(rows, cols, beta, x, ldx, y, ldy);
+        return sm_log_softmax_rows_f32(rows, cols, x, ldx, y, ldy,
+                                       OPTS(beta, 0));
     default:
-        return sm_logsumexp_rows_f32(rows, cols, beta, x, ldx, y);
+        return sm_logsumexp_rows_f32(rows, cols, x, ldx, y, OPTS(beta, 0));
     }
 }
 
@@ -199,10 +201,10 @@ static void test_null_pointers(void **state)
     }
 
     /* logsumexp with cols = 0 still needs somewhere to put -inf. */
-    expect_status(sm_logsumexp_rows_f32(3, 0, 1.0f, NULL, 0, NULL), SM_EINVAL,
+    expect_status(sm_logsumexp_rows_f32(3, 0, NULL, 0, NULL, OPTS(1.0f, 0)), SM_EINVAL,
                   "logsumexp rows: cols 0, NULL result");
     ebuf_reset();
-    expect_status(sm_logsumexp_rows_f32(3, 0, 1.0f, ex, 4, NULL), SM_EINVAL,
+    expect_status(sm_logsumexp_rows_f32(3, 0, ex, 4, NULL, OPTS(1.0f, 0)), SM_EINVAL,
                   "logsumexp rows: cols 0, x given, NULL result");
     ebuf_check_clean("logsumexp rows: cols 0, NULL result");
     expect_status(sm_logsumexp_f32(0, NULL, NULL), SM_EINVAL,
@@ -241,10 +243,10 @@ static void test_null_allowed_when_empty(void **state)
     }
 
     /* logsumexp: rows 0 needs nothing at all. */
-    expect_status(sm_logsumexp_rows_f32(0, 5, 1.0f, NULL, 5, NULL), SM_OK,
+    expect_status(sm_logsumexp_rows_f32(0, 5, NULL, 5, NULL, OPTS(1.0f, 0)), SM_OK,
                   "logsumexp: rows 0, NULL x result");
     ebuf_reset();
-    expect_status(sm_logsumexp_rows_f32(0, 5, 1.0f, ex, 5, ey), SM_OK,
+    expect_status(sm_logsumexp_rows_f32(0, 5, ex, 5, ey, OPTS(1.0f, 0)), SM_OK,
                   "logsumexp: rows 0, real x result");
     ebuf_check_clean("logsumexp: rows 0");
 
@@ -253,14 +255,16 @@ static void test_null_allowed_when_empty(void **state)
     FOR_EACH_ISA(isa) {
         for (size_t rows = 1; rows <= 9; rows++) {
             fill_sent(ey, EBUF);
-            expect_status(sm_logsumexp_rows_f32(rows, 0, 1.0f, NULL, 0, ey), SM_OK,
+            expect_status(sm_logsumexp_rows_f32(rows, 0, NULL, 0, ey,
+                                                OPTS(1.0f, 0)), SM_OK,
                           "logsumexp: cols 0, NULL x");
             for (size_t r = 0; r < rows; r++)
                 assert_int_equal(f32_bits(ey[r]), NEG_INF_BITS);
             assert_int_equal(count_touched(ey + rows, EBUF - rows), 0);
 
             fill_sent(ey, EBUF);
-            expect_status(sm_logsumexp_rows_f32(rows, 0, -2.0f, NULL, 3, ey), SM_OK,
+            expect_status(sm_logsumexp_rows_f32(rows, 0, NULL, 3, ey,
+                                                OPTS(-2.0f, 0)), SM_OK,
                           "logsumexp: cols 0, NULL x, ldx 3");
             for (size_t r = 0; r < rows; r++)
                 assert_int_equal(f32_bits(ey[r]), NEG_INF_BITS);
@@ -482,16 +486,19 @@ static void test_size_overflow_reduce(void **state)
     /* The result array's own extent (cols = 0 isolates it from x's; were
      * the check missing, the kernel would store -inf through the fake
      * pointer and fault). */
-    expect_status(sm_logsumexp_rows_f32(big4, 0, 1.0f, NULL, 0, FAKE_Y), SM_ERANGE,
+    expect_status(sm_logsumexp_rows_f32(big4, 0, NULL, 0, FAKE_Y,
+                                        OPTS(1.0f, 0)), SM_ERANGE,
                   "result: rows*4 overflows size_t");
-    expect_status(sm_logsumexp_rows_f32(ptr4, 0, 1.0f, NULL, 0, FAKE_Y), SM_ERANGE,
+    expect_status(sm_logsumexp_rows_f32(ptr4, 0, NULL, 0, FAKE_Y,
+                                        OPTS(1.0f, 0)), SM_ERANGE,
                   "result: rows*4 > PTRDIFF_MAX");
-    expect_status(sm_logsumexp_rows_f32(SIZE_MAX, 0, 1.0f, NULL, 0, FAKE_Y),
+    expect_status(sm_logsumexp_rows_f32(SIZE_MAX, 0, NULL, 0, FAKE_Y,
+                                        OPTS(1.0f, 0)),
                   SM_ERANGE, "result: rows = SIZE_MAX");
-    expect_status(sm_logsumexp_rows_f32(3, 0, 1.0f, NULL, 0, top), SM_ERANGE,
+    expect_status(sm_logsumexp_rows_f32(3, 0, NULL, 0, top, OPTS(1.0f, 0)), SM_ERANGE,
                   "result end wraps");
     ebuf_reset();
-    expect_status(sm_logsumexp_rows_f32(3, 4, 1.0f, ex, 4, top), SM_ERANGE,
+    expect_status(sm_logsumexp_rows_f32(3, 4, ex, 4, top, OPTS(1.0f, 0)), SM_ERANGE,
                   "result end wraps, real x");
     ebuf_check_clean("result end wraps, real x");
 
@@ -506,8 +513,9 @@ static void test_size_overflow_reduce(void **state)
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         ebuf_reset();
-        expect_status(sm_logsumexp_rows_f32(cases[c].rows, cases[c].cols, 1.0f,
-                                            FAKE_X, cases[c].ldx, ey),
+        expect_status(sm_logsumexp_rows_f32(cases[c].rows, cases[c].cols,
+                                            FAKE_X, cases[c].ldx, ey,
+                                            OPTS(1.0f, 0)),
                       SM_ERANGE, cases[c].what);
         ebuf_check_clean(cases[c].what);
     }
@@ -631,8 +639,10 @@ static void test_overlap_reduce(void **state)
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         obuf_reset();
-        expect_status(sm_logsumexp_rows_f32(cases[c].rows, cases[c].cols, 1.0f, b,
-                                            cases[c].ldx, b + cases[c].result_off),
+        expect_status(sm_logsumexp_rows_f32(cases[c].rows, cases[c].cols, b,
+                                            cases[c].ldx,
+                                            b + cases[c].result_off,
+                                            OPTS(1.0f, 0)),
                       SM_EOVERLAP, cases[c].what);
         obuf_check_clean(cases[c].what);
     }
@@ -648,14 +658,14 @@ static void test_overlap_reduce(void **state)
     FOR_EACH_ISA(isa) {
         float ref[3];
         obuf_reset();
-        expect_status(sm_logsumexp_rows_f32(3, 8, 1.0f, b, 8, ref), SM_OK, "ref");
+        expect_status(sm_logsumexp_rows_f32(3, 8, b, 8, ref, OPTS(1.0f, 0)), SM_OK, "ref");
         obuf_reset();
-        expect_status(sm_logsumexp_rows_f32(3, 8, 1.0f, b, 8, b + 24), SM_OK,
+        expect_status(sm_logsumexp_rows_f32(3, 8, b, 8, b + 24, OPTS(1.0f, 0)), SM_OK,
                       "result right after x");
         assert_int_equal(count_bit_diffs(b + 24, ref, 3), 0);
         assert_memory_equal(b, ob_saved + 256, 24 * sizeof(float));
         obuf_reset();
-        expect_status(sm_logsumexp_rows_f32(3, 8, 1.0f, b, 8, b - 3), SM_OK,
+        expect_status(sm_logsumexp_rows_f32(3, 8, b, 8, b - 3, OPTS(1.0f, 0)), SM_OK,
                       "result right before x");
         assert_int_equal(count_bit_diffs(b - 3, ref, 3), 0);
         assert_memory_equal(b, ob_saved + 256, 24 * sizeof(float));
