@@ -245,7 +245,8 @@ static void test_against_reference(void **state)
                             for (size_t i = 0; i < n; i++) {
                                 const long double want = ref[r].g[i] * s;
                                 const long double tol = 16 * ULP24 * fabsl(want) +
-                                    1e-6L * fabsl(s * (op == DISTILL ? 1.0L / c.beta : c.beta));
+                                    1e-6L * fabsl(s * (op == DISTILL ? 1.0L / c.beta
+                                                                     : c.beta));
                                 worst_grad = fmaxl(worst_grad,
                                                    fabsl(g[r * n + i] - want) / tol);
                                 if (!(fabsl(g[r * n + i] - want) <= tol))
@@ -441,11 +442,12 @@ static void test_kl_is_cross_entropy_minus_entropy(void **state)
     const float temp = 3.0f;
     assert_int_equal(sm_softmax_rows_f32(ROWS, N, z, N, q, N,
                                          OPTS(1 / temp, 0)), SM_OK);
-    assert_int_equal(sm_distillation_rows_f32(ROWS, N, x, N, z, N, &kd, NULL,
-                                              0,
-                                              LOSS_OPTS(1.0f / temp, 0, SM_REDUCTION_SUM)), SM_OK);
-    assert_int_equal(sm_kl_div_rows_f32(ROWS, N, x, N, q, N, &kl_t, NULL, 0,
-                                        LOSS_OPTS(1 / temp, 0, SM_REDUCTION_SUM)), SM_OK);
+    assert_int_equal(sm_distillation_rows_f32(
+                         ROWS, N, x, N, z, N, &kd, NULL, 0,
+                         LOSS_OPTS(1 / temp, 0, SM_REDUCTION_SUM)), SM_OK);
+    assert_int_equal(sm_kl_div_rows_f32(
+                         ROWS, N, x, N, q, N, &kl_t, NULL, 0,
+                         LOSS_OPTS(1 / temp, 0, SM_REDUCTION_SUM)), SM_OK);
     assert_true(fabsf(kd - temp * temp * kl_t) <= 1e-4f * kd);
 }
 
