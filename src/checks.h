@@ -12,7 +12,10 @@
 
 /* Options structs: whether the caller's size covers member m of T, and
  * whether the size is one this library can honour (through beta, the first
- * member after size, up to its own sizeof). */
+ * member after size, up to its own sizeof). A newer struct is told apart
+ * by its size alone, so a member added later must make sizeof grow: where
+ * the tail is padding (sm_loss_options, sm_cross_entropy_options on LP64),
+ * the next member must not fit in it. */
 #define SM_COVERS(o, T, m) ((o)->size >= offsetof(T, m) + sizeof(((T *)0)->m))
 #define SM_SIZE_OK(o, T) (SM_COVERS(o, T, beta) && (o)->size <= sizeof(T))
 
