@@ -45,7 +45,7 @@ constexpr Shape kLossShapes[] = {{64, 1000}, {64, 32000}, {1, 128000},
                                  {256, 100}, {256, 10}};
 
 constexpr float kSmoothing = 0.1f;
-constexpr float kDistillTemperature = 2.0f;
+constexpr float kDistillBeta = 0.5f; // T = 2
 
 enum class Kind {
     kSoftmax,
@@ -107,29 +107,35 @@ struct Call {
 sm_status invoke(Kind kind, const Call &c)
 {
     const std::size_t k = c.cols;
-    const sm_reduction mean = SM_REDUCTION_MEAN;
+    // beta 1 (distillation: kDistillBeta), MEAN, the case's exp mode
+    const sm_loss_options lo{sizeof(sm_loss_options), 1.0f, c.flags,
+                             SM_REDUCTION_MEAN};
     switch (kind) {
-    case Kind::kSoftmax:
-        return sm_softmax_rows_ex_f32(c.rows, k, 1.0f, c.x, k, c.y, k, c.flags);
+    case Kind::kSoftmax: {
+        const sm_options o{sizeof(sm_options), 1.0f, c.flags};
+        return sm_softmax_rows_f32(c.rows, k, c.x, k, c.y, k, &o);
+    }
     case Kind::kCrossEntropy: {
-        sm_cross_entropy_options o = SM_CROSS_ENTROPY_DEFAULTS;
+        sm_cross_entropy_options o = SM_CROSS_ENTROPY_OPTIONS_INIT;
         o.label_smoothing = c.smoothing;
         o.flags = c.flags;
-        return sm_cross_entropy_f32(c.rows, k, c.x, k, c.labels, &o, c.loss,
-                                    c.y, k);
+        return sm_cross_entropy_rows_f32(c.rows, k, c.x, k, c.labels, c.loss,
+                                         c.y, k, &o);
     }
     case Kind::kSoftCrossEntropy:
-        return sm_soft_cross_entropy_f32(c.rows, k, 1.0f, c.x, k, c.q, k, mean,
-                                         c.flags, c.loss, c.y, k);
+        return sm_soft_cross_entropy_rows_f32(c.rows, k, c.x, k, c.q, k,
+                                              c.loss, c.y, k, &lo);
     case Kind::kKl:
-        return sm_kl_div_f32(c.rows, k, 1.0f, c.x, k, c.q, k, mean, c.flags,
-                             c.loss, c.y, k);
-    case Kind::kDistill:
-        return sm_distillation_loss_f32(c.rows, k, kDistillTemperature, c.x, k,
-                                        c.q, k, mean, c.flags, c.loss, c.y, k);
+        return sm_kl_div_rows_f32(c.rows, k, c.x, k, c.q, k, c.loss, c.y, k,
+                                  &lo);
+    case Kind::kDistill: {
+        sm_loss_options d = lo;
+        d.beta = kDistillBeta;
+        return sm_distillation_rows_f32(c.rows, k, c.x, k, c.q, k, c.loss, c.y,
+                                        k, &d);
+    }
     case Kind::kEntropy:
-        return sm_entropy_f32(c.rows, k, 1.0f, c.x, k, mean, c.flags, c.loss,
-                              c.y, k);
+        return sm_entropy_rows_f32(c.rows, k, c.x, k, c.loss, c.y, k, &lo);
     }
     return SM_EINVAL;
 }
@@ -178,9 +184,13 @@ void run_case(benchmark::State &state, const Case &c)
     const bool second_rows = targets || v.kind == Kind::kDistill;
     IoBuffers second(second_rows ? elements : 0, 0);
     smbench::fill_logits(second.in(), second_rows ? elements : 0, 4242);
-    if (targets)
-        sm_softmax_rows_f32(c.shape.rows, c.shape.cols, 1.0f, second.in(),
-                            c.shape.cols, second.in(), c.shape.cols);
+    if (targets &&
+        sm_softmax_rows_f32(c.shape.rows, c.shape.cols, second.in(),
+                            c.shape.cols, second.in(), c.shape.cols,
+                            nullptr) != SM_OK) {
+        state.SkipWithError("the targets' softmax failed");
+        return;
+    }
     const std::vector<std::int32_t> labels = make_labels(c.shape);
     float loss = 0.0f;
     float *y = v.write == Write::kOut  ? buf.out()
@@ -226,7 +236,7 @@ std::string case_name(const Case &c)
     name += writes[static_cast<int>(c.v->write)];
     name += "/beta:";
     name += smbench::format_beta(c.v->kind == Kind::kDistill
-                                     ? 1.0f / kDistillTemperature
+                                     ? kDistillBeta
                                      : 1.0f);
     if (c.v->smoothing != 0.0f)
         name += "/smooth:" + smbench::format_beta(c.v->smoothing);

@@ -64,18 +64,19 @@ sm_status logsumexp_row(const Call &c)
 }
 sm_status softmax_rows(const Call &c)
 {
-    return sm_softmax_rows_ex_f32(c.rows, c.cols, c.beta, c.x, c.cols, c.y,
-                                  c.cols, c.flags);
+    const sm_options o{sizeof(sm_options), c.beta, c.flags};
+    return sm_softmax_rows_f32(c.rows, c.cols, c.x, c.cols, c.y, c.cols, &o);
 }
 sm_status log_softmax_rows(const Call &c)
 {
-    return sm_log_softmax_rows_ex_f32(c.rows, c.cols, c.beta, c.x, c.cols, c.y,
-                                      c.cols, c.flags);
+    const sm_options o{sizeof(sm_options), c.beta, c.flags};
+    return sm_log_softmax_rows_f32(c.rows, c.cols, c.x, c.cols, c.y, c.cols,
+                                   &o);
 }
 sm_status logsumexp_rows(const Call &c)
 {
-    return sm_logsumexp_rows_ex_f32(c.rows, c.cols, c.beta, c.x, c.cols, c.y,
-                                    c.flags);
+    const sm_options o{sizeof(sm_options), c.beta, c.flags};
+    return sm_logsumexp_rows_f32(c.rows, c.cols, c.x, c.cols, c.y, &o);
 }
 
 // The benchmark body of one entry point (run_case<F> below).

@@ -2,26 +2,52 @@
  * libsoftmax: fast, accurate softmax, log-softmax and logsumexp that return
  * the same bits on every CPU.
  *
- * Conventions (every function below follows them):
+ * Conventions (API version 2; every function below follows them):
+ *  - Every function that can fail returns sm_status (SM_OK = 0) and writes
+ *    its results through pointers; sm_strerror() names a status. Ignoring
+ *    one is a compiler warning where the compiler has warn_unused_result.
+ *  - One argument order: the shape (rows, cols, or n for one row), then
+ *    each input as pointer + stride, then each output as pointer + stride,
+ *    then one options pointer; NULL options give the defaults.
  *  - Data are rows of `cols` floats. Row r of x starts at x + r * ldx, row r
  *    of y at y + r * ldy; strides are in elements and must be >= cols.
+ *  - Options structs begin with `size_t size`, the size of the struct the
+ *    caller was compiled with: initialise them with their ..._INIT macro
+ *    (which sets it) and then change the fields you want. The library reads
+ *    only the fields that size covers; the later ones take their defaults,
+ *    so a program built against an older header keeps working when fields
+ *    are added. A size below the end of the first field after `size`, or
+ *    above the library's own sizeof of the struct (options from a newer
+ *    header, which this library could not honour), is SM_EINVAL. beta,
+ *    flags and reduction have the same names, types and order in every
+ *    struct that has them.
  *  - beta is the inverse temperature (beta = 1 / T). softmax_beta(x)_i =
  *    exp(beta * x_i) / sum_j exp(beta * x_j). beta = 1 is the usual softmax,
  *    beta = 0 the uniform distribution, beta < 0 favours the smallest logits,
  *    beta = +-inf is hardmax (hardmin): ties share the mass. NaN beta is
  *    SM_EINVAL.
+ *  - Names: sm_<op>_rows_<type> works on rows x cols; sm_<op>_<type> is the
+ *    one-row short form (n elements, default options). The element type is
+ *    the suffix: _f32 here, _f64, _bf16 and _f16 for the variants to come.
+ *    Functions still to come fit the same scheme: sm_argmax_rows_f32,
+ *    sm_sample_rows_f32 (with sm_sampler_options), an online softmax state
+ *    sm_online_state with sm_online_fold_f32 / sm_online_merge /
+ *    sm_online_finalize, sm_attention_decode_f32 (with its options),
+ *    sm_sparsemax_rows_f32, sm_entmax_rows_f32, sm_gumbel_softmax_rows_f32,
+ *    sm_hardmax_rows_f32.
  *  - In place is allowed (y == x with ldy == ldx). Any other overlap between
  *    input and output is SM_EOVERLAP. With equal strides, rows that
  *    interleave without sharing an element (disjoint columns of one matrix)
  *    are not an overlap; with different strides, any intersection of the
  *    byte ranges the two matrices span is.
- *  - NULL pointers with a non-zero size, stride < cols, a NaN beta:
- *    SM_EINVAL. A buffer whose byte extent does not fit in the address
- *    space: SM_ERANGE. On any error nothing is written.
+ *  - NULL pointers with a non-zero size, stride < cols, a NaN beta, unknown
+ *    flag bits, a bad options size: SM_EINVAL. A buffer whose byte extent
+ *    does not fit in the address space: SM_ERANGE. On any error nothing is
+ *    written.
  *  - Every result is bit-identical across ISAs (scalar, AVX2, AVX-512, and
  *    the ARM kernels when built): the numerics contract below fixes the
  *    order of every operation.
- *  - Reentrant and thread-safe; no threads are created.
+ *  - Reentrant and thread-safe; no threads are created, nothing allocated.
  *
  * Numerics contract, in short: per chunk of 262,144 elements the extremum m
  * (max for beta > 0, min for beta < 0) is subtracted, t_i = beta * (x_i - m)
@@ -73,9 +99,9 @@ extern "C" {
 #endif
 
 #define SM_VERSION_MAJOR 0
-#define SM_VERSION_MINOR 1
+#define SM_VERSION_MINOR 2
 #define SM_VERSION_PATCH 0
-#define SM_VERSION_STRING "0.1.0"
+#define SM_VERSION_STRING "0.2.0"
 /* One number for compile-time comparisons: 0x00MMmmpp. */
 #define SM_VERSION_NUMBER \
     ((SM_VERSION_MAJOR << 16) | (SM_VERSION_MINOR << 8) | SM_VERSION_PATCH)
@@ -86,11 +112,19 @@ extern "C" {
 #define SM_API
 #endif
 
+/* On every function returning sm_status: a status is never to be dropped. */
+#if defined(__GNUC__) || defined(__clang__)
+#define SM_NODISCARD __attribute__((warn_unused_result))
+#else
+#define SM_NODISCARD
+#endif
+
 /* Status of every call that can fail. */
 typedef enum sm_status {
     SM_OK = 0,
     SM_EINVAL = 1,   /* NULL pointer, stride < cols, NaN beta, unknown ISA
-                        or flag, a label or loss option out of range */
+                        or flag, a bad options size, a label or loss option
+                        out of range */
     SM_EOVERLAP = 2, /* output overlaps input other than exactly in place */
     SM_ERANGE = 3,   /* a buffer's byte extent overflows the address space */
     SM_ENOTSUP = 4   /* the CPU or this build lacks the requested ISA */
@@ -108,44 +142,121 @@ typedef enum sm_isa {
 } sm_isa;
 #define SM_ISA_COUNT 5
 
+/* ---- options --------------------------------------------------------------- */
+
+/* Flags of every options struct; 0 is the default. Unknown bits are
+ * SM_EINVAL. */
+typedef unsigned sm_flags;
+
+/* Our own inline exp instead of SLEEF's: Cody-Waite reduction and a degree-6
+ * polynomial with explicit FMAs, written identically for every ISA. Results
+ * stay bit-identical across ISAs (but differ from the default mode's); the
+ * exp is within 1.21 ulp over every float in [-104, 89] (measured: 1.2001;
+ * SLEEF's: 0.988), and the kernels run about 1.5x faster. The accuracy
+ * bounds at the top of this header hold with 5 replaced by 7 (softmax) and 4 and 2 ulp by 5 and
+ * 3 ulp (log-softmax, logsumexp). The special values are the same. The
+ * backward functions and the Jacobian accept the flag and ignore it (they
+ * always use SLEEF's exp, or none), so one sm_options can serve a forward
+ * call and its backward. */
+#define SM_FAST_EXP 1u
+
+/* How a loss reduces its rows (see the losses below). */
+typedef enum sm_reduction {
+    SM_REDUCTION_NONE = 0,
+    SM_REDUCTION_SUM = 1,
+    SM_REDUCTION_MEAN = 2
+} sm_reduction;
+
+/* Options of softmax, log-softmax, logsumexp, both backward functions and
+ * the Jacobian. SM_OPTIONS_INIT (or NULL options): beta 1, no flags. */
+typedef struct sm_options {
+    size_t size;    /* sizeof(sm_options), as SM_OPTIONS_INIT sets it */
+    float beta;     /* inverse temperature, not NaN */
+    sm_flags flags; /* SM_FAST_EXP */
+} sm_options;
+#define SM_OPTIONS_INIT { sizeof(sm_options), 1.0f, 0u }
+
+/* Options of the soft cross-entropy, KL, distillation and entropy.
+ * SM_LOSS_OPTIONS_INIT (or NULL options): beta 1, no flags, MEAN. */
+typedef struct sm_loss_options {
+    size_t size;            /* sizeof(sm_loss_options) */
+    float beta;             /* inverse temperature, not NaN (distillation:
+                               beta = 1 / T, > 0 and finite) */
+    sm_flags flags;         /* SM_FAST_EXP */
+    sm_reduction reduction;
+} sm_loss_options;
+#define SM_LOSS_OPTIONS_INIT \
+    { sizeof(sm_loss_options), 1.0f, 0u, SM_REDUCTION_MEAN }
+
+/* Options of the cross-entropy from labels. SM_CROSS_ENTROPY_OPTIONS_INIT
+ * (or NULL options): beta 1, no flags, MEAN, ignore_index -100, no
+ * smoothing, no weights, no L2 penalty. */
+typedef struct sm_cross_entropy_options {
+    size_t size;           /* sizeof(sm_cross_entropy_options) */
+    float beta;            /* inverse temperature, not NaN */
+    sm_flags flags;        /* SM_FAST_EXP */
+    sm_reduction reduction;
+    int32_t ignore_index;  /* rows with this label contribute nothing: loss
+                              0, gradient row 0, left out of MEAN */
+    float label_smoothing; /* eps in [0, 1]: target (1 - eps) onehot + eps/K */
+    const float *class_weights; /* NULL, or cols finite weights >= 0 */
+    float l2;              /* lambda >= 0, finite: adds lambda/2 |x_r|^2 to
+                              each row's loss and lambda x to its gradient */
+} sm_cross_entropy_options;
+#define SM_CROSS_ENTROPY_OPTIONS_INIT \
+    { sizeof(sm_cross_entropy_options), 1.0f, 0u, SM_REDUCTION_MEAN, -100, \
+      0.0f, NULL, 0.0f }
+
 /* ---- softmax: y_i = exp(beta x_i) / sum_j exp(beta x_j) ----------------- */
 
-/* One row of n floats, beta = 1. y may equal x. */
-SM_API sm_status sm_softmax_f32(size_t n, const float *x, float *y);
+/* rows x cols, row strides ldx and ldy (elements, >= cols). y may equal x
+ * (ldy == ldx). */
+SM_API SM_NODISCARD sm_status sm_softmax_rows_f32(size_t rows, size_t cols,
+                                                  const float *x, size_t ldx,
+                                                  float *y, size_t ldy,
+                                                  const sm_options *options);
 
-/* rows x cols, row strides ldx and ldy (elements, >= cols). */
-SM_API sm_status sm_softmax_rows_f32(size_t rows, size_t cols, float beta,
-                                     const float *x, size_t ldx,
-                                     float *y, size_t ldy);
+/* One row of n floats, default options (beta 1). y may equal x. */
+SM_API SM_NODISCARD sm_status sm_softmax_f32(size_t n, const float *x,
+                                             float *y);
 
 /* ---- log-softmax: y_i = beta x_i - log sum_j exp(beta x_j) --------------- */
 
-SM_API sm_status sm_log_softmax_f32(size_t n, const float *x, float *y);
+/* As sm_softmax_rows_f32. */
+SM_API SM_NODISCARD sm_status sm_log_softmax_rows_f32(size_t rows, size_t cols,
+                                                      const float *x, size_t ldx,
+                                                      float *y, size_t ldy,
+                                                      const sm_options *options);
 
-SM_API sm_status sm_log_softmax_rows_f32(size_t rows, size_t cols, float beta,
-                                         const float *x, size_t ldx,
-                                         float *y, size_t ldy);
+/* One row of n floats, default options. */
+SM_API SM_NODISCARD sm_status sm_log_softmax_f32(size_t n, const float *x,
+                                                 float *y);
 
 /* ---- logsumexp: log sum_j exp(beta x_j), one float per row --------------- */
 
-/* *result = logsumexp of the n floats at x (-inf when n = 0). */
-SM_API sm_status sm_logsumexp_f32(size_t n, const float *x, float *result);
+/* result[r] for r < rows; result must not overlap x. A row of cols = 0 has
+ * logsumexp -inf (x may then be NULL). */
+SM_API SM_NODISCARD sm_status sm_logsumexp_rows_f32(size_t rows, size_t cols,
+                                                    const float *x, size_t ldx,
+                                                    float *result,
+                                                    const sm_options *options);
 
-/* result[r] for r < rows; result must not overlap x. */
-SM_API sm_status sm_logsumexp_rows_f32(size_t rows, size_t cols, float beta,
-                                       const float *x, size_t ldx,
-                                       float *result);
+/* *result = logsumexp of the n floats at x (-inf when n = 0), default
+ * options. */
+SM_API SM_NODISCARD sm_status sm_logsumexp_f32(size_t n, const float *x,
+                                               float *result);
 
 /* ---- gradients ------------------------------------------------------------ */
 /* Given the forward output y (rows x cols, stride ldy) and the upstream
  * gradient dy (stride lddy), the gradient with respect to the logits x into
- * dx (stride lddx), with the beta of the forward call. dx may equal y or dy
- * (same stride); any other overlap with them is SM_EOVERLAP. Each row's
- * reduction is a sum of f32 values in double, in the contract's lane and
- * chunk order, rounded once to f32: the bits are the same on every ISA.
- * Cancellation in dy_i - d (dy nearly parallel to the output) is inherent
- * to the formula; NaN and inf propagate. Accuracy against an exact
- * evaluation from the same y and dy (2^-24 = u):
+ * dx (stride lddx), with the beta of the forward call (options->beta; the
+ * flags are accepted and ignored). dx may equal y or dy (same stride); any
+ * other overlap with them is SM_EOVERLAP. Each row's reduction is a sum of
+ * f32 values in double, in the contract's lane and chunk order, rounded
+ * once to f32: the bits are the same on every ISA. Cancellation in
+ * dy_i - d (dy nearly parallel to the output) is inherent to the formula;
+ * NaN and inf propagate. Accuracy against an exact evaluation from the same
+ * y and dy (2^-24 = u):
  *  - softmax backward: |dx_i - ref| <= u |beta| y_i (3 |dy_i - d| +
  *    2 sum_j |dy_j y_j|), d = <dy, y>;
  *  - log-softmax backward: |dx_i - ref| <= u |beta| (3 |dy_i - e_i s| +
@@ -156,60 +267,29 @@ SM_API sm_status sm_logsumexp_rows_f32(size_t rows, size_t cols, float beta,
  * with d = (float) sum_j dy_j y_j. The softmax Jacobian
  * J = beta (diag(y) - y y^T) is symmetric, so this is also the
  * Jacobian-vector product J v with dy = v. */
-SM_API sm_status sm_softmax_backward_rows_f32(size_t rows, size_t cols,
-                                              float beta,
-                                              const float *y, size_t ldy,
-                                              const float *dy, size_t lddy,
-                                              float *dx, size_t lddx);
+SM_API SM_NODISCARD sm_status sm_softmax_backward_rows_f32(
+    size_t rows, size_t cols, const float *y, size_t ldy, const float *dy,
+    size_t lddy, float *dx, size_t lddx, const sm_options *options);
 
 /* Log-softmax backward, y = log_softmax_beta(x):
  * dx_i = beta * (dy_i - exp(y_i) * sum_j dy_j), computed as
  * (dy_i - exp(y_i) * s) * beta with s = (float) sum_j dy_j and SLEEF's exp. */
-SM_API sm_status sm_log_softmax_backward_rows_f32(size_t rows, size_t cols,
-                                                  float beta,
-                                                  const float *y, size_t ldy,
-                                                  const float *dy, size_t lddy,
-                                                  float *dx, size_t lddx);
+SM_API SM_NODISCARD sm_status sm_log_softmax_backward_rows_f32(
+    size_t rows, size_t cols, const float *y, size_t ldy, const float *dy,
+    size_t lddy, float *dx, size_t lddx, const sm_options *options);
 
 /* The explicit Jacobian of softmax_beta at x (k floats), into the k x k
  * matrix jac (row stride ldj >= k): J = beta (diag(p) - p p^T) with
- * p = softmax_beta(x), computed as (delta_ij p_i - p_i p_j) * beta; J is
- * exactly symmetric. O(k^2) time and memory: meant for small k. J is
- * positive semi-definite for beta > 0 (negative for beta < 0) with the
- * all-ones vector in its null space; at beta = 1 it is the Hessian of the
- * cross-entropy loss with respect to the logits (in general that Hessian is
- * beta * J). jac must not overlap x. */
-SM_API sm_status sm_softmax_jacobian_f32(size_t k, float beta, const float *x,
-                                         float *jac, size_t ldj);
-
-/* ---- options: the same operations with flags ----------------------------- */
-
-/* Flags for the _ex functions and the losses; 0 gives exactly the functions
- * above. Unknown bits are SM_EINVAL. */
-typedef unsigned sm_flags;
-
-/* Our own inline exp instead of SLEEF's: Cody-Waite reduction and a degree-6
- * polynomial with explicit FMAs, written identically for every ISA. Results
- * stay bit-identical across ISAs (but differ from the default mode's); the
- * exp is within 1.21 ulp over every float in [-104, 89] (measured: 1.2001;
- * SLEEF's: 0.988), and the kernels run about 1.5x faster. The accuracy bounds above hold
- * with 5 replaced by 7 (softmax) and 4 and 2 ulp by 5 and 3 ulp
- * (log-softmax, logsumexp). The special values are the same. */
-#define SM_FAST_EXP 1u
-
-SM_API sm_status sm_softmax_rows_ex_f32(size_t rows, size_t cols, float beta,
-                                        const float *x, size_t ldx,
-                                        float *y, size_t ldy, sm_flags flags);
-
-SM_API sm_status sm_log_softmax_rows_ex_f32(size_t rows, size_t cols,
-                                            float beta, const float *x,
-                                            size_t ldx, float *y, size_t ldy,
-                                            sm_flags flags);
-
-SM_API sm_status sm_logsumexp_rows_ex_f32(size_t rows, size_t cols,
-                                          float beta, const float *x,
-                                          size_t ldx, float *result,
-                                          sm_flags flags);
+ * p = softmax_beta(x) (SLEEF's exp; SM_FAST_EXP is accepted and ignored),
+ * computed as (delta_ij p_i - p_i p_j) * beta; J is exactly symmetric.
+ * O(k^2) time and memory: meant for small k. J is positive semi-definite
+ * for beta > 0 (negative for beta < 0) with the all-ones vector in its null
+ * space; at beta = 1 it is the Hessian of the cross-entropy loss with
+ * respect to the logits (in general that Hessian is beta * J). jac must
+ * not overlap x. */
+SM_API SM_NODISCARD sm_status sm_softmax_jacobian_f32(size_t k, const float *x,
+                                                      float *jac, size_t ldj,
+                                                      const sm_options *options);
 
 /* ---- losses and their gradients ------------------------------------------ */
 /* Each loss is computed from the logits x (rows x cols, stride ldx) at
@@ -219,13 +299,14 @@ SM_API sm_status sm_logsumexp_rows_ex_f32(size_t rows, size_t cols,
  * gradient. No other overlap between any two arguments is allowed
  * (SM_EOVERLAP). loss may be NULL (only the gradient is wanted).
  *
- * Reductions: SM_REDUCTION_NONE writes one loss per row to loss[rows] and
- * the gradient of each row's own loss; SUM and MEAN write one float to
- * loss[0] and the gradient of that value. Row losses are summed in double in
- * row order and rounded once. MEAN divides by the number of rows (for
- * cross-entropy: by the total class weight of the rows not ignored, as
- * PyTorch does); a MEAN over nothing (no rows, every row ignored, or a total
- * weight of 0) is 0 with a zero gradient, not 0/0.
+ * Reductions (options->reduction, MEAN by default): SM_REDUCTION_NONE
+ * writes one loss per row to loss[rows] and the gradient of each row's own
+ * loss; SUM and MEAN write one float to loss[0] and the gradient of that
+ * value. Row losses are summed in double in row order and rounded once.
+ * MEAN divides by the number of rows (for cross-entropy: by the total class
+ * weight of the rows not ignored, as PyTorch does); a MEAN over nothing (no
+ * rows, every row ignored, or a total weight of 0) is 0 with a zero
+ * gradient, not 0/0. A reduction other than these three is SM_EINVAL.
  *
  * Every row loss is a sum of f32 terms w_i * nl_i (nl_i = -log p_i exactly
  * as minus log-softmax returns it, p_i exactly as softmax does), added in
@@ -246,30 +327,6 @@ SM_API sm_status sm_logsumexp_rows_ex_f32(size_t rows, size_t cols,
  * 4 ulp (KL: 5) then grows by 1. NaN in a row (logits, targets or
  * teacher logits) gives a NaN loss and a NaN gradient row. */
 
-typedef enum sm_reduction {
-    SM_REDUCTION_NONE = 0,
-    SM_REDUCTION_SUM = 1,
-    SM_REDUCTION_MEAN = 2
-} sm_reduction;
-
-/* Options of sm_cross_entropy_f32; SM_CROSS_ENTROPY_DEFAULTS (or a NULL
- * options pointer) gives beta 1, ignore_index -100, no smoothing, no
- * weights, no L2 penalty, MEAN, no flags. */
-typedef struct sm_cross_entropy_options {
-    float beta;            /* inverse temperature, not NaN */
-    int32_t ignore_index;  /* rows with this label contribute nothing: loss
-                              0, gradient row 0, left out of MEAN */
-    float label_smoothing; /* eps in [0, 1]: target (1 - eps) onehot + eps/K */
-    const float *class_weights; /* NULL, or cols finite weights >= 0 */
-    float l2;              /* lambda >= 0, finite: adds lambda/2 |x_r|^2 to
-                              each row's loss and lambda x to its gradient */
-    sm_reduction reduction;
-    sm_flags flags;        /* SM_FAST_EXP */
-} sm_cross_entropy_options;
-
-#define SM_CROSS_ENTROPY_DEFAULTS \
-    { 1.0f, -100, 0.0f, NULL, 0.0f, SM_REDUCTION_MEAN, 0u }
-
 /* Fused softmax cross-entropy from integer class labels (labels[rows], each
  * in [0, cols) or ignore_index; anything else is SM_EINVAL and nothing is
  * written). Row loss, with w the class weights (all 1 without), c the
@@ -282,55 +339,50 @@ typedef struct sm_cross_entropy_options {
  * with q = (1 - eps) onehot(c) + eps/K and W = sum_i w_i q_i rounded to f32
  * (W = 1 and p_i W = p_i without weights). Without smoothing and L2 this
  * costs the passes of one softmax over the rows. A fully masked row (every
- * logit the wrong infinity) has p = 0: loss +inf (0 if w_c = 0). */
-SM_API sm_status sm_cross_entropy_f32(size_t rows, size_t cols,
-                                      const float *x, size_t ldx,
-                                      const int32_t *labels,
-                                      const sm_cross_entropy_options *options,
-                                      float *loss, float *grad, size_t ldg);
+ * logit the wrong infinity) has p = 0: loss +inf (0 if w_c = 0).
+ * label_smoothing outside [0, 1], a negative or non-finite l2 or class
+ * weight: SM_EINVAL. */
+SM_API SM_NODISCARD sm_status sm_cross_entropy_rows_f32(
+    size_t rows, size_t cols, const float *x, size_t ldx,
+    const int32_t *labels, float *loss, float *grad, size_t ldg,
+    const sm_cross_entropy_options *options);
 
 /* Cross-entropy against target distributions q (rows x cols, stride ldq):
  * row loss sum_i q_i nl_i; gradient grad_i = (p_i Q - q_i) (beta s) with
  * Q = sum_i q_i rounded to f32 (so targets need not be normalised). */
-SM_API sm_status sm_soft_cross_entropy_f32(size_t rows, size_t cols,
-                                           float beta, const float *x,
-                                           size_t ldx, const float *q,
-                                           size_t ldq, sm_reduction reduction,
-                                           sm_flags flags, float *loss,
-                                           float *grad, size_t ldg);
+SM_API SM_NODISCARD sm_status sm_soft_cross_entropy_rows_f32(
+    size_t rows, size_t cols, const float *x, size_t ldx, const float *q,
+    size_t ldq, float *loss, float *grad, size_t ldg,
+    const sm_loss_options *options);
 
 /* KL divergence D(q || softmax_beta(x)) = sum_i q_i (log q_i - log p_i),
  * with log q_i from SLEEF's logf and log p_i = t_i - lse as log-softmax
  * returns it; terms with q_i = 0 add 0. KL = H(q, p) - H(q), so the
- * gradient is that of sm_soft_cross_entropy_f32. q_i < 0 gives NaN. */
-SM_API sm_status sm_kl_div_f32(size_t rows, size_t cols, float beta,
-                               const float *x, size_t ldx, const float *q,
-                               size_t ldq, sm_reduction reduction,
-                               sm_flags flags, float *loss, float *grad,
-                               size_t ldg);
+ * gradient is that of sm_soft_cross_entropy_rows_f32. q_i < 0 gives NaN. */
+SM_API SM_NODISCARD sm_status sm_kl_div_rows_f32(
+    size_t rows, size_t cols, const float *x, size_t ldx, const float *q,
+    size_t ldq, float *loss, float *grad, size_t ldg,
+    const sm_loss_options *options);
 
 /* Knowledge-distillation loss T^2 KL(softmax(teacher / T) || softmax(
- * student / T)) per row (T > 0, finite), both softmaxes at beta = 1 / T
- * rounded to f32, log q_i the teacher's log-softmax. Gradient with respect
- * to the student's logits: grad_i = (p_i - q_i) (T^2 beta s) with the
- * factor rounded once to f32 (about T s). The teacher's rows are read, never
- * written; grad may equal student. */
-SM_API sm_status sm_distillation_loss_f32(size_t rows, size_t cols,
-                                          float temperature,
-                                          const float *student, size_t lds,
-                                          const float *teacher, size_t ldt,
-                                          sm_reduction reduction,
-                                          sm_flags flags, float *loss,
-                                          float *grad, size_t ldg);
+ * student / T)) per row, with T = 1 / beta (options->beta > 0 and finite,
+ * else SM_EINVAL): both softmaxes at beta, log q_i the teacher's
+ * log-softmax, and the loss scale T^2 = 1 / beta^2 computed in double.
+ * Gradient with respect to the student's logits: grad_i = (p_i - q_i)
+ * (T^2 beta s) with the factor rounded once to f32 (about T s). The
+ * teacher's rows are read, never written; grad may equal student. */
+SM_API SM_NODISCARD sm_status sm_distillation_rows_f32(
+    size_t rows, size_t cols, const float *student, size_t lds,
+    const float *teacher, size_t ldt, float *loss, float *grad, size_t ldg,
+    const sm_loss_options *options);
 
-/* Entropy H(softmax_beta(x)) = sum_i p_i nl_i per row (reduced like a
- * loss), and its gradient dH/dx_i = beta p_i (nl_i - H), computed as
+/* Entropy H(softmax_beta(x)) = sum_i p_i nl_i per row, into loss (reduced
+ * like a loss), and its gradient dH/dx_i = beta p_i (nl_i - H), computed as
  * (p_i (nl_i - (float) H)) (beta s), 0 where p_i = 0. A fully masked row
  * has H = 0. */
-SM_API sm_status sm_entropy_f32(size_t rows, size_t cols, float beta,
-                                const float *x, size_t ldx,
-                                sm_reduction reduction, sm_flags flags,
-                                float *h, float *grad, size_t ldg);
+SM_API SM_NODISCARD sm_status sm_entropy_rows_f32(
+    size_t rows, size_t cols, const float *x, size_t ldx, float *loss,
+    float *grad, size_t ldg, const sm_loss_options *options);
 
 /* ---- instruction sets ---------------------------------------------------- */
 /* The kernels are chosen once, at load time, from the CPU's features: the
@@ -349,7 +401,7 @@ SM_API unsigned sm_isa_supported(void);
  * SM_ISA_AUTO returns to the automatic choice. Safe to call concurrently
  * with computations: each call uses one ISA from start to end. Results do
  * not change (the contract is bit-exact); speed does. */
-SM_API sm_status sm_isa_force(sm_isa isa);
+SM_API SM_NODISCARD sm_status sm_isa_force(sm_isa isa);
 
 /* "scalar", "avx2", "avx512", "neon", "sve"; "auto" for SM_ISA_AUTO;
  * "unknown" otherwise. */
@@ -357,7 +409,7 @@ SM_API const char *sm_isa_name(sm_isa isa);
 
 /* Parses a name as printed by sm_isa_name (case-insensitive). SM_EINVAL if
  * the name is NULL or unknown. */
-SM_API sm_status sm_isa_from_name(const char *name, sm_isa *isa);
+SM_API SM_NODISCARD sm_status sm_isa_from_name(const char *name, sm_isa *isa);
 
 /* The CPU features the dispatcher saw, e.g. "avx2 fma3 avx512f ...". */
 SM_API const char *sm_cpu_features(void);
@@ -367,7 +419,8 @@ SM_API const char *sm_cpu_features(void);
 /* A short English description of a status; never NULL. */
 SM_API const char *sm_strerror(sm_status status);
 
-/* The library's version at run time, e.g. "0.1.0". */
+/* The library's version at run time, e.g. "0.2.0" (SM_VERSION_STRING of the
+ * header it was built with). */
 SM_API const char *sm_version(void);
 
 #ifdef __cplusplus

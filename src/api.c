@@ -1,19 +1,17 @@
-/* Public entry points: check, dispatch, call. */
+/* Public entry points: read the options, check, dispatch, call. */
 #include <math.h>
 #include <stdbool.h>
 
 #include "checks.h"
 #include "dispatch.h"
 
-#define SM_KNOWN_FLAGS SM_FAST_EXP
-
-/* softmax and log-softmax share their checks; log picks the slot. */
-static sm_status rows_op(bool log, size_t rows, size_t cols, float beta,
-                         const float *x, size_t ldx, float *y, size_t ldy,
-                         sm_flags flags)
+/* softmax and log-softmax share their checks; log picks the slot. Inline
+ * into each entry point, so the one-row forms reach the kernel with no call
+ * in between. */
+static inline sm_status rows_op(bool log, size_t rows, size_t cols, float beta,
+                                const float *x, size_t ldx, float *y,
+                                size_t ldy, sm_flags flags)
 {
-    if (flags & ~SM_KNOWN_FLAGS)
-        return SM_EINVAL;
     const sm_status st = sm_check_rows(rows, cols, beta, x, ldx, y, ldy);
     if (st != SM_OK || rows == 0 || cols == 0)
         return st;
@@ -23,26 +21,10 @@ static sm_status rows_op(bool log, size_t rows, size_t cols, float beta,
     return SM_OK;
 }
 
-sm_status sm_softmax_rows_ex_f32(size_t rows, size_t cols, float beta,
-                                 const float *x, size_t ldx, float *y,
-                                 size_t ldy, sm_flags flags)
+static inline sm_status logsumexp_op(size_t rows, size_t cols, float beta,
+                                     const float *x, size_t ldx, float *result,
+                                     sm_flags flags)
 {
-    return rows_op(false, rows, cols, beta, x, ldx, y, ldy, flags);
-}
-
-sm_status sm_log_softmax_rows_ex_f32(size_t rows, size_t cols, float beta,
-                                     const float *x, size_t ldx, float *y,
-                                     size_t ldy, sm_flags flags)
-{
-    return rows_op(true, rows, cols, beta, x, ldx, y, ldy, flags);
-}
-
-sm_status sm_logsumexp_rows_ex_f32(size_t rows, size_t cols, float beta,
-                                   const float *x, size_t ldx, float *result,
-                                   sm_flags flags)
-{
-    if (flags & ~SM_KNOWN_FLAGS)
-        return SM_EINVAL;
     const sm_status st = sm_check_reduce(rows, cols, beta, x, ldx, result);
     if (st != SM_OK || rows == 0)
         return st;
@@ -55,78 +37,102 @@ sm_status sm_logsumexp_rows_ex_f32(size_t rows, size_t cols, float beta,
     return SM_OK;
 }
 
-sm_status sm_softmax_rows_f32(size_t rows, size_t cols, float beta,
-                              const float *x, size_t ldx, float *y, size_t ldy)
+sm_status sm_softmax_rows_f32(size_t rows, size_t cols, const float *x,
+                              size_t ldx, float *y, size_t ldy,
+                              const sm_options *options)
 {
-    return sm_softmax_rows_ex_f32(rows, cols, beta, x, ldx, y, ldy, 0);
+    sm_options o;
+    const sm_status st = sm_read_options(options, &o);
+    if (st != SM_OK)
+        return st;
+    return rows_op(false, rows, cols, o.beta, x, ldx, y, ldy, o.flags);
 }
 
-sm_status sm_log_softmax_rows_f32(size_t rows, size_t cols, float beta,
-                                  const float *x, size_t ldx,
-                                  float *y, size_t ldy)
+sm_status sm_log_softmax_rows_f32(size_t rows, size_t cols, const float *x,
+                                  size_t ldx, float *y, size_t ldy,
+                                  const sm_options *options)
 {
-    return sm_log_softmax_rows_ex_f32(rows, cols, beta, x, ldx, y, ldy, 0);
+    sm_options o;
+    const sm_status st = sm_read_options(options, &o);
+    if (st != SM_OK)
+        return st;
+    return rows_op(true, rows, cols, o.beta, x, ldx, y, ldy, o.flags);
 }
 
-sm_status sm_logsumexp_rows_f32(size_t rows, size_t cols, float beta,
-                                const float *x, size_t ldx, float *result)
+sm_status sm_logsumexp_rows_f32(size_t rows, size_t cols, const float *x,
+                                size_t ldx, float *result,
+                                const sm_options *options)
 {
-    return sm_logsumexp_rows_ex_f32(rows, cols, beta, x, ldx, result, 0);
+    sm_options o;
+    const sm_status st = sm_read_options(options, &o);
+    if (st != SM_OK)
+        return st;
+    return logsumexp_op(rows, cols, o.beta, x, ldx, result, o.flags);
 }
 
 sm_status sm_softmax_f32(size_t n, const float *x, float *y)
 {
-    return sm_softmax_rows_ex_f32(1, n, 1.0f, x, n, y, n, 0);
+    return rows_op(false, 1, n, 1.0f, x, n, y, n, 0);
 }
 
 sm_status sm_log_softmax_f32(size_t n, const float *x, float *y)
 {
-    return sm_log_softmax_rows_ex_f32(1, n, 1.0f, x, n, y, n, 0);
+    return rows_op(true, 1, n, 1.0f, x, n, y, n, 0);
 }
 
 sm_status sm_logsumexp_f32(size_t n, const float *x, float *result)
 {
-    return sm_logsumexp_rows_ex_f32(1, n, 1.0f, x, n, result, 0);
+    return logsumexp_op(1, n, 1.0f, x, n, result, 0);
 }
 
-/* dx against y and against dy: each may be exactly in place. */
-static sm_status backward_op(bool log, size_t rows, size_t cols, float beta,
+/* dx against y and against dy: each may be exactly in place. The flags are
+ * checked and ignored: these kernels take none. */
+static sm_status backward_op(bool log, size_t rows, size_t cols,
                              const float *y, size_t ldy, const float *dy,
-                             size_t lddy, float *dx, size_t lddx)
+                             size_t lddy, float *dx, size_t lddx,
+                             const sm_options *options)
 {
-    sm_status st = sm_check_rows(rows, cols, beta, y, ldy, dx, lddx);
+    sm_options o;
+    sm_status st = sm_read_options(options, &o);
     if (st == SM_OK)
-        st = sm_check_rows(rows, cols, beta, dy, lddy, dx, lddx);
+        st = sm_check_rows(rows, cols, o.beta, y, ldy, dx, lddx);
+    if (st == SM_OK)
+        st = sm_check_rows(rows, cols, o.beta, dy, lddy, dx, lddx);
     if (st != SM_OK || rows == 0 || cols == 0)
         return st;
     const struct sm_kernels *k = sm_dispatch();
     (log ? k->log_softmax_backward_rows : k->softmax_backward_rows)(
-        rows, cols, beta, y, ldy, dy, lddy, dx, lddx);
+        rows, cols, o.beta, y, ldy, dy, lddy, dx, lddx);
     return SM_OK;
 }
 
-sm_status sm_softmax_backward_rows_f32(size_t rows, size_t cols, float beta,
+sm_status sm_softmax_backward_rows_f32(size_t rows, size_t cols,
                                        const float *y, size_t ldy,
                                        const float *dy, size_t lddy,
-                                       float *dx, size_t lddx)
+                                       float *dx, size_t lddx,
+                                       const sm_options *options)
 {
-    return backward_op(false, rows, cols, beta, y, ldy, dy, lddy, dx, lddx);
+    return backward_op(false, rows, cols, y, ldy, dy, lddy, dx, lddx, options);
 }
 
 sm_status sm_log_softmax_backward_rows_f32(size_t rows, size_t cols,
-                                           float beta, const float *y,
-                                           size_t ldy, const float *dy,
-                                           size_t lddy, float *dx, size_t lddx)
+                                           const float *y, size_t ldy,
+                                           const float *dy, size_t lddy,
+                                           float *dx, size_t lddx,
+                                           const sm_options *options)
 {
-    return backward_op(true, rows, cols, beta, y, ldy, dy, lddy, dx, lddx);
+    return backward_op(true, rows, cols, y, ldy, dy, lddy, dx, lddx, options);
 }
 
-sm_status sm_softmax_jacobian_f32(size_t k, float beta, const float *x,
-                                  float *jac, size_t ldj)
+sm_status sm_softmax_jacobian_f32(size_t k, const float *x, float *jac,
+                                  size_t ldj, const sm_options *options)
 {
-    const sm_status st = sm_check_jacobian(k, beta, x, jac, ldj);
+    sm_options o;
+    sm_status st = sm_read_options(options, &o);
+    if (st == SM_OK)
+        st = sm_check_jacobian(k, o.beta, x, jac, ldj);
     if (st != SM_OK || k == 0)
         return st;
-    sm_dispatch()->softmax_jacobian(k, beta, x, jac, ldj);
+    sm_dispatch()->softmax_jacobian(k, o.beta, x, jac, ldj);
     return SM_OK;
 }

@@ -8,6 +8,78 @@
 
 #include "softmax.h"
 
+#define SM_KNOWN_FLAGS SM_FAST_EXP
+
+/* Options structs: whether the caller's size covers member m of T, and
+ * whether the size is one this library can honour (through beta, the first
+ * member after size, up to its own sizeof). A newer struct is told apart
+ * by its size alone, so a member added later must make sizeof grow: where
+ * the tail is padding (sm_loss_options, sm_cross_entropy_options on LP64),
+ * the next member must not fit in it. */
+#define SM_COVERS(o, T, m) ((o)->size >= offsetof(T, m) + sizeof(((T *)0)->m))
+#define SM_SIZE_OK(o, T) (SM_COVERS(o, T, beta) && (o)->size <= sizeof(T))
+
+/* One reader per options struct: *out = the defaults, overwritten by the
+ * members the caller's size covers; SM_EINVAL for a size out of range or
+ * unknown flag bits. Inline: a NULL options pointer costs nothing. */
+static inline sm_status sm_read_options(const sm_options *o, sm_options *out)
+{
+    const sm_options d = SM_OPTIONS_INIT;
+    *out = d;
+    if (!o)
+        return SM_OK;
+    if (!SM_SIZE_OK(o, sm_options))
+        return SM_EINVAL;
+    out->beta = o->beta;
+    if (SM_COVERS(o, sm_options, flags))
+        out->flags = o->flags;
+    return out->flags & ~SM_KNOWN_FLAGS ? SM_EINVAL : SM_OK;
+}
+
+static inline sm_status sm_read_loss_options(const sm_loss_options *o,
+                                             sm_loss_options *out)
+{
+    const sm_loss_options d = SM_LOSS_OPTIONS_INIT;
+    *out = d;
+    if (!o)
+        return SM_OK;
+    if (!SM_SIZE_OK(o, sm_loss_options))
+        return SM_EINVAL;
+    out->beta = o->beta;
+    if (SM_COVERS(o, sm_loss_options, flags))
+        out->flags = o->flags;
+    if (SM_COVERS(o, sm_loss_options, reduction))
+        out->reduction = o->reduction;
+    return out->flags & ~SM_KNOWN_FLAGS ? SM_EINVAL : SM_OK;
+}
+
+static inline sm_status
+sm_read_cross_entropy_options(const sm_cross_entropy_options *o,
+                              sm_cross_entropy_options *out)
+{
+    typedef sm_cross_entropy_options T;
+    const T d = SM_CROSS_ENTROPY_OPTIONS_INIT;
+    *out = d;
+    if (!o)
+        return SM_OK;
+    if (!SM_SIZE_OK(o, T))
+        return SM_EINVAL;
+    out->beta = o->beta;
+    if (SM_COVERS(o, T, flags))
+        out->flags = o->flags;
+    if (SM_COVERS(o, T, reduction))
+        out->reduction = o->reduction;
+    if (SM_COVERS(o, T, ignore_index))
+        out->ignore_index = o->ignore_index;
+    if (SM_COVERS(o, T, label_smoothing))
+        out->label_smoothing = o->label_smoothing;
+    if (SM_COVERS(o, T, class_weights))
+        out->class_weights = o->class_weights;
+    if (SM_COVERS(o, T, l2))
+        out->l2 = o->l2;
+    return out->flags & ~SM_KNOWN_FLAGS ? SM_EINVAL : SM_OK;
+}
+
 /* Bytes spanned by rows of cols elements of elem bytes at stride ld
  * (rows, cols > 0), or false if that or the end address does not fit. */
 static inline bool sm_extent_of(size_t rows, size_t cols, size_t ld,
@@ -38,9 +110,8 @@ sm_status sm_check_overlap(size_t rows, size_t cols, const float *x,
 
 /* x (rows x cols, stride ldx) to y (stride ldy): NULL, strides, NaN beta,
  * byte extents, overlap other than exactly in place. Inline, with the
- * dispatch and direct calls between entry points: a 16-element softmax
- * through the shared library took 28 ns instead of 31.5 (AVX-512). Only
- * the overlap analysis is out of line. */
+ * dispatch and direct calls between entry points, as a short row's whole
+ * cost is the call's overhead. Only the overlap analysis is out of line. */
 static inline sm_status sm_check_rows(size_t rows, size_t cols, float beta,
                                       const float *x, size_t ldx,
                                       const float *y, size_t ldy)

@@ -8,7 +8,6 @@
 #include "checks.h"
 #include "dispatch.h"
 
-#define SM_KNOWN_FLAGS SM_FAST_EXP
 /* Row losses per kernel call: the buffer lives on the stack. */
 #define SM_LOSS_BATCH 256
 
@@ -191,13 +190,14 @@ static bool weights_valid(const float *w, size_t cols, double *sum)
     return true;
 }
 
-sm_status sm_cross_entropy_f32(size_t rows, size_t cols, const float *x,
-                               size_t ldx, const int32_t *labels,
-                               const sm_cross_entropy_options *options,
-                               float *loss, float *grad, size_t ldg)
+sm_status sm_cross_entropy_rows_f32(size_t rows, size_t cols, const float *x,
+                                    size_t ldx, const int32_t *labels,
+                                    float *loss, float *grad, size_t ldg,
+                                    const sm_cross_entropy_options *options)
 {
-    static const sm_cross_entropy_options defaults = SM_CROSS_ENTROPY_DEFAULTS;
-    const sm_cross_entropy_options o = options ? *options : defaults;
+    sm_cross_entropy_options o;
+    if (sm_read_cross_entropy_options(options, &o) != SM_OK)
+        return SM_EINVAL;
     const float eps = o.label_smoothing;
     if (!(eps >= 0.0f && eps <= 1.0f) || !(o.l2 >= 0.0f && o.l2 <= FLT_MAX))
         return SM_EINVAL;
@@ -261,58 +261,67 @@ static void soft_batch(const void *call, size_t r0, size_t n, double *out,
 
 /* loss_scale and grad_factor: 1 and beta, or T^2 and T^2 beta. */
 static sm_status soft_op(enum sm_soft_kind kind, size_t rows, size_t cols,
-                         float beta, const float *x, size_t ldx, const float *q,
-                         size_t ldq, sm_reduction reduction, sm_flags flags,
-                         float *loss, float *grad, size_t ldg,
-                         double loss_scale, double factor)
+                         const float *x, size_t ldx, const float *q,
+                         size_t ldq, float *loss, float *grad, size_t ldg,
+                         const sm_loss_options *o, double loss_scale,
+                         double factor)
 {
     const struct sm_input in[] = {{q, rows, cols, ldq, sizeof(float)}};
-    const sm_status st = check_loss(rows, cols, beta, x, ldx, reduction, flags,
-                                    loss, grad, ldg, in, 1);
+    const sm_status st = check_loss(rows, cols, o->beta, x, ldx, o->reduction,
+                                    o->flags, loss, grad, ldg, in, 1);
     if (st != SM_OK)
         return st;
-    const double s = mean_scale(reduction, (double)rows);
+    const double s = mean_scale(o->reduction, (double)rows);
     const struct soft_call call = {
-        .cols = cols, .ldx = ldx, .ldg = ldg, .beta = beta, .x = x,
-        .grad = grad, .flags = flags,
+        .cols = cols, .ldx = ldx, .ldg = ldg, .beta = o->beta, .x = x,
+        .grad = grad, .flags = o->flags,
         .args = {.kind = kind, .q = q, .ldq = ldq, .loss_scale = loss_scale,
                  .grad_scale = grad_factor(factor, s)},
     };
-    reduce_rows(rows, cols, reduction, (double)rows, loss, soft_batch, &call);
+    reduce_rows(rows, cols, o->reduction, (double)rows, loss, soft_batch,
+                &call);
     return SM_OK;
 }
 
-sm_status sm_soft_cross_entropy_f32(size_t rows, size_t cols, float beta,
-                                    const float *x, size_t ldx, const float *q,
-                                    size_t ldq, sm_reduction reduction,
-                                    sm_flags flags, float *loss, float *grad,
-                                    size_t ldg)
+sm_status sm_soft_cross_entropy_rows_f32(size_t rows, size_t cols,
+                                         const float *x, size_t ldx,
+                                         const float *q, size_t ldq,
+                                         float *loss, float *grad, size_t ldg,
+                                         const sm_loss_options *options)
 {
-    return soft_op(SM_SOFT_CE, rows, cols, beta, x, ldx, q, ldq, reduction,
-                   flags, loss, grad, ldg, 1.0, beta);
+    sm_loss_options o;
+    if (sm_read_loss_options(options, &o) != SM_OK)
+        return SM_EINVAL;
+    return soft_op(SM_SOFT_CE, rows, cols, x, ldx, q, ldq, loss, grad, ldg,
+                   &o, 1.0, o.beta);
 }
 
-sm_status sm_kl_div_f32(size_t rows, size_t cols, float beta, const float *x,
-                        size_t ldx, const float *q, size_t ldq,
-                        sm_reduction reduction, sm_flags flags, float *loss,
-                        float *grad, size_t ldg)
+sm_status sm_kl_div_rows_f32(size_t rows, size_t cols, const float *x,
+                             size_t ldx, const float *q, size_t ldq,
+                             float *loss, float *grad, size_t ldg,
+                             const sm_loss_options *options)
 {
-    return soft_op(SM_SOFT_KL, rows, cols, beta, x, ldx, q, ldq, reduction,
-                   flags, loss, grad, ldg, 1.0, beta);
+    sm_loss_options o;
+    if (sm_read_loss_options(options, &o) != SM_OK)
+        return SM_EINVAL;
+    return soft_op(SM_SOFT_KL, rows, cols, x, ldx, q, ldq, loss, grad, ldg,
+                   &o, 1.0, o.beta);
 }
 
-sm_status sm_distillation_loss_f32(size_t rows, size_t cols, float temperature,
+/* T^2 = 1 / beta^2: beta^2 is exact in double, then one rounding. */
+sm_status sm_distillation_rows_f32(size_t rows, size_t cols,
                                    const float *student, size_t lds,
                                    const float *teacher, size_t ldt,
-                                   sm_reduction reduction, sm_flags flags,
-                                   float *loss, float *grad, size_t ldg)
+                                   float *loss, float *grad, size_t ldg,
+                                   const sm_loss_options *options)
 {
-    if (!(temperature > 0.0f && temperature <= FLT_MAX))
+    sm_loss_options o;
+    if (sm_read_loss_options(options, &o) != SM_OK ||
+        !(o.beta > 0.0f && o.beta <= FLT_MAX))
         return SM_EINVAL;
-    const float beta = 1.0f / temperature;
-    const double t2 = (double)temperature * temperature;
-    return soft_op(SM_SOFT_DISTILL, rows, cols, beta, student, lds, teacher,
-                   ldt, reduction, flags, loss, grad, ldg, t2, t2 * beta);
+    const double t2 = 1.0 / ((double)o.beta * o.beta);
+    return soft_op(SM_SOFT_DISTILL, rows, cols, student, lds, teacher, ldt,
+                   loss, grad, ldg, &o, t2, t2 * o.beta);
 }
 
 struct entropy_call {
@@ -334,19 +343,23 @@ static void entropy_batch(const void *call, size_t r0, size_t n,
     add_rows(out, n, total);
 }
 
-sm_status sm_entropy_f32(size_t rows, size_t cols, float beta, const float *x,
-                         size_t ldx, sm_reduction reduction, sm_flags flags,
-                         float *h, float *grad, size_t ldg)
+sm_status sm_entropy_rows_f32(size_t rows, size_t cols, const float *x,
+                              size_t ldx, float *loss, float *grad, size_t ldg,
+                              const sm_loss_options *options)
 {
-    const sm_status st = check_loss(rows, cols, beta, x, ldx, reduction, flags,
-                                    h, grad, ldg, NULL, 0);
+    sm_loss_options o;
+    sm_status st = sm_read_loss_options(options, &o);
+    if (st == SM_OK)
+        st = check_loss(rows, cols, o.beta, x, ldx, o.reduction, o.flags,
+                        loss, grad, ldg, NULL, 0);
     if (st != SM_OK)
         return st;
     const struct entropy_call call = {
-        .cols = cols, .ldx = ldx, .ldg = ldg, .beta = beta, .x = x,
-        .grad = grad, .flags = flags,
-        .grad_scale = grad_factor(beta, mean_scale(reduction, (double)rows)),
+        .cols = cols, .ldx = ldx, .ldg = ldg, .beta = o.beta, .x = x,
+        .grad = grad, .flags = o.flags,
+        .grad_scale = grad_factor(o.beta, mean_scale(o.reduction, (double)rows)),
     };
-    reduce_rows(rows, cols, reduction, (double)rows, h, entropy_batch, &call);
+    reduce_rows(rows, cols, o.reduction, (double)rows, loss, entropy_batch,
+                &call);
     return SM_OK;
 }

@@ -3,7 +3,9 @@
 #  - every dynamic symbol it defines starts with sm_;
 #  - every function declared SM_API in include/softmax.h is exported, and
 #    nothing else with the sm_ prefix is (no internal helper leaks);
-#  - the SONAME is libsoftmax.so.0.
+#  - every one carries the version node of src/softmax.map (SOFTMAX_0.2)
+#    as its default version;
+#  - the SONAME is libsoftmax.so.0.2.
 set -eu
 
 lib=${1:?usage: check_exports.sh path/to/libsoftmax.so}
@@ -20,10 +22,15 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' HUP INT TERM
 
-# Defined dynamic symbols, names only (version suffixes stripped).
+node=SOFTMAX_0.2
+want_soname=libsoftmax.so.0.2
+
+# Defined dynamic symbols, names only (version suffixes stripped), without
+# the version node itself (an absolute symbol named after it).
 nm -D --defined-only "$lib" > "$tmp/nm.out" || die "nm -D failed on $lib"
 awk 'NF >= 3 { print $3 } NF == 2 { print $2 }' "$tmp/nm.out" |
-    sed 's/@.*//' | sort -u > "$tmp/exported"
+    grep -v "^$node\$" > "$tmp/versioned" || true
+sed 's/@.*//' "$tmp/versioned" | sort -u > "$tmp/exported"
 [ -s "$tmp/exported" ] || die "$lib exports no symbols at all"
 
 # 1. Only sm_ symbols.
@@ -63,7 +70,16 @@ if [ -s "$tmp/extra" ]; then
     fail=1
 fi
 
-# 3. SONAME.
+# 3. Every symbol versioned: name@@SOFTMAX_0.2 (the node is what a 0.1
+# program's unversioned or differently versioned references cannot bind to).
+grep -v "@@$node\$" "$tmp/versioned" > "$tmp/unversioned" || true
+if [ -s "$tmp/unversioned" ]; then
+    echo "FAIL: exported symbols without the default version $node:" >&2
+    sed 's/^/    /' "$tmp/unversioned" >&2
+    fail=1
+fi
+
+# 4. SONAME.
 if command -v readelf >/dev/null 2>&1; then
     soname=$(readelf -d "$lib" | sed -n 's/.*(SONAME).*\[\(.*\)\].*/\1/p')
 elif command -v objdump >/dev/null 2>&1; then
@@ -71,12 +87,12 @@ elif command -v objdump >/dev/null 2>&1; then
 else
     die "neither readelf nor objdump found"
 fi
-if [ "$soname" != "libsoftmax.so.0" ]; then
-    echo "FAIL: SONAME is '${soname}', expected 'libsoftmax.so.0'" >&2
+if [ "$soname" != "$want_soname" ]; then
+    echo "FAIL: SONAME is '${soname}', expected '$want_soname'" >&2
     fail=1
 fi
 
 if [ "$fail" -ne 0 ]; then
     exit 1
 fi
-echo "check_exports: ok: $n_decl sm_ functions exported, nothing else; SONAME $soname"
+echo "check_exports: ok: $n_decl sm_ functions exported, all as @@$node, nothing else; SONAME $soname"

@@ -41,8 +41,8 @@ $meson_cmd install -C "$build" --destdir "$stage" --no-rebuild --quiet \
 # static library.
 header=$(find "$stage" -path '*/include/softmax.h' | head -n 1)
 [ -n "$header" ] || die "staged tree lacks include/softmax.h"
-so=$(find "$stage" -name 'libsoftmax.so.0' | head -n 1)
-[ -n "$so" ] || die "staged tree lacks libsoftmax.so.0"
+so=$(find "$stage" -name 'libsoftmax.so.0.2' | head -n 1)
+[ -n "$so" ] || die "staged tree lacks libsoftmax.so.0.2"
 [ -e "$so" ] || die "$so is a dangling symlink"
 find "$stage" -name 'libsoftmax.a' | grep -q . || die "staged tree lacks libsoftmax.a"
 pc=$(find "$stage" -name softmax.pc | head -n 1)
@@ -97,7 +97,7 @@ esac
 if command -v ldd >/dev/null 2>&1; then
     loaded=$(LD_LIBRARY_PATH="$libdir" ldd "$tmp/consumer" | grep 'libsoftmax' || true)
     case "$loaded" in
-    *"$libdir/libsoftmax.so.0"*) ;;
+    *"$libdir/libsoftmax.so.0.2"*) ;;
     *) die "consumer does not load the staged library: '$loaded'" ;;
     esac
 fi

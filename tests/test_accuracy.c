@@ -18,6 +18,7 @@
 #include "common/log1p.h"
 #include "dispatch.h"
 #include "harness.h"
+#include "call_options.h"
 
 struct table {
     char name[32];
@@ -433,7 +434,7 @@ static void test_seed_examples(void **state)
     expect_close(p, (const double[]){0.024, 0.064, 0.175, 0.475, 0.024, 0.064,
                                      0.175}, 7, 5e-4);
     /* temperature 10: beta = 0.1 */
-    assert_int_equal(sm_softmax_rows_f32(1, 7, 0.1f, x, 7, p, 7), SM_OK);
+    assert_int_equal(sm_softmax_rows_f32(1, 7, x, 7, p, 7, OPTS(0.1f, 0)), SM_OK);
     expect_close(p, (const double[]){0.125, 0.138, 0.153, 0.169, 0.125, 0.138,
                                      0.153}, 7, 5e-4);
     const float x3[3] = {1, 2, 8};
@@ -444,20 +445,20 @@ static void test_seed_examples(void **state)
     expect_close(p, (const double[]){0.0000454, 0.9999546}, 2, 1e-7);
     /* hardmax limits: argmax(1,5,10) = (0,0,1), argmax(1,5,5) = (0,1/2,1/2) */
     const float a[3] = {1, 5, 10}, b[3] = {1, 5, 5};
-    assert_int_equal(sm_softmax_rows_f32(1, 3, INFINITY, a, 3, p, 3), SM_OK);
+    assert_int_equal(sm_softmax_rows_f32(1, 3, a, 3, p, 3, OPTS(INFINITY, 0)), SM_OK);
     expect_close(p, (const double[]){0, 0, 1}, 3, 0);
-    assert_int_equal(sm_softmax_rows_f32(1, 3, INFINITY, b, 3, p, 3), SM_OK);
+    assert_int_equal(sm_softmax_rows_f32(1, 3, b, 3, p, 3, OPTS(INFINITY, 0)), SM_OK);
     expect_close(p, (const double[]){0, 0.5, 0.5}, 3, 0);
     /* sigma_beta(1, 1.0001) -> (0, 1) and (1, 0.9999) -> (1, 0) as beta
      * grows, with argmin for beta -> -inf; (1, 1) stays 1/2 */
     const float c[2] = {1, 1.0001f}, d[2] = {1, 0.9999f}, e[2] = {1, 1};
-    assert_int_equal(sm_softmax_rows_f32(1, 2, 1e6f, c, 2, p, 2), SM_OK);
+    assert_int_equal(sm_softmax_rows_f32(1, 2, c, 2, p, 2, OPTS(1e6f, 0)), SM_OK);
     expect_close(p, (const double[]){0, 1}, 2, 1e-6);
-    assert_int_equal(sm_softmax_rows_f32(1, 2, 1e6f, d, 2, p, 2), SM_OK);
+    assert_int_equal(sm_softmax_rows_f32(1, 2, d, 2, p, 2, OPTS(1e6f, 0)), SM_OK);
     expect_close(p, (const double[]){1, 0}, 2, 1e-6);
-    assert_int_equal(sm_softmax_rows_f32(1, 2, -1e6f, c, 2, p, 2), SM_OK);
+    assert_int_equal(sm_softmax_rows_f32(1, 2, c, 2, p, 2, OPTS(-1e6f, 0)), SM_OK);
     expect_close(p, (const double[]){1, 0}, 2, 1e-6);
-    assert_int_equal(sm_softmax_rows_f32(1, 2, 1e6f, e, 2, p, 2), SM_OK);
+    assert_int_equal(sm_softmax_rows_f32(1, 2, e, 2, p, 2, OPTS(1e6f, 0)), SM_OK);
     expect_close(p, (const double[]){0.5, 0.5}, 2, 0);
     /* all equal: 1/n */
     const float eq[5] = {3, 3, 3, 3, 3};

@@ -21,6 +21,7 @@
 
 #include "dispatch.h"
 #include "harness.h"
+#include "call_options.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -76,18 +77,27 @@ static void *xmalloc(size_t bytes)
 #define FAKE_X ((const float *)(uintptr_t)0x100000u)
 #define FAKE_Y ((float *)(uintptr_t)0x200000u)
 
-/* The rows form of op; ldy is ignored for logsumexp (result[r]). */
-static sm_status call_rows(enum op op, size_t rows, size_t cols, float beta,
-                           const float *x, size_t ldx, float *y, size_t ldy)
+/* The rows form of op with options o; ldy is ignored for logsumexp
+ * (result[r]). */
+static sm_status call_opts(enum op op, size_t rows, size_t cols,
+                           const float *x, size_t ldx, float *y, size_t ldy,
+                           const sm_options *o)
 {
     switch (op) {
     case OP_SOFTMAX:
-        return sm_softmax_rows_f32(rows, cols, beta, x, ldx, y, ldy);
+        return sm_softmax_rows_f32(rows, cols, x, ldx, y, ldy, o);
     case OP_LOG_SOFTMAX:
-        return sm_log_softmax_rows_f32(rows, cols, beta, x, ldx, y, ldy);
+        return sm_log_softmax_rows_f32(rows, cols, x, ldx, y, ldy, o);
     default:
-        return sm_logsumexp_rows_f32(rows, cols, beta, x, ldx, y);
+        return sm_logsumexp_rows_f32(rows, cols, x, ldx, y, o);
     }
+}
+
+/* The rows form of op at beta. */
+static sm_status call_rows(enum op op, size_t rows, size_t cols, float beta,
+                           const float *x, size_t ldx, float *y, size_t ldy)
+{
+    return call_opts(op, rows, cols, x, ldx, y, ldy, OPTS(beta, 0));
 }
 
 /* The single-vector form of op (beta = 1). */
@@ -199,10 +209,10 @@ static void test_null_pointers(void **state)
     }
 
     /* logsumexp with cols = 0 still needs somewhere to put -inf. */
-    expect_status(sm_logsumexp_rows_f32(3, 0, 1.0f, NULL, 0, NULL), SM_EINVAL,
+    expect_status(sm_logsumexp_rows_f32(3, 0, NULL, 0, NULL, OPTS(1.0f, 0)), SM_EINVAL,
                   "logsumexp rows: cols 0, NULL result");
     ebuf_reset();
-    expect_status(sm_logsumexp_rows_f32(3, 0, 1.0f, ex, 4, NULL), SM_EINVAL,
+    expect_status(sm_logsumexp_rows_f32(3, 0, ex, 4, NULL, OPTS(1.0f, 0)), SM_EINVAL,
                   "logsumexp rows: cols 0, x given, NULL result");
     ebuf_check_clean("logsumexp rows: cols 0, NULL result");
     expect_status(sm_logsumexp_f32(0, NULL, NULL), SM_EINVAL,
@@ -241,10 +251,10 @@ static void test_null_allowed_when_empty(void **state)
     }
 
     /* logsumexp: rows 0 needs nothing at all. */
-    expect_status(sm_logsumexp_rows_f32(0, 5, 1.0f, NULL, 5, NULL), SM_OK,
+    expect_status(sm_logsumexp_rows_f32(0, 5, NULL, 5, NULL, OPTS(1.0f, 0)), SM_OK,
                   "logsumexp: rows 0, NULL x result");
     ebuf_reset();
-    expect_status(sm_logsumexp_rows_f32(0, 5, 1.0f, ex, 5, ey), SM_OK,
+    expect_status(sm_logsumexp_rows_f32(0, 5, ex, 5, ey, OPTS(1.0f, 0)), SM_OK,
                   "logsumexp: rows 0, real x result");
     ebuf_check_clean("logsumexp: rows 0");
 
@@ -253,14 +263,16 @@ static void test_null_allowed_when_empty(void **state)
     FOR_EACH_ISA(isa) {
         for (size_t rows = 1; rows <= 9; rows++) {
             fill_sent(ey, EBUF);
-            expect_status(sm_logsumexp_rows_f32(rows, 0, 1.0f, NULL, 0, ey), SM_OK,
+            expect_status(sm_logsumexp_rows_f32(rows, 0, NULL, 0, ey,
+                                                OPTS(1.0f, 0)), SM_OK,
                           "logsumexp: cols 0, NULL x");
             for (size_t r = 0; r < rows; r++)
                 assert_int_equal(f32_bits(ey[r]), NEG_INF_BITS);
             assert_int_equal(count_touched(ey + rows, EBUF - rows), 0);
 
             fill_sent(ey, EBUF);
-            expect_status(sm_logsumexp_rows_f32(rows, 0, -2.0f, NULL, 3, ey), SM_OK,
+            expect_status(sm_logsumexp_rows_f32(rows, 0, NULL, 3, ey,
+                                                OPTS(-2.0f, 0)), SM_OK,
                           "logsumexp: cols 0, NULL x, ldx 3");
             for (size_t r = 0; r < rows; r++)
                 assert_int_equal(f32_bits(ey[r]), NEG_INF_BITS);
@@ -482,16 +494,19 @@ static void test_size_overflow_reduce(void **state)
     /* The result array's own extent (cols = 0 isolates it from x's; were
      * the check missing, the kernel would store -inf through the fake
      * pointer and fault). */
-    expect_status(sm_logsumexp_rows_f32(big4, 0, 1.0f, NULL, 0, FAKE_Y), SM_ERANGE,
+    expect_status(sm_logsumexp_rows_f32(big4, 0, NULL, 0, FAKE_Y,
+                                        OPTS(1.0f, 0)), SM_ERANGE,
                   "result: rows*4 overflows size_t");
-    expect_status(sm_logsumexp_rows_f32(ptr4, 0, 1.0f, NULL, 0, FAKE_Y), SM_ERANGE,
+    expect_status(sm_logsumexp_rows_f32(ptr4, 0, NULL, 0, FAKE_Y,
+                                        OPTS(1.0f, 0)), SM_ERANGE,
                   "result: rows*4 > PTRDIFF_MAX");
-    expect_status(sm_logsumexp_rows_f32(SIZE_MAX, 0, 1.0f, NULL, 0, FAKE_Y),
+    expect_status(sm_logsumexp_rows_f32(SIZE_MAX, 0, NULL, 0, FAKE_Y,
+                                        OPTS(1.0f, 0)),
                   SM_ERANGE, "result: rows = SIZE_MAX");
-    expect_status(sm_logsumexp_rows_f32(3, 0, 1.0f, NULL, 0, top), SM_ERANGE,
+    expect_status(sm_logsumexp_rows_f32(3, 0, NULL, 0, top, OPTS(1.0f, 0)), SM_ERANGE,
                   "result end wraps");
     ebuf_reset();
-    expect_status(sm_logsumexp_rows_f32(3, 4, 1.0f, ex, 4, top), SM_ERANGE,
+    expect_status(sm_logsumexp_rows_f32(3, 4, ex, 4, top, OPTS(1.0f, 0)), SM_ERANGE,
                   "result end wraps, real x");
     ebuf_check_clean("result end wraps, real x");
 
@@ -506,8 +521,9 @@ static void test_size_overflow_reduce(void **state)
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         ebuf_reset();
-        expect_status(sm_logsumexp_rows_f32(cases[c].rows, cases[c].cols, 1.0f,
-                                            FAKE_X, cases[c].ldx, ey),
+        expect_status(sm_logsumexp_rows_f32(cases[c].rows, cases[c].cols,
+                                            FAKE_X, cases[c].ldx, ey,
+                                            OPTS(1.0f, 0)),
                       SM_ERANGE, cases[c].what);
         ebuf_check_clean(cases[c].what);
     }
@@ -631,8 +647,10 @@ static void test_overlap_reduce(void **state)
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         obuf_reset();
-        expect_status(sm_logsumexp_rows_f32(cases[c].rows, cases[c].cols, 1.0f, b,
-                                            cases[c].ldx, b + cases[c].result_off),
+        expect_status(sm_logsumexp_rows_f32(cases[c].rows, cases[c].cols, b,
+                                            cases[c].ldx,
+                                            b + cases[c].result_off,
+                                            OPTS(1.0f, 0)),
                       SM_EOVERLAP, cases[c].what);
         obuf_check_clean(cases[c].what);
     }
@@ -648,14 +666,14 @@ static void test_overlap_reduce(void **state)
     FOR_EACH_ISA(isa) {
         float ref[3];
         obuf_reset();
-        expect_status(sm_logsumexp_rows_f32(3, 8, 1.0f, b, 8, ref), SM_OK, "ref");
+        expect_status(sm_logsumexp_rows_f32(3, 8, b, 8, ref, OPTS(1.0f, 0)), SM_OK, "ref");
         obuf_reset();
-        expect_status(sm_logsumexp_rows_f32(3, 8, 1.0f, b, 8, b + 24), SM_OK,
+        expect_status(sm_logsumexp_rows_f32(3, 8, b, 8, b + 24, OPTS(1.0f, 0)), SM_OK,
                       "result right after x");
         assert_int_equal(count_bit_diffs(b + 24, ref, 3), 0);
         assert_memory_equal(b, ob_saved + 256, 24 * sizeof(float));
         obuf_reset();
-        expect_status(sm_logsumexp_rows_f32(3, 8, 1.0f, b, 8, b - 3), SM_OK,
+        expect_status(sm_logsumexp_rows_f32(3, 8, b, 8, b - 3, OPTS(1.0f, 0)), SM_OK,
                       "result right before x");
         assert_int_equal(count_bit_diffs(b - 3, ref, 3), 0);
         assert_memory_equal(b, ob_saved + 256, 24 * sizeof(float));
@@ -1261,6 +1279,216 @@ static void test_cpu_features(void **state)
 #endif
 }
 
+/* ---- options structs ------------------------------------------------------ */
+
+/* The smallest size the library takes: through beta. */
+#define MIN_SIZE(T) (offsetof(T, beta) + sizeof(float))
+
+static void test_options_init_defaults(void **state)
+{
+    (void)state;
+    const sm_options o = SM_OPTIONS_INIT;
+    assert_int_equal(o.size, sizeof(sm_options));
+    assert_true(o.beta == 1.0f);
+    assert_int_equal(o.flags, 0);
+    const sm_loss_options lo = SM_LOSS_OPTIONS_INIT;
+    assert_int_equal(lo.size, sizeof(sm_loss_options));
+    assert_true(lo.beta == 1.0f);
+    assert_int_equal(lo.flags, 0);
+    assert_int_equal(lo.reduction, SM_REDUCTION_MEAN);
+    const sm_cross_entropy_options ce = SM_CROSS_ENTROPY_OPTIONS_INIT;
+    assert_int_equal(ce.size, sizeof(sm_cross_entropy_options));
+    assert_true(ce.beta == 1.0f);
+    assert_int_equal(ce.flags, 0);
+    assert_int_equal(ce.reduction, SM_REDUCTION_MEAN);
+    assert_int_equal(ce.ignore_index, -100);
+    assert_true(ce.label_smoothing == 0.0f);
+    assert_null(ce.class_weights);
+    assert_true(ce.l2 == 0.0f);
+    /* beta, flags, reduction: the same place in every struct */
+    assert_int_equal(offsetof(sm_options, beta), offsetof(sm_loss_options, beta));
+    assert_int_equal(offsetof(sm_options, flags), offsetof(sm_loss_options, flags));
+    assert_int_equal(offsetof(sm_options, beta),
+                     offsetof(sm_cross_entropy_options, beta));
+    assert_int_equal(offsetof(sm_options, flags),
+                     offsetof(sm_cross_entropy_options, flags));
+    assert_int_equal(offsetof(sm_loss_options, reduction),
+                     offsetof(sm_cross_entropy_options, reduction));
+}
+
+/* NULL options and SM_OPTIONS_INIT give the defaults: the short forms'
+ * bits; a size from the end of beta to sizeof is read up to that size,
+ * the rest defaulted; any other size is SM_EINVAL with nothing written. */
+static void test_options_size_rules(void **state)
+{
+    (void)state;
+    enum { N = 37 };
+    float x[N], ref[N], y[N], half[N];
+    uint64_t seed = 77;
+    fill_random(x, N, &seed);
+    const sm_options init = SM_OPTIONS_INIT;
+    FOR_EACH_ISA(isa) {
+        for (int op = 0; op < OP_COUNT; op++) {
+            const size_t len = row_out_len((enum op)op, N);
+            assert_int_equal(call_vec((enum op)op, N, x, ref), SM_OK);
+            fill_sent(y, N);
+            assert_int_equal(call_opts((enum op)op, 1, N, x, N, y, N, NULL),
+                             SM_OK);
+            assert_int_equal(count_bit_diffs(y, ref, len), 0);
+            assert_int_equal(call_rows((enum op)op, 1, N, init.beta, x, N, y, N),
+                             SM_OK);
+            assert_int_equal(count_bit_diffs(y, ref, len), 0);
+            /* beta 0.5 in full options: the reference for the short sizes */
+            sm_options o = SM_OPTIONS_INIT;
+            o.beta = 0.5f;
+            assert_int_equal(call_rows((enum op)op, 1, N, 0.5f, x, N, half, N),
+                             SM_OK);
+            /* a size covering only beta: flags take their default, even
+             * bits that would be rejected if read */
+            o.size = MIN_SIZE(sm_options);
+            o.flags = 0x80u;
+            fill_sent(y, N);
+            assert_int_equal(call_opts((enum op)op, 1, N, x, N, y, N, &o),
+                             SM_OK);
+            assert_int_equal(count_bit_diffs(y, half, len), 0);
+            /* read in full, the same bits are rejected */
+            o.size = sizeof o;
+            fill_sent(y, N);
+            assert_int_equal(sm_softmax_rows_f32(1, N, x, N, y, N, &o), SM_EINVAL);
+            assert_int_equal(count_touched(y, N), 0);
+            /* sizes out of range */
+            const size_t bad[] = {0, 1, sizeof(size_t), MIN_SIZE(sm_options) - 1,
+                                  sizeof(sm_options) + 1, sizeof(sm_options) + 8,
+                                  SIZE_MAX};
+            o.flags = 0;
+            for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+                o.size = bad[b];
+                fill_sent(y, N);
+                assert_int_equal(call_opts((enum op)op, 1, N, x, N, y, N, &o),
+                                 SM_EINVAL);
+                assert_int_equal(count_touched(y, N), 0);
+            }
+        }
+    }
+    /* the backward functions and the Jacobian read the same struct */
+    float dx[N], jac[9];
+    sm_options o = SM_OPTIONS_INIT;
+    assert_int_equal(sm_softmax_f32(N, x, y), SM_OK);
+    assert_int_equal(sm_softmax_backward_rows_f32(1, N, y, N, x, N, dx, N, NULL),
+                     SM_OK);
+    assert_int_equal(sm_log_softmax_backward_rows_f32(1, N, y, N, x, N, dx, N,
+                                                      NULL), SM_OK);
+    assert_int_equal(sm_softmax_jacobian_f32(3, x, jac, 3, NULL), SM_OK);
+    o.size = sizeof(sm_options) + 1;
+    assert_int_equal(sm_softmax_backward_rows_f32(1, N, y, N, x, N, dx, N, &o),
+                     SM_EINVAL);
+    assert_int_equal(sm_log_softmax_backward_rows_f32(1, N, y, N, x, N, dx, N,
+                                                      &o), SM_EINVAL);
+    assert_int_equal(sm_softmax_jacobian_f32(3, x, jac, 3, &o), SM_EINVAL);
+    o.size = 0;
+    assert_int_equal(sm_softmax_jacobian_f32(3, x, jac, 3, &o), SM_EINVAL);
+    /* the empty cases still check the options */
+    assert_int_equal(sm_softmax_rows_f32(0, 0, NULL, 0, NULL, 0, &o), SM_EINVAL);
+    assert_int_equal(sm_logsumexp_rows_f32(0, 0, NULL, 0, NULL, &o), SM_EINVAL);
+}
+
+/* The loss options follow the same rules: a size through flags leaves the
+ * reduction at MEAN, one through reduction leaves cross-entropy's own
+ * fields at their defaults. */
+static void test_loss_options_size_rules(void **state)
+{
+    (void)state;
+    enum { ROWS = 3, N = 5 };
+    float x[ROWS * N], q[ROWS * N], g[ROWS * N], g_ref[ROWS * N];
+    float loss[ROWS], loss_ref[ROWS];
+    uint64_t seed = 78;
+    fill_random(x, ROWS * N, &seed);
+    for (size_t i = 0; i < ROWS * N; i++)
+        q[i] = 1.0f / N;
+    const int32_t labels[ROWS] = {1, -100, 4};
+
+    /* soft cross-entropy: NULL = INIT = beta 1, MEAN */
+    sm_loss_options lo = SM_LOSS_OPTIONS_INIT;
+    assert_int_equal(sm_soft_cross_entropy_rows_f32(ROWS, N, x, N, q, N,
+                                                    loss_ref, g_ref, N, &lo),
+                     SM_OK);
+    assert_int_equal(sm_soft_cross_entropy_rows_f32(ROWS, N, x, N, q, N, loss, g,
+                                                    N, NULL), SM_OK);
+    assert_int_equal(count_bit_diffs(loss, loss_ref, 1), 0);
+    assert_int_equal(count_bit_diffs(g, g_ref, ROWS * N), 0);
+    /* through flags only: a reduction that would be rejected is not read */
+    lo.size = offsetof(sm_loss_options, reduction);
+    lo.reduction = (sm_reduction)99;
+    assert_int_equal(sm_soft_cross_entropy_rows_f32(ROWS, N, x, N, q, N, loss, g,
+                                                    N, &lo), SM_OK);
+    assert_int_equal(count_bit_diffs(loss, loss_ref, 1), 0);
+    assert_int_equal(count_bit_diffs(g, g_ref, ROWS * N), 0);
+    lo.size = sizeof lo;
+    assert_int_equal(sm_soft_cross_entropy_rows_f32(ROWS, N, x, N, q, N, loss, g,
+                                                    N, &lo), SM_EINVAL);
+    lo.reduction = SM_REDUCTION_MEAN;
+    const size_t bad[] = {0, MIN_SIZE(sm_loss_options) - 1,
+                          sizeof(sm_loss_options) + 1, SIZE_MAX};
+    for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+        lo.size = bad[b];
+        fill_sent(loss, ROWS);
+        fill_sent(g, ROWS * N);
+        assert_int_equal(sm_soft_cross_entropy_rows_f32(ROWS, N, x, N, q, N, loss,
+                                                        g, N, &lo), SM_EINVAL);
+        assert_int_equal(sm_kl_div_rows_f32(ROWS, N, x, N, q, N, loss, g, N, &lo),
+                         SM_EINVAL);
+        assert_int_equal(sm_distillation_rows_f32(ROWS, N, x, N, q, N, loss, g, N,
+                                                  &lo), SM_EINVAL);
+        assert_int_equal(sm_entropy_rows_f32(ROWS, N, x, N, loss, g, N, &lo),
+                         SM_EINVAL);
+        assert_int_equal(count_touched(loss, ROWS), 0);
+        assert_int_equal(count_touched(g, ROWS * N), 0);
+    }
+    /* NULL for the others: beta 1 (distillation T = 1), MEAN */
+    assert_int_equal(sm_kl_div_rows_f32(ROWS, N, x, N, q, N, loss, g, N, NULL),
+                     SM_OK);
+    assert_int_equal(sm_distillation_rows_f32(ROWS, N, x, N, x, N, loss, g, N,
+                                              NULL), SM_OK);
+    assert_true(fabsf(loss[0]) <= 1e-6f); /* KL of a row against itself */
+    assert_int_equal(sm_entropy_rows_f32(ROWS, N, x, N, loss, g, N, NULL), SM_OK);
+
+    /* cross-entropy: NULL = INIT */
+    sm_cross_entropy_options ce = SM_CROSS_ENTROPY_OPTIONS_INIT;
+    assert_int_equal(sm_cross_entropy_rows_f32(ROWS, N, x, N, labels, loss_ref,
+                                               g_ref, N, &ce), SM_OK);
+    assert_int_equal(sm_cross_entropy_rows_f32(ROWS, N, x, N, labels, loss, g, N,
+                                               NULL), SM_OK);
+    assert_int_equal(count_bit_diffs(loss, loss_ref, 1), 0);
+    assert_int_equal(count_bit_diffs(g, g_ref, ROWS * N), 0);
+    /* through reduction: ignore_index -100, no smoothing, weights or L2,
+     * whatever the fields beyond hold */
+    ce.size = offsetof(sm_cross_entropy_options, ignore_index);
+    ce.ignore_index = 4;
+    ce.label_smoothing = 7.0f;
+    ce.class_weights = (const float *)1;
+    ce.l2 = -1.0f;
+    assert_int_equal(sm_cross_entropy_rows_f32(ROWS, N, x, N, labels, loss, g, N,
+                                               &ce), SM_OK);
+    assert_int_equal(count_bit_diffs(loss, loss_ref, 1), 0);
+    assert_int_equal(count_bit_diffs(g, g_ref, ROWS * N), 0);
+    /* through ignore_index: read (label 4 ignored, -100 now out of range) */
+    ce.size = offsetof(sm_cross_entropy_options, label_smoothing);
+    assert_int_equal(sm_cross_entropy_rows_f32(ROWS, N, x, N, labels, loss, g, N,
+                                               &ce), SM_EINVAL);
+    const size_t ce_bad[] = {0, MIN_SIZE(sm_cross_entropy_options) - 1,
+                             sizeof(sm_cross_entropy_options) + 1, SIZE_MAX};
+    ce = (sm_cross_entropy_options)SM_CROSS_ENTROPY_OPTIONS_INIT;
+    for (size_t b = 0; b < sizeof ce_bad / sizeof ce_bad[0]; b++) {
+        ce.size = ce_bad[b];
+        fill_sent(loss, ROWS);
+        fill_sent(g, ROWS * N);
+        assert_int_equal(sm_cross_entropy_rows_f32(ROWS, N, x, N, labels, loss, g,
+                                                   N, &ce), SM_EINVAL);
+        assert_int_equal(count_touched(loss, ROWS), 0);
+        assert_int_equal(count_touched(g, ROWS * N), 0);
+    }
+}
+
 /* A plain positive call through every public computing function, so a
  * broken happy path is not mistaken for a passing error path. */
 static void test_happy_path(void **state)
@@ -1313,6 +1541,9 @@ int main(void)
         cmocka_unit_test(test_isa_names),
         cmocka_unit_test(test_strerror),
         cmocka_unit_test(test_version),
+        cmocka_unit_test(test_options_init_defaults),
+        cmocka_unit_test_teardown(test_options_size_rules, restore_auto),
+        cmocka_unit_test(test_loss_options_size_rules),
         cmocka_unit_test(test_cpu_features),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "isa_tables.h"
+#include "call_options.h"
 
 enum { SOFTMAX, LOG_SOFTMAX };
 
@@ -32,8 +33,10 @@ static void forward(int op, size_t rows, size_t cols, float beta,
                     const float *x, size_t ld, float *y)
 {
     const sm_status st =
-        op == SOFTMAX ? sm_softmax_rows_f32(rows, cols, beta, x, ld, y, ld)
-                      : sm_log_softmax_rows_f32(rows, cols, beta, x, ld, y, ld);
+        op == SOFTMAX ? sm_softmax_rows_f32(rows, cols, x, ld, y, ld,
+                                            OPTS(beta, 0))
+                      : sm_log_softmax_rows_f32(rows, cols, x, ld, y, ld,
+                                                OPTS(beta, 0));
     assert_int_equal(st, SM_OK);
 }
 
@@ -147,8 +150,10 @@ static void test_gradients_match_finite_differences(void **state)
                 forward(op, 1, n, beta, x, n, y);
                 const sm_status st =
                     op == SOFTMAX
-                        ? sm_softmax_backward_rows_f32(1, n, beta, y, n, dy, n, dx, n)
-                        : sm_log_softmax_backward_rows_f32(1, n, beta, y, n, dy, n, dx, n);
+                        ? sm_softmax_backward_rows_f32(
+                              1, n, y, n, dy, n, dx, n, OPTS(beta, 0))
+                        : sm_log_softmax_backward_rows_f32(
+                              1, n, y, n, dy, n, dx, n, OPTS(beta, 0));
                 assert_int_equal(st, SM_OK);
                 double scale = 0;
                 for (size_t i = 0; i < n; i++)
@@ -185,9 +190,11 @@ static void test_jacobian_identities(void **state)
         v[i] = rng_uniform(&seed, -1.0f, 1.0f);
     }
     const float beta = 1.5f;
-    assert_int_equal(sm_softmax_rows_f32(1, n, beta, x, n, p, n), SM_OK);
-    assert_int_equal(sm_softmax_backward_rows_f32(1, n, beta, p, n, u, n, ju, n), SM_OK);
-    assert_int_equal(sm_softmax_backward_rows_f32(1, n, beta, p, n, v, n, jv, n), SM_OK);
+    assert_int_equal(sm_softmax_rows_f32(1, n, x, n, p, n, OPTS(beta, 0)), SM_OK);
+    assert_int_equal(sm_softmax_backward_rows_f32(
+                         1, n, p, n, u, n, ju, n, OPTS(beta, 0)), SM_OK);
+    assert_int_equal(sm_softmax_backward_rows_f32(
+                         1, n, p, n, v, n, jv, n, OPTS(beta, 0)), SM_OK);
     double sum = 0, mag = 0, ujv = 0, vju = 0;
     for (size_t i = 0; i < n; i++) {
         sum += ju[i];
@@ -274,27 +281,39 @@ static void test_error_paths(void **state)
         y[i] = dy[i] = 1.0f / 64;
     const float nan = NAN;
     for (int op = 0; op < 2; op++) {
-        sm_status (*f)(size_t, size_t, float, const float *, size_t,
-                       const float *, size_t, float *, size_t) =
+        sm_status (*f)(size_t, size_t, const float *, size_t, const float *,
+                       size_t, float *, size_t, const sm_options *) =
             op == SOFTMAX ? sm_softmax_backward_rows_f32
                           : sm_log_softmax_backward_rows_f32;
         memset(dx, 0x5a, sizeof dx);
-        assert_int_equal(f(1, 8, 1.0f, NULL, 8, dy, 8, dx, 8), SM_EINVAL);
-        assert_int_equal(f(1, 8, 1.0f, y, 8, NULL, 8, dx, 8), SM_EINVAL);
-        assert_int_equal(f(1, 8, 1.0f, y, 8, dy, 8, NULL, 8), SM_EINVAL);
-        assert_int_equal(f(2, 8, 1.0f, y, 7, dy, 8, dx, 8), SM_EINVAL);
-        assert_int_equal(f(2, 8, 1.0f, y, 8, dy, 8, dx, 4), SM_EINVAL);
-        assert_int_equal(f(1, 8, nan, y, 8, dy, 8, dx, 8), SM_EINVAL);
-        assert_int_equal(f(1, 8, 1.0f, y, 8, dy, 8, y + 1, 8), SM_EOVERLAP);
-        assert_int_equal(f(1, 8, 1.0f, y, 8, dy, 8, dy + 3, 8), SM_EOVERLAP);
-        assert_int_equal(f((size_t)1 << 62, 8, 1.0f, y, 8, dy, 8, dx, 8), SM_ERANGE);
+        assert_int_equal(f(1, 8, NULL, 8, dy, 8, dx, 8, OPTS(1.0f, 0)), SM_EINVAL);
+        assert_int_equal(f(1, 8, y, 8, NULL, 8, dx, 8, OPTS(1.0f, 0)), SM_EINVAL);
+        assert_int_equal(f(1, 8, y, 8, dy, 8, NULL, 8, OPTS(1.0f, 0)), SM_EINVAL);
+        assert_int_equal(f(2, 8, y, 7, dy, 8, dx, 8, OPTS(1.0f, 0)), SM_EINVAL);
+        assert_int_equal(f(2, 8, y, 8, dy, 8, dx, 4, OPTS(1.0f, 0)), SM_EINVAL);
+        assert_int_equal(f(1, 8, y, 8, dy, 8, dx, 8, OPTS(nan, 0)), SM_EINVAL);
+        assert_int_equal(f(1, 8, y, 8, dy, 8, dx, 8, OPTS(1.0f, 2u)), SM_EINVAL);
+        assert_int_equal(f(1, 8, y, 8, dy, 8, y + 1, 8, OPTS(1.0f, 0)), SM_EOVERLAP);
+        assert_int_equal(f(1, 8, y, 8, dy, 8, dy + 3, 8, OPTS(1.0f, 0)), SM_EOVERLAP);
+        assert_int_equal(f((size_t)1 << 62, 8, y, 8, dy, 8, dx, 8, OPTS(1.0f, 0)), SM_ERANGE);
         for (int i = 0; i < 64; i++)
             assert_int_equal(f32_bits(dx[i]), 0x5a5a5a5au);
         /* nothing to do; in place over y and over dy are allowed */
-        assert_int_equal(f(0, 8, 1.0f, NULL, 8, NULL, 8, NULL, 8), SM_OK);
-        assert_int_equal(f(2, 0, 1.0f, NULL, 0, NULL, 0, NULL, 0), SM_OK);
-        assert_int_equal(f(1, 8, 1.0f, y, 8, dy, 8, y, 8), SM_OK);
-        assert_int_equal(f(1, 8, 1.0f, y + 8, 8, dy, 8, dy, 8), SM_OK);
+        assert_int_equal(f(0, 8, NULL, 8, NULL, 8, NULL, 8, OPTS(1.0f, 0)), SM_OK);
+        assert_int_equal(f(2, 0, NULL, 0, NULL, 0, NULL, 0, OPTS(1.0f, 0)), SM_OK);
+        assert_int_equal(f(1, 8, y, 8, dy, 8, y, 8, OPTS(1.0f, 0)), SM_OK);
+        assert_int_equal(f(1, 8, y + 8, 8, dy, 8, dy, 8, OPTS(1.0f, 0)), SM_OK);
+        /* SM_FAST_EXP is accepted and changes nothing */
+        float fast[8];
+        for (int i = 0; i < 8; i++)
+            dy[i] = (float)(i - 3) / 8;
+        assert_int_equal(f(1, 8, y, 8, dy, 8, dx, 8, OPTS(0.5f, 0)), SM_OK);
+        assert_int_equal(f(1, 8, y, 8, dy, 8, fast, 8, OPTS(0.5f, SM_FAST_EXP)),
+                         SM_OK);
+        for (int i = 0; i < 8; i++)
+            assert_int_equal(f32_bits(fast[i]), f32_bits(dx[i]));
+        for (int i = 0; i < 8; i++)
+            dy[i] = 1.0f / 64;
     }
 }
 
@@ -327,9 +346,11 @@ static void test_jacobian(void **state)
                     assert_int_equal(f32_bits(jac[i * LD + j]),
                                      f32_bits(ref_jac[i * LD + j]));
         }
-        assert_int_equal(sm_softmax_jacobian_f32(K, beta, x, jac, LD), SM_OK);
-        assert_int_equal(sm_softmax_rows_f32(1, K, beta, x, K, p, K), SM_OK);
-        assert_int_equal(sm_softmax_backward_rows_f32(1, K, beta, p, K, v, K, jv, K),
+        assert_int_equal(sm_softmax_jacobian_f32(
+                             K, x, jac, LD, OPTS(beta, 0)), SM_OK);
+        assert_int_equal(sm_softmax_rows_f32(1, K, x, K, p, K, OPTS(beta, 0)), SM_OK);
+        assert_int_equal(sm_softmax_backward_rows_f32(
+                             1, K, p, K, v, K, jv, K, OPTS(beta, 0)),
                          SM_OK);
         double vjv = 0, vv = 0;
         for (int i = 0; i < K; i++) {
@@ -356,19 +377,31 @@ static void test_jacobian(void **state)
     }
     /* errors: nothing written */
     memset(jac, 0x5a, sizeof jac);
-    assert_int_equal(sm_softmax_jacobian_f32(K, 1.0f, NULL, jac, LD), SM_EINVAL);
-    assert_int_equal(sm_softmax_jacobian_f32(K, 1.0f, x, NULL, LD), SM_EINVAL);
-    assert_int_equal(sm_softmax_jacobian_f32(K, 1.0f, x, jac, K - 1), SM_EINVAL);
-    assert_int_equal(sm_softmax_jacobian_f32(K, NAN, x, jac, LD), SM_EINVAL);
-    assert_int_equal(sm_softmax_jacobian_f32(K, 1.0f, jac + 5, jac, LD), SM_EOVERLAP);
-    assert_int_equal(sm_softmax_jacobian_f32((size_t)1 << 40, 1.0f, x, jac,
-                                             (size_t)1 << 40), SM_ERANGE);
+    assert_int_equal(sm_softmax_jacobian_f32(K, NULL, jac, LD, OPTS(1.0f, 0)), SM_EINVAL);
+    assert_int_equal(sm_softmax_jacobian_f32(K, x, NULL, LD, OPTS(1.0f, 0)), SM_EINVAL);
+    assert_int_equal(sm_softmax_jacobian_f32(K, x, jac, K - 1, OPTS(1.0f, 0)), SM_EINVAL);
+    assert_int_equal(sm_softmax_jacobian_f32(K, x, jac, LD, OPTS(NAN, 0)), SM_EINVAL);
+    assert_int_equal(sm_softmax_jacobian_f32(K, jac + 5, jac, LD,
+                                             OPTS(1.0f, 0)), SM_EOVERLAP);
+    assert_int_equal(sm_softmax_jacobian_f32((size_t)1 << 40, x, jac,
+                                             (size_t)1 << 40, OPTS(1.0f, 0)), SM_ERANGE);
     for (size_t i = 0; i < sizeof jac / sizeof jac[0]; i++)
         assert_int_equal(f32_bits(jac[i]), 0x5a5a5a5au);
-    assert_int_equal(sm_softmax_jacobian_f32(0, 1.0f, NULL, NULL, 0), SM_OK);
+    assert_int_equal(sm_softmax_jacobian_f32(0, NULL, NULL, 0, OPTS(1.0f, 0)), SM_OK);
     /* k = 1: J = 0 (p = 1) */
-    assert_int_equal(sm_softmax_jacobian_f32(1, 1.0f, x, jac, 1), SM_OK);
+    assert_int_equal(sm_softmax_jacobian_f32(1, x, jac, 1, OPTS(1.0f, 0)), SM_OK);
     assert_true(jac[0] == 0.0f);
+    /* SM_FAST_EXP is accepted and ignored; unknown flags are not */
+    assert_int_equal(sm_softmax_jacobian_f32(K, x, ref_jac, LD, OPTS(0.5f, 0)),
+                     SM_OK);
+    assert_int_equal(sm_softmax_jacobian_f32(K, x, jac, LD,
+                                             OPTS(0.5f, SM_FAST_EXP)), SM_OK);
+    for (int i = 0; i < K; i++)
+        for (int j = 0; j < K; j++)
+            assert_int_equal(f32_bits(jac[i * LD + j]),
+                             f32_bits(ref_jac[i * LD + j]));
+    assert_int_equal(sm_softmax_jacobian_f32(K, x, jac, LD, OPTS(0.5f, 2u)),
+                     SM_EINVAL);
 }
 
 int main(void)

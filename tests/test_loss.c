@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "isa_tables.h"
+#include "call_options.h"
 
 /* The operations as the kernels see them. */
 enum op {
@@ -463,9 +464,10 @@ static void test_special_rows(void **state)
     };
     const int32_t labels[4] = {0, 1, 2, -100};
     float loss[4], g[16];
-    sm_cross_entropy_options o = SM_CROSS_ENTROPY_DEFAULTS;
+    sm_cross_entropy_options o = SM_CROSS_ENTROPY_OPTIONS_INIT;
     o.reduction = SM_REDUCTION_NONE;
-    assert_int_equal(sm_cross_entropy_f32(4, 4, x, 4, labels, &o, loss, g, 4), SM_OK);
+    assert_int_equal(sm_cross_entropy_rows_f32(4, 4, x, 4, labels, loss, g, 4,
+                                               &o), SM_OK);
     assert_true(isnan(loss[0]));
     for (int i = 0; i < 4; i++)
         assert_true(isnan(g[i]));
@@ -480,54 +482,62 @@ static void test_special_rows(void **state)
     /* MEAN over rows that are all ignored: 0, zero gradient. */
     const int32_t ignored[2] = {-100, -100};
     o.reduction = SM_REDUCTION_MEAN;
-    assert_int_equal(sm_cross_entropy_f32(2, 4, x + 12, 0, ignored, &o, loss, g, 4),
+    assert_int_equal(sm_cross_entropy_rows_f32(2, 4, x + 12, 0, ignored, loss,
+                                               g, 4, &o),
                      SM_EINVAL); /* ldx < cols */
-    assert_int_equal(sm_cross_entropy_f32(2, 4, x + 8, 4, ignored, &o, loss, g, 4), SM_OK);
+    assert_int_equal(sm_cross_entropy_rows_f32(2, 4, x + 8, 4, ignored, loss,
+                                               g, 4, &o), SM_OK);
     assert_true(loss[0] == 0.0f);
     for (int i = 0; i < 8; i++)
         assert_true(g[i] == 0.0f);
     /* cols = 0 with every row ignored; no rows at all. */
-    assert_int_equal(sm_cross_entropy_f32(2, 0, NULL, 0, ignored, &o, loss, NULL, 0), SM_OK);
+    assert_int_equal(sm_cross_entropy_rows_f32(2, 0, NULL, 0, ignored, loss,
+                                               NULL, 0, &o), SM_OK);
     assert_true(loss[0] == 0.0f);
     loss[0] = 5;
-    assert_int_equal(sm_cross_entropy_f32(0, 4, NULL, 4, NULL, &o, loss, NULL, 0), SM_OK);
+    assert_int_equal(sm_cross_entropy_rows_f32(0, 4, NULL, 4, NULL, loss,
+                                               NULL, 0, &o), SM_OK);
     assert_true(loss[0] == 0.0f);
 
     /* beta = 0: uniform, loss log K, zero gradient; beta = inf: hardmax. */
     const float row[4] = {3, 1, 3, -2};
     const int32_t l0 = 1, l2 = 2;
-    o = (sm_cross_entropy_options)SM_CROSS_ENTROPY_DEFAULTS;
+    o = (sm_cross_entropy_options)SM_CROSS_ENTROPY_OPTIONS_INIT;
     o.beta = 0.0f;
-    assert_int_equal(sm_cross_entropy_f32(1, 4, row, 4, &l0, &o, loss, g, 4), SM_OK);
+    assert_int_equal(sm_cross_entropy_rows_f32(1, 4, row, 4, &l0, loss, g, 4,
+                                               &o), SM_OK);
     assert_true(fabsf(loss[0] - logf(4.0f)) <= 2e-7f);
     for (int i = 0; i < 4; i++)
         assert_true(g[i] == 0.0f);
     o.beta = inf;
-    assert_int_equal(sm_cross_entropy_f32(1, 4, row, 4, &l0, &o, loss, NULL, 4), SM_OK);
+    assert_int_equal(sm_cross_entropy_rows_f32(1, 4, row, 4, &l0, loss, NULL,
+                                               4, &o), SM_OK);
     assert_true(loss[0] == inf);
-    assert_int_equal(sm_cross_entropy_f32(1, 4, row, 4, &l2, &o, loss, NULL, 4), SM_OK);
+    assert_int_equal(sm_cross_entropy_rows_f32(1, 4, row, 4, &l2, loss, NULL,
+                                               4, &o), SM_OK);
     assert_true(fabsf(loss[0] - logf(2.0f)) <= 1e-7f);
     /* its gradient: 0 where p = q = 0 (the limit), +-inf where they differ */
     const float tie[3] = {1, 3, 3};
     const int32_t l1 = 1;
     o.reduction = SM_REDUCTION_SUM;
-    assert_int_equal(sm_cross_entropy_f32(1, 3, tie, 3, &l1, &o, loss, g, 3), SM_OK);
+    assert_int_equal(sm_cross_entropy_rows_f32(1, 3, tie, 3, &l1, loss, g, 3,
+                                               &o), SM_OK);
     assert_true(fabsf(loss[0] - logf(2.0f)) <= 1e-7f);
     assert_true(f32_bits(g[0]) == 0 && g[1] == -inf && g[2] == inf);
 
     /* Entropy: masked row 0, hardmax over 2 ties log 2, NaN row NaN. */
     const float rows3[12] = {-inf, -inf, -inf, -inf, 5, 5, 1, 0, 1, NAN, 2, 3};
     float h[3];
-    assert_int_equal(sm_entropy_f32(3, 4, inf, rows3, 4, SM_REDUCTION_NONE, 0, h,
-                                    g, 4), SM_OK);
+    assert_int_equal(sm_entropy_rows_f32(3, 4, rows3, 4, h, g, 4,
+                                         LOSS_OPTS(inf, 0, SM_REDUCTION_NONE)), SM_OK);
     assert_true(h[0] == 0.0f && fabsf(h[1] - logf(2.0f)) <= 1e-7f && isnan(h[2]));
     for (int i = 0; i < 4; i++)
         assert_true(g[i] == 0.0f);
 
     /* KL of a target with zeros against p with p = 0 there: 0 log 0 = 0. */
     const float z[3] = {0, -inf, 0}, q[3] = {0.5f, 0.0f, 0.5f};
-    assert_int_equal(sm_kl_div_f32(1, 3, 1.0f, z, 3, q, 3, SM_REDUCTION_SUM, 0,
-                                   loss, g, 3), SM_OK);
+    assert_int_equal(sm_kl_div_rows_f32(1, 3, z, 3, q, 3, loss, g, 3,
+                                        LOSS_OPTS(1.0f, 0, SM_REDUCTION_SUM)), SM_OK);
     assert_true(loss[0] == 0.0f);
     assert_true(g[0] == 0.0f && g[1] == 0.0f && g[2] == 0.0f);
 }
@@ -546,26 +556,28 @@ static void test_guard_pages(void **state)
     for (size_t r = 0; r < rows; r++)
         fill_targets(q + r * cols, cols, &seed);
     const int32_t labels[3] = {36, 0, 5};
-    sm_cross_entropy_options o = SM_CROSS_ENTROPY_DEFAULTS;
+    sm_cross_entropy_options o = SM_CROSS_ENTROPY_OPTIONS_INIT;
     o.reduction = SM_REDUCTION_NONE;
     o.label_smoothing = 0.2f;
     for (int isa = SM_ISA_SCALAR; isa < SM_ISA_COUNT; isa++) {
         if (sm_isa_force((sm_isa)isa) != SM_OK)
             continue;
-        assert_int_equal(sm_cross_entropy_f32(rows, cols, x, cols, labels, &o,
-                                              loss, g, cols), SM_OK);
-        assert_int_equal(sm_soft_cross_entropy_f32(rows, cols, 1, x, cols, q, cols,
-                                                   SM_REDUCTION_NONE, 0, loss, g,
-                                                   cols), SM_OK);
-        assert_int_equal(sm_kl_div_f32(rows, cols, 1, x, cols, q, cols,
-                                       SM_REDUCTION_NONE, 0, loss, g, cols), SM_OK);
-        assert_int_equal(sm_distillation_loss_f32(rows, cols, 2, x, cols, q, cols,
-                                                  SM_REDUCTION_NONE, 0, loss, g,
-                                                  cols), SM_OK);
-        assert_int_equal(sm_entropy_f32(rows, cols, 1, x, cols, SM_REDUCTION_NONE,
-                                        0, loss, g, cols), SM_OK);
+        assert_int_equal(sm_cross_entropy_rows_f32(
+                             rows, cols, x, cols, labels, loss, g, cols, &o), SM_OK);
+        assert_int_equal(sm_soft_cross_entropy_rows_f32(
+                             rows, cols, x, cols, q, cols, loss, g, cols,
+                             LOSS_OPTS(1, 0, SM_REDUCTION_NONE)), SM_OK);
+        assert_int_equal(sm_kl_div_rows_f32(rows, cols, x, cols, q, cols,
+                                            loss, g, cols,
+                                            LOSS_OPTS(1, 0, SM_REDUCTION_NONE)), SM_OK);
+        assert_int_equal(sm_distillation_rows_f32(
+                             rows, cols, x, cols, q, cols, loss, g, cols,
+                             LOSS_OPTS(0.5f, 0, SM_REDUCTION_NONE)), SM_OK);
+        assert_int_equal(sm_entropy_rows_f32(rows, cols, x, cols, loss, g,
+                                             cols,
+                                             LOSS_OPTS(1, 0, SM_REDUCTION_NONE)), SM_OK);
     }
-    sm_isa_force(SM_ISA_AUTO);
+    assert_int_equal(sm_isa_force(SM_ISA_AUTO), SM_OK);
     assert_int_equal(guard_free(&gq), 0);
     assert_int_equal(guard_free(&gl), 0);
     assert_int_equal(guard_free(&gg), 0);
@@ -595,8 +607,8 @@ static void expect_ce(sm_status want, size_t rows, size_t cols, const float *x,
 {
     float *gbuf = g ? g : loss;
     reset(loss, gbuf, 8);
-    assert_int_equal(sm_cross_entropy_f32(rows, cols, x, ldx, labels, o, loss, g,
-                                          ldg), want);
+    assert_int_equal(sm_cross_entropy_rows_f32(rows, cols, x, ldx, labels,
+                                               loss, g, ldg, o), want);
     assert_untouched(loss, gbuf, 8);
 }
 
@@ -613,7 +625,7 @@ static void test_cross_entropy_label_scan(void **state)
     int32_t labels[ROWS];
     for (size_t i = 0; i < ROWS * COLS; i++)
         x[i] = (float)(i % 7) - 3.0f;
-    sm_cross_entropy_options o = SM_CROSS_ENTROPY_DEFAULTS;
+    sm_cross_entropy_options o = SM_CROSS_ENTROPY_OPTIONS_INIT;
     o.ignore_index = -100;
     for (int weighted = 0; weighted < 2; weighted++) {
         o.class_weights = weighted ? w : NULL;
@@ -632,11 +644,12 @@ static void test_cross_entropy_label_scan(void **state)
             if (labels[r] >= 0)
                 kept += weighted ? w[labels[r]] : 1.0;
         }
-        assert_int_equal(sm_cross_entropy_f32(ROWS, COLS, x, COLS, labels, &o,
-                                              &mean, NULL, 0), SM_OK);
+        assert_int_equal(sm_cross_entropy_rows_f32(
+                             ROWS, COLS, x, COLS, labels, &mean, NULL, 0, &o), SM_OK);
         o.reduction = SM_REDUCTION_NONE;
-        assert_int_equal(sm_cross_entropy_f32(ROWS, COLS, x, COLS, labels, &o,
-                                              rows_loss, NULL, 0), SM_OK);
+        assert_int_equal(sm_cross_entropy_rows_f32(
+                             ROWS, COLS, x, COLS, labels, rows_loss, NULL, 0,
+                             &o), SM_OK);
         double sum = 0.0;
         for (size_t r = 0; r < ROWS; r++)
             sum += rows_loss[r];
@@ -651,8 +664,8 @@ static void test_cross_entropy_label_scan(void **state)
     const size_t huge = (size_t)3 << 30;
     o.class_weights = NULL;
     o.reduction = SM_REDUCTION_MEAN;
-    assert_int_equal(sm_cross_entropy_f32(2, huge, far_x, huge, negative, &o,
-                                          NULL, NULL, 0), SM_EINVAL);
+    assert_int_equal(sm_cross_entropy_rows_f32(2, huge, far_x, huge, negative,
+                                               NULL, NULL, 0, &o), SM_EINVAL);
 }
 
 static void test_cross_entropy_errors(void **state)
@@ -662,7 +675,7 @@ static void test_cross_entropy_errors(void **state)
     const int32_t good[2] = {0, 3}, low[2] = {0, -1}, high[2] = {4, 0};
     const float bad_w[4][4] = {{1, -1, 1, 1}, {1, NAN, 1, 1}, {1, INFINITY, 1, 1},
                                {1, 1, 1, 1}};
-    sm_cross_entropy_options o = SM_CROSS_ENTROPY_DEFAULTS;
+    sm_cross_entropy_options o = SM_CROSS_ENTROPY_OPTIONS_INIT;
     expect_ce(SM_EINVAL, 2, 4, x, 4, low, &o, loss, g, 4);
     expect_ce(SM_EINVAL, 2, 4, x, 4, high, &o, loss, g, 4);
     expect_ce(SM_EINVAL, 2, 4, x, 4, NULL, &o, loss, g, 4);
@@ -671,19 +684,19 @@ static void test_cross_entropy_errors(void **state)
     expect_ce(SM_EINVAL, 2, 4, x, 4, good, &o, loss, g, 3);
     const float eps_bad[] = {-0.1f, 1.5f, NAN};
     for (int i = 0; i < 3; i++) {
-        o = (sm_cross_entropy_options)SM_CROSS_ENTROPY_DEFAULTS;
+        o = (sm_cross_entropy_options)SM_CROSS_ENTROPY_OPTIONS_INIT;
         o.label_smoothing = eps_bad[i];
         expect_ce(SM_EINVAL, 2, 4, x, 4, good, &o, loss, g, 4);
-        o = (sm_cross_entropy_options)SM_CROSS_ENTROPY_DEFAULTS;
+        o = (sm_cross_entropy_options)SM_CROSS_ENTROPY_OPTIONS_INIT;
         o.l2 = i == 0 ? -1.0f : i == 1 ? INFINITY : NAN;
         expect_ce(SM_EINVAL, 2, 4, x, 4, good, &o, loss, g, 4);
     }
-    o = (sm_cross_entropy_options)SM_CROSS_ENTROPY_DEFAULTS;
+    o = (sm_cross_entropy_options)SM_CROSS_ENTROPY_OPTIONS_INIT;
     for (int i = 0; i < 3; i++) {
         o.class_weights = bad_w[i];
         expect_ce(SM_EINVAL, 2, 4, x, 4, good, &o, loss, g, 4);
     }
-    o = (sm_cross_entropy_options)SM_CROSS_ENTROPY_DEFAULTS;
+    o = (sm_cross_entropy_options)SM_CROSS_ENTROPY_OPTIONS_INIT;
     o.beta = NAN;
     expect_ce(SM_EINVAL, 2, 4, x, 4, good, &o, loss, g, 4);
     o.beta = 1;
@@ -697,23 +710,26 @@ static void test_cross_entropy_errors(void **state)
      * the labels or the weights. */
     float both[16];
     memcpy(both, x, sizeof x);
-    assert_int_equal(sm_cross_entropy_f32(2, 4, both, 4, good, &o, both + 3, NULL, 4),
+    assert_int_equal(sm_cross_entropy_rows_f32(2, 4, both, 4, good, both + 3,
+                                               NULL, 4, &o),
                      SM_EOVERLAP);
     memcpy(both, x, sizeof x);
-    assert_int_equal(sm_cross_entropy_f32(2, 4, both, 4, good, &o, loss, both + 1, 4),
+    assert_int_equal(sm_cross_entropy_rows_f32(2, 4, both, 4, good, loss,
+                                               both + 1, 4, &o),
                      SM_EOVERLAP);
     assert_true(memcmp(both, x, sizeof x) == 0);
     float wg[8] = {1, 1, 1, 1, 0, 0, 0, 0};
     o.class_weights = wg;
-    assert_int_equal(sm_cross_entropy_f32(1, 4, x, 4, good, &o, loss, wg + 2, 4),
+    assert_int_equal(sm_cross_entropy_rows_f32(1, 4, x, 4, good, loss, wg + 2,
+                                               4, &o),
                      SM_EOVERLAP);
     int32_t lab_as_grad[8] = {0, 1, 2, 3};
     o.class_weights = NULL;
-    assert_int_equal(sm_cross_entropy_f32(2, 4, x, 4, lab_as_grad, &o, loss,
-                                          (float *)lab_as_grad, 4), SM_EOVERLAP);
+    assert_int_equal(sm_cross_entropy_rows_f32(2, 4, x, 4, lab_as_grad, loss,
+                                               (float *)lab_as_grad, 4, &o), SM_EOVERLAP);
     /* A stride whose extent overflows. */
-    assert_int_equal(sm_cross_entropy_f32(2, 4, x, SIZE_MAX / 2, good, &o, loss,
-                                          NULL, 4), SM_ERANGE);
+    assert_int_equal(sm_cross_entropy_rows_f32(2, 4, x, SIZE_MAX / 2, good,
+                                               loss, NULL, 4, &o), SM_ERANGE);
 }
 
 static void test_other_loss_errors(void **state)
@@ -721,10 +737,10 @@ static void test_other_loss_errors(void **state)
     (void)state;
     float x[8] = {1, 2, 3, 4, 5, 6, 7, 8}, q[8] = {0.25f, 0.25f, 0.25f, 0.25f, 1, 0, 0, 0};
     float loss[8], g[8];
-    typedef sm_status (*soft_fn)(size_t, size_t, float, const float *, size_t,
-                                 const float *, size_t, sm_reduction, sm_flags,
-                                 float *, float *, size_t);
-    const soft_fn fns[2] = {sm_soft_cross_entropy_f32, sm_kl_div_f32};
+    typedef sm_status (*soft_fn)(size_t, size_t, const float *, size_t,
+                                 const float *, size_t, float *, float *,
+                                 size_t, const sm_loss_options *);
+    const soft_fn fns[2] = {sm_soft_cross_entropy_rows_f32, sm_kl_div_rows_f32};
     for (int f = 0; f < 2; f++) {
         const struct {
             float beta;
@@ -747,33 +763,43 @@ static void test_other_loss_errors(void **state)
         for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
             reset(loss, g, 8);
             const float qcopy[8] = {q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7]};
-            assert_int_equal(fns[f](2, 4, cases[c].beta, cases[c].x, 4, cases[c].q,
-                                    cases[c].ldq, (sm_reduction)cases[c].red,
-                                    cases[c].flags, cases[c].loss, g, cases[c].ldg),
+            assert_int_equal(fns[f](2, 4, cases[c].x, 4, cases[c].q, cases[c].ldq,
+                                    cases[c].loss, g, cases[c].ldg,
+                                    LOSS_OPTS(cases[c].beta, cases[c].flags,
+                                              (sm_reduction)cases[c].red)),
                              cases[c].want);
             assert_untouched(loss, g, 8);
             assert_true(memcmp(q, qcopy, sizeof q) == 0);
         }
         /* grad over the targets */
-        assert_int_equal(fns[f](2, 4, 1, x, 4, q, 4, SM_REDUCTION_SUM, 0, loss, q, 4),
+        assert_int_equal(fns[f](2, 4, x, 4, q, 4, loss, q, 4,
+                                LOSS_OPTS(1, 0, SM_REDUCTION_SUM)),
                          SM_EOVERLAP);
     }
-    const float temps[] = {0.0f, -1.0f, NAN, INFINITY};
+    /* distillation's beta = 1 / T must be > 0 and finite: T = 0, -1, NaN,
+     * inf */
+    const float bad_betas[] = {INFINITY, -1.0f, NAN, 0.0f};
     for (int i = 0; i < 4; i++) {
         reset(loss, g, 8);
-        assert_int_equal(sm_distillation_loss_f32(2, 4, temps[i], x, 4, q, 4,
-                                                  SM_REDUCTION_MEAN, 0, loss, g, 4),
+        assert_int_equal(sm_distillation_rows_f32(
+                             2, 4, x, 4, q, 4, loss, g, 4,
+                             LOSS_OPTS(bad_betas[i], 0, SM_REDUCTION_MEAN)),
                          SM_EINVAL);
         assert_untouched(loss, g, 8);
     }
     reset(loss, g, 8);
-    assert_int_equal(sm_distillation_loss_f32(2, 4, 2, x, 4, q, 4, SM_REDUCTION_MEAN,
-                                              0, loss, x + 2, 4), SM_EOVERLAP);
-    assert_int_equal(sm_entropy_f32(2, 4, NAN, x, 4, SM_REDUCTION_NONE, 0, loss, g, 4),
-                     SM_EINVAL);
-    assert_int_equal(sm_entropy_f32(2, 4, 1, x, 4, SM_REDUCTION_NONE, 0, x + 4, g, 4),
+    assert_int_equal(sm_distillation_rows_f32(
+                         2, 4, x, 4, q, 4, loss, x + 2, 4,
+                         LOSS_OPTS(0.5f, 0, SM_REDUCTION_MEAN)),
                      SM_EOVERLAP);
-    assert_int_equal(sm_entropy_f32(2, 4, 1, x, 4, SM_REDUCTION_NONE, 0, loss, g, 3),
+    assert_int_equal(sm_entropy_rows_f32(2, 4, x, 4, loss, g, 4,
+                                         LOSS_OPTS(NAN, 0, SM_REDUCTION_NONE)),
+                     SM_EINVAL);
+    assert_int_equal(sm_entropy_rows_f32(2, 4, x, 4, x + 4, g, 4,
+                                         LOSS_OPTS(1, 0, SM_REDUCTION_NONE)),
+                     SM_EOVERLAP);
+    assert_int_equal(sm_entropy_rows_f32(2, 4, x, 4, loss, g, 3,
+                                         LOSS_OPTS(1, 0, SM_REDUCTION_NONE)),
                      SM_EINVAL);
     assert_untouched(loss, g, 8);
 }

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "call_options.h"
 
 #define ULP24 (1.0L / 16777216.0L) /* 2^-24 */
 
@@ -27,7 +28,7 @@ enum op { CE, SOFT_CE, KL, DISTILL, ENTROPY };
 /* One configuration of an operation. */
 struct config {
     enum op op;
-    float beta; /* DISTILL: the temperature T */
+    float beta; /* DISTILL: 1 / T */
     sm_reduction reduction;
     float eps, l2;
     const float *weights;
@@ -65,7 +66,7 @@ static void ref_row(const struct config *c, const float *x, const float *aux,
                     size_t n, int32_t label, struct ref_row *out)
 {
     static long double lp[1024], t[1024], lq[1024], tq[1024], w[1024];
-    const long double beta = c->op == DISTILL ? 1.0L / c->beta : c->beta;
+    const long double beta = c->beta;
     const long double big = ref_log_softmax(x, n, beta, lp, t);
     const long double l = t[0] - lp[0];
     long double wsum = 0, scale = 0, loss = 0;
@@ -113,7 +114,9 @@ static void ref_row(const struct config *c, const float *x, const float *aux,
     if (c->op == CE && c->l2 != 0)
         for (size_t i = 0; i < n; i++)
             loss += 0.5L * c->l2 * x[i] * x[i];
-    const long double f = c->op == DISTILL ? (long double)c->beta * c->beta : 1.0L;
+    /* distillation's T^2 */
+    const long double f =
+        c->op == DISTILL ? 1.0L / ((long double)c->beta * c->beta) : 1.0L;
     if (c->op == DISTILL)
         for (size_t i = 0; i < n; i++)
             out->g[i] *= f;
@@ -132,27 +135,29 @@ static sm_status call(const struct config *c, size_t rows, size_t n,
 {
     switch (c->op) {
     case CE: {
-        sm_cross_entropy_options o = SM_CROSS_ENTROPY_DEFAULTS;
+        sm_cross_entropy_options o = SM_CROSS_ENTROPY_OPTIONS_INIT;
         o.beta = c->beta;
         o.reduction = c->reduction;
         o.label_smoothing = c->eps;
         o.l2 = c->l2;
         o.class_weights = c->weights;
         o.flags = c->flags;
-        return sm_cross_entropy_f32(rows, n, x, n, labels, &o, loss, g, n);
+        return sm_cross_entropy_rows_f32(rows, n, x, n, labels, loss, g, n,
+                                         &o);
     }
     case SOFT_CE:
-        return sm_soft_cross_entropy_f32(rows, n, c->beta, x, n, aux, n,
-                                         c->reduction, c->flags, loss, g, n);
+        return sm_soft_cross_entropy_rows_f32(rows, n, x, n, aux, n, loss, g,
+                                              n,
+                                              LOSS_OPTS(c->beta, c->flags, c->reduction));
     case KL:
-        return sm_kl_div_f32(rows, n, c->beta, x, n, aux, n, c->reduction,
-                             c->flags, loss, g, n);
+        return sm_kl_div_rows_f32(rows, n, x, n, aux, n, loss, g, n,
+                                  LOSS_OPTS(c->beta, c->flags, c->reduction));
     case DISTILL:
-        return sm_distillation_loss_f32(rows, n, c->beta, x, n, aux, n,
-                                        c->reduction, c->flags, loss, g, n);
+        return sm_distillation_rows_f32(rows, n, x, n, aux, n, loss, g, n,
+                                        LOSS_OPTS(c->beta, c->flags, c->reduction));
     case ENTROPY:
-        return sm_entropy_f32(rows, n, c->beta, x, n, c->reduction, c->flags,
-                              loss, g, n);
+        return sm_entropy_rows_f32(rows, n, x, n, loss, g, n,
+                                   LOSS_OPTS(c->beta, c->flags, c->reduction));
     }
     return SM_EINVAL;
 }
@@ -193,7 +198,7 @@ static void test_against_reference(void **state)
                             weights[i] = rng_uniform(&seed, 0.0f, 2.0f);
                         const struct config c = {
                             .op = (enum op)op,
-                            .beta = op == DISTILL ? 1.0f / fabsf(betas[b]) : betas[b],
+                            .beta = op == DISTILL ? fabsf(betas[b]) : betas[b],
                             .reduction = (sm_reduction)red,
                             .eps = variant & 1 ? 0.15f : 0.0f,
                             .l2 = variant & 2 ? 0.02f : 0.0f,
@@ -240,7 +245,8 @@ static void test_against_reference(void **state)
                             for (size_t i = 0; i < n; i++) {
                                 const long double want = ref[r].g[i] * s;
                                 const long double tol = 16 * ULP24 * fabsl(want) +
-                                    1e-6L * fabsl(s * (op == DISTILL ? c.beta : c.beta));
+                                    1e-6L * fabsl(s * (op == DISTILL ? 1.0L / c.beta
+                                                                     : c.beta));
                                 worst_grad = fmaxl(worst_grad,
                                                    fabsl(g[r * n + i] - want) / tol);
                                 if (!(fabsl(g[r * n + i] - want) <= tol))
@@ -290,7 +296,7 @@ static void test_finite_differences(void **state)
         for (int variant = 0; variant < (op == CE ? 8 : 1); variant++)
             for (int red = 1; red < 3; red++) {
                 const struct config c = {
-                    .op = (enum op)op, .beta = op == DISTILL ? 2.0f : 0.75f,
+                    .op = (enum op)op, .beta = op == DISTILL ? 0.5f : 0.75f,
                     .reduction = (sm_reduction)red,
                     .eps = variant & 1 ? 0.2f : 0.0f, .l2 = variant & 2 ? 0.1f : 0.0f,
                     .weights = variant & 4 ? weights : NULL,
@@ -352,15 +358,17 @@ static void test_gradient_is_p_minus_y(void **state)
                 x[i] = rng_uniform(&seed, -20, 20);
             x[1] = x[0]; /* a tie at the top of some rows */
             const int32_t labels[ROWS] = {0, (int32_t)(n / 2), (int32_t)(n - 1)};
-            sm_cross_entropy_options o = SM_CROSS_ENTROPY_DEFAULTS;
+            sm_cross_entropy_options o = SM_CROSS_ENTROPY_OPTIONS_INIT;
             o.reduction = SM_REDUCTION_NONE;
             o.flags = fast ? SM_FAST_EXP : 0;
-            assert_int_equal(sm_cross_entropy_f32(ROWS, n, x, n, labels, &o, loss, g, n),
+            assert_int_equal(sm_cross_entropy_rows_f32(
+                                 ROWS, n, x, n, labels, loss, g, n, &o),
                              SM_OK);
-            assert_int_equal(sm_softmax_rows_ex_f32(ROWS, n, 1, x, n, p, n, o.flags),
+            assert_int_equal(sm_softmax_rows_f32(
+                                 ROWS, n, x, n, p, n, OPTS(1, o.flags)),
                              SM_OK);
-            assert_int_equal(sm_log_softmax_rows_ex_f32(ROWS, n, 1, x, n, lp, n,
-                                                        o.flags), SM_OK);
+            assert_int_equal(sm_log_softmax_rows_f32(
+                                 ROWS, n, x, n, lp, n, OPTS(1, o.flags)), SM_OK);
             for (size_t r = 0; r < ROWS; r++) {
                 const size_t c = r * n + (size_t)labels[r];
                 /* equal bits, but for the sign of a zero loss (n = 1) */
@@ -388,9 +396,9 @@ static void test_margin_formula(void **state)
             x[k / 2] = 1.0f + margins[b];
             const int32_t label = (int32_t)(k / 2);
             float loss;
-            sm_cross_entropy_options o = SM_CROSS_ENTROPY_DEFAULTS;
-            assert_int_equal(sm_cross_entropy_f32(1, k, x, k, &label, &o, &loss,
-                                                  NULL, 0), SM_OK);
+            sm_cross_entropy_options o = SM_CROSS_ENTROPY_OPTIONS_INIT;
+            assert_int_equal(sm_cross_entropy_rows_f32(
+                                 1, k, x, k, &label, &loss, NULL, 0, &o), SM_OK);
             const double want = log1p((double)(k - 1) * exp(-(double)margins[b]));
             if (!(fabs(loss - want) <= 4e-7 * want + 1e-30))
                 fail_msg("K=%zu m=%g: loss %.9g, ln(1 + (K-1)e^-m) %.9g", k,
@@ -410,12 +418,14 @@ static void test_kl_is_cross_entropy_minus_entropy(void **state)
         x[i] = rng_uniform(&seed, -4, 4);
         z[i] = rng_uniform(&seed, -4, 4);
     }
-    assert_int_equal(sm_softmax_rows_f32(ROWS, N, 1, z, N, q, N), SM_OK);
-    assert_int_equal(sm_kl_div_f32(ROWS, N, 1, x, N, q, N, SM_REDUCTION_NONE, 0, kl,
-                                   NULL, 0), SM_OK);
-    assert_int_equal(sm_soft_cross_entropy_f32(ROWS, N, 1, x, N, q, N,
-                                               SM_REDUCTION_NONE, 0, ce, NULL, 0), SM_OK);
-    assert_int_equal(sm_entropy_f32(ROWS, N, 1, z, N, SM_REDUCTION_NONE, 0, h, NULL, 0),
+    assert_int_equal(sm_softmax_rows_f32(ROWS, N, z, N, q, N, OPTS(1, 0)), SM_OK);
+    assert_int_equal(sm_kl_div_rows_f32(ROWS, N, x, N, q, N, kl, NULL, 0,
+                                        LOSS_OPTS(1, 0, SM_REDUCTION_NONE)), SM_OK);
+    assert_int_equal(sm_soft_cross_entropy_rows_f32(
+                         ROWS, N, x, N, q, N, ce, NULL, 0,
+                         LOSS_OPTS(1, 0, SM_REDUCTION_NONE)), SM_OK);
+    assert_int_equal(sm_entropy_rows_f32(ROWS, N, z, N, h, NULL, 0,
+                                         LOSS_OPTS(1, 0, SM_REDUCTION_NONE)),
                      SM_OK);
     for (size_t r = 0; r < ROWS; r++) {
         assert_true(kl[r] >= 0);
@@ -424,17 +434,20 @@ static void test_kl_is_cross_entropy_minus_entropy(void **state)
                      (double)(ce[r] - h[r]));
     }
     /* KL(q || q) = 0 up to rounding, and distillation is T^2 KL. */
-    assert_int_equal(sm_kl_div_f32(ROWS, N, 1, z, N, q, N, SM_REDUCTION_NONE, 0, kl,
-                                   NULL, 0), SM_OK);
+    assert_int_equal(sm_kl_div_rows_f32(ROWS, N, z, N, q, N, kl, NULL, 0,
+                                        LOSS_OPTS(1, 0, SM_REDUCTION_NONE)), SM_OK);
     for (size_t r = 0; r < ROWS; r++)
         assert_true(fabsf(kl[r]) <= 1e-6f);
     float kd, kl_t;
     const float temp = 3.0f;
-    assert_int_equal(sm_softmax_rows_f32(ROWS, N, 1 / temp, z, N, q, N), SM_OK);
-    assert_int_equal(sm_distillation_loss_f32(ROWS, N, temp, x, N, z, N,
-                                              SM_REDUCTION_SUM, 0, &kd, NULL, 0), SM_OK);
-    assert_int_equal(sm_kl_div_f32(ROWS, N, 1 / temp, x, N, q, N, SM_REDUCTION_SUM, 0,
-                                   &kl_t, NULL, 0), SM_OK);
+    assert_int_equal(sm_softmax_rows_f32(ROWS, N, z, N, q, N,
+                                         OPTS(1 / temp, 0)), SM_OK);
+    assert_int_equal(sm_distillation_rows_f32(
+                         ROWS, N, x, N, z, N, &kd, NULL, 0,
+                         LOSS_OPTS(1 / temp, 0, SM_REDUCTION_SUM)), SM_OK);
+    assert_int_equal(sm_kl_div_rows_f32(
+                         ROWS, N, x, N, q, N, &kl_t, NULL, 0,
+                         LOSS_OPTS(1 / temp, 0, SM_REDUCTION_SUM)), SM_OK);
     assert_true(fabsf(kd - temp * temp * kl_t) <= 1e-4f * kd);
 }
 
@@ -454,35 +467,41 @@ static void test_equivalent_forms(void **state)
     int32_t labels[ROWS] = {5, 66, 0, 31};
     for (size_t r = 0; r < ROWS; r++)
         q[r * N + (size_t)labels[r]] = 1.0f;
-    sm_cross_entropy_options o = SM_CROSS_ENTROPY_DEFAULTS;
+    sm_cross_entropy_options o = SM_CROSS_ENTROPY_OPTIONS_INIT;
     o.beta = 0.7f;
     o.reduction = SM_REDUCTION_SUM;
-    assert_int_equal(sm_cross_entropy_f32(ROWS, N, x, N, labels, &o, l1, g1, N), SM_OK);
-    assert_int_equal(sm_soft_cross_entropy_f32(ROWS, N, 0.7f, x, N, q, N,
-                                               SM_REDUCTION_SUM, 0, l2, g2, N), SM_OK);
+    assert_int_equal(sm_cross_entropy_rows_f32(ROWS, N, x, N, labels, l1, g1,
+                                               N, &o), SM_OK);
+    assert_int_equal(sm_soft_cross_entropy_rows_f32(
+                         ROWS, N, x, N, q, N, l2, g2, N,
+                         LOSS_OPTS(0.7f, 0, SM_REDUCTION_SUM)), SM_OK);
     assert_same_bits(l1, l2, 1);
     assert_same_bits(g1, g2, ROWS * N);
 
     o.label_smoothing = 0.1f;
     o.l2 = 0.01f;
     o.reduction = SM_REDUCTION_MEAN;
-    assert_int_equal(sm_cross_entropy_f32(ROWS, N, x, N, labels, &o, l1, g1, N), SM_OK);
+    assert_int_equal(sm_cross_entropy_rows_f32(ROWS, N, x, N, labels, l1, g1,
+                                               N, &o), SM_OK);
     o.class_weights = ones;
-    assert_int_equal(sm_cross_entropy_f32(ROWS, N, x, N, labels, &o, l2, g2, N), SM_OK);
+    assert_int_equal(sm_cross_entropy_rows_f32(ROWS, N, x, N, labels, l2, g2,
+                                               N, &o), SM_OK);
     assert_same_bits(l1, l2, 1);
     assert_same_bits(g1, g2, ROWS * N);
 
     /* Row 1 ignored == rows 0, 2, 3 alone (MEAN divides by 3 either way). */
     o.class_weights = NULL;
     labels[1] = -100;
-    assert_int_equal(sm_cross_entropy_f32(ROWS, N, x, N, labels, &o, l1, g1, N), SM_OK);
+    assert_int_equal(sm_cross_entropy_rows_f32(ROWS, N, x, N, labels, l1, g1,
+                                               N, &o), SM_OK);
     for (size_t i = 0; i < N; i++)
         assert_true(g1[N + i] == 0.0f);
     static float x3[3 * N];
     memcpy(x3, x, N * sizeof(float));
     memcpy(x3 + N, x + 2 * N, 2 * N * sizeof(float));
     const int32_t labels3[3] = {labels[0], labels[2], labels[3]};
-    assert_int_equal(sm_cross_entropy_f32(3, N, x3, N, labels3, &o, l2, g2, N), SM_OK);
+    assert_int_equal(sm_cross_entropy_rows_f32(3, N, x3, N, labels3, l2, g2,
+                                               N, &o), SM_OK);
     assert_same_bits(l1, l2, 1);
     assert_same_bits(g1, g2, N);
     assert_same_bits(g1 + 2 * N, g2 + N, 2 * N);
@@ -492,8 +511,8 @@ static void test_equivalent_forms(void **state)
     const sm_reduction reds[3] = {SM_REDUCTION_NONE, SM_REDUCTION_SUM, SM_REDUCTION_MEAN};
     float *outs[3] = {rows_loss, &sum, &mean};
     for (int k = 0; k < 3; k++)
-        assert_int_equal(sm_entropy_f32(ROWS, N, 1.5f, x, N, reds[k], 0, outs[k],
-                                        NULL, 0), SM_OK);
+        assert_int_equal(sm_entropy_rows_f32(ROWS, N, x, N, outs[k], NULL, 0,
+                                             LOSS_OPTS(1.5f, 0, reds[k])), SM_OK);
     double s = 0;
     for (size_t r = 0; r < ROWS; r++)
         s += rows_loss[r];

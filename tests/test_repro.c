@@ -139,14 +139,14 @@ static void forward(struct hash *hs, const float *x, size_t n, float *y,
         const float beta = fwd_betas[b];
         for (unsigned flags = 0; flags <= SM_FAST_EXP; flags += SM_FAST_EXP) {
             float lse;
-            ok(sm_softmax_rows_ex_f32(1, n, beta, x, n, y, n, flags),
-               "softmax", n, beta);
+            const sm_options o = {sizeof o, beta, flags};
+            ok(sm_softmax_rows_f32(1, n, x, n, y, n, &o), "softmax", n, beta);
             hash_floats(hs, y, n);
-            ok(sm_log_softmax_rows_ex_f32(1, n, beta, x, n, y, n, flags),
-               "log_softmax", n, beta);
+            ok(sm_log_softmax_rows_f32(1, n, x, n, y, n, &o), "log_softmax", n,
+               beta);
             hash_floats(hs, y, n);
-            ok(sm_logsumexp_rows_ex_f32(1, n, beta, x, n, &lse, flags),
-               "logsumexp", n, beta);
+            ok(sm_logsumexp_rows_f32(1, n, x, n, &lse, &o), "logsumexp", n,
+               beta);
             hash_floats(hs, &lse, 1);
         }
     }
@@ -158,16 +158,18 @@ static void gradients(struct hash *hs, const float *x, const float *dy,
 {
     for (size_t b = 0; b < sizeof grad_betas / sizeof grad_betas[0]; b++) {
         const float beta = grad_betas[b];
-        ok(sm_softmax_rows_f32(1, n, beta, x, n, y, n), "softmax", n, beta);
-        ok(sm_softmax_backward_rows_f32(1, n, beta, y, n, dy, n, dx, n),
+        sm_options o = SM_OPTIONS_INIT;
+        o.beta = beta;
+        ok(sm_softmax_rows_f32(1, n, x, n, y, n, &o), "softmax", n, beta);
+        ok(sm_softmax_backward_rows_f32(1, n, y, n, dy, n, dx, n, &o),
            "softmax_backward", n, beta);
         hash_floats(hs, dx, n);
-        ok(sm_log_softmax_rows_f32(1, n, beta, x, n, y, n), "log_softmax", n, beta);
-        ok(sm_log_softmax_backward_rows_f32(1, n, beta, y, n, dy, n, dx, n),
+        ok(sm_log_softmax_rows_f32(1, n, x, n, y, n, &o), "log_softmax", n, beta);
+        ok(sm_log_softmax_backward_rows_f32(1, n, y, n, dy, n, dx, n, &o),
            "log_softmax_backward", n, beta);
         hash_floats(hs, dx, n);
         if (jac) {
-            ok(sm_softmax_jacobian_f32(n, beta, x, jac, n), "jacobian", n, beta);
+            ok(sm_softmax_jacobian_f32(n, x, jac, n, &o), "jacobian", n, beta);
             hash_floats(hs, jac, n * n);
         }
     }
@@ -184,34 +186,41 @@ static void losses(struct hash *hs, const float *x, const float *dy, size_t n,
         for (unsigned flags = 0; flags <= SM_FAST_EXP; flags += SM_FAST_EXP) {
             const float beta = grad_betas[b];
             float loss;
-            sm_cross_entropy_options o = SM_CROSS_ENTROPY_DEFAULTS;
+            sm_cross_entropy_options o = SM_CROSS_ENTROPY_OPTIONS_INIT;
             o.beta = beta;
             o.flags = flags;
+            sm_loss_options lo = SM_LOSS_OPTIONS_INIT;
+            lo.beta = beta;
+            lo.flags = flags;
+            lo.reduction = SM_REDUCTION_SUM;
+            /* distillation at T = 2 */
+            sm_loss_options dlo = lo;
+            dlo.beta = 0.5f;
             for (int all = 0; all < 2; all++) {
                 if (all) {
                     o.label_smoothing = 0.1f;
                     o.class_weights = w;
                     o.l2 = 0.01f;
                 }
-                ok(sm_cross_entropy_f32(1, n, x, n, &label, &o, &loss, dx, n),
+                ok(sm_cross_entropy_rows_f32(1, n, x, n, &label, &loss, dx, n, &o),
                    "cross_entropy", n, beta);
                 hash_floats(hs, &loss, 1);
                 hash_floats(hs, dx, n);
             }
-            ok(sm_soft_cross_entropy_f32(1, n, beta, x, n, q, n, SM_REDUCTION_SUM,
-                                         flags, &loss, dx, n), "soft_ce", n, beta);
+            ok(sm_soft_cross_entropy_rows_f32(1, n, x, n, q, n, &loss, dx, n, &lo),
+               "soft_ce", n, beta);
             hash_floats(hs, &loss, 1);
             hash_floats(hs, dx, n);
-            ok(sm_kl_div_f32(1, n, beta, x, n, q, n, SM_REDUCTION_SUM, flags, &loss,
-                             dx, n), "kl", n, beta);
+            ok(sm_kl_div_rows_f32(1, n, x, n, q, n, &loss, dx, n, &lo), "kl", n,
+               beta);
             hash_floats(hs, &loss, 1);
             hash_floats(hs, dx, n);
-            ok(sm_distillation_loss_f32(1, n, 2.0f, x, n, dy, n, SM_REDUCTION_SUM,
-                                        flags, &loss, dx, n), "distill", n, beta);
+            ok(sm_distillation_rows_f32(1, n, x, n, dy, n, &loss, dx, n, &dlo),
+               "distill", n, beta);
             hash_floats(hs, &loss, 1);
             hash_floats(hs, dx, n);
-            ok(sm_entropy_f32(1, n, beta, x, n, SM_REDUCTION_SUM, flags, &loss, dx,
-                              n), "entropy", n, beta);
+            ok(sm_entropy_rows_f32(1, n, x, n, &loss, dx, n, &lo), "entropy", n,
+               beta);
             hash_floats(hs, &loss, 1);
             hash_floats(hs, dx, n);
         }
@@ -271,7 +280,7 @@ int main(void)
         }
         ran++;
     }
-    sm_isa_force(SM_ISA_AUTO);
+    ok(sm_isa_force(SM_ISA_AUTO), "isa_force auto", 0, 0.0f);
     printf("repro: %d ISA(s) on %s\n", ran, sm_cpu_features());
     free(q);
     free(w);

@@ -63,7 +63,7 @@ struct schedule {
 /* One cell's work: one row of n floats, beta 1, out of place. */
 struct work {
     enum tool_op op;
-    sm_flags flags;
+    sm_options opt; /* beta 1; the exp mode's flags */
     size_t n;
     const float *x;
     float *y;
@@ -276,16 +276,14 @@ static sm_status call_once(const struct work *w)
 {
     switch (w->op) {
     case OP_SOFTMAX:
-        return sm_softmax_rows_ex_f32(1, w->n, 1.0f, w->x, w->n, w->y, w->n,
-                                      w->flags);
+        return sm_softmax_rows_f32(1, w->n, w->x, w->n, w->y, w->n, &w->opt);
     case OP_LOG_SOFTMAX:
-        return sm_log_softmax_rows_ex_f32(1, w->n, 1.0f, w->x, w->n, w->y,
-                                          w->n, w->flags);
+        return sm_log_softmax_rows_f32(1, w->n, w->x, w->n, w->y, w->n,
+                                       &w->opt);
     case OP_LOGSUMEXP:
         break;
     }
-    return sm_logsumexp_rows_ex_f32(1, w->n, 1.0f, w->x, w->n, w->y,
-                                    w->flags);
+    return sm_logsumexp_rows_f32(1, w->n, w->x, w->n, w->y, &w->opt);
 }
 
 /* *seconds: the time of reps calls in a row. */
@@ -414,7 +412,7 @@ static sm_status bench_row(const struct bench_options *b, struct work w,
 {
     printf("%-*s %-*s %-*s", OP_WIDTH, op_name(w.op), ISA_WIDTH,
            sm_isa_name(isa), MODE_WIDTH, mode->name);
-    w.flags = mode->flags;
+    w.opt.flags = mode->flags;
     for (int i = 0; i < b->n_sizes; i++) {
         double per_call;
         w.n = b->sizes[i];
@@ -478,7 +476,7 @@ static int bench(const struct bench_options *b, double start)
         fputs("softmax: bench: out of memory\n", stderr);
         return EXIT_FAILED;
     }
-    const struct work w = {.x = x, .y = y};
+    const struct work w = {.opt = SM_OPTIONS_INIT, .x = x, .y = y};
     struct schedule s = {
         .end = start + b->seconds,
         /* Cells share the budget, so only calls longer than a cell's share
@@ -490,8 +488,10 @@ static int bench(const struct bench_options *b, double start)
                       b->n_sizes,
     };
     print_header(b);
-    const sm_status st = run_table(b, w, &s);
-    sm_isa_force(SM_ISA_AUTO);
+    sm_status st = run_table(b, w, &s);
+    const sm_status back = sm_isa_force(SM_ISA_AUTO);
+    if (st == SM_OK)
+        st = back;
     free(base);
     if (st != SM_OK) {
         fprintf(stderr, "softmax: bench: %s\n", sm_strerror(st));

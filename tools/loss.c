@@ -119,31 +119,34 @@ static sm_status call_loss(const struct loss_run *L, size_t r0, size_t rows,
     const float *x = L->x.v ? L->x.v + r0 * k : NULL;
     const float *q = L->q.v ? L->q.v + r0 * k : NULL;
     const sm_flags flags = o->fast_exp ? SM_FAST_EXP : 0;
-    sm_cross_entropy_options ce = SM_CROSS_ENTROPY_DEFAULTS;
+    sm_cross_entropy_options ce = SM_CROSS_ENTROPY_OPTIONS_INIT;
+    sm_loss_options lo = SM_LOSS_OPTIONS_INIT;
+    lo.beta = o->beta;
+    lo.flags = flags;
+    lo.reduction = reduction;
     switch (o->loss) {
     case LOSS_CROSS_ENTROPY:
         ce.beta = o->beta;
+        ce.flags = flags;
+        ce.reduction = reduction;
         ce.ignore_index = o->ignore_index;
         ce.label_smoothing = o->label_smoothing;
         ce.class_weights = L->weights.n ? L->weights.v : NULL;
         ce.l2 = o->l2;
-        ce.reduction = reduction;
-        ce.flags = flags;
-        return sm_cross_entropy_f32(
+        return sm_cross_entropy_rows_f32(
             rows, k, x, k, L->labels.v ? L->labels.v + L->first + r0 : NULL,
-            &ce, loss, grad, k);
+            loss, grad, k, &ce);
     case LOSS_SOFT_CROSS_ENTROPY:
-        return sm_soft_cross_entropy_f32(rows, k, o->beta, x, k, q, k,
-                                         reduction, flags, loss, grad, k);
+        return sm_soft_cross_entropy_rows_f32(rows, k, x, k, q, k, loss, grad,
+                                              k, &lo);
     case LOSS_KL:
-        return sm_kl_div_f32(rows, k, o->beta, x, k, q, k, reduction, flags,
-                             loss, grad, k);
+        return sm_kl_div_rows_f32(rows, k, x, k, q, k, loss, grad, k, &lo);
     case LOSS_DISTILL:
-        return sm_distillation_loss_f32(rows, k, (float)o->temperature, x, k,
-                                        q, k, reduction, flags, loss, grad, k);
+        /* lo.beta = 1 / T, from --temperature or --beta alike */
+        return sm_distillation_rows_f32(rows, k, x, k, q, k, loss, grad, k,
+                                        &lo);
     case LOSS_ENTROPY:
-        return sm_entropy_f32(rows, k, o->beta, x, k, reduction, flags, loss,
-                              grad, k);
+        return sm_entropy_rows_f32(rows, k, x, k, loss, grad, k, &lo);
     case LOSS_NONE:
         break;
     }

@@ -347,8 +347,10 @@ static int check_loss_options(const struct options *o, unsigned loss_given)
     if (o->loss == LOSS_DISTILL && !o->teacher)
         return usage_error("--op distill needs --teacher");
     if (o->loss == LOSS_DISTILL &&
-        !(o->temperature > 0.0 && (float)o->temperature <= FLT_MAX))
-        return usage_error("--op distill needs a finite temperature > 0");
+        !(o->temperature > 0.0 && (float)o->temperature <= FLT_MAX &&
+          o->beta <= FLT_MAX))
+        return usage_error("--op distill needs a finite temperature > 0 "
+                           "whose inverse, beta, is finite");
     /* One stream cannot feed two inputs. */
     const bool logits_stdin =
         o->n_number_args == 0 && (!o->file || strcmp(o->file, "-") == 0);

@@ -61,8 +61,8 @@ static void print_env_isa(void)
 static void print_info(const struct options *o)
 {
     sm_isa forced = SM_ISA_AUTO;
-    if (o->isa)
-        sm_isa_from_name(o->isa, &forced); /* already checked by force_isa */
+    if (o->isa && sm_isa_from_name(o->isa, &forced) != SM_OK)
+        forced = SM_ISA_AUTO; /* not reached: force_isa checked the name */
     printf("library version: %s\n", sm_version());
     printf("header version: %s\n", SM_VERSION_STRING);
     printf("cpu features: %s\n", sm_cpu_features());
@@ -74,23 +74,24 @@ static void print_info(const struct options *o)
     print_env_isa();
 }
 
-/* Softmax and log-softmax run in place, which the library allows. Flags 0
- * make the _ex functions exactly the plain ones. */
+/* Softmax and log-softmax run in place, which the library allows. */
 static sm_status compute(const struct options *o, struct row *row,
                          float *lse)
 {
     const size_t n = row->n;
-    const sm_flags flags = o->fast_exp ? SM_FAST_EXP : 0;
+    sm_options opt = SM_OPTIONS_INIT;
+    opt.beta = o->beta;
+    opt.flags = o->fast_exp ? SM_FAST_EXP : 0;
     float *v = row->v;
     switch (o->op) {
     case OP_SOFTMAX:
-        return sm_softmax_rows_ex_f32(1, n, o->beta, v, n, v, n, flags);
+        return sm_softmax_rows_f32(1, n, v, n, v, n, &opt);
     case OP_LOG_SOFTMAX:
-        return sm_log_softmax_rows_ex_f32(1, n, o->beta, v, n, v, n, flags);
+        return sm_log_softmax_rows_f32(1, n, v, n, v, n, &opt);
     case OP_LOGSUMEXP:
         break;
     }
-    return sm_logsumexp_rows_ex_f32(1, n, o->beta, v, n, lse, flags);
+    return sm_logsumexp_rows_f32(1, n, v, n, lse, &opt);
 }
 
 /* Computes and prints one fully parsed, non-empty row. */
