@@ -158,7 +158,7 @@ SM_INLINE void ce_group_losses(const struct row_stats st[], size_t nr,
 SM_INLINE void ce_short_rows_nv(size_t rows, size_t cols, size_t nv,
                                 float beta, const float *x, size_t ldx,
                                 const struct sm_ce_args *a, double *loss,
-                                float *g, size_t ldg, bool fast)
+                                float *g, size_t ldg)
 {
     double logk[SM_LOGK_MAX + 1];
     logk_init(logk, cols);
@@ -173,10 +173,9 @@ SM_INLINE void ce_short_rows_nv(size_t rows, size_t cols, size_t nv,
             for (size_t j = 0; j < nr; j += SM_BLOCK_ROWS) {
                 const float *xj = x + (r0 + j) * ldx;
                 if (nr - j >= SM_BLOCK_ROWS)
-                    block_stats_rows_nv(xj, ldx, SM_BLOCK_ROWS, cols, nv, beta,
-                                        fast, eg + j, st + j);
+                    block_stats_rows_nv(xj, ldx, SM_BLOCK_ROWS, cols, nv, beta, eg + j, st + j);
                 else
-                    block_stats_rows_nv(xj, ldx, 1, cols, nv, beta, fast,
+                    block_stats_rows_nv(xj, ldx, 1, cols, nv, beta,
                                         eg + j, st + j);
             }
             for (size_t j = 0; j < nr; j++) {
@@ -200,7 +199,7 @@ SM_INLINE void ce_short_rows_nv(size_t rows, size_t cols, size_t nv,
                 const size_t r = r0 + j;
                 float *gr = g ? g + r * ldg : NULL;
                 sm_v xv[SM_WIDE_VECS], e[SM_WIDE_VECS];
-                st[j] = wide_row_stats_nv(x + r * ldx, cols, nv, beta, fast,
+                st[j] = wide_row_stats_nv(x + r * ldx, cols, nv, beta,
                                           xv, e);
                 rc[j] = ce_ignored(a, r, loss, gr, cols)
                         ? -1.0f
@@ -227,7 +226,7 @@ SM_INLINE void ce_short_rows_nv(size_t rows, size_t cols, size_t nv,
 SM_INLINE bool ce_col_group(const struct sm_ce_args *a, size_t r0, size_t n,
                             float beta, const float *x, size_t ldx,
                             double *loss, float *g, size_t ldg,
-                            double logk[SM_LOGK_MAX + 1], bool fast,
+                            double logk[SM_LOGK_MAX + 1],
                             double *total)
 {
     /* Labels are below cols or ignore_index, so as floats they compare as
@@ -243,7 +242,7 @@ SM_INLINE bool ce_col_group(const struct sm_ce_args *a, size_t r0, size_t n,
         return false;
     struct col_group c;
     const sm_v zero = v_set1(0.0f);
-    if (!col_group_stats(x + r0 * ldx, ldx, n, beta, fast, &c))
+    if (!col_group_stats(x + r0 * ldx, ldx, n, beta, &c))
         return false;
     sm_m is_label[SM_VW];
     sm_v xc = zero;
@@ -282,15 +281,11 @@ SM_INLINE bool ce_col_group(const struct sm_ce_args *a, size_t r0, size_t n,
  * around it stays as it was (inlined, 256 x 10 took 1.03x the time). */
 static __attribute__((noinline)) void
 ce_wide_rows(size_t rows, size_t cols, float beta, const float *x, size_t ldx,
-             const struct sm_ce_args *a, double *loss, float *g, size_t ldg,
-             bool fast)
+             const struct sm_ce_args *a, double *loss, float *g, size_t ldg)
 {
     const size_t nv = (cols + SM_VW - 1) / SM_VW;
 #define SM_CALL(k) \
-    if (fast) \
-        ce_short_rows_nv(rows, cols, k, beta, x, ldx, a, loss, g, ldg, true); \
-    else \
-        ce_short_rows_nv(rows, cols, k, beta, x, ldx, a, loss, g, ldg, false); \
+    ce_short_rows_nv(rows, cols, k, beta, x, ldx, a, loss, g, ldg); \
     return
     switch (nv) {
         SM_WIDE_CASES(SM_CALL)
@@ -306,23 +301,23 @@ ce_wide_rows(size_t rows, size_t cols, float beta, const float *x, size_t ldx,
 SM_INLINE void ce_short_rows(size_t rows, size_t cols, float beta,
                              const float *x, size_t ldx,
                              const struct sm_ce_args *a, double *loss,
-                             float *g, size_t ldg, bool fast)
+                             float *g, size_t ldg)
 {
     const size_t nv = (cols + SM_VW - 1) / SM_VW;
 #define SM_CALL(k) \
-    ce_short_rows_nv(rows, cols, k, beta, x, ldx, a, loss, g, ldg, fast); return
+    ce_short_rows_nv(rows, cols, k, beta, x, ldx, a, loss, g, ldg); return
     switch (nv) {
         SM_BLOCK_CASES(SM_CALL)
     }
 #undef SM_CALL
 #ifdef SM_WIDE_VECS
     if (cols > 32) {
-        ce_wide_rows(rows, cols, beta, x, ldx, a, loss, g, ldg, fast);
+        ce_wide_rows(rows, cols, beta, x, ldx, a, loss, g, ldg);
         return;
     }
 #endif
 #if SM_VPB > 8 /* the cases above cover every nv <= SM_VPB <= 8 */
-    ce_short_rows_nv(rows, cols, nv, beta, x, ldx, a, loss, g, ldg, fast);
+    ce_short_rows_nv(rows, cols, nv, beta, x, ldx, a, loss, g, ldg);
 #else
     __builtin_unreachable();
 #endif
@@ -340,8 +335,7 @@ static inline bool ce_may_store(const struct sm_ce_args *a, const float *x,
 /* xc = x[label], read before pre's statistics may have replaced x by the
  * exps (in place). pre: the statistics computed ahead, or NULL. */
 SM_INLINE double ce_row(const float *x, size_t n, float beta, size_t label,
-                        float xc, const struct sm_ce_args *a, float *g,
-                        bool fast, const struct loss_pre *pre)
+                        float xc, const struct sm_ce_args *a, float *g, const struct loss_pre *pre)
 {
     const float wc = a->weights ? a->weights[label] : 1.0f;
     const double l2 = a->half_l2 != 0.0 ? a->half_l2 * row_dot(x, x, n) : 0.0;
@@ -352,7 +346,7 @@ SM_INLINE double ce_row(const float *x, size_t n, float beta, size_t label,
     };
     /* The gradient pass needs x itself for smoothing or L2: then in place,
      * it recomputes the exps instead of overwriting x with them. */
-    if (!loss_row_init(&p.w, x, n, beta, g, ce_may_store(a, x, g), fast, pre)) {
+    if (!loss_row_init(&p.w, x, n, beta, g, ce_may_store(a, x, g), pre)) {
         if (g)
             fill(g, n, sm_qnan);
         return NAN;
@@ -392,7 +386,7 @@ SM_INLINE double ce_row(const float *x, size_t n, float beta, size_t label,
 SM_INLINE void ce_short_or_col_rows(size_t rows, size_t cols, float beta,
                                     const float *x, size_t ldx,
                                     const struct sm_ce_args *a, double *loss,
-                                    float *g, size_t ldg, bool fast)
+                                    float *g, size_t ldg)
 {
     double total = a->total ? *a->total : 0.0;
     struct sm_ce_args part = *a;
@@ -404,8 +398,7 @@ SM_INLINE void ce_short_or_col_rows(size_t rows, size_t cols, float beta,
         size_t len = rows - r0;
 #ifdef SM_COLUMNS
         if (cols <= SM_VW && len >= SM_VW) {
-            if (ce_col_group(a, r0, cols, beta, x, ldx, loss, g, ldg, logk,
-                             fast, &total)) {
+            if (ce_col_group(a, r0, cols, beta, x, ldx, loss, g, ldg, logk, &total)) {
                 r0 += SM_VW;
                 continue;
             }
@@ -414,7 +407,7 @@ SM_INLINE void ce_short_or_col_rows(size_t rows, size_t cols, float beta,
 #endif
         part.labels = a->labels + r0;
         ce_short_rows(len, cols, beta, x + r0 * ldx, ldx, &part, loss + r0,
-                      g ? g + r0 * ldg : NULL, ldg, fast);
+                      g ? g + r0 * ldg : NULL, ldg);
         r0 += len;
     }
     if (a->total)
@@ -422,15 +415,15 @@ SM_INLINE void ce_short_or_col_rows(size_t rows, size_t cols, float beta,
 }
 #endif
 
-SM_INLINE void ce_rows_mode(size_t rows, size_t cols, float beta,
-                            const float *x, size_t ldx,
-                            const struct sm_ce_args *a, double *loss, float *g,
-                            size_t ldg, bool fast)
+void SM_ENTRY(cross_entropy_rows)(size_t rows, size_t cols, float beta,
+                                  const float *x, size_t ldx,
+                                  const struct sm_ce_args *a, double *loss,
+                                  float *g, size_t ldg)
 {
 #ifndef SM_VLA
     if (cols <= SM_SHORT_ROW && beta != 0.0f && a->epsilon == 0.0f &&
         !a->weights && a->half_l2 == 0.0 && a->grad_l2 == 0.0f) {
-        ce_short_or_col_rows(rows, cols, beta, x, ldx, a, loss, g, ldg, fast);
+        ce_short_or_col_rows(rows, cols, beta, x, ldx, a, loss, g, ldg);
         return;
     }
 #endif
@@ -449,30 +442,19 @@ SM_INLINE void ce_rows_mode(size_t rows, size_t cols, float beta,
             xc[j] = a->labels[r0 + j] == a->ignore_index
                     ? 0.0f : xg[j * ldx + (size_t)a->labels[r0 + j]];
         if (grouped)
-            loss_group_pre(xg, ldx, nr, cols, beta, gg, ldg, may_store, fast,
+            loss_group_pre(xg, ldx, nr, cols, beta, gg, ldg, may_store,
                            logk, pre);
         for (size_t j = 0; j < nr; j++) {
             const size_t r = r0 + j;
             float *gr = gg ? gg + j * ldg : NULL;
             if (!ce_ignored(a, r, loss, gr, cols))
                 loss[r] = ce_row(xg + j * ldx, cols, beta, (size_t)a->labels[r],
-                                 xc[j], a, gr, fast, grouped ? &pre[j] : NULL);
+                                 xc[j], a, gr, grouped ? &pre[j] : NULL);
             total += loss[r];
         }
     }
     if (a->total)
         *a->total = total;
-}
-
-static void cross_entropy_rows(size_t rows, size_t cols, float beta,
-                               const float *x, size_t ldx,
-                               const struct sm_ce_args *a, double *loss,
-                               float *g, size_t ldg, unsigned flags)
-{
-    if (flags & SM_FAST_EXP)
-        ce_rows_mode(rows, cols, beta, x, ldx, a, loss, g, ldg, true);
-    else
-        ce_rows_mode(rows, cols, beta, x, ldx, a, loss, g, ldg, false);
 }
 
 #endif
