@@ -102,7 +102,7 @@ _Static_assert(SM_CE_GROUP % SM_LOG1P_LANES == 0, "whole log1p calls");
 
 /* What row r (at xr, statistics rs; not ignored) needs besides its L:
  * writes the loss and gradient of a row with a NaN, sets t_c and returns
- * 1/S (>= 1/SM_SHORT_ROW here); 0 for a fully masked row (loss written,
+ * 1/S (>= 1/SM_REGISTER_ROW_MAX here); 0 for a fully masked row (loss written,
  * gradient 0s); -1 when all is done. Reads x[label] (in place: before the
  * row's gradient replaces it). */
 SM_INLINE float ce_row_scale(const struct sm_ce_args *a, size_t r,
@@ -132,7 +132,7 @@ SM_INLINE void ce_group_losses(const struct row_stats st[], size_t nr,
                                double *total)
 {
     double l[SM_CE_GROUP]; /* log_partition(K, S'') */
-    group_log_partition(st, nr, logk, l);
+    row_group_log_partition(st, nr, logk, l);
     for (size_t j = 0; j < nr; j++)
         if (rc[j] > 0.0f)
             loss[j] = (float)l[j] - tc[j];
@@ -143,7 +143,7 @@ SM_INLINE void ce_group_losses(const struct row_stats st[], size_t nr,
         *total += loss[j];
 }
 
-/* Rows of at most SM_SHORT_ROW entries without smoothing, weights or L2
+/* Rows of at most SM_REGISTER_ROW_MAX entries without smoothing, weights or L2
  * (the usual small case), in groups: each row's statistics and exps as
  * block_rows_out or softmax_wide_row_nv compute them, each row's
  * gradient, then the group's L as log-softmax's (log1p in one vector pass)
@@ -274,7 +274,7 @@ SM_INLINE bool ce_col_group(const struct sm_ce_args *a, size_t r0, size_t n,
 
 #ifdef SM_WIDE_VECS
 /* ce_short_rows_nv of wide rows, the vector count a constant per case (32
- * < cols <= SM_SHORT_ROW). Out of line, so that it does not change how
+ * < cols <= SM_REGISTER_ROW_MAX). Out of line, so that it does not change how
  * the one-block rows' code around it is compiled. */
 static __attribute__((noinline)) void
 ce_wide_rows(size_t rows, size_t cols, float beta, const float *x, size_t ldx,
@@ -293,7 +293,7 @@ ce_wide_rows(size_t rows, size_t cols, float beta, const float *x, size_t ldx,
 #endif
 
 /* The vector count a constant per case, as block_rows_out's; rows of at
- * most SM_SHORT_ROW entries (32 where the ISA keeps no wider rows in
+ * most SM_REGISTER_ROW_MAX entries (32 where the ISA keeps no wider rows in
  * registers). */
 SM_INLINE void ce_short_rows(size_t rows, size_t cols, float beta,
                              const float *x, size_t ldx,
@@ -418,14 +418,14 @@ void SM_ENTRY(cross_entropy_rows)(size_t rows, size_t cols, float beta,
                                   float *g, size_t ldg)
 {
 #ifndef SM_VLA
-    if (cols <= SM_SHORT_ROW && beta != 0.0f && a->epsilon == 0.0f &&
+    if (cols <= SM_REGISTER_ROW_MAX && beta != 0.0f && a->epsilon == 0.0f &&
         !a->weights && a->half_l2 == 0.0 && a->grad_l2 == 0.0f) {
         ce_short_or_col_rows(rows, cols, beta, x, ldx, a, loss, g, ldg);
         return;
     }
 #endif
     double total = a->total ? *a->total : 0.0;
-    const bool grouped = beta != 0.0f && cols <= SM_LOSS_GROUP_COLS;
+    const bool grouped = beta != 0.0f && cols <= SM_LOSS_ROW_GROUP_MAX_COLS;
     const bool may_store = ce_may_store(a, x, g);
     double logk[SM_LOGK_MAX + 1];
     logk_init(logk, cols);
@@ -439,7 +439,7 @@ void SM_ENTRY(cross_entropy_rows)(size_t rows, size_t cols, float beta,
             xc[j] = a->labels[r0 + j] == a->ignore_index
                     ? 0.0f : xg[j * ldx + (size_t)a->labels[r0 + j]];
         if (grouped)
-            loss_group_pre(xg, ldx, nr, cols, beta, gg, ldg, may_store,
+            loss_row_group_pre(xg, ldx, nr, cols, beta, gg, ldg, may_store,
                            logk, pre);
         for (size_t j = 0; j < nr; j++) {
             const size_t r = r0 + j;

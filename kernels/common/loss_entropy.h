@@ -108,13 +108,13 @@ SM_INLINE void entropy_row_span(size_t r0, size_t rows, size_t cols,
                                 float grad_scale, double *h, float *g,
                                 size_t ldg, double logk[SM_LOGK_MAX + 1])
 {
-    const bool grouped = beta != 0.0f && cols <= SM_LOSS_GROUP_COLS;
+    const bool grouped = beta != 0.0f && cols <= SM_LOSS_ROW_GROUP_MAX_COLS;
     for (size_t end = r0 + rows; r0 < end; r0 += SM_ROW_GROUP) {
         const size_t nr = end - r0 < SM_ROW_GROUP ? end - r0 : SM_ROW_GROUP;
         struct loss_pre pre[SM_ROW_GROUP];
         float *gr = g ? g + r0 * ldg : NULL;
         if (grouped)
-            loss_group_pre(x + r0 * ldx, ldx, nr, cols, beta, gr, ldg, g != x, logk, pre);
+            loss_row_group_pre(x + r0 * ldx, ldx, nr, cols, beta, gr, ldg, g != x, logk, pre);
         for (size_t j = 0; j < nr; j++)
             h[r0 + j] = entropy_row(x + (r0 + j) * ldx, cols, beta, grad_scale,
                                     gr ? gr + j * ldg : NULL,

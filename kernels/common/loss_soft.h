@@ -136,7 +136,7 @@ SM_INLINE void soft_row_span(size_t r0, size_t rows, size_t cols, float beta,
                              float *g, size_t ldg,
                              double logk[SM_LOGK_MAX + 1])
 {
-    const bool grouped = beta != 0.0f && cols <= SM_LOSS_GROUP_COLS;
+    const bool grouped = beta != 0.0f && cols <= SM_LOSS_ROW_GROUP_MAX_COLS;
     const bool distill = a->kind == SM_SOFT_DISTILL;
     for (size_t end = r0 + rows; r0 < end; r0 += SM_ROW_GROUP) {
         const size_t nr = end - r0 < SM_ROW_GROUP ? end - r0 : SM_ROW_GROUP;
@@ -144,10 +144,10 @@ SM_INLINE void soft_row_span(size_t r0, size_t rows, size_t cols, float beta,
         const float *q = a->q + r0 * a->ldq;
         float *gr = g ? g + r0 * ldg : NULL;
         if (grouped && distill)
-            loss_group_pre(q, a->ldq, nr, cols, beta, NULL, 0, false,
+            loss_row_group_pre(q, a->ldq, nr, cols, beta, NULL, 0, false,
                            logk, pre_q);
         if (grouped)
-            loss_group_pre(x + r0 * ldx, ldx, nr, cols, beta, gr, ldg,
+            loss_row_group_pre(x + r0 * ldx, ldx, nr, cols, beta, gr, ldg,
                            g != x, logk, pre);
         for (size_t j = 0; j < nr; j++)
             loss[r0 + j] = soft_row(x + (r0 + j) * ldx, cols, beta, a,

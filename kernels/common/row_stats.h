@@ -123,7 +123,7 @@ SM_INLINE sm_v v_ext(sm_v x, sm_v a, bool use_max)
     return use_max ? v_max(x, a) : v_min(x, a);
 }
 
-SM_INLINE float extremum_mode(const float *x, size_t n, bool use_max)
+SM_INLINE float extremum_with(const float *x, size_t n, bool use_max)
 {
     const float init = use_max ? -INFINITY : INFINITY;
     sm_v a0 = v_set1(init), a1 = a0, a2 = a0, a3 = a0;
@@ -145,7 +145,7 @@ SM_INLINE float extremum_mode(const float *x, size_t n, bool use_max)
 /* beta > 0 selects on the maximum, beta < 0 on the minimum. */
 static inline float row_extremum(const float *x, size_t n, bool use_max)
 {
-    return use_max ? extremum_mode(x, n, true) : extremum_mode(x, n, false);
+    return use_max ? extremum_with(x, n, true) : extremum_with(x, n, false);
 }
 
 /* One chunk (n <= SM_CHUNK) against its extremum m: k = entries equal to m,
@@ -276,7 +276,7 @@ SM_INLINE double chunk_sum_direct(const float *x, size_t n, float m, float beta,
     return acc_fold(&acc);
 }
 
-SM_INLINE double chunk_sum_body(const float *x, size_t n, float m, float beta,
+SM_INLINE double chunk_sum_with(const float *x, size_t n, float m, float beta,
                                 float *y, size_t *k, bool finite,
                                 bool unit_beta)
 {
@@ -293,10 +293,10 @@ SM_INLINE double chunk_sum(const float *x, size_t n, float m, float beta,
                            float *y, size_t *k)
 {
     if (!isfinite(m) || !isfinite(beta))
-        return chunk_sum_body(x, n, m, beta, y, k, false, false);
+        return chunk_sum_with(x, n, m, beta, y, k, false, false);
     if (beta == 1.0f)
-        return chunk_sum_body(x, n, m, beta, y, k, true, true);
-    return chunk_sum_body(x, n, m, beta, y, k, true, false);
+        return chunk_sum_with(x, n, m, beta, y, k, true, true);
+    return chunk_sum_with(x, n, m, beta, y, k, true, false);
 }
 
 /* Row statistics: M (the extremum), K (entries equal to M) and S'' (the

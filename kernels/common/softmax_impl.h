@@ -57,6 +57,18 @@
  *
  * All floating-point code here is compiled with -ffp-contract=off, so the
  * operations below are exactly the contract's, in its order.
+ *
+ * Names: a function ending in _nv takes nv, the row's count of vectors,
+ * which its caller makes a compile-time constant by a switch over
+ * SM_BLOCK_CASES / SM_WIDE_CASES; one ending in _with takes boolean
+ * constants (finite, unit_beta, ...) that its caller fixes per call, so
+ * each combination is compiled on its own; _inline marks the inlined twin
+ * of an out-of-line function. A row group is SM_ROW_GROUP consecutive
+ * rows whose statistics and L are computed together (row_group_stats);
+ * a column group is SM_VW rows of at most SM_VW entries transposed so
+ * that each row is a lane (common/columns.h). SM_REGISTER_ROW_MAX is the
+ * longest row kept in registers from load to store (one 32-element block,
+ * or SM_WIDE_VECS vectors).
  */
 #include "common/exp_mode.h"
 #include "common/row_stats.h"
@@ -86,7 +98,7 @@ static void scale(float *y, size_t n, float r)
 
 /* p_i = exp(beta (x_i - M)) * r, and r itself for the entries equal to M,
  * which the exp gives when M and beta are finite (exp(+-0) = 1). */
-SM_INLINE void exp_scale_body(const float *x, size_t n, float m, float beta,
+SM_INLINE void exp_scale_with(const float *x, size_t n, float m, float beta,
                               float r, float *y, bool finite,
                               bool unit_beta)
 {
@@ -121,17 +133,17 @@ SM_INLINE void exp_scale(const float *x, size_t n, float m, float beta,
                          float r, float *y)
 {
     if (!isfinite(m) || !isfinite(beta))
-        exp_scale_body(x, n, m, beta, r, y, false, false);
+        exp_scale_with(x, n, m, beta, r, y, false, false);
     else if (beta == 1.0f)
-        exp_scale_body(x, n, m, beta, r, y, true, true);
+        exp_scale_with(x, n, m, beta, r, y, true, true);
     else
-        exp_scale_body(x, n, m, beta, r, y, true, false);
+        exp_scale_with(x, n, m, beta, r, y, true, false);
 }
 
 /* y_i = beta (x_i - M) - L, with beta (x_i - M) = 0 for the entries equal to
  * M (also when M or beta is infinite). With beta = 1 and M finite, x_i - M
  * is that +0 itself. */
-SM_INLINE void shift_sub_body(const float *x, size_t n, float m, float beta,
+SM_INLINE void shift_sub_with(const float *x, size_t n, float m, float beta,
                               float l, float *y, bool plain)
 {
     const sm_v vm = v_set1(m), vb = v_set1(beta), vl = v_set1(l);
@@ -154,9 +166,9 @@ static void shift_sub(const float *x, size_t n, float m, float beta, float l,
                       float *y)
 {
     if (beta == 1.0f && isfinite(m))
-        shift_sub_body(x, n, m, beta, l, y, true);
+        shift_sub_with(x, n, m, beta, l, y, true);
     else
-        shift_sub_body(x, n, m, beta, l, y, false);
+        shift_sub_with(x, n, m, beta, l, y, false);
 }
 
 /* l[j] = log_partition(K, S'') of rows (<= SM_ROW_GROUP) rows' statistics,
@@ -169,7 +181,7 @@ _Static_assert(SM_ROW_GROUP % SM_LOG1P_LANES == 0, "whole log1p calls");
  * most this many entries compute a group's statistics and L ahead of its
  * output passes: a lone row's L is a log1p chain that held up its pass.
  * Not longer: such rows no longer stay in L1 for their second pass. */
-#define SM_GROUP_COLS 1024
+#define SM_ROW_GROUP_MAX_COLS 1024
 
 /* log K for a row's count K of entries at M, once per K <= SM_LOGK_MAX in
  * a call (logk from logk_init; 0: not yet): ties at M are common, e.g.
@@ -196,7 +208,7 @@ static inline double log_count(double logk[SM_LOGK_MAX + 1], double k)
     return *p;
 }
 
-static inline void group_log_partition(const struct row_stats st[],
+static inline void row_group_log_partition(const struct row_stats st[],
                                        size_t rows,
                                        double logk[SM_LOGK_MAX + 1],
                                        double l[])
@@ -410,7 +422,7 @@ SM_INLINE void log_softmax_block_rows_nv(size_t rows, size_t n, size_t nv,
                 block_stats_loaded_nv(xv + j, 1, n, nv, beta, e + j, st + j);
             }
         }
-        group_log_partition(st, nr, logk, l);
+        row_group_log_partition(st, nr, logk, l);
         for (size_t j = 0; j < nr; j++)
             block_store_row(xv[j], e[j], st[j], (float)l[j], n, nv, beta,
                             y + (r0 + j) * ldy, true, false);
@@ -529,7 +541,7 @@ SM_INLINE struct row_stats block_row_stats(const float *x, size_t n,
  * kernels take their statistics from wide_rows_stats, out of line (inline
  * in every kernel, they made the loss kernels much larger and no
  * faster). */
-#define SM_SHORT_ROW (SM_WIDE_VECS * SM_VW)
+#define SM_REGISTER_ROW_MAX (SM_WIDE_VECS * SM_VW)
 _Static_assert(SM_WIDE_VECS > SM_VPB && SM_WIDE_VECS <= 8, "SM_WIDE_CASES");
 
 /* As SM_BLOCK_CASES, for the vector counts of the wide rows. */
@@ -570,7 +582,7 @@ SM_INLINE void softmax_wide_row_nv(const float *x, size_t n, size_t nv,
 }
 
 /* softmax_wide_row_nv with the vector count a constant in each case: the
- * cases cover every wide row (32 < n <= SM_SHORT_ROW, the caller's test). */
+ * cases cover every wide row (32 < n <= SM_REGISTER_ROW_MAX, the caller's test). */
 SM_INLINE void softmax_wide_row(const float *x, size_t n, float beta, float *y)
 {
     const size_t nv = (n + SM_VW - 1) / SM_VW;
@@ -598,7 +610,7 @@ SM_INLINE void wide_rows_stats_nv(const float *x, size_t ldx, size_t rows,
 }
 
 /* wide_rows_stats_nv with the vector count a constant per case (32 < n <=
- * SM_SHORT_ROW); out of line, one copy for every kernel that groups its
+ * SM_REGISTER_ROW_MAX); out of line, one copy for every kernel that groups its
  * rows' statistics. */
 static __attribute__((noinline)) void
 wide_rows_stats(const float *x, size_t ldx, size_t rows, size_t n, float beta,
@@ -615,7 +627,7 @@ wide_rows_stats(const float *x, size_t ldx, size_t rows, size_t n, float beta,
     SM_UNREACHABLE();
 }
 #else
-#define SM_SHORT_ROW 32
+#define SM_REGISTER_ROW_MAX 32
 #endif
 #endif
 
@@ -627,7 +639,7 @@ SM_INLINE struct row_stats short_row_stats(const float *x, size_t n,
     if (n <= 32)
         return block_row_stats(x, n, beta, y);
 #ifdef SM_WIDE_VECS
-    if (n <= SM_SHORT_ROW) {
+    if (n <= SM_REGISTER_ROW_MAX) {
         struct row_stats st;
         wide_rows_stats(x, 0, 1, n, beta, y, 0, &st);
         return st;
@@ -651,7 +663,7 @@ SM_INLINE void softmax_row(const float *x, size_t n, float beta, float *y)
         return;
     }
 #ifdef SM_WIDE_VECS
-    if (n <= SM_SHORT_ROW) {
+    if (n <= SM_REGISTER_ROW_MAX) {
         softmax_wide_row(x, n, beta, y);
         return;
     }
@@ -702,20 +714,20 @@ SM_INLINE void log_softmax_row(const float *x, size_t n, float beta, float *y)
 /* Statistics of rows (<= SM_ROW_GROUP) rows (beta != 0) and their L in
  * one log1p pass, ahead of the rows' output passes; y (optional, rows of
  * one chunk) receives e_i as with row_stats. */
-SM_INLINE void group_stats(const float *x, size_t ldx, size_t rows, size_t n,
+SM_INLINE void row_group_stats(const float *x, size_t ldx, size_t rows, size_t n,
                            float beta, float *y, size_t ldy,
                            double logk[SM_LOGK_MAX + 1],
                            struct row_stats st[], double l[])
 {
 #if defined(SM_WIDE_VECS) && !defined(SM_VLA)
-    if (n > 32 && n <= SM_SHORT_ROW) /* one call for the group's rows */
+    if (n > 32 && n <= SM_REGISTER_ROW_MAX) /* one call for the group's rows */
         wide_rows_stats(x, ldx, rows, n, beta, y, ldy, st);
     else
 #endif
         for (size_t j = 0; j < rows; j++)
             st[j] = short_row_stats(x + j * ldx, n, beta,
                                     y ? y + j * ldy : NULL);
-    group_log_partition(st, rows, logk, l);
+    row_group_log_partition(st, rows, logk, l);
 }
 
 /* logsumexp from a row's statistics and l = log_partition(K, S'') (beta
@@ -764,7 +776,7 @@ SM_INLINE void logsumexp_block_rows_nv(size_t rows, size_t n, size_t nv,
             else
                 block_stats_rows_nv(xj, ldx, 1, n, nv, beta, e + j, st + j);
         }
-        group_log_partition(st, nr, logk, l);
+        row_group_log_partition(st, nr, logk, l);
         for (size_t j = 0; j < nr; j++)
             result[r0 + j] = logsumexp_of(st[j], beta, l[j]);
     }
@@ -789,8 +801,8 @@ SM_INLINE void logsumexp_block_rows(size_t rows, size_t n, float beta,
 #endif
 
 /* Log-softmax into y, or logsumexp into result, of rows of at most
- * SM_GROUP_COLS entries (beta != 0), a group of rows at a time. */
-SM_INLINE void grouped_log_rows(size_t rows, size_t cols, float beta,
+ * SM_ROW_GROUP_MAX_COLS entries (beta != 0), a group of rows at a time. */
+SM_INLINE void row_grouped_log_rows(size_t rows, size_t cols, float beta,
                                 const float *x, size_t ldx, float *y,
                                 size_t ldy, float *result)
 {
@@ -800,7 +812,7 @@ SM_INLINE void grouped_log_rows(size_t rows, size_t cols, float beta,
         const size_t nr = rows - r0 < SM_ROW_GROUP ? rows - r0 : SM_ROW_GROUP;
         struct row_stats st[SM_ROW_GROUP];
         double l[SM_ROW_GROUP];
-        group_stats(x + r0 * ldx, ldx, nr, cols, beta, NULL, 0, logk, st,
+        row_group_stats(x + r0 * ldx, ldx, nr, cols, beta, NULL, 0, logk, st,
                     l);
         for (size_t j = 0; j < nr; j++) {
             if (y)
@@ -830,7 +842,7 @@ SM_INLINE void block_or_col_rows_out(size_t rows, size_t n, float beta,
             const float *xg = x + r0 * ldx;
             float *yg = y + r0 * ldy;
             if (log ? log_softmax_col_group(xg, ldx, n, beta, yg, ldy, logk)
-                    : softmax_col_group_any(xg, ldx, n, beta, yg, ldy)) {
+                    : softmax_col_group(xg, ldx, n, beta, yg, ldy)) {
                 r0 += SM_VW;
                 continue;
             }
@@ -844,7 +856,7 @@ SM_INLINE void block_or_col_rows_out(size_t rows, size_t n, float beta,
 #endif
 
 /* softmax or, with log, log-softmax of every row. */
-SM_INLINE void rows_out_mode(size_t rows, size_t cols, float beta,
+SM_INLINE void rows_out(size_t rows, size_t cols, float beta,
                              const float *x, size_t ldx, float *y, size_t ldy, bool log)
 {
 #ifndef SM_VLA
@@ -853,8 +865,8 @@ SM_INLINE void rows_out_mode(size_t rows, size_t cols, float beta,
         return;
     }
 #endif
-    if (log && beta != 0.0f && cols > 0 && cols <= SM_GROUP_COLS) {
-        grouped_log_rows(rows, cols, beta, x, ldx, y, ldy, NULL);
+    if (log && beta != 0.0f && cols > 0 && cols <= SM_ROW_GROUP_MAX_COLS) {
+        row_grouped_log_rows(rows, cols, beta, x, ldx, y, ldy, NULL);
         return;
     }
     for (size_t r = 0; r < rows; r++) {
@@ -870,14 +882,14 @@ static __attribute__((noinline)) void
 softmax_batch(size_t rows, size_t cols, float beta, const float *x,
               size_t ldx, float *y, size_t ldy)
 {
-    rows_out_mode(rows, cols, beta, x, ldx, y, ldy, false);
+    rows_out(rows, cols, beta, x, ldx, y, ldy, false);
 }
 
 static __attribute__((noinline)) void
 log_softmax_batch(size_t rows, size_t cols, float beta, const float *x,
                   size_t ldx, float *y, size_t ldy)
 {
-    rows_out_mode(rows, cols, beta, x, ldx, y, ldy, true);
+    rows_out(rows, cols, beta, x, ldx, y, ldy, true);
 }
 
 #ifndef SM_VLA /* where SM_VPB is a constant the preprocessor can read */
@@ -886,7 +898,7 @@ log_softmax_batch(size_t rows, size_t cols, float beta, const float *x,
 #endif
 #endif
 #ifdef SM_ONE_ROW
-/* A lone row of at most SM_SHORT_ROW entries, as block_rows_out or
+/* A lone row of at most SM_REGISTER_ROW_MAX entries, as block_rows_out or
  * softmax_wide_row_nv computes it. */
 SM_INLINE void one_row_out_nv(const float *x, size_t n, size_t nv, float beta,
                               float *y, bool log)
@@ -928,7 +940,7 @@ SM_INLINE void one_row_out(const float *x, size_t n, float beta, float *y, bool 
     SM_UNREACHABLE();
 }
 
-/* The call for one row of at most SM_SHORT_ROW entries (a sampler's, a
+/* The call for one row of at most SM_REGISTER_ROW_MAX entries (a sampler's, a
  * decoder's) comes here, out of line and clear of the batch paths: their
  * frame (a realigned stack, the spills of many live vectors) and their
  * set-up (the log K cache, the group's arrays) would slow a lone short
@@ -953,7 +965,7 @@ static __attribute__((noinline)) float one_row_logsumexp(const float *x,
 
 static inline bool is_one_short_row(size_t rows, size_t cols, float beta)
 {
-    return rows == 1 && cols - 1 < SM_SHORT_ROW && beta != 0.0f;
+    return rows == 1 && cols - 1 < SM_REGISTER_ROW_MAX && beta != 0.0f;
 }
 #endif
 
@@ -1010,8 +1022,8 @@ logsumexp_batch(size_t rows, size_t cols, float beta, const float *x,
         return;
     }
 #endif
-    if (beta != 0.0f && cols > 0 && cols <= SM_GROUP_COLS) {
-        grouped_log_rows(rows, cols, beta, x, ldx, NULL, 0, result);
+    if (beta != 0.0f && cols > 0 && cols <= SM_ROW_GROUP_MAX_COLS) {
+        row_grouped_log_rows(rows, cols, beta, x, ldx, NULL, 0, result);
         return;
     }
     for (size_t r = 0; r < rows; r++)
