@@ -3,4 +3,5 @@
 #include "vec.h"
 
 #define SM_TABLE sm_kernels_scalar_nofma
+#define SM_KERNEL_ISA scalar_nofma
 #include "common/softmax_impl.h"
