@@ -1,13 +1,11 @@
-/* softmax bench: how fast each op runs on each ISA and exp mode of this
- * machine, in million elements per second, like 'openssl speed'. The whole
- * table shares one time budget: each cell gets what is left divided by the
- * cells still to run, so an early slow cell does not stretch the total. */
+/* softmax bench: a quick look at how fast each op runs on each ISA and exp
+ * mode of this machine, in million elements per second, like 'openssl
+ * speed'. Each cell gets an equal share of the time given; the per-shape
+ * and peer comparisons are bench/'s (Google Benchmark). */
 #include "bench.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -26,6 +24,7 @@
 #define MAX_SIZES 16
 #define MAX_SIZE ((size_t)1 << 26) /* 256 MiB per buffer */
 #define RUNS 3                     /* each cell reports the best of these */
+#define MAX_BATCH (1L << 30)
 #define N_MODES 2
 #define N_OPS 3
 
@@ -51,15 +50,6 @@ struct bench_options {
     unsigned isas; /* bit (1u << isa) per sm_isa to run */
 };
 
-/* The time budget of the whole table. */
-struct schedule {
-    double end;      /* start + budget */
-    double hard_end; /* no cell may start and end after this */
-    long cells_left;
-    long skipped;
-    double last_call[MAX_SIZES]; /* per column: one call in the last row */
-};
-
 /* One cell's work: one row of n floats, beta 1, out of place. */
 struct work {
     enum tool_op op;
@@ -78,8 +68,8 @@ static void print_bench_usage(FILE *out)
         "softmax, log-softmax and logsumexp on one row of n floats (beta 1,\n"
         "out of place), in million elements per second; best of 3 runs.\n"
         "\n"
-        "      --seconds S         time budget of the whole table (default 4);\n"
-        "                          cells it cannot fit are shown as '-'\n"
+        "      --seconds S         time of the whole table (default 4); a cell\n"
+        "                          makes at least one call per run\n"
         "      --sizes N,N,...     row lengths (default 100,1000,32000,1048576)\n"
         "      --op OP             only softmax, log-softmax or logsumexp\n"
         "      --isa NAME          only this ISA (auto: the one chosen\n"
@@ -111,19 +101,19 @@ static int parse_seconds(const char *value, double *seconds)
     return EXIT_OK;
 }
 
-/* Reads one size at *p, up to a ',' or the end, and moves *p past it. */
-static bool take_size(const char **p, size_t *n)
+/* The item of value that starts at p and ends before a ',' or the end, as
+ * a size in [1, MAX_SIZE]; strtol's blanks and sign are not accepted. */
+static bool parse_size_item(const char *p, size_t len, size_t *n)
 {
-    if (!isdigit((unsigned char)**p))
-        return false; /* strtoull would accept blanks and a sign */
-    char *end;
-    errno = 0;
-    const unsigned long long v = strtoull(*p, &end, 10);
-    if (errno == ERANGE || v < 1 || v > MAX_SIZE ||
-        (*end != ',' && *end != '\0'))
+    char item[32];
+    long v;
+    if (len == 0 || len >= sizeof item || p[0] < '0' || p[0] > '9')
+        return false;
+    memcpy(item, p, len);
+    item[len] = '\0';
+    if (!parse_int_in(item, 1, (long)MAX_SIZE, &v))
         return false;
     *n = (size_t)v;
-    *p = end;
     return true;
 }
 
@@ -132,16 +122,17 @@ static int parse_sizes(const char *value, struct bench_options *b)
     const char *p = value;
     b->n_sizes = 0;
     for (;;) {
+        const size_t len = strcspn(p, ",");
         if (b->n_sizes == MAX_SIZES)
             return command_usage_error(COMMAND, "--sizes takes at most %d "
                                        "sizes", MAX_SIZES);
-        if (!take_size(&p, &b->sizes[b->n_sizes++]))
+        if (!parse_size_item(p, len, &b->sizes[b->n_sizes++]))
             return command_usage_error(COMMAND, "--sizes needs integers from "
                                        "1 to %zu separated by commas, not "
                                        "'%s'", MAX_SIZE, value);
-        if (*p == '\0')
+        if (p[len] == '\0')
             return EXIT_OK;
-        p++; /* the comma */
+        p += len + 1;
     }
 }
 
@@ -299,72 +290,36 @@ static sm_status time_calls(const struct work *w, long reps, double *seconds)
     return SM_OK;
 }
 
-/* How many calls make one run, and what one call costs. */
-struct calibration {
-    long reps;
-    double per_call;
-    bool is_run; /* the first call alone filled a run: it counts as one */
-};
-
-/* Doubles a batch of calls until it takes a sixteenth of run_seconds (so
- * calibrating costs about a quarter of a run at most, and the first call
- * warms caches and branch predictors), then scales it to a whole run. A
- * single call that already fills a run is kept as the first run: rows
- * that long would otherwise cost two calls more than the budget allows. */
-static sm_status calibrate(const struct work *w, double run_seconds,
-                           struct calibration *c)
+/* The best time per call of RUNS runs that together take about share
+ * seconds. A batch of calls doubles until it takes an eighth of a run (the
+ * first calls warm caches and branch predictors), then sets the run's
+ * length; every run makes at least one call. */
+static sm_status measure_cell(const struct work *w, double share,
+                              double *per_call)
 {
+    const double run_seconds = share / (RUNS + 0.25);
     long batch = 1;
     double t;
     for (;;) {
         const sm_status st = time_calls(w, batch, &t);
         if (st != SM_OK)
             return st;
-        if (t >= run_seconds / 16 || batch > LONG_MAX / 4)
+        if (t >= run_seconds / 8 || batch >= MAX_BATCH)
             break;
         batch *= 2;
     }
-    c->is_run = batch == 1 && t >= run_seconds;
-    c->per_call = t > 0 ? t / (double)batch : 1e-9;
-    const double r = run_seconds / c->per_call;
-    c->reps = r < 1 ? 1 : r > (double)(LONG_MAX / 2) ? LONG_MAX / 2 : (long)r;
+    const double estimate = t / (double)batch;
+    const double r = estimate > 0 ? run_seconds / estimate : (double)MAX_BATCH;
+    const long reps = r < 1 ? 1 : r > (double)MAX_BATCH ? MAX_BATCH : (long)r;
+    *per_call = estimate;
+    for (int run = 0; run < RUNS; run++) {
+        const sm_status st = time_calls(w, reps, &t);
+        if (st != SM_OK)
+            return st;
+        if (run == 0 || t / (double)reps < *per_call)
+            *per_call = t / (double)reps;
+    }
     return SM_OK;
-}
-
-/* The cell's best time per call, from up to RUNS runs that fill its share
- * of what is left of the budget; a later run is dropped when it would end
- * well past that share. *last_call, the time of one call in the column's
- * previous cell, keeps a cell from starting if it would end past the hard
- * end. *per_call = 0: not measured. */
-static sm_status measure_cell(const struct work *w, struct schedule *s,
-                              double *last_call, double *per_call)
-{
-    const double t0 = now();
-    const long cells = s->cells_left--;
-    *per_call = 0;
-    if (t0 + *last_call >= s->hard_end) {
-        s->skipped++;
-        return SM_OK;
-    }
-    const double share = fmax(s->end - t0, 0.0) / (double)cells;
-    const double run_seconds = share / (RUNS + 0.25);
-    struct calibration c;
-    sm_status st = calibrate(w, run_seconds, &c);
-    if (st != SM_OK)
-        return st;
-    if (c.is_run)
-        *per_call = c.per_call;
-    const double run_estimate = (double)c.reps * c.per_call;
-    for (int r = c.is_run; st == SM_OK && r < RUNS; r++) {
-        if (r > 0 && now() + run_estimate > t0 + share + run_seconds / 2)
-            break;
-        double t;
-        st = time_calls(w, c.reps, &t);
-        if (st == SM_OK && (r == 0 || t / (double)c.reps < *per_call))
-            *per_call = t / (double)c.reps;
-    }
-    *last_call = *per_call;
-    return st;
 }
 
 /* ---- the table --------------------------------------------------------------- */
@@ -407,7 +362,7 @@ static void print_figure(int width, double v)
 
 /* Measures and prints one row of the table; the ISA is already forced. */
 static sm_status bench_row(const struct bench_options *b, struct work w,
-                           struct schedule *s, sm_isa isa,
+                           double share, sm_isa isa,
                            const struct exp_mode *mode)
 {
     printf("%-*s %-*s %-*s", OP_WIDTH, op_name(w.op), ISA_WIDTH,
@@ -416,31 +371,28 @@ static sm_status bench_row(const struct bench_options *b, struct work w,
     for (int i = 0; i < b->n_sizes; i++) {
         double per_call;
         w.n = b->sizes[i];
-        const sm_status st =
-            measure_cell(&w, s, &s->last_call[i], &per_call);
+        const sm_status st = measure_cell(&w, share, &per_call);
         if (st != SM_OK)
             return st;
-        if (per_call > 0)
-            print_figure(cell_width(w.n), 1e-6 * (double)w.n / per_call);
-        else
-            printf(" %*s", cell_width(w.n), "-");
+        print_figure(cell_width(w.n), 1e-6 * (double)w.n / per_call);
     }
     putchar('\n');
     fflush(stdout); /* show progress: the table takes seconds */
     return SM_OK;
 }
 
-static long count_bits(unsigned v)
+static int count_bits(unsigned v)
 {
-    long k = 0;
+    int k = 0;
     for (; v; v &= v - 1)
         k++;
     return k;
 }
 
-/* Every row: op, then ISA, then exp mode. Leaves the ISA forced. */
+/* Every row: op, then ISA, then exp mode; each cell takes share seconds.
+ * Leaves the ISA forced. */
 static sm_status run_table(const struct bench_options *b, struct work w,
-                           struct schedule *s)
+                           double share)
 {
     for (int op = 0; op < N_OPS; op++) {
         if (!(b->ops & (1u << op)))
@@ -451,7 +403,7 @@ static sm_status run_table(const struct bench_options *b, struct work w,
                 continue;
             sm_status st = sm_isa_force((sm_isa)isa);
             for (int m = 0; st == SM_OK && m < N_MODES; m++)
-                st = bench_row(b, w, s, (sm_isa)isa, &modes[m]);
+                st = bench_row(b, w, share, (sm_isa)isa, &modes[m]);
             if (st != SM_OK || ferror(stdout))
                 return st;
         }
@@ -467,7 +419,7 @@ static size_t largest_size(const struct bench_options *b)
     return n;
 }
 
-/* Runs the table within the budget that started at start. */
+/* Runs the table; start: when the command started. */
 static int bench(const struct bench_options *b, double start)
 {
     void *base;
@@ -477,18 +429,10 @@ static int bench(const struct bench_options *b, double start)
         return EXIT_FAILED;
     }
     const struct work w = {.opt = SM_OPTIONS_INIT, .x = x, .y = y};
-    struct schedule s = {
-        .end = start + b->seconds,
-        /* Cells share the budget, so only calls longer than a cell's share
-         * overrun it; a cell whose first call would end past 1.8 S (as
-         * the column's previous cell predicts) is skipped instead, which
-         * keeps the total within about 2 S. */
-        .hard_end = start + 1.8 * b->seconds,
-        .cells_left = count_bits(b->ops) * count_bits(b->isas) * N_MODES *
-                      b->n_sizes,
-    };
+    const int cells =
+        count_bits(b->ops) * count_bits(b->isas) * N_MODES * b->n_sizes;
     print_header(b);
-    sm_status st = run_table(b, w, &s);
+    sm_status st = run_table(b, w, b->seconds / cells);
     const sm_status back = sm_isa_force(SM_ISA_AUTO);
     if (st == SM_OK)
         st = back;
@@ -501,10 +445,7 @@ static int bench(const struct bench_options *b, double start)
         fprintf(stderr, "softmax: write error: %s\n", strerror(errno));
         return EXIT_FAILED;
     }
-    if (s.skipped > 0)
-        printf("-: not measured, the time ran out (%ld cells); give more "
-               "--seconds\n", s.skipped);
-    printf("took %.2f s (budget %g s)\n", now() - start, b->seconds);
+    printf("took %.2f s\n", now() - start);
     return EXIT_OK;
 }
 
