@@ -109,7 +109,7 @@ sm_status invoke(Kind kind, const Call &c)
     const std::size_t k = c.cols;
     // beta 1 (distillation: kDistillBeta), MEAN, the case's exp mode
     const sm_loss_options lo{sizeof(sm_loss_options), 1.0f, c.flags,
-                             SM_REDUCTION_MEAN};
+                             SM_REDUCTION_MEAN, 0u};
     switch (kind) {
     case Kind::kSoftmax: {
         const sm_options o{sizeof(sm_options), 1.0f, c.flags};

@@ -184,9 +184,11 @@ typedef struct sm_loss_options {
                                beta = 1 / T, > 0 and finite) */
     sm_flags flags;         /* SM_FAST_EXP */
     sm_reduction reduction;
+    unsigned reserved;      /* must be 0 (else SM_EINVAL): a later
+                               version's option takes its place */
 } sm_loss_options;
 #define SM_LOSS_OPTIONS_INIT \
-    { sizeof(sm_loss_options), 1.0f, 0u, SM_REDUCTION_MEAN }
+    { sizeof(sm_loss_options), 1.0f, 0u, SM_REDUCTION_MEAN, 0u }
 
 /* Options of the cross-entropy from labels. SM_CROSS_ENTROPY_OPTIONS_INIT
  * (or NULL options): beta 1, no flags, MEAN, ignore_index -100, no
@@ -199,13 +201,13 @@ typedef struct sm_cross_entropy_options {
     int32_t ignore_index;  /* rows with this label contribute nothing: loss
                               0, gradient row 0, left out of MEAN */
     float label_smoothing; /* eps in [0, 1]: target (1 - eps) onehot + eps/K */
-    const float *class_weights; /* NULL, or cols finite weights >= 0 */
     float l2;              /* lambda >= 0, finite: adds lambda/2 |x_r|^2 to
                               each row's loss and lambda x to its gradient */
+    const float *class_weights; /* NULL, or cols finite weights >= 0 */
 } sm_cross_entropy_options;
 #define SM_CROSS_ENTROPY_OPTIONS_INIT \
     { sizeof(sm_cross_entropy_options), 1.0f, 0u, SM_REDUCTION_MEAN, -100, \
-      0.0f, NULL, 0.0f }
+      0.0f, 0.0f, NULL }
 
 /* ---- softmax: y_i = exp(beta x_i) / sum_j exp(beta x_j) ----------------- */
 

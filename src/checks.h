@@ -13,9 +13,9 @@
 /* Options structs: whether the caller's size covers member m of T, and
  * whether the size is one this library can honour (through beta, the first
  * member after size, up to its own sizeof). A newer struct is told apart
- * by its size alone, so a member added later must make sizeof grow: where
- * the tail is padding (sm_loss_options, sm_cross_entropy_options on LP64),
- * the next member must not fit in it. */
+ * by its size alone, so a member added later must make sizeof grow: the
+ * structs have no padding, and sm_loss_options' reserved member, which
+ * must be 0, is where its next option goes. */
 #define SM_COVERS(o, T, m) ((o)->size >= offsetof(T, m) + sizeof(((T *)0)->m))
 #define SM_SIZE_OK(o, T) (SM_COVERS(o, T, beta) && (o)->size <= sizeof(T))
 
@@ -50,6 +50,8 @@ static inline sm_status sm_read_loss_options(const sm_loss_options *o,
         out->flags = o->flags;
     if (SM_COVERS(o, sm_loss_options, reduction))
         out->reduction = o->reduction;
+    if (SM_COVERS(o, sm_loss_options, reserved) && o->reserved != 0)
+        return SM_EINVAL;
     return out->flags & ~SM_KNOWN_FLAGS ? SM_EINVAL : SM_OK;
 }
 
@@ -73,10 +75,10 @@ sm_read_cross_entropy_options(const sm_cross_entropy_options *o,
         out->ignore_index = o->ignore_index;
     if (SM_COVERS(o, T, label_smoothing))
         out->label_smoothing = o->label_smoothing;
-    if (SM_COVERS(o, T, class_weights))
-        out->class_weights = o->class_weights;
     if (SM_COVERS(o, T, l2))
         out->l2 = o->l2;
+    if (SM_COVERS(o, T, class_weights))
+        out->class_weights = o->class_weights;
     return out->flags & ~SM_KNOWN_FLAGS ? SM_EINVAL : SM_OK;
 }
 

@@ -7,6 +7,6 @@
 
 #define OPTS(beta, flags) (&(sm_options){sizeof(sm_options), (beta), (flags)})
 #define LOSS_OPTS(beta, flags, reduction) \
-    (&(sm_loss_options){sizeof(sm_loss_options), (beta), (flags), (reduction)})
+    (&(sm_loss_options){sizeof(sm_loss_options), (beta), (flags), (reduction), 0u})
 
 #endif

@@ -1281,6 +1281,18 @@ static void test_cpu_features(void **state)
 
 /* ---- options structs ------------------------------------------------------ */
 
+/* No padding in any options struct: a member added later makes sizeof
+ * grow, which is how the library tells a newer struct from its own. */
+_Static_assert(sizeof(sm_options) == offsetof(sm_options, flags) + sizeof(sm_flags),
+               "sm_options has padding");
+_Static_assert(sizeof(sm_loss_options) ==
+                   offsetof(sm_loss_options, reserved) + sizeof(unsigned),
+               "sm_loss_options has padding");
+_Static_assert(sizeof(sm_cross_entropy_options) ==
+                   offsetof(sm_cross_entropy_options, class_weights) +
+                       sizeof(const float *),
+               "sm_cross_entropy_options has padding");
+
 /* The smallest size the library takes: through beta. */
 #define MIN_SIZE(T) (offsetof(T, beta) + sizeof(float))
 
@@ -1427,6 +1439,13 @@ static void test_loss_options_size_rules(void **state)
     assert_int_equal(sm_soft_cross_entropy_rows_f32(ROWS, N, x, N, q, N, loss, g,
                                                     N, &lo), SM_EINVAL);
     lo.reduction = SM_REDUCTION_MEAN;
+    /* the reserved member: read and rejected unless 0 */
+    lo.reserved = 1;
+    fill_sent(loss, ROWS);
+    assert_int_equal(sm_soft_cross_entropy_rows_f32(ROWS, N, x, N, q, N, loss, g,
+                                                    N, &lo), SM_EINVAL);
+    assert_int_equal(count_touched(loss, ROWS), 0);
+    lo.reserved = 0;
     const size_t bad[] = {0, MIN_SIZE(sm_loss_options) - 1,
                           sizeof(sm_loss_options) + 1, SIZE_MAX};
     for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
