@@ -332,8 +332,8 @@ SM_INLINE struct row_stats chunk_stats(const float *x, size_t n, float beta,
 
 /* y (optional, single-chunk rows only) receives e_i as a by-product. A row
  * longer than a chunk reads each chunk twice while it is in cache. */
-static __attribute__((noclone)) struct row_stats
-row_stats(const float *x, size_t n, float beta, float *y)
+static struct row_stats row_stats(const float *x, size_t n, float beta,
+                                  float *y)
 {
     if (n <= SM_CHUNK)
         return chunk_stats(x, n, beta, y);
