@@ -2,5 +2,4 @@
 #include "vec.h"
 
 #define SM_TABLE sm_kernels_avx2
-#define SM_KERNEL_ISA avx2
 #include "common/softmax_impl.h"

@@ -44,12 +44,12 @@ static inline sm_v entropy_grad_step(const void *pass, size_t i, size_t c)
 }
 
 SM_INLINE double entropy_row(const float *x, size_t n, float beta,
-                             float grad_scale, float *g,
+                             float grad_scale, float *g, bool fast,
                              const struct loss_pre *pre)
 {
     struct entropy_pass p = {.grad_scale = grad_scale};
     /* Both passes read x again: the exps go to g only when g is not x. */
-    if (!loss_row_init(&p.w, x, n, beta, g, g != x, pre)) {
+    if (!loss_row_init(&p.w, x, n, beta, g, g != x, fast, pre)) {
         if (g)
             fill(g, n, sm_qnan);
         return NAN;
@@ -70,10 +70,10 @@ SM_INLINE double entropy_row(const float *x, size_t n, float beta,
 SM_INLINE bool entropy_col_group(const float *x, size_t ldx, size_t n,
                                  float beta, float grad_scale, double *h,
                                  float *g, size_t ldg,
-                                 double logk[SM_LOGK_MAX + 1])
+                                 double logk[SM_LOGK_MAX + 1], bool fast)
 {
     struct col_group c;
-    if (!col_group_stats(x, ldx, n, beta, &c))
+    if (!col_group_stats(x, ldx, n, beta, fast, &c))
         return false;
     const sm_v lse = col_narrow(col_log_partition(&c, logk));
     const sm_v vb = v_set1(beta), zero = v_set1(0.0f);
@@ -106,25 +106,27 @@ SM_INLINE bool entropy_col_group(const float *x, size_t ldx, size_t n,
 SM_INLINE void entropy_row_span(size_t r0, size_t rows, size_t cols,
                                 float beta, const float *x, size_t ldx,
                                 float grad_scale, double *h, float *g,
-                                size_t ldg, double logk[SM_LOGK_MAX + 1])
+                                size_t ldg, double logk[SM_LOGK_MAX + 1],
+                                bool fast)
 {
-    const bool grouped = beta != 0.0f && cols <= SM_LOSS_ROW_GROUP_MAX_COLS;
+    const bool grouped = beta != 0.0f && cols <= SM_LOSS_GROUP_COLS;
     for (size_t end = r0 + rows; r0 < end; r0 += SM_ROW_GROUP) {
         const size_t nr = end - r0 < SM_ROW_GROUP ? end - r0 : SM_ROW_GROUP;
         struct loss_pre pre[SM_ROW_GROUP];
         float *gr = g ? g + r0 * ldg : NULL;
         if (grouped)
-            loss_row_group_pre(x + r0 * ldx, ldx, nr, cols, beta, gr, ldg, g != x, logk, pre);
+            loss_group_pre(x + r0 * ldx, ldx, nr, cols, beta, gr, ldg, g != x,
+                           fast, logk, pre);
         for (size_t j = 0; j < nr; j++)
             h[r0 + j] = entropy_row(x + (r0 + j) * ldx, cols, beta, grad_scale,
-                                    gr ? gr + j * ldg : NULL,
+                                    gr ? gr + j * ldg : NULL, fast,
                                     grouped ? &pre[j] : NULL);
     }
 }
 
-void SM_ENTRY(entropy_rows)(size_t rows, size_t cols, float beta,
-                            const float *x, size_t ldx, float grad_scale,
-                            double *h, float *g, size_t ldg)
+SM_INLINE void entropy_rows_mode(size_t rows, size_t cols, float beta,
+                                 const float *x, size_t ldx, float grad_scale,
+                                 double *h, float *g, size_t ldg, bool fast)
 {
     double logk[SM_LOGK_MAX + 1];
     logk_init(logk, cols);
@@ -134,7 +136,8 @@ void SM_ENTRY(entropy_rows)(size_t rows, size_t cols, float beta,
 #ifdef SM_COLUMNS
         if (cols <= SM_VW && beta != 0.0f && len >= SM_VW) {
             if (entropy_col_group(x + r0 * ldx, ldx, cols, beta, grad_scale,
-                                  h + r0, g ? g + r0 * ldg : NULL, ldg, logk)) {
+                                  h + r0, g ? g + r0 * ldg : NULL, ldg, logk,
+                                  fast)) {
                 r0 += SM_VW;
                 continue;
             }
@@ -142,9 +145,19 @@ void SM_ENTRY(entropy_rows)(size_t rows, size_t cols, float beta,
         }
 #endif
         entropy_row_span(r0, len, cols, beta, x, ldx, grad_scale, h, g, ldg,
-                         logk);
+                         logk, fast);
         r0 += len;
     }
+}
+
+static void entropy_rows(size_t rows, size_t cols, float beta, const float *x,
+                         size_t ldx, float grad_scale, double *h, float *g,
+                         size_t ldg, unsigned flags)
+{
+    if (flags & SM_FAST_EXP)
+        entropy_rows_mode(rows, cols, beta, x, ldx, grad_scale, h, g, ldg, true);
+    else
+        entropy_rows_mode(rows, cols, beta, x, ldx, grad_scale, h, g, ldg, false);
 }
 
 #endif

@@ -57,22 +57,8 @@
  *
  * All floating-point code here is compiled with -ffp-contract=off, so the
  * operations below are exactly the contract's, in its order.
- *
- * Names: a function ending in _nv takes nv, the row's count of vectors,
- * which its caller makes a compile-time constant by a switch over
- * SM_BLOCK_CASES / SM_WIDE_CASES; one ending in _with takes boolean
- * constants (finite, unit_beta, ...) that its caller fixes per call, so
- * each combination is compiled on its own; _inline marks the inlined twin
- * of an out-of-line function. A row group is SM_ROW_GROUP consecutive
- * rows whose statistics and L are computed together (row_group_stats);
- * a column group is SM_VW rows of at most SM_VW entries transposed so
- * that each row is a lane (common/columns.h). SM_REGISTER_ROW_MAX is the
- * longest row kept in registers from load to store (one 32-element block,
- * or SM_WIDE_VECS vectors).
  */
-#include "common/exp_mode.h"
 #include "common/row_stats.h"
-#include "common/row_dot.h"
 
 static const float sm_qnan = NAN;
 
@@ -98,16 +84,16 @@ static void scale(float *y, size_t n, float r)
 
 /* p_i = exp(beta (x_i - M)) * r, and r itself for the entries equal to M,
  * which the exp gives when M and beta are finite (exp(+-0) = 1). */
-SM_INLINE void exp_scale_with(const float *x, size_t n, float m, float beta,
-                              float r, float *y, bool finite,
+SM_INLINE void exp_scale_body(const float *x, size_t n, float m, float beta,
+                              float r, float *y, bool fast, bool finite,
                               bool unit_beta)
 {
     const sm_v vm = v_set1(m), vb = v_set1(beta), vr = v_set1(r);
     size_t i = 0;
 #ifndef SM_VLA
-    for (; SM_EXP_FAST && i + 32 <= n; i += 32) {
+    for (; fast && i + 32 <= n; i += 32) {
         sm_v xv[SM_VPB], e[SM_VPB];
-        block_exps(x + i, vm, vb, unit_beta, xv, e);
+        block_exps(x + i, vm, vb, fast, unit_beta, xv, e);
         for (int v = 0; v < SM_VPB; v++) {
             const sm_v p = v_mul(e[v], vr);
             v_store(y + i + (size_t)v * SM_VW,
@@ -118,32 +104,32 @@ SM_INLINE void exp_scale_with(const float *x, size_t n, float m, float beta,
     for (; i + SM_VW <= n; i += SM_VW) {
         const sm_v xv = v_load(x + i);
         const sm_v t = beta_times_diff(xv, vm, vb, unit_beta);
-        const sm_v p = v_mul(exp_nonpos(t), vr);
+        const sm_v p = v_mul(exp_nonpos(t, fast), vr);
         v_store(y + i, finite ? p : v_sel(m_eq(xv, vm), vr, p));
     }
     if (i < n) {
         const sm_v xv = v_load_part(x + i, n - i, m);
         const sm_v t = beta_times_diff(xv, vm, vb, unit_beta);
-        const sm_v p = v_mul(exp_nonpos(t), vr);
+        const sm_v p = v_mul(exp_nonpos(t, fast), vr);
         v_store_part(y + i, n - i, finite ? p : v_sel(m_eq(xv, vm), vr, p));
     }
 }
 
 SM_INLINE void exp_scale(const float *x, size_t n, float m, float beta,
-                         float r, float *y)
+                         float r, float *y, bool fast)
 {
     if (!isfinite(m) || !isfinite(beta))
-        exp_scale_with(x, n, m, beta, r, y, false, false);
+        exp_scale_body(x, n, m, beta, r, y, fast, false, false);
     else if (beta == 1.0f)
-        exp_scale_with(x, n, m, beta, r, y, true, true);
+        exp_scale_body(x, n, m, beta, r, y, fast, true, true);
     else
-        exp_scale_with(x, n, m, beta, r, y, true, false);
+        exp_scale_body(x, n, m, beta, r, y, fast, true, false);
 }
 
 /* y_i = beta (x_i - M) - L, with beta (x_i - M) = 0 for the entries equal to
  * M (also when M or beta is infinite). With beta = 1 and M finite, x_i - M
  * is that +0 itself. */
-SM_INLINE void shift_sub_with(const float *x, size_t n, float m, float beta,
+SM_INLINE void shift_sub_body(const float *x, size_t n, float m, float beta,
                               float l, float *y, bool plain)
 {
     const sm_v vm = v_set1(m), vb = v_set1(beta), vl = v_set1(l);
@@ -166,28 +152,33 @@ static void shift_sub(const float *x, size_t n, float m, float beta, float l,
                       float *y)
 {
     if (beta == 1.0f && isfinite(m))
-        shift_sub_with(x, n, m, beta, l, y, true);
+        shift_sub_body(x, n, m, beta, l, y, true);
     else
-        shift_sub_with(x, n, m, beta, l, y, false);
+        shift_sub_body(x, n, m, beta, l, y, false);
 }
 
 /* l[j] = log_partition(K, S'') of rows (<= SM_ROW_GROUP) rows' statistics,
  * their log1p in one vector pass. Groups of 16 rows, not 8: the log1p's
- * latency then holds up half as many rows. */
+ * latency then holds up half as many rows (256 x 10 on AVX-512: log-softmax
+ * 1.27 -> 1.17x a softmax, logsumexp 1.19 -> 1.07x). */
 #define SM_ROW_GROUP 16
 _Static_assert(SM_ROW_GROUP % SM_LOG1P_LANES == 0, "whole log1p calls");
 
 /* Batches of log-softmax and logsumexp rows longer than a block and of at
  * most this many entries compute a group's statistics and L ahead of its
  * output passes: a lone row's L is a log1p chain that held up its pass.
- * Not longer: such rows no longer stay in L1 for their second pass. */
-#define SM_ROW_GROUP_MAX_COLS 1024
+ * 256 x 100 took 0.83x the time row by row on AVX-512 (AVX2: 0.87-0.93x),
+ * 256 x 256 0.93x (0.98-1.0x), 64 x 1000 the same; 64 x 4096 took
+ * 1.03-1.09x on AVX-512: its rows no longer stay in L1 for their second
+ * pass. */
+#define SM_GROUP_COLS 1024
 
 /* log K for a row's count K of entries at M, once per K <= SM_LOGK_MAX in
  * a call (logk from logk_init; 0: not yet): ties at M are common, e.g.
  * every row of a gradient fed back in place or of logits that start at 0,
  * and a scalar log per row doubled the time of a short-row cross-entropy
- * (32 here is too few for rows of 100). */
+ * (with 32 here, CE of 256 x 100 fed its own gradient took 1.09x the
+ * time). */
 #define SM_LOGK_MAX 128
 
 /* Clears the entries of logk a row of n can reach (K <= n). */
@@ -208,7 +199,7 @@ static inline double log_count(double logk[SM_LOGK_MAX + 1], double k)
     return *p;
 }
 
-static inline void row_group_log_partition(const struct row_stats st[],
+static inline void group_log_partition(const struct row_stats st[],
                                        size_t rows,
                                        double logk[SM_LOGK_MAX + 1],
                                        double l[])
@@ -282,7 +273,8 @@ SM_INLINE void loaded_diffs(const sm_v xv[], size_t nv, size_t last, sm_v vm,
  * 32: the contract's order. Each lane adds e_i (>= +0, or NaN) or +0, and
  * +0 + e_i is e_i: so the first block's lanes are set instead of added to
  * +0, and the fold leaves out the levels that would add only vectors the
- * row does not reach (+0). The contract's bits, a shorter chain to S. */
+ * row does not reach (+0). The contract's bits, a shorter chain to S
+ * (256 x 10 softmax on AVX-512: 0.89x the time). */
 SM_INLINE void loaded_sum(const sm_v xv[], const sm_v t[], size_t nv,
                           size_t last, sm_v vm, sm_v e[], struct row_stats *st)
 {
@@ -317,7 +309,8 @@ SM_INLINE void loaded_sum(const sm_v xv[], const sm_v t[], size_t nv,
  * work beside each chain. block_stats_loaded_nv takes the rows
  * block_load_rows loaded. */
 SM_INLINE void block_stats_loaded_nv(sm_v xv[][SM_VPB], size_t rows,
-                                     size_t n, size_t nv, float beta, sm_v e[][SM_VPB],
+                                     size_t n, size_t nv, float beta,
+                                     bool fast, sm_v e[][SM_VPB],
                                      struct row_stats st[])
 {
     const bool use_max = beta > 0;
@@ -331,28 +324,35 @@ SM_INLINE void block_stats_loaded_nv(sm_v xv[][SM_VPB], size_t rows,
     }
     for (size_t j = 0; j < rows; j++)
         loaded_diffs(xv[j], nv, last, vm[j], vb, ev + j * nv);
-    exp_nonpos_vecs(ev, rows * nv);
+    exp_nonpos_vecs(ev, rows * nv, fast);
     for (size_t j = 0; j < rows; j++)
         loaded_sum(xv[j], ev + j * nv, nv, last, vm[j], e[j], &st[j]);
 }
 
 SM_INLINE void block_stats_rows_nv(const float *x, size_t ldx, size_t rows,
-                                   size_t n, size_t nv, float beta,
+                                   size_t n, size_t nv, float beta, bool fast,
                                    sm_v e[][SM_VPB], struct row_stats st[])
 {
     sm_v xv[SM_BLOCK_ROWS][SM_VPB];
     block_load_rows(x, ldx, rows, n, nv, beta, xv);
-    block_stats_loaded_nv(xv, rows, n, nv, beta, e, st);
+    block_stats_loaded_nv(xv, rows, n, nv, beta, fast, e, st);
 }
 
 /* One row's block_stats_rows_nv. */
 SM_INLINE struct row_stats block_stats_nv(const float *x, size_t n,
-                                          size_t nv, float beta,
+                                          size_t nv, float beta, bool fast,
                                           sm_v e[SM_VPB])
 {
     struct row_stats st;
-    block_stats_rows_nv(x, 0, 1, n, nv, beta, (sm_v(*)[SM_VPB])e, &st);
+    block_stats_rows_nv(x, 0, 1, n, nv, beta, fast, (sm_v(*)[SM_VPB])e, &st);
     return st;
+}
+
+/* block_stats_nv with the vector count computed. */
+SM_INLINE struct row_stats block_stats(const float *x, size_t n, float beta,
+                                       bool fast, sm_v e[SM_VPB])
+{
+    return block_stats_nv(x, n, (n + SM_VW - 1) / SM_VW, beta, fast, e);
 }
 
 /* Stores one loaded row of one block: softmax e * r with c = r, or with
@@ -386,23 +386,24 @@ SM_INLINE void block_store_row(const sm_v xv[], const sm_v e[],
  * side, to y: the general path's operations. */
 SM_INLINE void softmax_block_loaded_nv(sm_v xv[][SM_VPB], size_t rows,
                                        size_t n, size_t nv, float beta,
-                                       float *y, size_t ldy)
+                                       float *y, size_t ldy, bool fast)
 {
     sm_v e[SM_BLOCK_ROWS][SM_VPB];
     struct row_stats st[SM_BLOCK_ROWS];
-    block_stats_loaded_nv(xv, rows, n, nv, beta, e, st);
+    block_stats_loaded_nv(xv, rows, n, nv, beta, fast, e, st);
     for (size_t j = 0; j < rows; j++)
         block_store_row(xv[j], e[j], st[j], (float)(1.0 / (st[j].k + st[j].s)),
                         n, nv, beta, y + j * ldy, false, false);
 }
 
 /* log-softmax of a batch of one-block rows, a group at a time: statistics
- * two rows at a time, the group's L in one log1p pass (not a scalar call
- * per row), then t - L. In place, only
+ * two rows at a time, the group's L in one log1p pass (a scalar call per
+ * row: 7.9 against 6.5 us for 256 x 10 on AVX-512), then t - L. In place, only
  * each group's first loads wait for the stores before them. */
 SM_INLINE void log_softmax_block_rows_nv(size_t rows, size_t n, size_t nv,
                                          float beta, const float *x,
-                                         size_t ldx, float *y, size_t ldy)
+                                         size_t ldx, float *y, size_t ldy,
+                                         bool fast)
 {
     double logk[SM_LOGK_MAX + 1];
     logk_init(logk, n);
@@ -415,14 +416,14 @@ SM_INLINE void log_softmax_block_rows_nv(size_t rows, size_t n, size_t nv,
             const float *xj = x + (r0 + j) * ldx;
             if (nr - j >= SM_BLOCK_ROWS) { /* constant row counts unroll */
                 block_load_rows(xj, ldx, SM_BLOCK_ROWS, n, nv, beta, xv + j);
-                block_stats_loaded_nv(xv + j, SM_BLOCK_ROWS, n, nv, beta,
+                block_stats_loaded_nv(xv + j, SM_BLOCK_ROWS, n, nv, beta, fast,
                                       e + j, st + j);
             } else {
                 block_load_rows(xj, ldx, 1, n, nv, beta, xv + j);
-                block_stats_loaded_nv(xv + j, 1, n, nv, beta, e + j, st + j);
+                block_stats_loaded_nv(xv + j, 1, n, nv, beta, fast, e + j, st + j);
             }
         }
-        row_group_log_partition(st, nr, logk, l);
+        group_log_partition(st, nr, logk, l);
         for (size_t j = 0; j < nr; j++)
             block_store_row(xv[j], e[j], st[j], (float)l[j], n, nv, beta,
                             y + (r0 + j) * ldy, true, false);
@@ -432,11 +433,12 @@ SM_INLINE void log_softmax_block_rows_nv(size_t rows, size_t n, size_t nv,
 /* softmax of every row of a batch of one-block rows, two at a time. The
  * next two rows are loaded before these are stored: in place, a load that
  * follows a masked store to the same 64 bytes waits for that store to
- * complete. Rows do not overlap, so the order changes nothing
+ * complete (AVX-512 on Zen 4: in-place softmax of 256 x 10 took 1.55x the
+ * time out of place). Rows do not overlap, so the order changes nothing
  * else. */
 SM_INLINE void softmax_block_rows_nv(size_t rows, size_t n, size_t nv,
                                      float beta, const float *x, size_t ldx,
-                                     float *y, size_t ldy)
+                                     float *y, size_t ldy, bool fast)
 {
     sm_v cur[SM_BLOCK_ROWS][SM_VPB], next[SM_BLOCK_ROWS][SM_VPB];
     size_t r = 0;
@@ -448,24 +450,24 @@ SM_INLINE void softmax_block_rows_nv(size_t rows, size_t n, size_t nv,
             block_load_rows(x + (r + SM_BLOCK_ROWS) * ldx, ldx, SM_BLOCK_ROWS,
                             n, nv, beta, next);
         softmax_block_loaded_nv(cur, SM_BLOCK_ROWS, n, nv, beta, y + r * ldy,
-                                ldy);
+                                ldy, fast);
         if (more)
             memcpy(cur, next, sizeof cur);
     }
     for (; r < rows; r++) {
         block_load_rows(x + r * ldx, ldx, 1, n, nv, beta, cur);
-        softmax_block_loaded_nv(cur, 1, n, nv, beta, y + r * ldy, ldy);
+        softmax_block_loaded_nv(cur, 1, n, nv, beta, y + r * ldy, ldy, fast);
     }
 }
 
 SM_INLINE void block_rows_out_nv(size_t rows, size_t n, size_t nv,
                                  float beta, const float *x, size_t ldx,
-                                 float *y, size_t ldy, bool log)
+                                 float *y, size_t ldy, bool fast, bool log)
 {
     if (log)
-        log_softmax_block_rows_nv(rows, n, nv, beta, x, ldx, y, ldy);
+        log_softmax_block_rows_nv(rows, n, nv, beta, x, ldx, y, ldy, fast);
     else
-        softmax_block_rows_nv(rows, n, nv, beta, x, ldx, y, ldy);
+        softmax_block_rows_nv(rows, n, nv, beta, x, ldx, y, ldy, fast);
 }
 
 /* Calls CALL(nv) with the row's vector count nv as a constant in each case,
@@ -486,19 +488,19 @@ SM_INLINE void block_rows_out_nv(size_t rows, size_t n, size_t nv,
 /* softmax or log-softmax of a batch of rows of at most 32 entries. */
 SM_INLINE void block_rows_out(size_t rows, size_t n, float beta,
                               const float *x, size_t ldx, float *y,
-                              size_t ldy, bool log)
+                              size_t ldy, bool fast, bool log)
 {
     const size_t nv = (n + SM_VW - 1) / SM_VW;
 #define SM_CALL(k) \
-    block_rows_out_nv(rows, n, k, beta, x, ldx, y, ldy, log); return
+    block_rows_out_nv(rows, n, k, beta, x, ldx, y, ldy, fast, log); return
     switch (nv) {
         SM_BLOCK_CASES(SM_CALL)
     }
 #undef SM_CALL
 #if SM_VPB > 8 /* the cases above cover every nv <= SM_VPB <= 8 */
-    block_rows_out_nv(rows, n, nv, beta, x, ldx, y, ldy, log);
+    block_rows_out_nv(rows, n, nv, beta, x, ldx, y, ldy, fast, log);
 #else
-    SM_UNREACHABLE();
+    __builtin_unreachable();
 #endif
 }
 
@@ -506,11 +508,11 @@ SM_INLINE void block_rows_out(size_t rows, size_t n, float beta,
 
 /* The statistics of a one-block row, and with y its e_i, as row_stats. */
 SM_INLINE struct row_stats block_stats_to_nv(const float *x, size_t n,
-                                             size_t nv, float beta,
+                                             size_t nv, float beta, bool fast,
                                              float *y)
 {
     sm_v e[SM_VPB];
-    const struct row_stats st = block_stats_nv(x, n, nv, beta, e);
+    const struct row_stats st = block_stats_nv(x, n, nv, beta, fast, e);
     const size_t last = n - (nv - 1) * SM_VW;
     for (size_t v = 0; y && v < nv; v++)
         store_row_vec(y, v, nv, last, e[v], false);
@@ -518,18 +520,18 @@ SM_INLINE struct row_stats block_stats_to_nv(const float *x, size_t n,
 }
 
 SM_INLINE struct row_stats block_row_stats(const float *x, size_t n,
-                                           float beta, float *y)
+                                           float beta, float *y, bool fast)
 {
     const size_t nv = (n + SM_VW - 1) / SM_VW;
-#define SM_CALL(k) return block_stats_to_nv(x, n, k, beta, y)
+#define SM_CALL(k) return block_stats_to_nv(x, n, k, beta, fast, y)
     switch (nv) {
         SM_BLOCK_CASES(SM_CALL)
     }
 #undef SM_CALL
 #if SM_VPB > 8 /* the cases above cover every nv <= SM_VPB <= 8 */
-    return block_stats_to_nv(x, n, nv, beta, y);
+    return block_stats_to_nv(x, n, nv, beta, fast, y);
 #else
-    SM_UNREACHABLE();
+    __builtin_unreachable();
 #endif
 }
 
@@ -537,11 +539,13 @@ SM_INLINE struct row_stats block_row_stats(const float *x, size_t n,
 /* Rows of 33..SM_WIDE_VECS * SM_VW entries ("wide rows", where the ISA
  * sets SM_WIDE_VECS) as one-block rows, one row at a time: loaded once,
  * kept in registers from load to store, the general path's operations
- * without its passes over memory. softmax has them inline; the other
+ * without its passes over memory (softmax of one row of 100 on AVX-512:
+ * 0.79x the time; 256 x 64: 0.80x). softmax has them inline; the other
  * kernels take their statistics from wide_rows_stats, out of line (inline
- * in every kernel, they made the loss kernels much larger and no
- * faster). */
-#define SM_REGISTER_ROW_MAX (SM_WIDE_VECS * SM_VW)
+ * in every kernel, they made the loss kernels 3x larger and no faster):
+ * log-softmax, logsumexp, entropy and soft-target cross-entropy of 256 x
+ * 100 in 0.83-0.87x the time. */
+#define SM_SHORT_ROW (SM_WIDE_VECS * SM_VW)
 _Static_assert(SM_WIDE_VECS > SM_VPB && SM_WIDE_VECS <= 8, "SM_WIDE_CASES");
 
 /* As SM_BLOCK_CASES, for the vector counts of the wide rows. */
@@ -557,7 +561,7 @@ _Static_assert(SM_WIDE_VECS > SM_VPB && SM_WIDE_VECS <= 8, "SM_WIDE_CASES");
 /* A wide row's statistics from registers: its vectors in xv, e_i (1 at M)
  * in e, as block_stats_loaded_nv for one row. */
 SM_INLINE struct row_stats wide_row_stats_nv(const float *x, size_t n,
-                                             size_t nv, float beta,
+                                             size_t nv, float beta, bool fast,
                                              sm_v xv[], sm_v e[])
 {
     const size_t last = n - (nv - 1) * SM_VW;
@@ -567,89 +571,94 @@ SM_INLINE struct row_stats wide_row_stats_nv(const float *x, size_t n,
     st.m = loaded_extremum(xv, nv, beta > 0);
     const sm_v vm = v_set1(st.m);
     loaded_diffs(xv, nv, last, vm, v_set1(beta), t);
-    exp_nonpos_vecs(t, nv);
+    exp_nonpos_vecs(t, nv, fast);
     loaded_sum(xv, t, nv, last, vm, e, &st);
     return st;
 }
 
 SM_INLINE void softmax_wide_row_nv(const float *x, size_t n, size_t nv,
-                                   float beta, float *y)
+                                   float beta, float *y, bool fast)
 {
     sm_v xv[SM_WIDE_VECS], e[SM_WIDE_VECS];
-    const struct row_stats st = wide_row_stats_nv(x, n, nv, beta, xv, e);
+    const struct row_stats st = wide_row_stats_nv(x, n, nv, beta, fast, xv, e);
     block_store_row(xv, e, st, (float)(1.0 / (st.k + st.s)), n, nv, beta, y,
                     false, true);
 }
 
 /* softmax_wide_row_nv with the vector count a constant in each case: the
- * cases cover every wide row (32 < n <= SM_REGISTER_ROW_MAX, the caller's test). */
-SM_INLINE void softmax_wide_row(const float *x, size_t n, float beta, float *y)
+ * cases cover every wide row (32 < n <= SM_SHORT_ROW, the caller's test). */
+SM_INLINE void softmax_wide_row(const float *x, size_t n, float beta, float *y,
+                                bool fast)
 {
     const size_t nv = (n + SM_VW - 1) / SM_VW;
-#define SM_CALL(k) softmax_wide_row_nv(x, n, k, beta, y); return
+#define SM_CALL(k) softmax_wide_row_nv(x, n, k, beta, y, fast); return
     switch (nv) {
         SM_WIDE_CASES(SM_CALL)
     }
 #undef SM_CALL
-    SM_UNREACHABLE();
+    __builtin_unreachable();
 }
 
 /* row_stats of rows wide rows ldx apart from registers, and with y their
  * e_i (ldy apart). */
 SM_INLINE void wide_rows_stats_nv(const float *x, size_t ldx, size_t rows,
                                   size_t n, size_t nv, float beta, float *y,
-                                  size_t ldy, struct row_stats st[])
+                                  size_t ldy, bool fast, struct row_stats st[])
 {
     const size_t last = n - (nv - 1) * SM_VW;
     for (size_t j = 0; j < rows; j++) {
         sm_v xv[SM_WIDE_VECS], e[SM_WIDE_VECS];
-        st[j] = wide_row_stats_nv(x + j * ldx, n, nv, beta, xv, e);
+        st[j] = wide_row_stats_nv(x + j * ldx, n, nv, beta, fast, xv, e);
         for (size_t v = 0; y && v < nv; v++)
             store_row_vec(y + j * ldy, v, nv, last, e[v], true);
     }
 }
 
 /* wide_rows_stats_nv with the vector count a constant per case (32 < n <=
- * SM_REGISTER_ROW_MAX); out of line, one copy for every kernel that groups its
+ * SM_SHORT_ROW); out of line, one copy for every kernel that groups its
  * rows' statistics. */
 static __attribute__((noinline)) void
 wide_rows_stats(const float *x, size_t ldx, size_t rows, size_t n, float beta,
-                float *y, size_t ldy, struct row_stats st[])
+                float *y, size_t ldy, bool fast, struct row_stats st[])
 {
     const size_t nv = (n + SM_VW - 1) / SM_VW;
 #define SM_CALL(k) \
-    wide_rows_stats_nv(x, ldx, rows, n, k, beta, y, ldy, st); \
+    if (fast) \
+        wide_rows_stats_nv(x, ldx, rows, n, k, beta, y, ldy, true, st); \
+    else \
+        wide_rows_stats_nv(x, ldx, rows, n, k, beta, y, ldy, false, st); \
     return
     switch (nv) {
         SM_WIDE_CASES(SM_CALL)
     }
 #undef SM_CALL
-    SM_UNREACHABLE();
+    __builtin_unreachable();
 }
 #else
-#define SM_REGISTER_ROW_MAX 32
+#define SM_SHORT_ROW 32
 #endif
 #endif
 
 /* row_stats, with rows of one block and wide rows from registers. */
 SM_INLINE struct row_stats short_row_stats(const float *x, size_t n,
-                                           float beta, float *y)
+                                           float beta, float *y, bool fast)
 {
 #ifndef SM_VLA
     if (n <= 32)
-        return block_row_stats(x, n, beta, y);
+        return block_row_stats(x, n, beta, y, fast);
 #ifdef SM_WIDE_VECS
-    if (n <= SM_REGISTER_ROW_MAX) {
+    if (n <= SM_SHORT_ROW) {
         struct row_stats st;
-        wide_rows_stats(x, 0, 1, n, beta, y, 0, &st);
+        wide_rows_stats(x, 0, 1, n, beta, y, 0, fast, &st);
         return st;
     }
 #endif
 #endif
-    return row_stats(x, n, beta, y);
+    return row_stats(x, n, beta, y, fast);
 }
 
-SM_INLINE void softmax_row(const float *x, size_t n, float beta, float *y)
+SM_INLINE void softmax_row(const float *x, size_t n, float beta, float *y,
+                           bool fast)
 {
     if (n == 0)
         return;
@@ -659,19 +668,19 @@ SM_INLINE void softmax_row(const float *x, size_t n, float beta, float *y)
     }
 #ifndef SM_VLA
     if (n <= 32) {
-        block_rows_out(1, n, beta, x, 0, y, 0, false);
+        block_rows_out(1, n, beta, x, 0, y, 0, fast, false);
         return;
     }
 #ifdef SM_WIDE_VECS
-    if (n <= SM_REGISTER_ROW_MAX) {
-        softmax_wide_row(x, n, beta, y);
+    if (n <= SM_SHORT_ROW) {
+        softmax_wide_row(x, n, beta, y, fast);
         return;
     }
 #endif
 #endif
     const bool one_chunk = n <= SM_CHUNK;
     const struct row_stats st =
-        row_stats(x, n, beta, one_chunk ? y : NULL);
+        row_stats(x, n, beta, one_chunk ? y : NULL, fast);
     const double s = st.k + st.s;
     if (isnan(s))
         fill(y, n, sm_qnan);
@@ -680,7 +689,7 @@ SM_INLINE void softmax_row(const float *x, size_t n, float beta, float *y)
     else if (one_chunk)
         scale(y, n, (float)(1.0 / s));
     else
-        exp_scale(x, n, st.m, beta, (float)(1.0 / s), y);
+        exp_scale(x, n, st.m, beta, (float)(1.0 / s), y, fast);
 }
 
 /* log-softmax's output from the row's statistics and l, their
@@ -696,7 +705,8 @@ static void log_softmax_from(const float *x, size_t n, float beta,
         shift_sub(x, n, st.m, beta, (float)l, y);
 }
 
-SM_INLINE void log_softmax_row(const float *x, size_t n, float beta, float *y)
+SM_INLINE void log_softmax_row(const float *x, size_t n, float beta, float *y,
+                               bool fast)
 {
     if (n == 0)
         return;
@@ -705,7 +715,7 @@ SM_INLINE void log_softmax_row(const float *x, size_t n, float beta, float *y)
                    : 0.0f - (float)log_partition((double)n, 0.0));
         return;
     }
-    const struct row_stats st = short_row_stats(x, n, beta, NULL);
+    const struct row_stats st = short_row_stats(x, n, beta, NULL, fast);
     const bool finite = !isnan(st.k + st.s) && !row_is_masked(st.m, beta);
     log_softmax_from(x, n, beta, st, finite ? log_partition(st.k, st.s) : 0.0,
                      y);
@@ -714,20 +724,20 @@ SM_INLINE void log_softmax_row(const float *x, size_t n, float beta, float *y)
 /* Statistics of rows (<= SM_ROW_GROUP) rows (beta != 0) and their L in
  * one log1p pass, ahead of the rows' output passes; y (optional, rows of
  * one chunk) receives e_i as with row_stats. */
-SM_INLINE void row_group_stats(const float *x, size_t ldx, size_t rows, size_t n,
-                           float beta, float *y, size_t ldy,
+SM_INLINE void group_stats(const float *x, size_t ldx, size_t rows, size_t n,
+                           float beta, float *y, size_t ldy, bool fast,
                            double logk[SM_LOGK_MAX + 1],
                            struct row_stats st[], double l[])
 {
 #if defined(SM_WIDE_VECS) && !defined(SM_VLA)
-    if (n > 32 && n <= SM_REGISTER_ROW_MAX) /* one call for the group's rows */
-        wide_rows_stats(x, ldx, rows, n, beta, y, ldy, st);
+    if (n > 32 && n <= SM_SHORT_ROW) /* one call for the group's rows */
+        wide_rows_stats(x, ldx, rows, n, beta, y, ldy, fast, st);
     else
 #endif
         for (size_t j = 0; j < rows; j++)
             st[j] = short_row_stats(x + j * ldx, n, beta,
-                                    y ? y + j * ldy : NULL);
-    row_group_log_partition(st, rows, logk, l);
+                                    y ? y + j * ldy : NULL, fast);
+    group_log_partition(st, rows, logk, l);
 }
 
 /* logsumexp from a row's statistics and l = log_partition(K, S'') (beta
@@ -743,14 +753,14 @@ static float logsumexp_of(struct row_stats st, float beta, double l)
     return (float)(bm + l);
 }
 
-SM_INLINE float logsumexp_row(const float *x, size_t n, float beta)
+SM_INLINE float logsumexp_row(const float *x, size_t n, float beta, bool fast)
 {
     if (n == 0)
         return -INFINITY;
     if (beta == 0.0f)
         return row_has_nan(x, n) ? sm_qnan
                : (float)log_partition((double)n, 0.0);
-    const struct row_stats st = short_row_stats(x, n, beta, NULL);
+    const struct row_stats st = short_row_stats(x, n, beta, NULL, fast);
     return logsumexp_of(st, beta, log_partition(st.k, st.s));
 }
 
@@ -759,7 +769,7 @@ SM_INLINE float logsumexp_row(const float *x, size_t n, float beta)
  * two rows at a time, then the group's L in one log1p pass. */
 SM_INLINE void logsumexp_block_rows_nv(size_t rows, size_t n, size_t nv,
                                        float beta, const float *x, size_t ldx,
-                                       float *result)
+                                       float *result, bool fast)
 {
     double logk[SM_LOGK_MAX + 1];
     logk_init(logk, n);
@@ -771,40 +781,41 @@ SM_INLINE void logsumexp_block_rows_nv(size_t rows, size_t n, size_t nv,
         for (size_t j = 0; j < nr; j += SM_BLOCK_ROWS) {
             const float *xj = x + (r0 + j) * ldx;
             if (nr - j >= SM_BLOCK_ROWS)
-                block_stats_rows_nv(xj, ldx, SM_BLOCK_ROWS, n, nv, beta,
+                block_stats_rows_nv(xj, ldx, SM_BLOCK_ROWS, n, nv, beta, fast,
                                     e + j, st + j);
             else
-                block_stats_rows_nv(xj, ldx, 1, n, nv, beta, e + j, st + j);
+                block_stats_rows_nv(xj, ldx, 1, n, nv, beta, fast, e + j, st + j);
         }
-        row_group_log_partition(st, nr, logk, l);
+        group_log_partition(st, nr, logk, l);
         for (size_t j = 0; j < nr; j++)
             result[r0 + j] = logsumexp_of(st[j], beta, l[j]);
     }
 }
 
 SM_INLINE void logsumexp_block_rows(size_t rows, size_t n, float beta,
-                                    const float *x, size_t ldx, float *result)
+                                    const float *x, size_t ldx, float *result,
+                                    bool fast)
 {
     const size_t nv = (n + SM_VW - 1) / SM_VW;
 #define SM_CALL(k) \
-    logsumexp_block_rows_nv(rows, n, k, beta, x, ldx, result); return
+    logsumexp_block_rows_nv(rows, n, k, beta, x, ldx, result, fast); return
     switch (nv) {
         SM_BLOCK_CASES(SM_CALL)
     }
 #undef SM_CALL
 #if SM_VPB > 8 /* the cases above cover every nv <= SM_VPB <= 8 */
-    logsumexp_block_rows_nv(rows, n, nv, beta, x, ldx, result);
+    logsumexp_block_rows_nv(rows, n, nv, beta, x, ldx, result, fast);
 #else
-    SM_UNREACHABLE();
+    __builtin_unreachable();
 #endif
 }
 #endif
 
 /* Log-softmax into y, or logsumexp into result, of rows of at most
- * SM_ROW_GROUP_MAX_COLS entries (beta != 0), a group of rows at a time. */
-SM_INLINE void row_grouped_log_rows(size_t rows, size_t cols, float beta,
+ * SM_GROUP_COLS entries (beta != 0), a group of rows at a time. */
+SM_INLINE void grouped_log_rows(size_t rows, size_t cols, float beta,
                                 const float *x, size_t ldx, float *y,
-                                size_t ldy, float *result)
+                                size_t ldy, float *result, bool fast)
 {
     double logk[SM_LOGK_MAX + 1];
     logk_init(logk, cols);
@@ -812,7 +823,7 @@ SM_INLINE void row_grouped_log_rows(size_t rows, size_t cols, float beta,
         const size_t nr = rows - r0 < SM_ROW_GROUP ? rows - r0 : SM_ROW_GROUP;
         struct row_stats st[SM_ROW_GROUP];
         double l[SM_ROW_GROUP];
-        row_group_stats(x + r0 * ldx, ldx, nr, cols, beta, NULL, 0, logk, st,
+        group_stats(x + r0 * ldx, ldx, nr, cols, beta, NULL, 0, fast, logk, st,
                     l);
         for (size_t j = 0; j < nr; j++) {
             if (y)
@@ -830,7 +841,7 @@ SM_INLINE void row_grouped_log_rows(size_t rows, size_t cols, float beta,
  * or a masked row, by rows. */
 SM_INLINE void block_or_col_rows_out(size_t rows, size_t n, float beta,
                                      const float *x, size_t ldx, float *y,
-                                     size_t ldy, bool log)
+                                     size_t ldy, bool fast, bool log)
 {
     double logk[SM_LOGK_MAX + 1];
     logk_init(logk, n);
@@ -841,55 +852,64 @@ SM_INLINE void block_or_col_rows_out(size_t rows, size_t n, float beta,
         if (n <= SM_VW && len >= SM_VW) {
             const float *xg = x + r0 * ldx;
             float *yg = y + r0 * ldy;
-            if (log ? log_softmax_col_group(xg, ldx, n, beta, yg, ldy, logk)
-                    : softmax_col_group(xg, ldx, n, beta, yg, ldy)) {
+            if (log ? log_softmax_col_group(xg, ldx, n, beta, yg, ldy, logk, fast)
+                    : softmax_col_group_any(xg, ldx, n, beta, yg, ldy, fast)) {
                 r0 += SM_VW;
                 continue;
             }
             len = SM_VW;
         }
 #endif
-        block_rows_out(len, n, beta, x + r0 * ldx, ldx, y + r0 * ldy, ldy, log);
+        block_rows_out(len, n, beta, x + r0 * ldx, ldx, y + r0 * ldy, ldy,
+                       fast, log);
         r0 += len;
     }
 }
 #endif
 
 /* softmax or, with log, log-softmax of every row. */
-SM_INLINE void rows_out(size_t rows, size_t cols, float beta,
-                             const float *x, size_t ldx, float *y, size_t ldy, bool log)
+SM_INLINE void rows_out_mode(size_t rows, size_t cols, float beta,
+                             const float *x, size_t ldx, float *y, size_t ldy,
+                             bool fast, bool log)
 {
 #ifndef SM_VLA
     if (cols > 0 && cols <= 32 && beta != 0.0f) {
-        block_or_col_rows_out(rows, cols, beta, x, ldx, y, ldy, log);
+        block_or_col_rows_out(rows, cols, beta, x, ldx, y, ldy, fast, log);
         return;
     }
 #endif
-    if (log && beta != 0.0f && cols > 0 && cols <= SM_ROW_GROUP_MAX_COLS) {
-        row_grouped_log_rows(rows, cols, beta, x, ldx, y, ldy, NULL);
+    if (log && beta != 0.0f && cols > 0 && cols <= SM_GROUP_COLS) {
+        grouped_log_rows(rows, cols, beta, x, ldx, y, ldy, NULL, fast);
         return;
     }
     for (size_t r = 0; r < rows; r++) {
         if (log)
-            log_softmax_row(x + r * ldx, cols, beta, y + r * ldy);
+            log_softmax_row(x + r * ldx, cols, beta, y + r * ldy, fast);
         else
-            softmax_row(x + r * ldx, cols, beta, y + r * ldy);
+            softmax_row(x + r * ldx, cols, beta, y + r * ldy, fast);
     }
 }
 
-/* The batch paths, out of line (see one_row_softmax), one copy per op. */
+/* The batch paths, out of line (see one_row_softmax), one copy per op and
+ * exp mode. */
 static __attribute__((noinline)) void
-softmax_batch(size_t rows, size_t cols, float beta, const float *x,
-              size_t ldx, float *y, size_t ldy)
+softmax_rows_any(size_t rows, size_t cols, float beta, const float *x,
+                 size_t ldx, float *y, size_t ldy, unsigned flags)
 {
-    rows_out(rows, cols, beta, x, ldx, y, ldy, false);
+    if (flags & SM_FAST_EXP)
+        rows_out_mode(rows, cols, beta, x, ldx, y, ldy, true, false);
+    else
+        rows_out_mode(rows, cols, beta, x, ldx, y, ldy, false, false);
 }
 
 static __attribute__((noinline)) void
-log_softmax_batch(size_t rows, size_t cols, float beta, const float *x,
-                  size_t ldx, float *y, size_t ldy)
+log_softmax_rows_any(size_t rows, size_t cols, float beta, const float *x,
+                     size_t ldx, float *y, size_t ldy, unsigned flags)
 {
-    rows_out(rows, cols, beta, x, ldx, y, ldy, true);
+    if (flags & SM_FAST_EXP)
+        rows_out_mode(rows, cols, beta, x, ldx, y, ldy, true, true);
+    else
+        rows_out_mode(rows, cols, beta, x, ldx, y, ldy, false, true);
 }
 
 #ifndef SM_VLA /* where SM_VPB is a constant the preprocessor can read */
@@ -898,10 +918,10 @@ log_softmax_batch(size_t rows, size_t cols, float beta, const float *x,
 #endif
 #endif
 #ifdef SM_ONE_ROW
-/* A lone row of at most SM_REGISTER_ROW_MAX entries, as block_rows_out or
+/* A lone row of at most SM_SHORT_ROW entries, as block_rows_out or
  * softmax_wide_row_nv computes it. */
 SM_INLINE void one_row_out_nv(const float *x, size_t n, size_t nv, float beta,
-                              float *y, bool log)
+                              float *y, bool fast, bool log)
 {
 #ifdef SM_WIDE_VECS
     sm_v xv[SM_WIDE_VECS], e[SM_WIDE_VECS];
@@ -911,13 +931,13 @@ SM_INLINE void one_row_out_nv(const float *x, size_t n, size_t nv, float beta,
     struct row_stats st;
     if (nv <= SM_VPB) { /* as a block of one row */
         block_load_rows(x, 0, 1, n, nv, beta, (sm_v(*)[SM_VPB])xv);
-        block_stats_loaded_nv((sm_v(*)[SM_VPB])xv, 1, n, nv, beta,
+        block_stats_loaded_nv((sm_v(*)[SM_VPB])xv, 1, n, nv, beta, fast,
                               (sm_v(*)[SM_VPB])e, &st);
     } else {
 #ifdef SM_WIDE_VECS
-        st = wide_row_stats_nv(x, n, nv, beta, xv, e);
+        st = wide_row_stats_nv(x, n, nv, beta, fast, xv, e);
 #else
-        SM_UNREACHABLE();
+        __builtin_unreachable();
 #endif
     }
     const bool finite = !isnan(st.k + st.s) && !row_is_masked(st.m, beta);
@@ -926,10 +946,11 @@ SM_INLINE void one_row_out_nv(const float *x, size_t n, size_t nv, float beta,
     block_store_row(xv, e, st, c, n, nv, beta, y, log, nv > SM_VPB);
 }
 
-SM_INLINE void one_row_out(const float *x, size_t n, float beta, float *y, bool log)
+SM_INLINE void one_row_out(const float *x, size_t n, float beta, float *y,
+                           bool fast, bool log)
 {
     const size_t nv = (n + SM_VW - 1) / SM_VW;
-#define SM_CALL(k) one_row_out_nv(x, n, k, beta, y, log); return
+#define SM_CALL(k) one_row_out_nv(x, n, k, beta, y, fast, log); return
     switch (nv) {
         SM_BLOCK_CASES(SM_CALL)
 #ifdef SM_WIDE_VECS
@@ -937,66 +958,74 @@ SM_INLINE void one_row_out(const float *x, size_t n, float beta, float *y, bool 
 #endif
     }
 #undef SM_CALL
-    SM_UNREACHABLE();
+    __builtin_unreachable();
 }
 
-/* The call for one row of at most SM_REGISTER_ROW_MAX entries (a sampler's, a
+/* The call for one row of at most SM_SHORT_ROW entries (a sampler's, a
  * decoder's) comes here, out of line and clear of the batch paths: their
  * frame (a realigned stack, the spills of many live vectors) and their
- * set-up (the log K cache, the group's arrays) would slow a lone short
- * row down. */
+ * set-up (the log K cache, the group's arrays) took a lone row of 16 on
+ * AVX-512 1.14x the time for softmax, 1.58x for log-softmax. */
 static __attribute__((noinline)) void one_row_softmax(const float *x, size_t n,
-                                                      float beta, float *y)
+                                                      float beta, float *y,
+                                                      bool fast)
 {
-    one_row_out(x, n, beta, y, false);
+    if (fast)
+        one_row_out(x, n, beta, y, true, false);
+    else
+        one_row_out(x, n, beta, y, false, false);
 }
 
 static __attribute__((noinline)) void
-one_row_log_softmax(const float *x, size_t n, float beta, float *y)
+one_row_log_softmax(const float *x, size_t n, float beta, float *y, bool fast)
 {
-    one_row_out(x, n, beta, y, true);
+    if (fast)
+        one_row_out(x, n, beta, y, true, true);
+    else
+        one_row_out(x, n, beta, y, false, true);
 }
 
 static __attribute__((noinline)) float one_row_logsumexp(const float *x,
-                                                         size_t n, float beta)
+                                                         size_t n, float beta,
+                                                         bool fast)
 {
-    return logsumexp_row(x, n, beta);
+    return logsumexp_row(x, n, beta, fast);
 }
 
 static inline bool is_one_short_row(size_t rows, size_t cols, float beta)
 {
-    return rows == 1 && cols - 1 < SM_REGISTER_ROW_MAX && beta != 0.0f;
+    return rows == 1 && cols - 1 < SM_SHORT_ROW && beta != 0.0f;
 }
 #endif
 
-void SM_ENTRY(softmax_rows)(size_t rows, size_t cols, float beta,
-                            const float *x, size_t ldx, float *y, size_t ldy)
+static void softmax_rows(size_t rows, size_t cols, float beta, const float *x,
+                         size_t ldx, float *y, size_t ldy, unsigned flags)
 {
 #ifdef SM_ONE_ROW
     if (is_one_short_row(rows, cols, beta)) {
-        one_row_softmax(x, cols, beta, y);
+        one_row_softmax(x, cols, beta, y, (flags & SM_FAST_EXP) != 0);
         return;
     }
 #endif
-    softmax_batch(rows, cols, beta, x, ldx, y, ldy);
+    softmax_rows_any(rows, cols, beta, x, ldx, y, ldy, flags);
 }
 
-void SM_ENTRY(log_softmax_rows)(size_t rows, size_t cols, float beta,
-                                const float *x, size_t ldx, float *y,
-                                size_t ldy)
+static void log_softmax_rows(size_t rows, size_t cols, float beta,
+                             const float *x, size_t ldx, float *y, size_t ldy,
+                             unsigned flags)
 {
 #ifdef SM_ONE_ROW
     if (is_one_short_row(rows, cols, beta)) {
-        one_row_log_softmax(x, cols, beta, y);
+        one_row_log_softmax(x, cols, beta, y, (flags & SM_FAST_EXP) != 0);
         return;
     }
 #endif
-    log_softmax_batch(rows, cols, beta, x, ldx, y, ldy);
+    log_softmax_rows_any(rows, cols, beta, x, ldx, y, ldy, flags);
 }
 
-static __attribute__((noinline)) void
-logsumexp_batch(size_t rows, size_t cols, float beta, const float *x,
-                size_t ldx, float *result)
+SM_INLINE void logsumexp_rows_mode(size_t rows, size_t cols, float beta,
+                                   const float *x, size_t ldx, float *result,
+                                   bool fast)
 {
 #ifndef SM_VLA
     if (cols > 0 && cols <= 32 && beta != 0.0f) {
@@ -1008,7 +1037,7 @@ logsumexp_batch(size_t rows, size_t cols, float beta, const float *x,
 #ifdef SM_COLUMNS
             if (cols <= SM_VW && len >= SM_VW) {
                 if (logsumexp_col_group(x + r0 * ldx, ldx, cols, beta,
-                                        result + r0, logk)) {
+                                        result + r0, logk, fast)) {
                     r0 += SM_VW;
                     continue;
                 }
@@ -1016,36 +1045,48 @@ logsumexp_batch(size_t rows, size_t cols, float beta, const float *x,
             }
 #endif
             logsumexp_block_rows(len, cols, beta, x + r0 * ldx, ldx,
-                                 result + r0);
+                                 result + r0, fast);
             r0 += len;
         }
         return;
     }
 #endif
-    if (beta != 0.0f && cols > 0 && cols <= SM_ROW_GROUP_MAX_COLS) {
-        row_grouped_log_rows(rows, cols, beta, x, ldx, NULL, 0, result);
+    if (beta != 0.0f && cols > 0 && cols <= SM_GROUP_COLS) {
+        grouped_log_rows(rows, cols, beta, x, ldx, NULL, 0, result, fast);
         return;
     }
     for (size_t r = 0; r < rows; r++)
-        result[r] = logsumexp_row(x + r * ldx, cols, beta);
+        result[r] = logsumexp_row(x + r * ldx, cols, beta, fast);
 }
 
-void SM_ENTRY(logsumexp_rows)(size_t rows, size_t cols, float beta,
-                              const float *x, size_t ldx, float *result)
+static __attribute__((noinline)) void
+logsumexp_rows_any(size_t rows, size_t cols, float beta, const float *x,
+                   size_t ldx, float *result, unsigned flags)
+{
+    if (flags & SM_FAST_EXP)
+        logsumexp_rows_mode(rows, cols, beta, x, ldx, result, true);
+    else
+        logsumexp_rows_mode(rows, cols, beta, x, ldx, result, false);
+}
+
+static void logsumexp_rows(size_t rows, size_t cols, float beta,
+                           const float *x, size_t ldx, float *result,
+                           unsigned flags)
 {
 #ifdef SM_ONE_ROW
     if (is_one_short_row(rows, cols, beta)) {
-        result[0] = one_row_logsumexp(x, cols, beta);
+        result[0] = one_row_logsumexp(x, cols, beta, (flags & SM_FAST_EXP) != 0);
         return;
     }
 #endif
-    logsumexp_batch(rows, cols, beta, x, ldx, result);
+    logsumexp_rows_any(rows, cols, beta, x, ldx, result, flags);
 }
 
-void SM_ENTRY(row_stats)(size_t n, float beta, const float *x, float *m,
-                         double *k, double *s)
+static void stats(size_t n, float beta, const float *x, unsigned flags,
+                  float *m, double *k, double *s)
 {
-    const struct row_stats st = row_stats(x, n, beta, NULL);
+    const struct row_stats st =
+        row_stats(x, n, beta, NULL, (flags & SM_FAST_EXP) != 0);
     *m = st.m;
     *k = st.k;
     *s = st.s;
@@ -1053,14 +1094,15 @@ void SM_ENTRY(row_stats)(size_t n, float beta, const float *x, float *m,
 
 /* y_i = exp(x_i): SLEEF's or the fast one. For the tests (every float,
  * every ISA) and the exp-throughput ceiling. */
-void SM_ENTRY(exp)(size_t n, const float *x, float *y)
+static void exp_array(size_t n, const float *x, float *y, unsigned flags)
 {
+    const bool fast = (flags & SM_FAST_EXP) != 0;
     size_t i = 0;
     for (; i + SM_VW <= n; i += SM_VW)
-        v_store(y + i, SM_EXP_FAST ? v_exp_fast(v_load(x + i)) : v_exp(v_load(x + i)));
+        v_store(y + i, fast ? v_exp_fast(v_load(x + i)) : v_exp(v_load(x + i)));
     if (i < n) {
         const sm_v xv = v_load_part(x + i, n - i, 0.0f);
-        v_store_part(y + i, n - i, SM_EXP_FAST ? v_exp_fast(xv) : v_exp(xv));
+        v_store_part(y + i, n - i, fast ? v_exp_fast(xv) : v_exp(xv));
     }
 }
 
@@ -1068,28 +1110,28 @@ void SM_ENTRY(exp)(size_t n, const float *x, float *y)
  * exp-throughput ceiling the benchmarks hold the kernels against (the same
  * exp; no extremum pass, no stores, no double sums). The order of the sum
  * is not part of any contract. */
-float SM_ENTRY(exp_sum)(size_t n, const float *x, float c)
+SM_INLINE float exp_sum_mode(size_t n, const float *x, float c, bool fast)
 {
     const sm_v vc = v_set1(c), zero = v_set1(0.0f);
     sm_v a0 = zero, a1 = zero;
     size_t i = 0;
 #ifndef SM_VLA
-    for (; SM_EXP_FAST && i + 32 <= n; i += 32) {
+    for (; fast && i + 32 <= n; i += 32) {
         sm_v e[SM_VPB];
         for (int v = 0; v < SM_VPB; v++)
             e[v] = v_sub(v_load(x + i + (size_t)v * SM_VW), vc);
-        exp_nonpos_block(e);
+        exp_nonpos_block(e, fast);
         for (int v = 0; v < SM_VPB; v++)
             a0 = v_add(a0, e[v]);
     }
 #endif
     for (; i + 2 * SM_VW <= n; i += 2 * SM_VW) {
-        a0 = v_add(a0, exp_nonpos(v_sub(v_load(x + i), vc)));
-        a1 = v_add(a1, exp_nonpos(v_sub(v_load(x + i + SM_VW), vc)));
+        a0 = v_add(a0, exp_nonpos(v_sub(v_load(x + i), vc), fast));
+        a1 = v_add(a1, exp_nonpos(v_sub(v_load(x + i + SM_VW), vc), fast));
     }
     for (; i < n; i += SM_VW) {
         const size_t c_len = n - i < SM_VW ? n - i : SM_VW;
-        const sm_v e = exp_nonpos(v_sub(v_load_part(x + i, c_len, c), vc));
+        const sm_v e = exp_nonpos(v_sub(v_load_part(x + i, c_len, c), vc), fast);
         a0 = v_add(a0, v_sel(m_first(c_len), e, zero));
     }
     float lanes[SM_VW];
@@ -1100,10 +1142,26 @@ float SM_ENTRY(exp_sum)(size_t n, const float *x, float c)
     return sum;
 }
 
-#if !SM_EXP_FAST
+static float exp_sum(size_t n, const float *x, float c, unsigned flags)
+{
+    return flags & SM_FAST_EXP ? exp_sum_mode(n, x, c, true)
+                               : exp_sum_mode(n, x, c, false);
+}
+
 #include "common/backward.h"
-#endif
 #include "common/loss.h"
-#if !SM_EXP_FAST
-#include "common/table.h"
-#endif
+
+const struct sm_kernels SM_TABLE = {
+    .softmax_rows = softmax_rows,
+    .log_softmax_rows = log_softmax_rows,
+    .logsumexp_rows = logsumexp_rows,
+    .softmax_backward_rows = softmax_backward_rows,
+    .log_softmax_backward_rows = log_softmax_backward_rows,
+    .softmax_jacobian = softmax_jacobian,
+    .cross_entropy_rows = cross_entropy_rows,
+    .soft_target_rows = soft_target_rows,
+    .entropy_rows = entropy_rows,
+    .row_stats = stats,
+    .exp = exp_array,
+    .exp_sum = exp_sum,
+};

@@ -2,5 +2,4 @@
 #include "vec.h"
 
 #define SM_TABLE sm_kernels_neon
-#define SM_KERNEL_ISA neon
 #include "common/softmax_impl.h"

@@ -4,5 +4,4 @@
 #include "vec.h"
 
 #define SM_TABLE sm_kernels_scalar
-#define SM_KERNEL_ISA scalar
 #include "common/softmax_impl.h"

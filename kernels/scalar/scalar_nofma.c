@@ -3,5 +3,4 @@
 #include "vec.h"
 
 #define SM_TABLE sm_kernels_scalar_nofma
-#define SM_KERNEL_ISA scalar_nofma
 #include "common/softmax_impl.h"

@@ -4,9 +4,6 @@
 #include "vec.h"
 
 #define SM_TABLE sm_kernels_sve
-#define SM_KERNEL_ISA sve
 #include "common/softmax_impl.h"
 
-#if !SM_EXP_FAST
 unsigned sm_sve_vector_bits(void) { return (unsigned)svcntb() * 8u; }
-#endif
