@@ -152,7 +152,7 @@ typedef unsigned sm_flags;
  * polynomial with explicit FMAs, written identically for every ISA. Results
  * stay bit-identical across ISAs (but differ from the default mode's); the
  * exp is within 1.21 ulp over every float in [-104, 89] (measured: 1.2001;
- * SLEEF's: 0.988), and the kernels run about 1.5x faster. The accuracy
+ * SLEEF's: 0.988); the README gives the speed per ISA. The accuracy
  * bounds at the top of this header hold with 5 replaced by 7 (softmax) and 4 and 2 ulp by 5 and
  * 3 ulp (log-softmax, logsumexp). The special values are the same. The
  * backward functions and the Jacobian accept the flag and ignore it (they

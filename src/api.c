@@ -37,26 +37,30 @@ static inline sm_status logsumexp_op(size_t rows, size_t cols, float beta,
     return SM_OK;
 }
 
-sm_status sm_softmax_rows_f32(size_t rows, size_t cols, const float *x,
-                              size_t ldx, float *y, size_t ldy,
-                              const sm_options *options)
+/* The batched forms: the options read, then rows_op. */
+static inline sm_status rows_entry(bool log, size_t rows, size_t cols,
+                                   const float *x, size_t ldx, float *y,
+                                   size_t ldy, const sm_options *options)
 {
     sm_options o;
     const sm_status st = sm_read_options(options, &o);
     if (st != SM_OK)
         return st;
-    return rows_op(false, rows, cols, o.beta, x, ldx, y, ldy, o.flags);
+    return rows_op(log, rows, cols, o.beta, x, ldx, y, ldy, o.flags);
+}
+
+sm_status sm_softmax_rows_f32(size_t rows, size_t cols, const float *x,
+                              size_t ldx, float *y, size_t ldy,
+                              const sm_options *options)
+{
+    return rows_entry(false, rows, cols, x, ldx, y, ldy, options);
 }
 
 sm_status sm_log_softmax_rows_f32(size_t rows, size_t cols, const float *x,
                                   size_t ldx, float *y, size_t ldy,
                                   const sm_options *options)
 {
-    sm_options o;
-    const sm_status st = sm_read_options(options, &o);
-    if (st != SM_OK)
-        return st;
-    return rows_op(true, rows, cols, o.beta, x, ldx, y, ldy, o.flags);
+    return rows_entry(true, rows, cols, x, ldx, y, ldy, options);
 }
 
 sm_status sm_logsumexp_rows_f32(size_t rows, size_t cols, const float *x,

@@ -283,17 +283,27 @@ static sm_status soft_op(enum sm_soft_kind kind, size_t rows, size_t cols,
     return SM_OK;
 }
 
+/* Soft cross-entropy and KL: the options read, then soft_op at scale 1. */
+static sm_status soft_entry(enum sm_soft_kind kind, size_t rows, size_t cols,
+                            const float *x, size_t ldx, const float *q,
+                            size_t ldq, float *loss, float *grad, size_t ldg,
+                            const sm_loss_options *options)
+{
+    sm_loss_options o;
+    if (sm_read_loss_options(options, &o) != SM_OK)
+        return SM_EINVAL;
+    return soft_op(kind, rows, cols, x, ldx, q, ldq, loss, grad, ldg, &o, 1.0,
+                   o.beta);
+}
+
 sm_status sm_soft_cross_entropy_rows_f32(size_t rows, size_t cols,
                                          const float *x, size_t ldx,
                                          const float *q, size_t ldq,
                                          float *loss, float *grad, size_t ldg,
                                          const sm_loss_options *options)
 {
-    sm_loss_options o;
-    if (sm_read_loss_options(options, &o) != SM_OK)
-        return SM_EINVAL;
-    return soft_op(SM_SOFT_CE, rows, cols, x, ldx, q, ldq, loss, grad, ldg,
-                   &o, 1.0, o.beta);
+    return soft_entry(SM_SOFT_CE, rows, cols, x, ldx, q, ldq, loss, grad, ldg,
+                      options);
 }
 
 sm_status sm_kl_div_rows_f32(size_t rows, size_t cols, const float *x,
@@ -301,11 +311,8 @@ sm_status sm_kl_div_rows_f32(size_t rows, size_t cols, const float *x,
                              float *loss, float *grad, size_t ldg,
                              const sm_loss_options *options)
 {
-    sm_loss_options o;
-    if (sm_read_loss_options(options, &o) != SM_OK)
-        return SM_EINVAL;
-    return soft_op(SM_SOFT_KL, rows, cols, x, ldx, q, ldq, loss, grad, ldg,
-                   &o, 1.0, o.beta);
+    return soft_entry(SM_SOFT_KL, rows, cols, x, ldx, q, ldq, loss, grad, ldg,
+                      options);
 }
 
 /* T^2 = 1 / beta^2: beta^2 is exact in double, then one rounding. */
