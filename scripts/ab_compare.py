@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """A/B timing of two builds of one benchmark binary, alternating them.
 
-Runs BASE and NEW (Google Benchmark binaries) ROUNDS times each, in the order
-A B B A A B ..., so drift on a shared machine falls on both; each run repeats
-each cell REPETITIONS times, and a cell's time is its best over all of them. Prints, per cell, both best times, their ratio
+Runs BASE and NEW (Google Benchmark binaries) ROUNDS times each, pinned to
+one CPU, in the order A B, B A, A B, ..., so drift on a shared machine falls
+on both; each run repeats each cell REPETITIONS times, and a cell's time is
+its best over all of them. Prints, per cell, both best times, their ratio
 new/base and the median of the per-round ratios; with --over R, only the
-cells whose two ratios both exceed R (a slowdown beyond the noise).
+cells whose two ratios both exceed R (a slowdown beyond the noise). Judge a
+change against a control run too (BASE against a copy of itself).
 
 Usage: ab_compare.py BASE NEW FILTER [--rounds N] [--repetitions R]
                      [--min-time S] [--cpu C] [--over R] [--tsv FILE]
