@@ -83,6 +83,12 @@
  *    -inf by the sign of beta * M, log k when M = 0);
  *  - cols = 0: nothing is written for softmax and log-softmax; logsumexp of
  *    an empty row is -inf.
+ * Every NaN any function writes (results, gradients, losses) is the one
+ * quiet NaN 0x7fc00000 (positive), whatever NaNs the inputs hold or an
+ * operation creates: NaN bits, too, are the same on every ISA. The one
+ * exception: a loss's gradient entry made NaN by overflow in a row whose
+ * loss is finite (soft targets whose f32 sum or differences overflow)
+ * keeps the bits the arithmetic gives.
  * Subnormal results are kept (gradual underflow); the library never changes
  * the floating-point environment. The operation t_i = beta * (x_i - M)
  * overflows to -inf when |x_i - M| > FLT_MAX, so with beta < 1 and logits

@@ -75,6 +75,11 @@ static void add_rows(const double *out, size_t n, double *total)
     *total = t;
 }
 
+static float canonical_nan(float v)
+{
+    return v == v ? v : NAN;
+}
+
 /* denom: MEAN's divisor (a MEAN over a zero denominator is 0). Empty rows
  * (cols = 0: x may be NULL; for cross-entropy every label is ignored) have
  * loss 0 and no kernel call. */
@@ -94,10 +99,12 @@ static void reduce_rows(size_t rows, size_t cols, sm_reduction reduction,
             for (size_t i = 0; i < n; i++)
                 loss[r0 + i] = (float)out[i];
     }
+    /* The kernels' row losses are NaN only as the canonical NaN; a sum of
+     * them can still take another's bits (+inf + -inf, the operand order). */
     if (loss && reduction == SM_REDUCTION_SUM)
-        *loss = (float)total;
+        *loss = canonical_nan((float)total);
     if (loss && reduction == SM_REDUCTION_MEAN)
-        *loss = denom > 0.0 ? (float)(total / denom) : 0.0f;
+        *loss = denom > 0.0 ? canonical_nan((float)(total / denom)) : 0.0f;
 }
 
 /* The gradient's factor for the reduction's scale s (0: a MEAN over

@@ -64,6 +64,23 @@ uint32_t f32_bits(float f)
     return u;
 }
 
+float test_nan_payload(int which)
+{
+    return f32_from_bits(which ? 0xffc22222u : 0x7fc11111u);
+}
+
+int nan_is_canonical(float v)
+{
+    return v == v || f32_bits(v) == SM_TEST_QNAN_BITS;
+}
+
+int nan_is_canonical_f64(double v)
+{
+    uint64_t u;
+    memcpy(&u, &v, sizeof u);
+    return v == v || u == SM_TEST_QNAN_F64_BITS;
+}
+
 float f32_from_bits(uint32_t u)
 {
     float f;

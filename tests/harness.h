@@ -30,6 +30,15 @@ float rng_uniform(uint64_t *s, float lo, float hi);
 uint32_t f32_bits(float f);
 float f32_from_bits(uint32_t u);
 
+/* The one NaN the library writes, and two NaNs with other payloads (one
+ * negative) for inputs that mix them. */
+#define SM_TEST_QNAN_BITS 0x7fc00000u
+#define SM_TEST_QNAN_F64_BITS 0x7ff8000000000000u
+float test_nan_payload(int which);
+/* 1 when v is not NaN or is the library's NaN. */
+int nan_is_canonical(float v);
+int nan_is_canonical_f64(double v);
+
 /* Nonzero when SM_TEST_QUICK is set and not "0" (meson sets it for cross
  * builds, whose tests run under an emulator 30-40x slower): the suites then
  * trim their largest cases but keep the tails of every vector width, a

@@ -44,10 +44,12 @@ static int compare_bits(const char *isa, int op, size_t n, size_t i,
                         const float *want, const float *got, size_t count)
 {
     for (size_t j = 0; j < count; j++)
-        if (f32_bits(want[j]) != f32_bits(got[j])) {
-            print_error("%s %s backward n=%zu case %zu: element %zu: scalar %a, "
-                        "%s %a\n", isa, op == SOFTMAX ? "softmax" : "log-softmax",
-                        n, i, j, (double)want[j], isa, (double)got[j]);
+        if (f32_bits(want[j]) != f32_bits(got[j]) || !nan_is_canonical(got[j])) {
+            print_error("%s %s backward n=%zu case %zu: element %zu: scalar %a "
+                        "(%#x), %s %a (%#x)\n", isa,
+                        op == SOFTMAX ? "softmax" : "log-softmax", n, i, j,
+                        (double)want[j], f32_bits(want[j]), isa,
+                        (double)got[j], f32_bits(got[j]));
             return 1;
         }
     return 0;
@@ -57,7 +59,8 @@ static void test_isas_match_scalar(void **state)
 {
     (void)state;
     static const size_t big[] = {1000, 4099, SM_CHUNK + 5, 2 * SM_CHUNK + 7};
-    static const float betas[] = {1.0f, 0.5f, -2.0f, 3.0f};
+    /* the last case: beta 1 with special values in rows 1 and 2 */
+    static const float betas[] = {1.0f, 0.5f, -2.0f, 3.0f, 1.0f};
     const struct sm_kernels *ref = sm_dispatch_table(SM_ISA_SCALAR);
     const size_t max_n = 2 * SM_CHUNK + 7, rows = 3;
     const size_t cap = rows * (max_n + 5);
@@ -78,13 +81,21 @@ static void test_isas_match_scalar(void **state)
                 continue; /* quick: C + 5 is the multi-chunk row */
             const size_t ld = n + (j % 3) * 5; /* padding on some */
             for (int op = 0; op < 2; op++)
-                for (size_t b = 0; b < 4; b++) {
+                for (size_t b = 0; b < 5; b++) {
                     uint64_t seed = 1000 * n + b;
                     for (size_t i = 0; i < rows * ld; i++) {
                         x[i] = rng_uniform(&seed, -8.0f, 8.0f);
                         dy[i] = rng_uniform(&seed, -1.0f, 1.0f);
                     }
                     forward(op, rows, n, betas[b], x, ld, y);
+                    if (b == 4) {
+                        /* two NaN payloads (dy[7], y[30] of a row of 37),
+                         * then infinities that make NaN (inf - inf) */
+                        dy[ld + 7 % n] = test_nan_payload(0);
+                        y[ld + 30 % n] = test_nan_payload(1);
+                        dy[2 * ld + n / 2] = INFINITY;
+                        y[2 * ld + (n - 1) / 3] = op == SOFTMAX ? 0.0f : INFINITY;
+                    }
                     run(ref, op, rows, n, betas[b], y, ld, dy, ld, want, ld);
                     memset(got, 0, rows * ld * sizeof(float));
                     run(k, op, rows, n, betas[b], y, ld, dy, ld, got, ld);
@@ -404,6 +415,46 @@ static void test_jacobian(void **state)
                      SM_EINVAL);
 }
 
+/* The Jacobian where NaNs arise: beta = +inf (0 * inf off the ties) and a
+ * row with two NaN payloads: the same bits on every ISA, NaN only as the
+ * library's one. */
+static void test_jacobian_nans(void **state)
+{
+    (void)state;
+    enum { K = 21, LD = 23 };
+    float x[K], jac[K * LD], ref_jac[K * LD];
+    const struct sm_kernels *scalar = sm_dispatch_table(SM_ISA_SCALAR);
+    for (int c = 0; c < 2; c++) {
+        uint64_t seed = 5 + (uint64_t)c;
+        for (int i = 0; i < K; i++)
+            x[i] = rng_uniform(&seed, -4.0f, 4.0f);
+        x[3] = x[11] = 9.0f; /* two ties at the maximum */
+        if (c == 1) {
+            x[7] = test_nan_payload(0);
+            x[16] = test_nan_payload(1);
+        }
+        const float beta = c == 0 ? INFINITY : 1.0f;
+        scalar->softmax_jacobian(K, beta, x, ref_jac, LD);
+        size_t nans = 0;
+        for (int i = 0; i < K; i++)
+            for (int j = 0; j < K; j++) {
+                assert_true(nan_is_canonical(ref_jac[i * LD + j]));
+                nans += isnan(ref_jac[i * LD + j]);
+            }
+        assert_true(nans > 0);
+        for (int isa = SM_ISA_SCALAR + 1; isa <= SM_ISA_COUNT; isa++) {
+            const struct sm_kernels *k = table_for(isa);
+            if (!k)
+                continue;
+            k->softmax_jacobian(K, beta, x, jac, LD);
+            for (int i = 0; i < K; i++)
+                for (int j = 0; j < K; j++)
+                    assert_int_equal(f32_bits(jac[i * LD + j]),
+                                     f32_bits(ref_jac[i * LD + j]));
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -412,6 +463,7 @@ int main(void)
         cmocka_unit_test(test_jacobian_identities),
         cmocka_unit_test(test_backward_bounds),
         cmocka_unit_test(test_jacobian),
+        cmocka_unit_test(test_jacobian_nans),
         cmocka_unit_test(test_error_paths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -76,15 +76,15 @@ static void run_op(const struct sm_kernels *k, enum op op,
     }
 }
 
-/* Bits equal, or both NaN (a NaN's payload is not part of the contract). */
+/* Bits equal, NaN included, and a NaN only as the library's one. */
 static bool same_f32(float a, float b)
 {
-    return f32_bits(a) == f32_bits(b) || (a != a && b != b);
+    return f32_bits(a) == f32_bits(b) && nan_is_canonical(a);
 }
 
 static bool same_f64(double a, double b)
 {
-    return memcmp(&a, &b, sizeof a) == 0 || (a != a && b != b);
+    return memcmp(&a, &b, sizeof a) == 0 && nan_is_canonical_f64(a);
 }
 
 #define MAX_CASE_ROWS 48
@@ -101,18 +101,24 @@ static int compare(const char *isa, const char *how, enum op op,
 {
     for (size_t r = 0; r < in->rows; r++) {
         if (!same_f64(want->loss[r], got->loss[r])) {
-            print_error("%s %s %s n=%zu beta=%g flags=%u row %zu: loss %a, "
-                        "scalar %a\n", isa, op_names[op], how, in->n,
-                        (double)in->beta, flags, r, got->loss[r], want->loss[r]);
+            uint64_t gb, wb;
+            memcpy(&gb, &got->loss[r], sizeof gb);
+            memcpy(&wb, &want->loss[r], sizeof wb);
+            print_error("%s %s %s n=%zu beta=%g flags=%u row %zu: loss %a "
+                        "(%#llx), scalar %a (%#llx)\n", isa, op_names[op], how,
+                        in->n, (double)in->beta, flags, r, got->loss[r],
+                        (unsigned long long)gb, want->loss[r],
+                        (unsigned long long)wb);
             return 1;
         }
         for (size_t i = 0; grad && i < in->n; i++) {
             const size_t at = r * in->ld + i;
             if (!same_f32(want->g[at], got->g[at])) {
                 print_error("%s %s %s n=%zu beta=%g flags=%u row %zu: grad[%zu] "
-                            "%a, scalar %a\n", isa, op_names[op], how, in->n,
-                            (double)in->beta, flags, r, i, (double)got->g[at],
-                            (double)want->g[at]);
+                            "%a (%#x), scalar %a (%#x)\n", isa, op_names[op],
+                            how, in->n, (double)in->beta, flags, r, i,
+                            (double)got->g[at], f32_bits(got->g[at]),
+                            (double)want->g[at], f32_bits(want->g[at]));
                 return 1;
             }
         }
@@ -121,8 +127,8 @@ static int compare(const char *isa, const char *how, enum op op,
 }
 
 /* Row patterns: random, partly masked, fully masked, a NaN, +inf entries,
- * huge logits, ties at the maximum. */
-#define PATTERNS 7
+ * huge logits, ties at the maximum, two NaNs of other payloads. */
+#define PATTERNS 8
 static void fill_row(float *x, size_t n, int pattern, uint64_t *seed)
 {
     for (size_t i = 0; i < n; i++)
@@ -136,6 +142,10 @@ static void fill_row(float *x, size_t n, int pattern, uint64_t *seed)
         case 4: if (u < 2) x[i] = INFINITY; break;
         case 5: x[i] *= 1e30f; break;
         case 6: if (u < 3) x[i] = 10.0f; break;
+        case 7:
+            if (i == n / 3 || i + 1 == n)
+                x[i] = test_nan_payload(i + 1 == n);
+            break;
         default: break;
         }
     }
@@ -214,17 +224,25 @@ static void test_isas_match_scalar(void **state)
                 for (size_t r = 0; r < rows; r++) {
                     /* the second row differs in pattern: rows are independent */
                     fill_row(x + r * ld, n, r ? (pat + 1) % PATTERNS : pat, &seed);
-                    fill_row(aux + r * ld, n, 0, &seed);
+                    /* the last pattern: the teacher's second row mixes NaNs */
+                    fill_row(aux + r * ld, n, r && pat == 7 ? 7 : 0, &seed);
                 }
                 int32_t labels[2] = {(int32_t)(rng_next(&seed) % n),
                                      pat == 6 ? -100 : (int32_t)(rng_next(&seed) % n)};
+                /* ... and so do the soft targets there (the API refuses
+                 * non-finite class weights) */
+                const size_t nan_at[2] = {1 % n, 40 % n};
                 for (size_t b = 0; b < 5; b++)
                     for (int op = 0; op < OP_COUNT; op++) {
                         if (!small && b != (size_t)op % 3) /* beta 1, 0.5 or -2 */
                             continue;
-                        if (op == SOFT_CE || op == KL)
+                        if (op == SOFT_CE || op == KL) {
                             for (size_t r = 0; r < rows; r++)
                                 fill_targets(aux + r * ld, n, &seed);
+                            if (pat == 7) /* finite logits, NaN targets */
+                                for (int w = 0; w < 2; w++)
+                                    aux[ld + nan_at[w]] = test_nan_payload(w);
+                        }
                         const struct inputs in = {
                             .rows = rows, .n = n, .ld = ld, .beta = betas[b],
                             .x = x, .aux = aux, .labels = labels, .weights = weights,
@@ -542,6 +560,64 @@ static void test_special_rows(void **state)
     assert_true(g[0] == 0.0f && g[1] == 0.0f && g[2] == 0.0f);
 }
 
+/* Mixed NaN payloads through the API, every reduction: targets q[1] and
+ * q[40] of a row of 100 with two payloads (soft cross-entropy, KL), a
+ * teacher row and a logits row likewise (distillation, entropy): every
+ * NaN written is the library's one. */
+static void test_nan_payloads(void **state)
+{
+    (void)state;
+    enum { N = 100, ROWS = 3 };
+    static float x[ROWS * N], q[ROWS * N], g[ROWS * N];
+    uint64_t seed = 11;
+    for (size_t i = 0; i < ROWS * N; i++)
+        x[i] = rng_uniform(&seed, -4.0f, 4.0f);
+    fill_targets(q, ROWS * N, &seed);
+    q[N + 1] = test_nan_payload(0);
+    q[N + 40] = test_nan_payload(1);
+    static const sm_reduction reductions[] = {
+        SM_REDUCTION_NONE, SM_REDUCTION_SUM, SM_REDUCTION_MEAN};
+    for (int red = 0; red < 3; red++) {
+        const sm_loss_options *o = LOSS_OPTS(1.0f, 0, reductions[red]);
+        float loss[ROWS];
+        for (int op = 0; op < 4; op++) {
+            for (size_t i = 0; i < ROWS * N; i++)
+                g[i] = 0.0f;
+            sm_status st;
+            if (op == 0)
+                st = sm_soft_cross_entropy_rows_f32(ROWS, N, x, N, q, N, loss, g, N, o);
+            else if (op == 1)
+                st = sm_kl_div_rows_f32(ROWS, N, x, N, q, N, loss, g, N, o);
+            else if (op == 2) /* q's row 1 as a teacher's logits */
+                st = sm_distillation_rows_f32(ROWS, N, x, N, q, N, loss, g, N, o);
+            else /* the NaNs in the logits */
+                st = sm_entropy_rows_f32(ROWS, N, q, N, loss, g, N, o);
+            assert_int_equal(st, SM_OK);
+            const size_t nl = reductions[red] == SM_REDUCTION_NONE ? ROWS : 1;
+            for (size_t r = 0; r < nl; r++) {
+                if (nl == ROWS && r != 1)
+                    assert_false(isnan(loss[r]));
+                else
+                    assert_int_equal(f32_bits(loss[r]), SM_TEST_QNAN_BITS);
+            }
+            for (size_t i = 0; i < ROWS * N; i++) {
+                assert_true(nan_is_canonical(g[i]));
+                assert_true(isnan(g[i]) == (i / N == 1));
+            }
+        }
+    }
+    /* A sum over a +inf row loss (fully masked logits) and a NaN one
+     * (q < 0: log q is NaN). */
+    const float inf = INFINITY;
+    const float xs[2 * 2] = {-inf, -inf, 0.0f, 0.0f};
+    const float qs[2 * 2] = {1.0f, 0.0f, -inf, 0.0f}; /* q < 0 gives NaN */
+    float loss;
+    assert_int_equal(sm_kl_div_rows_f32(2, 2, xs, 2, qs, 2, &loss, NULL, 0,
+                                        LOSS_OPTS(1.0f, 0, SM_REDUCTION_SUM)),
+                     SM_OK);
+    assert_int_equal(f32_bits(loss), SM_TEST_QNAN_BITS);
+}
+
 /* Outputs that end at a PROT_NONE page: a write past them faults. */
 static void test_guard_pages(void **state)
 {
@@ -811,6 +887,7 @@ int main(void)
         cmocka_unit_test(test_batch_as_single_rows),
         cmocka_unit_test(test_column_group_losses),
         cmocka_unit_test(test_special_rows),
+        cmocka_unit_test(test_nan_payloads),
         cmocka_unit_test(test_guard_pages),
         cmocka_unit_test(test_cross_entropy_errors),
         cmocka_unit_test(test_cross_entropy_label_scan),

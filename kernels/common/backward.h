@@ -48,11 +48,13 @@ static void softmax_backward_row(const float *y, const float *dy, float *dx,
     const sm_v vd = v_set1((float)row_dot(dy, y, n)), vb = v_set1(beta);
     size_t i = 0;
     for (; i + SM_VW <= n; i += SM_VW)
-        v_store(dx + i, v_mul(v_mul(v_sub(v_load(dy + i), vd), v_load(y + i)), vb));
+        v_store(dx + i, v_canonical_nan(v_mul(
+                            v_mul(v_sub(v_load(dy + i), vd), v_load(y + i)), vb)));
     if (i < n) {
         const sm_v g = v_sub(v_load_part(dy + i, n - i, 0.0f), vd);
         v_store_part(dx + i, n - i,
-                     v_mul(v_mul(g, v_load_part(y + i, n - i, 0.0f)), vb));
+                     v_canonical_nan(
+                         v_mul(v_mul(g, v_load_part(y + i, n - i, 0.0f)), vb)));
     }
 }
 
@@ -63,11 +65,14 @@ static void log_softmax_backward_row(const float *y, const float *dy, float *dx,
     const sm_v vs = v_set1((float)row_dot(dy, NULL, n)), vb = v_set1(beta);
     size_t i = 0;
     for (; i + SM_VW <= n; i += SM_VW)
-        v_store(dx + i, v_mul(v_sub(v_load(dy + i), v_mul(v_exp(v_load(y + i)), vs)), vb));
+        v_store(dx + i, v_canonical_nan(v_mul(
+                            v_sub(v_load(dy + i), v_mul(v_exp(v_load(y + i)), vs)),
+                            vb)));
     if (i < n) {
         const sm_v e = v_exp(v_load_part(y + i, n - i, 0.0f));
         v_store_part(dx + i, n - i,
-                     v_mul(v_sub(v_load_part(dy + i, n - i, 0.0f), v_mul(e, vs)), vb));
+                     v_canonical_nan(v_mul(
+                         v_sub(v_load_part(dy + i, n - i, 0.0f), v_mul(e, vs)), vb)));
     }
 }
 
@@ -110,8 +115,9 @@ SM_INLINE void backward_block_rows_nv(size_t rows, size_t n, size_t nv,
         const sm_v c = v_set1((float)acc_fold(&acc));
         float *out = dx + r * lddx;
         for (size_t v = 0; v < nv; v++) {
-            const sm_v g = log ? v_mul(v_sub(cdy[v], v_mul(v_exp(cy[v]), c)), vb)
-                               : v_mul(v_mul(v_sub(cdy[v], c), cy[v]), vb);
+            const sm_v g = v_canonical_nan(
+                log ? v_mul(v_sub(cdy[v], v_mul(v_exp(cy[v]), c)), vb)
+                    : v_mul(v_mul(v_sub(cdy[v], c), cy[v]), vb));
             if (v + 1 < nv || last == SM_VW)
                 v_store(out + v * SM_VW, g);
             else
@@ -189,12 +195,14 @@ static void softmax_jacobian(size_t k, float beta, const float *x, float *jac,
         float *row = jac + i * ldj;
         size_t j = 0;
         for (; j + SM_VW <= k; j += SM_VW)
-            v_store(row + j, v_mul(v_sub(zero, v_mul(vpi, v_load(p + j))), vb));
+            v_store(row + j, v_canonical_nan(
+                                 v_mul(v_sub(zero, v_mul(vpi, v_load(p + j))), vb)));
         if (j < k)
             v_store_part(row + j, k - j,
-                         v_mul(v_sub(zero, v_mul(vpi, v_load_part(p + j, k - j, 0.0f))),
-                               vb));
-        row[i] = (pi - pi * pi) * beta;
+                         v_canonical_nan(v_mul(
+                             v_sub(zero, v_mul(vpi, v_load_part(p + j, k - j, 0.0f))),
+                             vb)));
+        row[i] = canonical_nan1((pi - pi * pi) * beta);
     }
 }
 

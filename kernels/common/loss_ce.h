@@ -40,8 +40,8 @@ static inline sm_v ce_step(const void *pass, size_t i, size_t c)
         sm_v g = a->weights ? v_sub(v_mul(p, v_set1(a->w_total)), v_mul(wv, q))
                             : v_sub(p, q);
         g = grad_scaled(g, a->grad_beta);
-        if (a->grad_l2 != 0.0f)
-            g = v_add(g, v_mul(xv, v_set1(a->grad_l2)));
+        if (a->grad_l2 != 0.0f) /* +-inf + -+inf is NaN */
+            g = v_canonical_nan(v_add(g, v_mul(xv, v_set1(a->grad_l2))));
         st(a->w.g + i, c, g);
     }
     return term;
@@ -379,7 +379,7 @@ SM_INLINE double ce_row(const float *x, size_t n, float beta, size_t label,
         float gc = a->weights ? pc * p.w_total - wc * a->q_label : pc - a->q_label;
         gc = grad_scaled1(gc, a->grad_beta);
         if (a->grad_l2 != 0.0f)
-            gc = gc + xc * a->grad_l2;
+            gc = canonical_nan1(gc + xc * a->grad_l2);
         g[label] = gc;
     }
     return loss + l2;
@@ -473,6 +473,7 @@ static void cross_entropy_rows(size_t rows, size_t cols, float beta,
         ce_rows_mode(rows, cols, beta, x, ldx, a, loss, g, ldg, true);
     else
         ce_rows_mode(rows, cols, beta, x, ldx, a, loss, g, ldg, false);
+    canonical_nan_losses(loss, rows, cols, g, ldg);
 }
 
 #endif

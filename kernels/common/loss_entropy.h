@@ -158,6 +158,7 @@ static void entropy_rows(size_t rows, size_t cols, float beta, const float *x,
         entropy_rows_mode(rows, cols, beta, x, ldx, grad_scale, h, g, ldg, true);
     else
         entropy_rows_mode(rows, cols, beta, x, ldx, grad_scale, h, g, ldg, false);
+    canonical_nan_losses(h, rows, cols, g, ldg);
 }
 
 #endif

@@ -194,6 +194,7 @@ static void soft_target_rows(size_t rows, size_t cols, float beta,
         soft_rows_mode(rows, cols, beta, x, ldx, a, loss, g, ldg, true);
     else
         soft_rows_mode(rows, cols, beta, x, ldx, a, loss, g, ldg, false);
+    canonical_nan_losses(loss, rows, cols, g, ldg);
 }
 
 #endif

@@ -60,7 +60,45 @@
  */
 #include "common/row_stats.h"
 
+/* The one NaN every kernel writes: 0x7fc00000, positive and quiet. Which
+ * NaN an instruction returns from two NaN operands, or creates (as
+ * inf - inf), differs between ISAs and with the compiler's operand order,
+ * so every output that can be NaN goes through one of these. */
 static const float sm_qnan = NAN;
+
+SM_INLINE sm_v v_canonical_nan(sm_v v)
+{
+    return v_sel(m_eq(v, v), v, v_set1(sm_qnan));
+}
+
+static inline float canonical_nan1(float v)
+{
+    return v == v ? v : sm_qnan;
+}
+
+static void canonical_nan_row(float *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (y[i] != y[i])
+            y[i] = sm_qnan;
+}
+
+/* The losses' rows: a NaN loss, and the NaNs of the gradient rows (g, if
+ * any) whose loss is not finite, where NaN or infinite targets, weights or
+ * logits make them. A gradient row of a finite loss has none (the header
+ * states the exception), so the gradient passes pay no select. */
+static void canonical_nan_losses(double *loss, size_t rows, size_t cols,
+                                 float *g, size_t ldg)
+{
+    for (size_t r = 0; r < rows; r++) {
+        if (isfinite(loss[r]))
+            continue;
+        if (g)
+            canonical_nan_row(g + r * ldg, cols);
+        if (loss[r] != loss[r])
+            loss[r] = (double)sm_qnan;
+    }
+}
 
 static void fill(float *y, size_t n, float value)
 {
@@ -1089,7 +1127,7 @@ static void stats(size_t n, float beta, const float *x, unsigned flags,
         row_stats(x, n, beta, NULL, (flags & SM_FAST_EXP) != 0);
     *m = st.m;
     *k = st.k;
-    *s = st.s;
+    *s = st.s == st.s ? st.s : (double)sm_qnan; /* as every output */
 }
 
 /* y_i = exp(x_i): SLEEF's or the fast one. For the tests (every float,
