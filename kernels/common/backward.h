@@ -91,7 +91,7 @@ SM_INLINE void block_load_row(const float *p, size_t n, size_t nv,
  * loaded once: row_dot's sum (the padding adds 0 * 0 = +0) and the row
  * functions' dx. The next row is loaded before this one is stored: in
  * place, a masked load behind a masked store to the same 64 bytes waits
- * for the store (AVX-512 on Zen 4: 256 x 10 took 3.5x the time in place). */
+ * for the store. */
 SM_INLINE void backward_block_rows_nv(size_t rows, size_t n, size_t nv,
                                       float beta, const float *y, size_t ldy,
                                       const float *dy, size_t lddy, float *dx,

@@ -5,8 +5,7 @@
  * operations on SM_VW rows at once, and each exp call fills all its lanes
  * (a row of 10 on AVX-512 used 10 of 16). The contract's bits: with at
  * most one entry per sum lane, its pairwise tree is a fixed sequence of
- * additions of whole columns (col_tree). softmax of 256 x 10 on AVX-512:
- * 2.6 against 4.0 us by rows. The losses (loss_*.h) build on the same
+ * additions of whole columns (col_tree). The losses (loss_*.h) build on the same
  * groups: cross-entropy without smoothing, weights or L2, entropy, soft
  * cross-entropy, KL and distillation. Included by softmax_impl.h where the
  * ISA has v_transpose (not VLA).
@@ -72,7 +71,7 @@ SM_INLINE sm_cd col_tree(sm_cd d[], size_t n)
 /* The statistics of SM_VW rows of n entries, ldx apart: what
  * block_stats_loaded_nv computes for each, lane by lane. False when a row
  * has a NaN (S is NaN) or is fully masked: those rows take the row path,
- * which writes them as it always has. */
+ * which writes them. */
 SM_INLINE bool col_group_stats_body(const float *x, size_t ldx, size_t n,
                                     float beta, bool fast,
                                     struct col_group *g)
@@ -107,9 +106,8 @@ SM_INLINE bool col_group_stats_body(const float *x, size_t ldx, size_t n,
            m_count(m_eq(m, v_set1(masked))) == 0;
 }
 
-/* Out of line, one copy per exp: inlined into a caller whose own values
- * stay live, the exp calls spill them (cross-entropy of 256 x 10 on
- * AVX-512: 4.8 against 3.6 us). */
+/* Out of line: inlined into a caller whose own values stay live, the exp
+ * calls spill them. */
 static __attribute__((noinline)) bool
 col_group_stats_sleef(const float *x, size_t ldx, size_t n, float beta,
                       struct col_group *g)
@@ -163,8 +161,7 @@ SM_INLINE bool softmax_col_group(const float *x, size_t ldx, size_t n,
 
 /* softmax_col_group with the fast exp, out of line where vectors are 16
  * wide: inlined into softmax's batch loop there, the group's extremum
- * stayed on the stack (256 x 10: 3.1 against 2.5 us); on AVX2, out of line
- * cost 1.1x instead. */
+ * stays on the stack; on AVX2, out of line is the slower. */
 static __attribute__((noinline)) bool
 softmax_col_group_fast(const float *x, size_t ldx, size_t n, float beta,
                        float *y, size_t ldy)
@@ -186,8 +183,7 @@ SM_INLINE bool softmax_col_group_any(const float *x, size_t ldx, size_t n,
  * (from the call's cache, see log_count) are taken only where a lane has
  * K > 1 (ties at M). One log1p call's lanes at a time: on AVX2 a whole
  * group's doubles (two ymm) went through memory and general registers,
- * and the division's latency held up the log1p (logsumexp of 256 x 8:
- * 4.1 -> 3.3 us). */
+ * and the division's latency held up the log1p. */
 SM_INLINE sm_cd col_log_partition(const struct col_group *g,
                                   double logk[SM_LOGK_MAX + 1])
 {

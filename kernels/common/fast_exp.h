@@ -49,8 +49,7 @@ static inline sm_v v_exp_fast(sm_v t)
 /* v_ldexp_split for t clamped to >= -104. A lane at the clamp (a masked
  * logit, -inf) is +0: the formula rounds 0.97 * 2^-150 to +0. It is
  * computed as 1 * 2^0 and then replaced, because the formula's subnormal
- * arithmetic takes a slow microcode path on some CPUs (30 ns a vector
- * here). */
+ * arithmetic takes a slow microcode path on some CPUs. */
 static inline sm_v ldexp_split_nonpos(sm_v p, sm_v z, sm_v t)
 {
     const sm_m at_clamp = m_eq(t, v_set1(-104.0f));

@@ -4,9 +4,8 @@
  * divisions in one fixed order (no FMA) and integer steps on the bits, so
  * every ISA, and a CPU without FMA, returns the same bits. Within 1.5 ulp
  * of double (1.32 ulp the largest over 2e7 random values, none of whose f32
- * roundings differs from SLEEF's u10 log1p); callers round to f32. SLEEF's
- * 4-lane call took 3.5 ns a value against 2.1, and its latency sat in the
- * short-row loops: a tenth of a 256 x 10 logsumexp.
+ * roundings differs from SLEEF's u10 log1p); callers round to f32. Faster
+ * than SLEEF's 4-lane call, whose latency sat in the short-row loops.
  *
  * u = 1 + y rounds off err = (1 + y) - u, recovered exactly (fast two-sum);
  * u = 2^k m with m in [sqrt(1/2), sqrt(2)); log m = 2 atanh(s) with
@@ -24,11 +23,10 @@
 #include "common/inline.h"
 
 /* Lanes per call of log1p_dv: 4 (32 bytes) unless the ISA's vec.h asks
- * for more. Lanes are independent, so the width changes no bit. On
- * AVX-512, 8 lanes took 1.28 ns a value against 1.68 for 4 (the cost is
- * the count of vector operations, not the divisions); a single value goes
- * through 4 lanes, whose latency is shorter (a lone 16-element logsumexp
- * took 2-5 ns longer with 8). */
+ * for more. Lanes are independent, so the width changes no bit. Wider
+ * calls cost less per value (the cost is the count of vector operations,
+ * not the divisions); a single value goes through 4 lanes, whose latency
+ * is shorter. */
 #ifndef SM_LOG1P_LANES
 #define SM_LOG1P_LANES 4
 #endif

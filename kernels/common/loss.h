@@ -114,9 +114,7 @@ SM_INLINE bool loss_row_init(struct loss_row *w, const float *x, size_t n,
 /* The losses' rows of at most this many entries get their statistics and
  * L a group at a time (loss_group_pre), for the same reason as
  * SM_GROUP_COLS; the losses make more passes over a row, and gain
- * further: on AVX-512, entropy of 256 x 10 took 0.63x the time row by
- * row, 256 x 100 0.87x, 64 x 4096 0.94x, while 16 x 128000 gained
- * nothing. */
+ * further (less as rows grow). */
 #define SM_LOSS_GROUP_COLS 4096
 _Static_assert(SM_LOSS_GROUP_COLS <= SM_CHUNK, "its rows store their exps");
 

@@ -148,12 +148,9 @@ SM_INLINE void ce_group_losses(const struct row_stats st[], size_t nr,
  * block_rows_out or softmax_wide_row_nv compute them, each row's
  * gradient, then the group's L as log-softmax's (log1p in one vector pass)
  * and the losses. Groups of 16, not 8: the log1p's latency holds up fewer
- * rows (256 x 10 on AVX-512: 1.48x a softmax with 8, 1.39x with 16;
- * writing each group's losses only after the next group's statistics
- * gained nothing more). One-block rows (nv <= SM_VPB) get the group's
- * statistics two rows at a time, then the bookkeeping, then the gradients
- * (a pair's gradients right after its statistics: 256 x 10 took 1.13x the
- * time); wide rows go one at a time from registers, the gradient written
+ * rows. One-block rows (nv <= SM_VPB) get the group's statistics two rows
+ * at a time, then the bookkeeping, then the gradients (not a pair's
+ * gradients right after its statistics: slower); wide rows go one at a time from registers, the gradient written
  * at once. The general path's operations. beta != 0. */
 SM_INLINE void ce_short_rows_nv(size_t rows, size_t cols, size_t nv,
                                 float beta, const float *x, size_t ldx,
@@ -266,7 +263,7 @@ SM_INLINE bool ce_col_group(const struct sm_ce_args *a, size_t r0, size_t n,
         col_group_store(out, n, g + r0 * ldg, ldg);
     }
     /* The loss after the gradient: its L, a long chain, then overlaps the
-     * next group's loads (256 x 10: 3.66 -> 3.56 us). */
+     * next group's loads. */
     const sm_v tc = v_sel(m_eq(xc, c.m), zero, v_mul(v_sub(xc, c.m), v_set1(beta)));
     const sm_cd lv = col_widen(v_sub(col_narrow(col_log_partition(&c, logk)), tc));
     memcpy(loss + r0, &lv, sizeof lv);
@@ -278,8 +275,8 @@ SM_INLINE bool ce_col_group(const struct sm_ce_args *a, size_t r0, size_t n,
 
 #ifdef SM_WIDE_VECS
 /* ce_short_rows_nv of wide rows, the vector count a constant per case (32
- * < cols <= SM_SHORT_ROW). Out of line, so that the one-block rows' code
- * around it stays as it was (inlined, 256 x 10 took 1.03x the time). */
+ * < cols <= SM_SHORT_ROW). Out of line, so that it does not change how
+ * the one-block rows' code around it is compiled. */
 static __attribute__((noinline)) void
 ce_wide_rows(size_t rows, size_t cols, float beta, const float *x, size_t ldx,
              const struct sm_ce_args *a, double *loss, float *g, size_t ldg,

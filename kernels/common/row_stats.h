@@ -77,8 +77,7 @@ SM_INLINE void exp_nonpos_vecs(sm_v t[], size_t nv, bool fast)
 {
     if (!fast) {
         /* Unrolled: a rolled loop of calls saves and restores every live
-         * vector around each call (CE of 256 x 128 on AVX-512: 1.3x the
-         * time). */
+         * vector around each call. */
 #pragma GCC unroll 8
         for (size_t v = 0; v < nv; v++)
             t[v] = v_exp(t[v]);

@@ -197,26 +197,21 @@ static void shift_sub(const float *x, size_t n, float m, float beta, float l,
 
 /* l[j] = log_partition(K, S'') of rows (<= SM_ROW_GROUP) rows' statistics,
  * their log1p in one vector pass. Groups of 16 rows, not 8: the log1p's
- * latency then holds up half as many rows (256 x 10 on AVX-512: log-softmax
- * 1.27 -> 1.17x a softmax, logsumexp 1.19 -> 1.07x). */
+ * latency then holds up half as many rows. */
 #define SM_ROW_GROUP 16
 _Static_assert(SM_ROW_GROUP % SM_LOG1P_LANES == 0, "whole log1p calls");
 
 /* Batches of log-softmax and logsumexp rows longer than a block and of at
  * most this many entries compute a group's statistics and L ahead of its
  * output passes: a lone row's L is a log1p chain that held up its pass.
- * 256 x 100 took 0.83x the time row by row on AVX-512 (AVX2: 0.87-0.93x),
- * 256 x 256 0.93x (0.98-1.0x), 64 x 1000 the same; 64 x 4096 took
- * 1.03-1.09x on AVX-512: its rows no longer stay in L1 for their second
- * pass. */
+ * Not longer: such rows no longer stay in L1 for their second pass. */
 #define SM_GROUP_COLS 1024
 
 /* log K for a row's count K of entries at M, once per K <= SM_LOGK_MAX in
  * a call (logk from logk_init; 0: not yet): ties at M are common, e.g.
  * every row of a gradient fed back in place or of logits that start at 0,
  * and a scalar log per row doubled the time of a short-row cross-entropy
- * (with 32 here, CE of 256 x 100 fed its own gradient took 1.09x the
- * time). */
+ * (32 here is too few for rows of 100). */
 #define SM_LOGK_MAX 128
 
 /* Clears the entries of logk a row of n can reach (K <= n). */
@@ -311,8 +306,7 @@ SM_INLINE void loaded_diffs(const sm_v xv[], size_t nv, size_t last, sm_v vm,
  * 32: the contract's order. Each lane adds e_i (>= +0, or NaN) or +0, and
  * +0 + e_i is e_i: so the first block's lanes are set instead of added to
  * +0, and the fold leaves out the levels that would add only vectors the
- * row does not reach (+0). The contract's bits, a shorter chain to S
- * (256 x 10 softmax on AVX-512: 0.89x the time). */
+ * row does not reach (+0). The contract's bits, a shorter chain to S. */
 SM_INLINE void loaded_sum(const sm_v xv[], const sm_v t[], size_t nv,
                           size_t last, sm_v vm, sm_v e[], struct row_stats *st)
 {
@@ -435,8 +429,8 @@ SM_INLINE void softmax_block_loaded_nv(sm_v xv[][SM_VPB], size_t rows,
 }
 
 /* log-softmax of a batch of one-block rows, a group at a time: statistics
- * two rows at a time, the group's L in one log1p pass (a scalar call per
- * row: 7.9 against 6.5 us for 256 x 10 on AVX-512), then t - L. In place, only
+ * two rows at a time, the group's L in one log1p pass (not a scalar call
+ * per row), then t - L. In place, only
  * each group's first loads wait for the stores before them. */
 SM_INLINE void log_softmax_block_rows_nv(size_t rows, size_t n, size_t nv,
                                          float beta, const float *x,
@@ -471,8 +465,7 @@ SM_INLINE void log_softmax_block_rows_nv(size_t rows, size_t n, size_t nv,
 /* softmax of every row of a batch of one-block rows, two at a time. The
  * next two rows are loaded before these are stored: in place, a load that
  * follows a masked store to the same 64 bytes waits for that store to
- * complete (AVX-512 on Zen 4: in-place softmax of 256 x 10 took 1.55x the
- * time out of place). Rows do not overlap, so the order changes nothing
+ * complete. Rows do not overlap, so the order changes nothing
  * else. */
 SM_INLINE void softmax_block_rows_nv(size_t rows, size_t n, size_t nv,
                                      float beta, const float *x, size_t ldx,
@@ -577,12 +570,10 @@ SM_INLINE struct row_stats block_row_stats(const float *x, size_t n,
 /* Rows of 33..SM_WIDE_VECS * SM_VW entries ("wide rows", where the ISA
  * sets SM_WIDE_VECS) as one-block rows, one row at a time: loaded once,
  * kept in registers from load to store, the general path's operations
- * without its passes over memory (softmax of one row of 100 on AVX-512:
- * 0.79x the time; 256 x 64: 0.80x). softmax has them inline; the other
+ * without its passes over memory. softmax has them inline; the other
  * kernels take their statistics from wide_rows_stats, out of line (inline
- * in every kernel, they made the loss kernels 3x larger and no faster):
- * log-softmax, logsumexp, entropy and soft-target cross-entropy of 256 x
- * 100 in 0.83-0.87x the time. */
+ * in every kernel, they made the loss kernels much larger and no
+ * faster). */
 #define SM_SHORT_ROW (SM_WIDE_VECS * SM_VW)
 _Static_assert(SM_WIDE_VECS > SM_VPB && SM_WIDE_VECS <= 8, "SM_WIDE_CASES");
 
@@ -1002,8 +993,8 @@ SM_INLINE void one_row_out(const float *x, size_t n, float beta, float *y,
 /* The call for one row of at most SM_SHORT_ROW entries (a sampler's, a
  * decoder's) comes here, out of line and clear of the batch paths: their
  * frame (a realigned stack, the spills of many live vectors) and their
- * set-up (the log K cache, the group's arrays) took a lone row of 16 on
- * AVX-512 1.14x the time for softmax, 1.58x for log-softmax. */
+ * set-up (the log K cache, the group's arrays) would slow a lone short
+ * row down. */
 static __attribute__((noinline)) void one_row_softmax(const float *x, size_t n,
                                                       float beta, float *y,
                                                       bool fast)
