@@ -11,4 +11,19 @@
 
 #define SM_INLINE static inline __attribute__((always_inline))
 
+/* A kernel precondition that src/ has already ensured (e.g. a vector
+ * count within the cases of a switch): an assert in builds with debug info
+ * (meson's debug and debugoptimized), only a hint to the optimiser in the
+ * others, where meson.build defines SM_KERNEL_ASSUME. */
+#if defined(NDEBUG) || defined(SM_KERNEL_ASSUME)
+#define SM_UNREACHABLE() __builtin_unreachable()
+#else
+#include <assert.h>
+#define SM_UNREACHABLE()                                                   \
+    do {                                                                   \
+        assert(!"a kernel precondition failed");                           \
+        __builtin_unreachable();                                           \
+    } while (0)
+#endif
+
 #endif

@@ -293,7 +293,7 @@ ce_wide_rows(size_t rows, size_t cols, float beta, const float *x, size_t ldx,
         SM_WIDE_CASES(SM_CALL)
     }
 #undef SM_CALL
-    __builtin_unreachable();
+    SM_UNREACHABLE();
 }
 #endif
 
@@ -321,7 +321,7 @@ SM_INLINE void ce_short_rows(size_t rows, size_t cols, float beta,
 #if SM_VPB > 8 /* the cases above cover every nv <= SM_VPB <= 8 */
     ce_short_rows_nv(rows, cols, nv, beta, x, ldx, a, loss, g, ldg, fast);
 #else
-    __builtin_unreachable();
+    SM_UNREACHABLE();
 #endif
 }
 #endif

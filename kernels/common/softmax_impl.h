@@ -380,13 +380,6 @@ SM_INLINE struct row_stats block_stats_nv(const float *x, size_t n,
     return st;
 }
 
-/* block_stats_nv with the vector count computed. */
-SM_INLINE struct row_stats block_stats(const float *x, size_t n, float beta,
-                                       bool fast, sm_v e[SM_VPB])
-{
-    return block_stats_nv(x, n, (n + SM_VW - 1) / SM_VW, beta, fast, e);
-}
-
 /* Stores one loaded row of one block: softmax e * r with c = r, or with
  * log, log-softmax t - L with c = L, t = beta (x - M) (0 at M);
  * next_row_follows as store_row_vec's. */
@@ -531,7 +524,7 @@ SM_INLINE void block_rows_out(size_t rows, size_t n, float beta,
 #if SM_VPB > 8 /* the cases above cover every nv <= SM_VPB <= 8 */
     block_rows_out_nv(rows, n, nv, beta, x, ldx, y, ldy, fast, log);
 #else
-    __builtin_unreachable();
+    SM_UNREACHABLE();
 #endif
 }
 
@@ -562,7 +555,7 @@ SM_INLINE struct row_stats block_row_stats(const float *x, size_t n,
 #if SM_VPB > 8 /* the cases above cover every nv <= SM_VPB <= 8 */
     return block_stats_to_nv(x, n, nv, beta, fast, y);
 #else
-    __builtin_unreachable();
+    SM_UNREACHABLE();
 #endif
 }
 
@@ -625,7 +618,7 @@ SM_INLINE void softmax_wide_row(const float *x, size_t n, float beta, float *y,
         SM_WIDE_CASES(SM_CALL)
     }
 #undef SM_CALL
-    __builtin_unreachable();
+    SM_UNREACHABLE();
 }
 
 /* row_stats of rows wide rows ldx apart from registers, and with y their
@@ -661,7 +654,7 @@ wide_rows_stats(const float *x, size_t ldx, size_t rows, size_t n, float beta,
         SM_WIDE_CASES(SM_CALL)
     }
 #undef SM_CALL
-    __builtin_unreachable();
+    SM_UNREACHABLE();
 }
 #else
 #define SM_SHORT_ROW 32
@@ -835,7 +828,7 @@ SM_INLINE void logsumexp_block_rows(size_t rows, size_t n, float beta,
 #if SM_VPB > 8 /* the cases above cover every nv <= SM_VPB <= 8 */
     logsumexp_block_rows_nv(rows, n, nv, beta, x, ldx, result, fast);
 #else
-    __builtin_unreachable();
+    SM_UNREACHABLE();
 #endif
 }
 #endif
@@ -966,7 +959,7 @@ SM_INLINE void one_row_out_nv(const float *x, size_t n, size_t nv, float beta,
 #ifdef SM_WIDE_VECS
         st = wide_row_stats_nv(x, n, nv, beta, fast, xv, e);
 #else
-        __builtin_unreachable();
+        SM_UNREACHABLE();
 #endif
     }
     const bool finite = !isnan(st.k + st.s) && !row_is_masked(st.m, beta);
@@ -987,7 +980,7 @@ SM_INLINE void one_row_out(const float *x, size_t n, float beta, float *y,
 #endif
     }
 #undef SM_CALL
-    __builtin_unreachable();
+    SM_UNREACHABLE();
 }
 
 /* The call for one row of at most SM_SHORT_ROW entries (a sampler's, a
