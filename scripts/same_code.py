@@ -11,7 +11,8 @@ call named by the callee's own normalised body. Functions are matched by
 body, not by name, so renamed and reordered functions still match; the
 read-only data (constants) is compared as a multiset of its 16-byte lines.
 
-Usage: same_code.py BUILD_A BUILD_B [--show N]
+Usage: same_code.py BUILD_A BUILD_B [--show N] [--objdump PROGRAM]
+(aarch64 builds: --objdump aarch64-linux-gnu-objdump)
 Exit status 0 when every archive matches, 1 otherwise (the unmatched
 functions are listed, N lines of each).
 """
@@ -24,6 +25,7 @@ import re
 import subprocess
 import sys
 
+OBJDUMP = 'objdump'
 FUNC_RE = re.compile(r'^[0-9a-f]+ <([^>]+)>:$')
 # "  1f:\t48 89 c7 \tmov ..." without raw bytes: "  1f:\tmov ..."
 INSN_RE = re.compile(r'^\s*([0-9a-f]+):\s*(.*)$')
@@ -32,7 +34,7 @@ RELOC_RE = re.compile(r'^\s*[0-9a-f]+: (R_\S+)\s+(\S+)$')
 
 
 def disassemble(archive):
-    out = subprocess.run(['objdump', '-d', '-r', '--no-show-raw-insn', archive],
+    out = subprocess.run([OBJDUMP, '-d', '-r', '--no-show-raw-insn', archive],
                          check=True, capture_output=True, text=True).stdout
     funcs = collections.OrderedDict()
     name = None
@@ -90,7 +92,7 @@ def signatures(archive):
 
 
 def rodata(archive):
-    out = subprocess.run(['objdump', '-s', '-j', '.rodata', '-j', '.rodata.cst16',
+    out = subprocess.run([OBJDUMP, '-s', '-j', '.rodata', '-j', '.rodata.cst16',
                           '-j', '.rodata.cst32', '-j', '.rodata.cst64',
                           '-j', '.rodata.cst8', '-j', '.rodata.cst4', archive],
                          capture_output=True, text=True).stdout
@@ -108,7 +110,10 @@ def main():
     ap.add_argument('b')
     ap.add_argument('--show', type=int, default=0,
                     help='print up to N lines of each unmatched body')
+    ap.add_argument('--objdump', default='objdump')
     args = ap.parse_args()
+    global OBJDUMP
+    OBJDUMP = args.objdump
     names = sorted(os.path.basename(p)
                    for p in glob.glob(os.path.join(args.a, 'libsm_*.a')))
     if not names:

@@ -345,4 +345,4 @@ static inline emu_m512 emu_shuffle_f32x4(emu_m512 a, emu_m512 b, int imm)
 #include "avx512/vec.h"
 
 #define SM_TABLE sm_kernels_avx512_emulated
-#include "common/softmax_impl.h"
+#include "common/kernel_table.h"

@@ -132,7 +132,7 @@ SM_INLINE double acc_fold(const sm_acc *acc)
     return fold4(_mm256_add_pd(_mm256_add_pd(a0, a2), _mm256_add_pd(a1, a3)));
 }
 /* One or two vectors: l + 16 is +0, and for one l + 8 too (see
- * loaded_sum in softmax_impl.h). */
+ * loaded_sum in common/block_rows.h). */
 SM_INLINE double acc_fold_nv(const sm_acc *acc, size_t nv)
 {
     if (nv == 1)

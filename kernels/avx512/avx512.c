@@ -2,4 +2,4 @@
 #include "vec.h"
 
 #define SM_TABLE sm_kernels_avx512
-#include "common/softmax_impl.h"
+#include "common/kernel_table.h"

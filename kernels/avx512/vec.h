@@ -134,7 +134,7 @@ SM_INLINE double acc_fold(const sm_acc *acc)
     return fold8(_mm512_add_pd(_mm512_add_pd(acc->d[0], acc->d[2]),
                                _mm512_add_pd(acc->d[1], acc->d[3])));
 }
-/* One vector: l + 16 is +0 (see loaded_sum in softmax_impl.h). */
+/* One vector: l + 16 is +0 (see loaded_sum in common/block_rows.h). */
 SM_INLINE double acc_fold_nv(const sm_acc *acc, size_t nv)
 {
     return nv == 1 ? fold8(_mm512_add_pd(acc->d[0], acc->d[1])) : acc_fold(acc);

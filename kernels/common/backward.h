@@ -1,12 +1,14 @@
 /*
- * Backward passes of softmax and log-softmax, written once for every ISA
- * (included by softmax_impl.h). Their reductions follow the contract's
- * order: each product or value is an f32, summed in double in 32 lanes
- * (lane l takes i = l mod 32, increasing i), folded pairwise per chunk of
- * SM_CHUNK elements, and the chunks added in order.
+ * Backward passes of softmax and log-softmax, written once for every ISA.
+ * Their reductions follow the contract's order: each product or value is
+ * an f32, summed in double in 32 lanes (lane l takes i = l mod 32,
+ * increasing i), folded pairwise per chunk of SM_CHUNK elements, and the
+ * chunks added in order.
  */
 #ifndef SM_BACKWARD_H
 #define SM_BACKWARD_H
+
+#include "common/row_passes.h"
 
 /* sum a_i b_i (b = NULL: sum a_i); each product rounded to f32 first. */
 SM_INLINE double row_dot(const float *a, const float *b, size_t n)

@@ -5,13 +5,15 @@
  * operations on SM_VW rows at once, and each exp call fills all its lanes
  * (a row of 10 on AVX-512 used 10 of 16). The contract's bits: with at
  * most one entry per sum lane, its pairwise tree is a fixed sequence of
- * additions of whole columns (col_tree). The losses (loss_*.h) build on the same
- * groups: cross-entropy without smoothing, weights or L2, entropy, soft
- * cross-entropy, KL and distillation. Included by softmax_impl.h where the
- * ISA has v_transpose (not VLA).
+ * additions of whole columns (col_tree). The losses (loss_*.h) build on
+ * the same groups: cross-entropy without smoothing, weights or L2,
+ * entropy, soft cross-entropy, KL and distillation. Compiled where the ISA
+ * has v_transpose (not VLA).
  */
 #ifndef SM_COLUMNS_H
 #define SM_COLUMNS_H
+
+#include "common/block_rows.h"
 
 #if defined(SM_HAVE_TRANSPOSE) && !defined(SM_VLA)
 #define SM_COLUMNS 1

@@ -1,6 +1,6 @@
 /*
  * Losses and their gradients with respect to the logits, written once for
- * every ISA (included by softmax_impl.h): fused cross-entropy, soft-target
+ * every ISA: fused cross-entropy, soft-target
  * cross-entropy, KL divergence, distillation and entropy.
  *
  * Each row first gets the forward statistics of the contract (M, K, S''),
@@ -12,6 +12,8 @@
  */
 #ifndef SM_LOSS_H
 #define SM_LOSS_H
+
+#include "common/softmax_rows.h"
 
 /* One row once its statistics are known. */
 struct loss_row {
@@ -192,9 +194,5 @@ static inline float grad_scaled1(float d, float scale)
 {
     return d == 0.0f ? 0.0f : d * scale;
 }
-
-#include "common/loss_ce.h"
-#include "common/loss_soft.h"
-#include "common/loss_entropy.h"
 
 #endif

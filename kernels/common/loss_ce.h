@@ -17,6 +17,8 @@
 #ifndef SM_LOSS_CE_H
 #define SM_LOSS_CE_H
 
+#include "common/loss.h"
+
 struct ce_pass {
     struct loss_row w;
     const float *weights;

@@ -10,6 +10,8 @@
 #ifndef SM_LOSS_ENTROPY_H
 #define SM_LOSS_ENTROPY_H
 
+#include "common/loss.h"
+
 struct entropy_pass {
     struct loss_row w;
     float h; /* the row's entropy, for the gradient pass */

@@ -12,6 +12,8 @@
 #ifndef SM_LOSS_SOFT_H
 #define SM_LOSS_SOFT_H
 
+#include "common/loss.h"
+
 struct soft_pass {
     struct loss_row w;
     struct loss_row teacher; /* distillation */

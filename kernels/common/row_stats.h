@@ -1,8 +1,8 @@
 /*
  * The row statistics of the numerics contract, written once for every ISA:
  * the extremum M, the count K of entries equal to it and the scaled sum S''
- * of the others, chunk by chunk. Included by softmax_impl.h after the ISA's
- * vec.h; the helper list is in softmax_impl.h.
+ * of the others, chunk by chunk. The helpers it takes from the ISA's vec.h
+ * are listed in kernel_table.h.
  */
 #ifndef SM_ROW_STATS_H
 #define SM_ROW_STATS_H
@@ -53,7 +53,7 @@ SM_INLINE sm_v beta_times_diff(sm_v x, sm_v vm, sm_v vb, bool unit_beta)
 
 #ifndef SM_VLA
 /* Rows of one block whose statistics are computed side by side (see
- * block_stats_rows_nv in softmax_impl.h). */
+ * block_stats_rows_nv in block_rows.h). */
 #define SM_BLOCK_ROWS 2
 
 /* The most vectors exp_nonpos_vecs takes: a block of each of SM_BLOCK_ROWS

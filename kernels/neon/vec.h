@@ -105,7 +105,7 @@ static inline void acc_set(sm_acc *acc, int v, sm_v e)
 /* The contract's fold (l += l+16, +8, +4, +2, +1): d[j] holds lanes 2j and
  * 2j+1, so l + 2h is d[j+h]. The levels whose l + 2h lanes all lie at or
  * past vector nv's are left out: they add +0 (see loaded_sum in
- * softmax_impl.h); acc_fold is the whole block's. */
+ * common/block_rows.h); acc_fold is the whole block's. */
 SM_INLINE double acc_fold_nv(const sm_acc *acc, size_t nv)
 {
     float64x2_t a[16];

@@ -3,4 +3,4 @@
 #include "vec.h"
 
 #define SM_TABLE sm_kernels_scalar_nofma
-#include "common/softmax_impl.h"
+#include "common/kernel_table.h"

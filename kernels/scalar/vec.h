@@ -105,7 +105,7 @@ static inline void acc_set(sm_acc *acc, int v, sm_v e)
 }
 /* The contract's fixed pairwise fold: l += l+16, l += l+8, ... l += l+1,
  * without the levels whose l + h lanes all lie at or past lane nv: they add
- * +0 (see loaded_sum in softmax_impl.h); acc_fold is the whole block's. */
+ * +0 (see loaded_sum in common/block_rows.h); acc_fold is the whole block's. */
 SM_INLINE double acc_fold_nv(const sm_acc *acc, size_t nv)
 {
     double lane[32];

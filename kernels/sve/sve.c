@@ -4,6 +4,6 @@
 #include "vec.h"
 
 #define SM_TABLE sm_kernels_sve
-#include "common/softmax_impl.h"
+#include "common/kernel_table.h"
 
 unsigned sm_sve_vector_bits(void) { return (unsigned)svcntb() * 8u; }

@@ -1,0 +1,84 @@
+/*
+ * The kernel table of one ISA, its kernels written once for every ISA.
+ *
+ * Each kernels/<isa>/<isa>.c includes its vector helpers (vec.h) and then
+ * this file, which defines that ISA's kernel table SM_TABLE. Includes go
+ * one way, down: this file includes the ops (softmax_rows.h, backward.h,
+ * loss_*.h), they include the strategies they use (columns.h,
+ * wide_rows.h, block_rows.h, row_groups.h, row_passes.h) and all of them
+ * the row statistics of the contract (row_stats.h). The helpers vec.h
+ * provides:
+ *
+ *   SM_VW                      float lanes per vector (divides 32); a
+ *                              run-time int for SVE
+ *   SM_VLA                     defined for sizeless vectors (SVE): no
+ *                              arrays of sm_v, no sm_v in structs
+ *   sm_v, sm_m                 float vector, lane mask
+ *   sm_acc                     32 double lanes (the contract's sum order)
+ *   v_load, v_store            full vectors, unaligned
+ *   v_load_part(p, c, fill)    lanes < c from p, the rest = fill (c < SM_VW)
+ *   v_store_part(p, c, v)      lanes < c to p, nothing else touched
+ *   v_set1, v_add, v_sub, v_mul
+ *   v_max(x, a), v_min(x, a)   return a where x is NaN (NaN is ignored)
+ *   v_hmax, v_hmin             horizontal extremum of one vector
+ *   v_exp                      SLEEF finz u10 expf of this ISA
+ *   v_log                      SLEEF finz u10 logf of this ISA (the KL loss)
+ *   v_fma(a, b, c)             a * b + c, fused (one rounding)
+ *   v_ldexp_split(p, z)        p * 2^(n >> 1) * 2^(n - (n >> 1)) with n in
+ *                              the low bits of z = 0x1.8p23 + n (fast exp)
+ *   v_ldexp_normal(p, z)       p * 2^n by adding n to the exponent field
+ *                              (exact while the result is normal)
+ *   v_all_ge(a, b)             every lane a >= b (ordered)
+ *   m_eq(a, b)                 ordered a == b
+ *   m_first(c), m_and, m_count lanes < c, AND, popcount
+ *   v_sel(m, a, b)             m ? a : b
+ *   acc_zero(acc)
+ *   acc_add(acc, v, e)         adds vector v (0 <= v < 32 / SM_VW) of a
+ *                              32-element block to lanes v*SM_VW...
+ *   acc_add_unless(acc, v, e, eq)  optional (SM_HAVE_ACC_ADD_UNLESS):
+ *                              acc_add with +0 in the lanes of eq
+ *   acc_fold(acc)              the 32 lanes folded pairwise: l += l+16,
+ *                              l += l+8, ... l += l+1 (the contract's tree)
+ *   acc_set(acc, v, e)         not VLA: acc_add to lanes nothing was added to
+ *   acc_fold_nv(acc, nv)       not VLA: acc_fold of a block of exps whose
+ *                              vectors nv and up were never added; it may
+ *                              leave out the levels that add only their +0
+ *   SM_EXPD, SM_LOGD           SLEEF finz u10 double functions (scalar;
+ *                              log1p is common/log1p.h, the same code on
+ *                              every ISA)
+ *   SM_SUM_TILE                nonzero: sum the exps per tile of this many
+ *                              elements (when the 32 double lanes and the
+ *                              exp's constants do not fit in registers)
+ *   SM_WIDE_VECS               optional, not VLA: rows of up to this many
+ *                              vectors (<= 8) stay in registers
+ *   v_store_tail(p, c, v)      optional (SM_HAVE_STORE_TAIL): v_store_part
+ *                              for a row whose next row is loaded at once
+ *   SM_LOG1P_LANES             optional: double lanes per log1p call
+ *   v_transpose(r)             optional (SM_HAVE_TRANSPOSE), not VLA: an
+ *                              SM_VW x SM_VW transpose of r[SM_VW], for
+ *                              the column groups (common/columns.h)
+ *
+ * All floating-point code here is compiled with -ffp-contract=off, so the
+ * operations below are exactly the contract's, in its order.
+ */
+#include "common/softmax_rows.h"
+#include "common/probes.h"
+#include "common/backward.h"
+#include "common/loss_ce.h"
+#include "common/loss_soft.h"
+#include "common/loss_entropy.h"
+
+const struct sm_kernels SM_TABLE = {
+    .softmax_rows = softmax_rows,
+    .log_softmax_rows = log_softmax_rows,
+    .logsumexp_rows = logsumexp_rows,
+    .softmax_backward_rows = softmax_backward_rows,
+    .log_softmax_backward_rows = log_softmax_backward_rows,
+    .softmax_jacobian = softmax_jacobian,
+    .cross_entropy_rows = cross_entropy_rows,
+    .soft_target_rows = soft_target_rows,
+    .entropy_rows = entropy_rows,
+    .row_stats = stats,
+    .exp = exp_array,
+    .exp_sum = exp_sum,
+};

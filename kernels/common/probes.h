@@ -1,0 +1,76 @@
+/*
+ * The slots the tests and benchmarks read beside the ops: a row's
+ * statistics, the exp of an array, and the exp-throughput ceiling.
+ */
+#ifndef SM_PROBES_H
+#define SM_PROBES_H
+
+#include "common/row_passes.h"
+
+static void stats(size_t n, float beta, const float *x, unsigned flags,
+                  float *m, double *k, double *s)
+{
+    const struct row_stats st =
+        row_stats(x, n, beta, NULL, (flags & SM_FAST_EXP) != 0);
+    *m = st.m;
+    *k = st.k;
+    *s = st.s == st.s ? st.s : (double)sm_qnan; /* as every output */
+}
+
+/* y_i = exp(x_i): SLEEF's or the fast one. For the tests (every float,
+ * every ISA) and the exp-throughput ceiling. */
+static void exp_array(size_t n, const float *x, float *y, unsigned flags)
+{
+    const bool fast = (flags & SM_FAST_EXP) != 0;
+    size_t i = 0;
+    for (; i + SM_VW <= n; i += SM_VW)
+        v_store(y + i, fast ? v_exp_fast(v_load(x + i)) : v_exp(v_load(x + i)));
+    if (i < n) {
+        const sm_v xv = v_load_part(x + i, n - i, 0.0f);
+        v_store_part(y + i, n - i, fast ? v_exp_fast(xv) : v_exp(xv));
+    }
+}
+
+/* One pass of sum exp(x_i - c) in f32 with c >= every x_i: the
+ * exp-throughput ceiling the benchmarks hold the kernels against (the same
+ * exp; no extremum pass, no stores, no double sums). The order of the sum
+ * is not part of any contract. */
+SM_INLINE float exp_sum_mode(size_t n, const float *x, float c, bool fast)
+{
+    const sm_v vc = v_set1(c), zero = v_set1(0.0f);
+    sm_v a0 = zero, a1 = zero;
+    size_t i = 0;
+#ifndef SM_VLA
+    for (; fast && i + 32 <= n; i += 32) {
+        sm_v e[SM_VPB];
+        for (int v = 0; v < SM_VPB; v++)
+            e[v] = v_sub(v_load(x + i + (size_t)v * SM_VW), vc);
+        exp_nonpos_block(e, fast);
+        for (int v = 0; v < SM_VPB; v++)
+            a0 = v_add(a0, e[v]);
+    }
+#endif
+    for (; i + 2 * SM_VW <= n; i += 2 * SM_VW) {
+        a0 = v_add(a0, exp_nonpos(v_sub(v_load(x + i), vc), fast));
+        a1 = v_add(a1, exp_nonpos(v_sub(v_load(x + i + SM_VW), vc), fast));
+    }
+    for (; i < n; i += SM_VW) {
+        const size_t c_len = n - i < SM_VW ? n - i : SM_VW;
+        const sm_v e = exp_nonpos(v_sub(v_load_part(x + i, c_len, c), vc), fast);
+        a0 = v_add(a0, v_sel(m_first(c_len), e, zero));
+    }
+    float lanes[SM_VW];
+    v_store(lanes, v_add(a0, a1));
+    float sum = 0.0f;
+    for (int l = 0; l < SM_VW; l++)
+        sum += lanes[l];
+    return sum;
+}
+
+static float exp_sum(size_t n, const float *x, float c, unsigned flags)
+{
+    return flags & SM_FAST_EXP ? exp_sum_mode(n, x, c, true)
+                               : exp_sum_mode(n, x, c, false);
+}
+
+#endif

@@ -1,0 +1,146 @@
+/*
+ * Passes over a row in memory once its statistics are known: fill, scale,
+ * exp and scale, shift and subtract, and the canonical NaN every output
+ * that can be NaN goes through.
+ */
+#ifndef SM_ROW_PASSES_H
+#define SM_ROW_PASSES_H
+
+#include "common/row_stats.h"
+
+/* The one NaN every kernel writes: 0x7fc00000, positive and quiet. Which
+ * NaN an instruction returns from two NaN operands, or creates (as
+ * inf - inf), differs between ISAs and with the compiler's operand order,
+ * so every output that can be NaN goes through one of these. */
+static const float sm_qnan = NAN;
+
+SM_INLINE sm_v v_canonical_nan(sm_v v)
+{
+    return v_sel(m_eq(v, v), v, v_set1(sm_qnan));
+}
+
+static inline float canonical_nan1(float v)
+{
+    return v == v ? v : sm_qnan;
+}
+
+static void canonical_nan_row(float *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (y[i] != y[i])
+            y[i] = sm_qnan;
+}
+
+/* The losses' rows: a NaN loss, and the NaNs of the gradient rows (g, if
+ * any) whose loss is not finite, where NaN or infinite targets, weights or
+ * logits make them. A gradient row of a finite loss has none (the header
+ * states the exception), so the gradient passes pay no select. */
+static void canonical_nan_losses(double *loss, size_t rows, size_t cols,
+                                 float *g, size_t ldg)
+{
+    for (size_t r = 0; r < rows; r++) {
+        if (isfinite(loss[r]))
+            continue;
+        if (g)
+            canonical_nan_row(g + r * ldg, cols);
+        if (loss[r] != loss[r])
+            loss[r] = (double)sm_qnan;
+    }
+}
+
+static void fill(float *y, size_t n, float value)
+{
+    const sm_v v = v_set1(value);
+    size_t i = 0;
+    for (; i + SM_VW <= n; i += SM_VW)
+        v_store(y + i, v);
+    if (i < n)
+        v_store_part(y + i, n - i, v);
+}
+
+static void scale(float *y, size_t n, float r)
+{
+    const sm_v vr = v_set1(r);
+    size_t i = 0;
+    for (; i + SM_VW <= n; i += SM_VW)
+        v_store(y + i, v_mul(v_load(y + i), vr));
+    if (i < n)
+        v_store_part(y + i, n - i, v_mul(v_load_part(y + i, n - i, 0.0f), vr));
+}
+
+/* p_i = exp(beta (x_i - M)) * r, and r itself for the entries equal to M,
+ * which the exp gives when M and beta are finite (exp(+-0) = 1). */
+SM_INLINE void exp_scale_body(const float *x, size_t n, float m, float beta,
+                              float r, float *y, bool fast, bool finite,
+                              bool unit_beta)
+{
+    const sm_v vm = v_set1(m), vb = v_set1(beta), vr = v_set1(r);
+    size_t i = 0;
+#ifndef SM_VLA
+    for (; fast && i + 32 <= n; i += 32) {
+        sm_v xv[SM_VPB], e[SM_VPB];
+        block_exps(x + i, vm, vb, fast, unit_beta, xv, e);
+        for (int v = 0; v < SM_VPB; v++) {
+            const sm_v p = v_mul(e[v], vr);
+            v_store(y + i + (size_t)v * SM_VW,
+                    finite ? p : v_sel(m_eq(xv[v], vm), vr, p));
+        }
+    }
+#endif
+    for (; i + SM_VW <= n; i += SM_VW) {
+        const sm_v xv = v_load(x + i);
+        const sm_v t = beta_times_diff(xv, vm, vb, unit_beta);
+        const sm_v p = v_mul(exp_nonpos(t, fast), vr);
+        v_store(y + i, finite ? p : v_sel(m_eq(xv, vm), vr, p));
+    }
+    if (i < n) {
+        const sm_v xv = v_load_part(x + i, n - i, m);
+        const sm_v t = beta_times_diff(xv, vm, vb, unit_beta);
+        const sm_v p = v_mul(exp_nonpos(t, fast), vr);
+        v_store_part(y + i, n - i, finite ? p : v_sel(m_eq(xv, vm), vr, p));
+    }
+}
+
+SM_INLINE void exp_scale(const float *x, size_t n, float m, float beta,
+                         float r, float *y, bool fast)
+{
+    if (!isfinite(m) || !isfinite(beta))
+        exp_scale_body(x, n, m, beta, r, y, fast, false, false);
+    else if (beta == 1.0f)
+        exp_scale_body(x, n, m, beta, r, y, fast, true, true);
+    else
+        exp_scale_body(x, n, m, beta, r, y, fast, true, false);
+}
+
+/* y_i = beta (x_i - M) - L, with beta (x_i - M) = 0 for the entries equal to
+ * M (also when M or beta is infinite). With beta = 1 and M finite, x_i - M
+ * is that +0 itself. */
+SM_INLINE void shift_sub_body(const float *x, size_t n, float m, float beta,
+                              float l, float *y, bool plain)
+{
+    const sm_v vm = v_set1(m), vb = v_set1(beta), vl = v_set1(l);
+    const sm_v zero = v_set1(0.0f);
+    size_t i = 0;
+    for (; i + SM_VW <= n; i += SM_VW) {
+        const sm_v xv = v_load(x + i);
+        const sm_v t = plain ? v_sub(xv, vm)
+                             : v_sel(m_eq(xv, vm), zero, v_mul(v_sub(xv, vm), vb));
+        v_store(y + i, v_sub(t, vl));
+    }
+    if (i < n) {
+        const sm_v xv = v_load_part(x + i, n - i, m);
+        const sm_v t = v_sel(m_eq(xv, vm), zero, v_mul(v_sub(xv, vm), vb));
+        v_store_part(y + i, n - i, v_sub(t, vl));
+    }
+}
+
+static void shift_sub(const float *x, size_t n, float m, float beta, float l,
+                      float *y)
+{
+    if (beta == 1.0f && isfinite(m))
+        shift_sub_body(x, n, m, beta, l, y, true);
+    else
+        shift_sub_body(x, n, m, beta, l, y, false);
+}
+
+#endif

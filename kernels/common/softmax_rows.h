@@ -1,0 +1,455 @@
+/*
+ * softmax, log-softmax and logsumexp of rows: each op's plan (a lone
+ * short row, column groups, one-block rows, wide rows, row groups, rows
+ * of one chunk or many) and its entry point in the kernel table.
+ */
+#ifndef SM_SOFTMAX_ROWS_H
+#define SM_SOFTMAX_ROWS_H
+
+#include "common/columns.h"
+#include "common/wide_rows.h"
+
+/* row_stats, with rows of one block and wide rows from registers. */
+SM_INLINE struct row_stats short_row_stats(const float *x, size_t n,
+                                           float beta, float *y, bool fast)
+{
+#ifndef SM_VLA
+    if (n <= 32)
+        return block_row_stats(x, n, beta, y, fast);
+#ifdef SM_WIDE_VECS
+    if (n <= SM_SHORT_ROW) {
+        struct row_stats st;
+        wide_rows_stats(x, 0, 1, n, beta, y, 0, fast, &st);
+        return st;
+    }
+#endif
+#endif
+    return row_stats(x, n, beta, y, fast);
+}
+
+SM_INLINE void softmax_row(const float *x, size_t n, float beta, float *y,
+                           bool fast)
+{
+    if (n == 0)
+        return;
+    if (beta == 0.0f) {
+        fill(y, n, row_has_nan(x, n) ? sm_qnan : (float)(1.0 / (double)n));
+        return;
+    }
+#ifndef SM_VLA
+    if (n <= 32) {
+        block_rows_out(1, n, beta, x, 0, y, 0, fast, false);
+        return;
+    }
+#ifdef SM_WIDE_VECS
+    if (n <= SM_SHORT_ROW) {
+        softmax_wide_row(x, n, beta, y, fast);
+        return;
+    }
+#endif
+#endif
+    const bool one_chunk = n <= SM_CHUNK;
+    const struct row_stats st =
+        row_stats(x, n, beta, one_chunk ? y : NULL, fast);
+    const double s = st.k + st.s;
+    if (isnan(s))
+        fill(y, n, sm_qnan);
+    else if (row_is_masked(st.m, beta))
+        fill(y, n, 0.0f);
+    else if (one_chunk)
+        scale(y, n, (float)(1.0 / s));
+    else
+        exp_scale(x, n, st.m, beta, (float)(1.0 / s), y, fast);
+}
+
+/* log-softmax's output from the row's statistics and l, their
+ * log_partition (beta != 0). */
+static void log_softmax_from(const float *x, size_t n, float beta,
+                             struct row_stats st, double l, float *y)
+{
+    if (isnan(st.k + st.s))
+        fill(y, n, sm_qnan);
+    else if (row_is_masked(st.m, beta))
+        fill(y, n, -INFINITY);
+    else
+        shift_sub(x, n, st.m, beta, (float)l, y);
+}
+
+SM_INLINE void log_softmax_row(const float *x, size_t n, float beta, float *y,
+                               bool fast)
+{
+    if (n == 0)
+        return;
+    if (beta == 0.0f) {
+        fill(y, n, row_has_nan(x, n) ? sm_qnan
+                   : 0.0f - (float)log_partition((double)n, 0.0));
+        return;
+    }
+    const struct row_stats st = short_row_stats(x, n, beta, NULL, fast);
+    const bool finite = !isnan(st.k + st.s) && !row_is_masked(st.m, beta);
+    log_softmax_from(x, n, beta, st, finite ? log_partition(st.k, st.s) : 0.0,
+                     y);
+}
+
+/* Statistics of rows (<= SM_ROW_GROUP) rows (beta != 0) and their L in
+ * one log1p pass, ahead of the rows' output passes; y (optional, rows of
+ * one chunk) receives e_i as with row_stats. */
+SM_INLINE void group_stats(const float *x, size_t ldx, size_t rows, size_t n,
+                           float beta, float *y, size_t ldy, bool fast,
+                           double logk[SM_LOGK_MAX + 1],
+                           struct row_stats st[], double l[])
+{
+#if defined(SM_WIDE_VECS) && !defined(SM_VLA)
+    if (n > 32 && n <= SM_SHORT_ROW) /* one call for the group's rows */
+        wide_rows_stats(x, ldx, rows, n, beta, y, ldy, fast, st);
+    else
+#endif
+        for (size_t j = 0; j < rows; j++)
+            st[j] = short_row_stats(x + j * ldx, n, beta,
+                                    y ? y + j * ldy : NULL, fast);
+    group_log_partition(st, rows, logk, l);
+}
+
+/* logsumexp from a row's statistics and l = log_partition(K, S'') (beta
+ * != 0). */
+static float logsumexp_of(struct row_stats st, float beta, double l)
+{
+    if (isnan(st.k + st.s))
+        return sm_qnan;
+    if (row_is_masked(st.m, beta))
+        return -INFINITY;
+    /* beta * M is the limit 0 when M = 0, also for an infinite beta. */
+    const double bm = st.m == 0.0f ? 0.0 : (double)beta * (double)st.m;
+    return (float)(bm + l);
+}
+
+SM_INLINE float logsumexp_row(const float *x, size_t n, float beta, bool fast)
+{
+    if (n == 0)
+        return -INFINITY;
+    if (beta == 0.0f)
+        return row_has_nan(x, n) ? sm_qnan
+               : (float)log_partition((double)n, 0.0);
+    const struct row_stats st = short_row_stats(x, n, beta, NULL, fast);
+    return logsumexp_of(st, beta, log_partition(st.k, st.s));
+}
+
+#ifndef SM_VLA
+/* logsumexp of a batch of one-block rows, a group at a time: statistics
+ * two rows at a time, then the group's L in one log1p pass. */
+SM_INLINE void logsumexp_block_rows_nv(size_t rows, size_t n, size_t nv,
+                                       float beta, const float *x, size_t ldx,
+                                       float *result, bool fast)
+{
+    double logk[SM_LOGK_MAX + 1];
+    logk_init(logk, n);
+    for (size_t r0 = 0; r0 < rows; r0 += SM_ROW_GROUP) {
+        const size_t nr = rows - r0 < SM_ROW_GROUP ? rows - r0 : SM_ROW_GROUP;
+        sm_v e[SM_ROW_GROUP][SM_VPB];
+        struct row_stats st[SM_ROW_GROUP];
+        double l[SM_ROW_GROUP];
+        for (size_t j = 0; j < nr; j += SM_BLOCK_ROWS) {
+            const float *xj = x + (r0 + j) * ldx;
+            if (nr - j >= SM_BLOCK_ROWS)
+                block_stats_rows_nv(xj, ldx, SM_BLOCK_ROWS, n, nv, beta, fast,
+                                    e + j, st + j);
+            else
+                block_stats_rows_nv(xj, ldx, 1, n, nv, beta, fast, e + j, st + j);
+        }
+        group_log_partition(st, nr, logk, l);
+        for (size_t j = 0; j < nr; j++)
+            result[r0 + j] = logsumexp_of(st[j], beta, l[j]);
+    }
+}
+
+SM_INLINE void logsumexp_block_rows(size_t rows, size_t n, float beta,
+                                    const float *x, size_t ldx, float *result,
+                                    bool fast)
+{
+    const size_t nv = (n + SM_VW - 1) / SM_VW;
+#define SM_CALL(k) \
+    logsumexp_block_rows_nv(rows, n, k, beta, x, ldx, result, fast); return
+    switch (nv) {
+        SM_BLOCK_CASES(SM_CALL)
+    }
+#undef SM_CALL
+#if SM_VPB > 8 /* the cases above cover every nv <= SM_VPB <= 8 */
+    logsumexp_block_rows_nv(rows, n, nv, beta, x, ldx, result, fast);
+#else
+    SM_UNREACHABLE();
+#endif
+}
+#endif
+
+/* Log-softmax into y, or logsumexp into result, of rows of at most
+ * SM_GROUP_COLS entries (beta != 0), a group of rows at a time. */
+SM_INLINE void grouped_log_rows(size_t rows, size_t cols, float beta,
+                                const float *x, size_t ldx, float *y,
+                                size_t ldy, float *result, bool fast)
+{
+    double logk[SM_LOGK_MAX + 1];
+    logk_init(logk, cols);
+    for (size_t r0 = 0; r0 < rows; r0 += SM_ROW_GROUP) {
+        const size_t nr = rows - r0 < SM_ROW_GROUP ? rows - r0 : SM_ROW_GROUP;
+        struct row_stats st[SM_ROW_GROUP];
+        double l[SM_ROW_GROUP];
+        group_stats(x + r0 * ldx, ldx, nr, cols, beta, NULL, 0, fast, logk, st,
+                    l);
+        for (size_t j = 0; j < nr; j++) {
+            if (y)
+                log_softmax_from(x + (r0 + j) * ldx, cols, beta, st[j], l[j],
+                                 y + (r0 + j) * ldy);
+            else
+                result[r0 + j] = logsumexp_of(st[j], beta, l[j]);
+        }
+    }
+}
+
+#ifndef SM_VLA
+/* block_rows_out, but rows of at most SM_VW entries go SM_VW at a time as
+ * column groups where the ISA has them; the rest, and any group with a NaN
+ * or a masked row, by rows. */
+SM_INLINE void block_or_col_rows_out(size_t rows, size_t n, float beta,
+                                     const float *x, size_t ldx, float *y,
+                                     size_t ldy, bool fast, bool log)
+{
+    double logk[SM_LOGK_MAX + 1];
+    logk_init(logk, n);
+    size_t r0 = 0;
+    while (r0 < rows) {
+        size_t len = rows - r0;
+#ifdef SM_COLUMNS
+        if (n <= SM_VW && len >= SM_VW) {
+            const float *xg = x + r0 * ldx;
+            float *yg = y + r0 * ldy;
+            if (log ? log_softmax_col_group(xg, ldx, n, beta, yg, ldy, logk, fast)
+                    : softmax_col_group_any(xg, ldx, n, beta, yg, ldy, fast)) {
+                r0 += SM_VW;
+                continue;
+            }
+            len = SM_VW;
+        }
+#endif
+        block_rows_out(len, n, beta, x + r0 * ldx, ldx, y + r0 * ldy, ldy,
+                       fast, log);
+        r0 += len;
+    }
+}
+#endif
+
+/* softmax or, with log, log-softmax of every row. */
+SM_INLINE void rows_out_mode(size_t rows, size_t cols, float beta,
+                             const float *x, size_t ldx, float *y, size_t ldy,
+                             bool fast, bool log)
+{
+#ifndef SM_VLA
+    if (cols > 0 && cols <= 32 && beta != 0.0f) {
+        block_or_col_rows_out(rows, cols, beta, x, ldx, y, ldy, fast, log);
+        return;
+    }
+#endif
+    if (log && beta != 0.0f && cols > 0 && cols <= SM_GROUP_COLS) {
+        grouped_log_rows(rows, cols, beta, x, ldx, y, ldy, NULL, fast);
+        return;
+    }
+    for (size_t r = 0; r < rows; r++) {
+        if (log)
+            log_softmax_row(x + r * ldx, cols, beta, y + r * ldy, fast);
+        else
+            softmax_row(x + r * ldx, cols, beta, y + r * ldy, fast);
+    }
+}
+
+/* The batch paths, out of line (see one_row_softmax), one copy per op and
+ * exp mode. */
+static __attribute__((noinline)) void
+softmax_rows_any(size_t rows, size_t cols, float beta, const float *x,
+                 size_t ldx, float *y, size_t ldy, unsigned flags)
+{
+    if (flags & SM_FAST_EXP)
+        rows_out_mode(rows, cols, beta, x, ldx, y, ldy, true, false);
+    else
+        rows_out_mode(rows, cols, beta, x, ldx, y, ldy, false, false);
+}
+
+static __attribute__((noinline)) void
+log_softmax_rows_any(size_t rows, size_t cols, float beta, const float *x,
+                     size_t ldx, float *y, size_t ldy, unsigned flags)
+{
+    if (flags & SM_FAST_EXP)
+        rows_out_mode(rows, cols, beta, x, ldx, y, ldy, true, true);
+    else
+        rows_out_mode(rows, cols, beta, x, ldx, y, ldy, false, true);
+}
+
+#ifndef SM_VLA /* where SM_VPB is a constant the preprocessor can read */
+#if SM_VPB <= 8
+#define SM_ONE_ROW 1
+#endif
+#endif
+#ifdef SM_ONE_ROW
+/* A lone row of at most SM_SHORT_ROW entries, as block_rows_out or
+ * softmax_wide_row_nv computes it. */
+SM_INLINE void one_row_out_nv(const float *x, size_t n, size_t nv, float beta,
+                              float *y, bool fast, bool log)
+{
+#ifdef SM_WIDE_VECS
+    sm_v xv[SM_WIDE_VECS], e[SM_WIDE_VECS];
+#else
+    sm_v xv[SM_VPB], e[SM_VPB];
+#endif
+    struct row_stats st;
+    if (nv <= SM_VPB) { /* as a block of one row */
+        block_load_rows(x, 0, 1, n, nv, beta, (sm_v(*)[SM_VPB])xv);
+        block_stats_loaded_nv((sm_v(*)[SM_VPB])xv, 1, n, nv, beta, fast,
+                              (sm_v(*)[SM_VPB])e, &st);
+    } else {
+#ifdef SM_WIDE_VECS
+        st = wide_row_stats_nv(x, n, nv, beta, fast, xv, e);
+#else
+        SM_UNREACHABLE();
+#endif
+    }
+    const bool finite = !isnan(st.k + st.s) && !row_is_masked(st.m, beta);
+    const float c = !log ? (float)(1.0 / (st.k + st.s))
+                    : finite ? (float)log_partition(st.k, st.s) : 0.0f;
+    block_store_row(xv, e, st, c, n, nv, beta, y, log, nv > SM_VPB);
+}
+
+SM_INLINE void one_row_out(const float *x, size_t n, float beta, float *y,
+                           bool fast, bool log)
+{
+    const size_t nv = (n + SM_VW - 1) / SM_VW;
+#define SM_CALL(k) one_row_out_nv(x, n, k, beta, y, fast, log); return
+    switch (nv) {
+        SM_BLOCK_CASES(SM_CALL)
+#ifdef SM_WIDE_VECS
+        SM_WIDE_CASES(SM_CALL)
+#endif
+    }
+#undef SM_CALL
+    SM_UNREACHABLE();
+}
+
+/* The call for one row of at most SM_SHORT_ROW entries (a sampler's, a
+ * decoder's) comes here, out of line and clear of the batch paths: their
+ * frame (a realigned stack, the spills of many live vectors) and their
+ * set-up (the log K cache, the group's arrays) would slow a lone short
+ * row down. */
+static __attribute__((noinline)) void one_row_softmax(const float *x, size_t n,
+                                                      float beta, float *y,
+                                                      bool fast)
+{
+    if (fast)
+        one_row_out(x, n, beta, y, true, false);
+    else
+        one_row_out(x, n, beta, y, false, false);
+}
+
+static __attribute__((noinline)) void
+one_row_log_softmax(const float *x, size_t n, float beta, float *y, bool fast)
+{
+    if (fast)
+        one_row_out(x, n, beta, y, true, true);
+    else
+        one_row_out(x, n, beta, y, false, true);
+}
+
+static __attribute__((noinline)) float one_row_logsumexp(const float *x,
+                                                         size_t n, float beta,
+                                                         bool fast)
+{
+    return logsumexp_row(x, n, beta, fast);
+}
+
+static inline bool is_one_short_row(size_t rows, size_t cols, float beta)
+{
+    return rows == 1 && cols - 1 < SM_SHORT_ROW && beta != 0.0f;
+}
+#endif
+
+static void softmax_rows(size_t rows, size_t cols, float beta, const float *x,
+                         size_t ldx, float *y, size_t ldy, unsigned flags)
+{
+#ifdef SM_ONE_ROW
+    if (is_one_short_row(rows, cols, beta)) {
+        one_row_softmax(x, cols, beta, y, (flags & SM_FAST_EXP) != 0);
+        return;
+    }
+#endif
+    softmax_rows_any(rows, cols, beta, x, ldx, y, ldy, flags);
+}
+
+static void log_softmax_rows(size_t rows, size_t cols, float beta,
+                             const float *x, size_t ldx, float *y, size_t ldy,
+                             unsigned flags)
+{
+#ifdef SM_ONE_ROW
+    if (is_one_short_row(rows, cols, beta)) {
+        one_row_log_softmax(x, cols, beta, y, (flags & SM_FAST_EXP) != 0);
+        return;
+    }
+#endif
+    log_softmax_rows_any(rows, cols, beta, x, ldx, y, ldy, flags);
+}
+
+SM_INLINE void logsumexp_rows_mode(size_t rows, size_t cols, float beta,
+                                   const float *x, size_t ldx, float *result,
+                                   bool fast)
+{
+#ifndef SM_VLA
+    if (cols > 0 && cols <= 32 && beta != 0.0f) {
+        double logk[SM_LOGK_MAX + 1];
+        logk_init(logk, cols);
+        size_t r0 = 0; /* column groups as in block_or_col_rows_out */
+        while (r0 < rows) {
+            size_t len = rows - r0;
+#ifdef SM_COLUMNS
+            if (cols <= SM_VW && len >= SM_VW) {
+                if (logsumexp_col_group(x + r0 * ldx, ldx, cols, beta,
+                                        result + r0, logk, fast)) {
+                    r0 += SM_VW;
+                    continue;
+                }
+                len = SM_VW;
+            }
+#endif
+            logsumexp_block_rows(len, cols, beta, x + r0 * ldx, ldx,
+                                 result + r0, fast);
+            r0 += len;
+        }
+        return;
+    }
+#endif
+    if (beta != 0.0f && cols > 0 && cols <= SM_GROUP_COLS) {
+        grouped_log_rows(rows, cols, beta, x, ldx, NULL, 0, result, fast);
+        return;
+    }
+    for (size_t r = 0; r < rows; r++)
+        result[r] = logsumexp_row(x + r * ldx, cols, beta, fast);
+}
+
+static __attribute__((noinline)) void
+logsumexp_rows_any(size_t rows, size_t cols, float beta, const float *x,
+                   size_t ldx, float *result, unsigned flags)
+{
+    if (flags & SM_FAST_EXP)
+        logsumexp_rows_mode(rows, cols, beta, x, ldx, result, true);
+    else
+        logsumexp_rows_mode(rows, cols, beta, x, ldx, result, false);
+}
+
+static void logsumexp_rows(size_t rows, size_t cols, float beta,
+                           const float *x, size_t ldx, float *result,
+                           unsigned flags)
+{
+#ifdef SM_ONE_ROW
+    if (is_one_short_row(rows, cols, beta)) {
+        result[0] = one_row_logsumexp(x, cols, beta, (flags & SM_FAST_EXP) != 0);
+        return;
+    }
+#endif
+    logsumexp_rows_any(rows, cols, beta, x, ldx, result, flags);
+}
+
+#endif
