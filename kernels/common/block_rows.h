@@ -216,7 +216,7 @@ SM_INLINE void log_softmax_block_rows_nv(size_t rows, size_t n, size_t nv,
                 block_stats_loaded_nv(xv + j, 1, n, nv, beta, fast, e + j, st + j);
             }
         }
-        group_log_partition(st, nr, logk, l);
+        row_group_log_partition(st, nr, logk, l);
         for (size_t j = 0; j < nr; j++)
             block_store_row(xv[j], e[j], st[j], (float)l[j], n, nv, beta,
                             y + (r0 + j) * ldy, true, false);

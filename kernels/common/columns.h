@@ -74,9 +74,9 @@ SM_INLINE sm_cd col_tree(sm_cd d[], size_t n)
  * block_stats_loaded_nv computes for each, lane by lane. False when a row
  * has a NaN (S is NaN) or is fully masked: those rows take the row path,
  * which writes them. */
-SM_INLINE bool col_group_stats_body(const float *x, size_t ldx, size_t n,
-                                    float beta, bool fast,
-                                    struct col_group *g)
+SM_INLINE bool col_group_stats_inline(const float *x, size_t ldx, size_t n,
+                                      float beta, bool fast,
+                                      struct col_group *g)
 {
     const bool use_max = beta > 0;
     for (size_t j = 0; j < SM_VW; j++)
@@ -114,14 +114,14 @@ static __attribute__((noinline)) bool
 col_group_stats_sleef(const float *x, size_t ldx, size_t n, float beta,
                       struct col_group *g)
 {
-    return col_group_stats_body(x, ldx, n, beta, false, g);
+    return col_group_stats_inline(x, ldx, n, beta, false, g);
 }
 
 static __attribute__((noinline)) bool
 col_group_stats_fast(const float *x, size_t ldx, size_t n, float beta,
                      struct col_group *g)
 {
-    return col_group_stats_body(x, ldx, n, beta, true, g);
+    return col_group_stats_inline(x, ldx, n, beta, true, g);
 }
 
 SM_INLINE bool col_group_stats(const float *x, size_t ldx, size_t n,
@@ -148,11 +148,12 @@ SM_INLINE void col_group_store(sm_v out[SM_VW], size_t n, float *y,
 
 /* softmax of SM_VW rows of n entries (softmax_block_loaded_nv's
  * operations); false, with nothing written, as col_group_stats. */
-SM_INLINE bool softmax_col_group(const float *x, size_t ldx, size_t n,
-                                 float beta, float *y, size_t ldy, bool fast)
+SM_INLINE bool softmax_col_group_inline(const float *x, size_t ldx, size_t n,
+                                        float beta, float *y, size_t ldy,
+                                        bool fast)
 {
     struct col_group g;
-    if (!col_group_stats_body(x, ldx, n, beta, fast, &g))
+    if (!col_group_stats_inline(x, ldx, n, beta, fast, &g))
         return false;
     sm_v out[SM_VW];
     for (size_t i = 0; i < n; i++)
@@ -161,23 +162,22 @@ SM_INLINE bool softmax_col_group(const float *x, size_t ldx, size_t n,
     return true;
 }
 
-/* softmax_col_group with the fast exp, out of line where vectors are 16
+/* softmax_col_group_inline with the fast exp, out of line where vectors are 16
  * wide: inlined into softmax's batch loop there, the group's extremum
  * stays on the stack; on AVX2, out of line is the slower. */
 static __attribute__((noinline)) bool
 softmax_col_group_fast(const float *x, size_t ldx, size_t n, float beta,
                        float *y, size_t ldy)
 {
-    return softmax_col_group(x, ldx, n, beta, y, ldy, true);
+    return softmax_col_group_inline(x, ldx, n, beta, y, ldy, true);
 }
 
-SM_INLINE bool softmax_col_group_any(const float *x, size_t ldx, size_t n,
-                                     float beta, float *y, size_t ldy,
-                                     bool fast)
+SM_INLINE bool softmax_col_group(const float *x, size_t ldx, size_t n,
+                                 float beta, float *y, size_t ldy, bool fast)
 {
     if (SM_VW >= 16 && fast)
         return softmax_col_group_fast(x, ldx, n, beta, y, ldy);
-    return softmax_col_group(x, ldx, n, beta, y, ldy, fast);
+    return softmax_col_group_inline(x, ldx, n, beta, y, ldy, fast);
 }
 
 /* L = log_partition(K, S'') of every lane, log_partition's bits: S''/K is

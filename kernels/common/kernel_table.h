@@ -6,8 +6,18 @@
  * one way, down: this file includes the ops (softmax_rows.h, backward.h,
  * loss_*.h), they include the strategies they use (columns.h,
  * wide_rows.h, block_rows.h, row_groups.h, row_passes.h) and all of them
- * the row statistics of the contract (row_stats.h). The helpers vec.h
- * provides:
+ * the row statistics of the contract (row_stats.h).
+ *
+ * Names: a function named X_with takes as constants the booleans (the exp
+ * mode, a finite row, beta = 1, ...) that X or its caller fixes once per
+ * call or row, so that each combination compiles to its own loop; X_inline
+ * is the inline body of an out-of-line X; an X_nv takes the row's vector
+ * count nv, a constant in each case of its caller's switch. A row group is
+ * SM_ROW_GROUP consecutive rows whose statistics go ahead of their output
+ * passes (row_groups.h); a column group is SM_VW rows of at most SM_VW
+ * entries taken transposed (columns.h).
+ *
+ * The helpers vec.h provides:
  *
  *   SM_VW                      float lanes per vector (divides 32); a
  *                              run-time int for SVE

@@ -76,7 +76,7 @@ static inline float scalar_e(const struct loss_row *w, float t)
 }
 
 /* A row's statistics and L = log_partition(K, S''), computed ahead for a
- * group of rows (loss_group_pre). */
+ * group of rows (loss_row_group_pre). */
 struct loss_pre {
     struct row_stats s;
     double l;
@@ -84,7 +84,7 @@ struct loss_pre {
 
 /* Statistics of a non-empty row; false for a row with a NaN. With
  * may_store, a single-chunk row leaves e_i in g for the later passes. pre
- * (beta != 0 only): the statistics already computed, by loss_group_pre
+ * (beta != 0 only): the statistics already computed, by loss_row_group_pre
  * with the same may_store. */
 SM_INLINE bool loss_row_init(struct loss_row *w, const float *x, size_t n,
                              float beta, float *g, bool may_store, bool fast,
@@ -114,25 +114,26 @@ SM_INLINE bool loss_row_init(struct loss_row *w, const float *x, size_t n,
 }
 
 /* The losses' rows of at most this many entries get their statistics and
- * L a group at a time (loss_group_pre), for the same reason as
- * SM_GROUP_COLS; the losses make more passes over a row, and gain
+ * L a group at a time (loss_row_group_pre), for the same reason as
+ * SM_ROW_GROUP_MAX_COLS; the losses make more passes over a row, and gain
  * further (less as rows grow). */
-#define SM_LOSS_GROUP_COLS 4096
-_Static_assert(SM_LOSS_GROUP_COLS <= SM_CHUNK, "its rows store their exps");
+#define SM_LOSS_ROW_GROUP_MAX_COLS 4096
+_Static_assert(SM_LOSS_ROW_GROUP_MAX_COLS <= SM_CHUNK,
+               "its rows store their exps");
 
 /* loss_row_init's statistics of rows (<= SM_ROW_GROUP) rows (beta != 0)
  * and their L in one log1p pass; with may_store, e_i go to the rows of g
  * (in place too: read what the passes need of x first). */
-SM_INLINE void loss_group_pre(const float *x, size_t ldx, size_t rows,
-                              size_t n, float beta, float *g, size_t ldg,
-                              bool may_store, bool fast,
-                              double logk[SM_LOGK_MAX + 1],
-                              struct loss_pre pre[])
+SM_INLINE void loss_row_group_pre(const float *x, size_t ldx, size_t rows,
+                                  size_t n, float beta, float *g, size_t ldg,
+                                  bool may_store, bool fast,
+                                  double logk[SM_LOGK_MAX + 1],
+                                  struct loss_pre pre[])
 {
     struct row_stats st[SM_ROW_GROUP];
     double l[SM_ROW_GROUP];
-    group_stats(x, ldx, rows, n, beta, may_store ? g : NULL, ldg, fast, logk,
-                st, l);
+    row_group_stats(x, ldx, rows, n, beta, may_store ? g : NULL, ldg, fast,
+                    logk, st, l);
     for (size_t j = 0; j < rows; j++)
         pre[j] = (struct loss_pre){st[j], l[j]};
 }

@@ -104,7 +104,7 @@ _Static_assert(SM_CE_GROUP % SM_LOG1P_LANES == 0, "whole log1p calls");
 
 /* What row r (at xr, statistics rs; not ignored) needs besides its L:
  * writes the loss and gradient of a row with a NaN, sets t_c and returns
- * 1/S (>= 1/SM_SHORT_ROW here); 0 for a fully masked row (loss written,
+ * 1/S (>= 1/SM_REGISTER_ROW_MAX here); 0 for a fully masked row (loss written,
  * gradient 0s); -1 when all is done. Reads x[label] (in place: before the
  * row's gradient replaces it). */
 SM_INLINE float ce_row_scale(const struct sm_ce_args *a, size_t r,
@@ -128,13 +128,13 @@ SM_INLINE float ce_row_scale(const struct sm_ce_args *a, size_t r,
 
 /* A group's losses L - t_c once its rows' scales rc are known, and their
  * running total. */
-SM_INLINE void ce_group_losses(const struct row_stats st[], size_t nr,
-                               const float rc[], const float tc[],
-                               double logk[SM_LOGK_MAX + 1], double *loss,
-                               double *total)
+SM_INLINE void ce_row_group_losses(const struct row_stats st[], size_t nr,
+                                   const float rc[], const float tc[],
+                                   double logk[SM_LOGK_MAX + 1], double *loss,
+                                   double *total)
 {
     double l[SM_CE_GROUP]; /* log_partition(K, S'') */
-    group_log_partition(st, nr, logk, l);
+    row_group_log_partition(st, nr, logk, l);
     for (size_t j = 0; j < nr; j++)
         if (rc[j] > 0.0f)
             loss[j] = (float)l[j] - tc[j];
@@ -145,7 +145,7 @@ SM_INLINE void ce_group_losses(const struct row_stats st[], size_t nr,
         *total += loss[j];
 }
 
-/* Rows of at most SM_SHORT_ROW entries without smoothing, weights or L2
+/* Rows of at most SM_REGISTER_ROW_MAX entries without smoothing, weights or L2
  * (the usual small case), in groups: each row's statistics and exps as
  * block_rows_out or softmax_wide_row_nv compute them, each row's
  * gradient, then the group's L as log-softmax's (log1p in one vector pass)
@@ -211,7 +211,7 @@ SM_INLINE void ce_short_rows_nv(size_t rows, size_t cols, size_t nv,
             }
         }
 #endif
-        ce_group_losses(st, nr, rc, tc, logk, loss + r0, &total);
+        ce_row_group_losses(st, nr, rc, tc, logk, loss + r0, &total);
     }
     if (a->total)
         *a->total = total;
@@ -219,7 +219,7 @@ SM_INLINE void ce_short_rows_nv(size_t rows, size_t cols, size_t nv,
 
 #ifdef SM_COLUMNS
 /* Cross-entropy of SM_VW rows (from r0) of n <= SM_VW entries as a column
- * group: ce_row_scale, ce_grad_block and ce_group_losses lane by lane, so
+ * group: ce_row_scale, ce_grad_block and ce_row_group_losses lane by lane, so
  * the same bits; the label's column is picked by comparing each column's
  * index with the labels (exact as floats: below cols). False, with
  * nothing written, unless every row is kept and col_group_stats succeeds. */
@@ -277,7 +277,7 @@ SM_INLINE bool ce_col_group(const struct sm_ce_args *a, size_t r0, size_t n,
 
 #ifdef SM_WIDE_VECS
 /* ce_short_rows_nv of wide rows, the vector count a constant per case (32
- * < cols <= SM_SHORT_ROW). Out of line, so that it does not change how
+ * < cols <= SM_REGISTER_ROW_MAX). Out of line, so that it does not change how
  * the one-block rows' code around it is compiled. */
 static __attribute__((noinline)) void
 ce_wide_rows(size_t rows, size_t cols, float beta, const float *x, size_t ldx,
@@ -300,7 +300,7 @@ ce_wide_rows(size_t rows, size_t cols, float beta, const float *x, size_t ldx,
 #endif
 
 /* The vector count a constant per case, as block_rows_out's; rows of at
- * most SM_SHORT_ROW entries (32 where the ISA keeps no wider rows in
+ * most SM_REGISTER_ROW_MAX entries (32 where the ISA keeps no wider rows in
  * registers). */
 SM_INLINE void ce_short_rows(size_t rows, size_t cols, float beta,
                              const float *x, size_t ldx,
@@ -421,20 +421,20 @@ SM_INLINE void ce_short_or_col_rows(size_t rows, size_t cols, float beta,
 }
 #endif
 
-SM_INLINE void ce_rows_mode(size_t rows, size_t cols, float beta,
+SM_INLINE void ce_rows_with(size_t rows, size_t cols, float beta,
                             const float *x, size_t ldx,
                             const struct sm_ce_args *a, double *loss, float *g,
                             size_t ldg, bool fast)
 {
 #ifndef SM_VLA
-    if (cols <= SM_SHORT_ROW && beta != 0.0f && a->epsilon == 0.0f &&
+    if (cols <= SM_REGISTER_ROW_MAX && beta != 0.0f && a->epsilon == 0.0f &&
         !a->weights && a->half_l2 == 0.0 && a->grad_l2 == 0.0f) {
         ce_short_or_col_rows(rows, cols, beta, x, ldx, a, loss, g, ldg, fast);
         return;
     }
 #endif
     double total = a->total ? *a->total : 0.0;
-    const bool grouped = beta != 0.0f && cols <= SM_LOSS_GROUP_COLS;
+    const bool grouped = beta != 0.0f && cols <= SM_LOSS_ROW_GROUP_MAX_COLS;
     const bool may_store = ce_may_store(a, x, g);
     double logk[SM_LOGK_MAX + 1];
     logk_init(logk, cols);
@@ -448,8 +448,8 @@ SM_INLINE void ce_rows_mode(size_t rows, size_t cols, float beta,
             xc[j] = a->labels[r0 + j] == a->ignore_index
                     ? 0.0f : xg[j * ldx + (size_t)a->labels[r0 + j]];
         if (grouped)
-            loss_group_pre(xg, ldx, nr, cols, beta, gg, ldg, may_store, fast,
-                           logk, pre);
+            loss_row_group_pre(xg, ldx, nr, cols, beta, gg, ldg, may_store,
+                               fast, logk, pre);
         for (size_t j = 0; j < nr; j++) {
             const size_t r = r0 + j;
             float *gr = gg ? gg + j * ldg : NULL;
@@ -469,9 +469,9 @@ static void cross_entropy_rows(size_t rows, size_t cols, float beta,
                                float *g, size_t ldg, unsigned flags)
 {
     if (flags & SM_FAST_EXP)
-        ce_rows_mode(rows, cols, beta, x, ldx, a, loss, g, ldg, true);
+        ce_rows_with(rows, cols, beta, x, ldx, a, loss, g, ldg, true);
     else
-        ce_rows_mode(rows, cols, beta, x, ldx, a, loss, g, ldg, false);
+        ce_rows_with(rows, cols, beta, x, ldx, a, loss, g, ldg, false);
     canonical_nan_losses(loss, rows, cols, g, ldg);
 }
 

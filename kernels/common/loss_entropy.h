@@ -111,14 +111,14 @@ SM_INLINE void entropy_row_span(size_t r0, size_t rows, size_t cols,
                                 size_t ldg, double logk[SM_LOGK_MAX + 1],
                                 bool fast)
 {
-    const bool grouped = beta != 0.0f && cols <= SM_LOSS_GROUP_COLS;
+    const bool grouped = beta != 0.0f && cols <= SM_LOSS_ROW_GROUP_MAX_COLS;
     for (size_t end = r0 + rows; r0 < end; r0 += SM_ROW_GROUP) {
         const size_t nr = end - r0 < SM_ROW_GROUP ? end - r0 : SM_ROW_GROUP;
         struct loss_pre pre[SM_ROW_GROUP];
         float *gr = g ? g + r0 * ldg : NULL;
         if (grouped)
-            loss_group_pre(x + r0 * ldx, ldx, nr, cols, beta, gr, ldg, g != x,
-                           fast, logk, pre);
+            loss_row_group_pre(x + r0 * ldx, ldx, nr, cols, beta, gr, ldg,
+                               g != x, fast, logk, pre);
         for (size_t j = 0; j < nr; j++)
             h[r0 + j] = entropy_row(x + (r0 + j) * ldx, cols, beta, grad_scale,
                                     gr ? gr + j * ldg : NULL, fast,
@@ -126,7 +126,7 @@ SM_INLINE void entropy_row_span(size_t r0, size_t rows, size_t cols,
     }
 }
 
-SM_INLINE void entropy_rows_mode(size_t rows, size_t cols, float beta,
+SM_INLINE void entropy_rows_with(size_t rows, size_t cols, float beta,
                                  const float *x, size_t ldx, float grad_scale,
                                  double *h, float *g, size_t ldg, bool fast)
 {
@@ -157,9 +157,11 @@ static void entropy_rows(size_t rows, size_t cols, float beta, const float *x,
                          size_t ldg, unsigned flags)
 {
     if (flags & SM_FAST_EXP)
-        entropy_rows_mode(rows, cols, beta, x, ldx, grad_scale, h, g, ldg, true);
+        entropy_rows_with(rows, cols, beta, x, ldx, grad_scale, h, g, ldg,
+                          true);
     else
-        entropy_rows_mode(rows, cols, beta, x, ldx, grad_scale, h, g, ldg, false);
+        entropy_rows_with(rows, cols, beta, x, ldx, grad_scale, h, g, ldg,
+                          false);
     canonical_nan_losses(h, rows, cols, g, ldg);
 }
 

@@ -139,7 +139,7 @@ SM_INLINE void soft_row_span(size_t r0, size_t rows, size_t cols, float beta,
                              float *g, size_t ldg,
                              double logk[SM_LOGK_MAX + 1], bool fast)
 {
-    const bool grouped = beta != 0.0f && cols <= SM_LOSS_GROUP_COLS;
+    const bool grouped = beta != 0.0f && cols <= SM_LOSS_ROW_GROUP_MAX_COLS;
     const bool distill = a->kind == SM_SOFT_DISTILL;
     for (size_t end = r0 + rows; r0 < end; r0 += SM_ROW_GROUP) {
         const size_t nr = end - r0 < SM_ROW_GROUP ? end - r0 : SM_ROW_GROUP;
@@ -147,11 +147,11 @@ SM_INLINE void soft_row_span(size_t r0, size_t rows, size_t cols, float beta,
         const float *q = a->q + r0 * a->ldq;
         float *gr = g ? g + r0 * ldg : NULL;
         if (grouped && distill)
-            loss_group_pre(q, a->ldq, nr, cols, beta, NULL, 0, false, fast,
-                           logk, pre_q);
+            loss_row_group_pre(q, a->ldq, nr, cols, beta, NULL, 0, false, fast,
+                               logk, pre_q);
         if (grouped)
-            loss_group_pre(x + r0 * ldx, ldx, nr, cols, beta, gr, ldg,
-                           g != x, fast, logk, pre);
+            loss_row_group_pre(x + r0 * ldx, ldx, nr, cols, beta, gr, ldg,
+                               g != x, fast, logk, pre);
         for (size_t j = 0; j < nr; j++)
             loss[r0 + j] = soft_row(x + (r0 + j) * ldx, cols, beta, a,
                                     q + j * a->ldq, gr ? gr + j * ldg : NULL,
@@ -160,7 +160,7 @@ SM_INLINE void soft_row_span(size_t r0, size_t rows, size_t cols, float beta,
     }
 }
 
-SM_INLINE void soft_rows_mode(size_t rows, size_t cols, float beta,
+SM_INLINE void soft_rows_with(size_t rows, size_t cols, float beta,
                               const float *x, size_t ldx,
                               const struct sm_soft_args *a, double *loss,
                               float *g, size_t ldg, bool fast)
@@ -193,9 +193,9 @@ static void soft_target_rows(size_t rows, size_t cols, float beta,
                              float *g, size_t ldg, unsigned flags)
 {
     if (flags & SM_FAST_EXP)
-        soft_rows_mode(rows, cols, beta, x, ldx, a, loss, g, ldg, true);
+        soft_rows_with(rows, cols, beta, x, ldx, a, loss, g, ldg, true);
     else
-        soft_rows_mode(rows, cols, beta, x, ldx, a, loss, g, ldg, false);
+        soft_rows_with(rows, cols, beta, x, ldx, a, loss, g, ldg, false);
     canonical_nan_losses(loss, rows, cols, g, ldg);
 }
 

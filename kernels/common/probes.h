@@ -35,7 +35,7 @@ static void exp_array(size_t n, const float *x, float *y, unsigned flags)
  * exp-throughput ceiling the benchmarks hold the kernels against (the same
  * exp; no extremum pass, no stores, no double sums). The order of the sum
  * is not part of any contract. */
-SM_INLINE float exp_sum_mode(size_t n, const float *x, float c, bool fast)
+SM_INLINE float exp_sum_with(size_t n, const float *x, float c, bool fast)
 {
     const sm_v vc = v_set1(c), zero = v_set1(0.0f);
     sm_v a0 = zero, a1 = zero;
@@ -69,8 +69,8 @@ SM_INLINE float exp_sum_mode(size_t n, const float *x, float c, bool fast)
 
 static float exp_sum(size_t n, const float *x, float c, unsigned flags)
 {
-    return flags & SM_FAST_EXP ? exp_sum_mode(n, x, c, true)
-                               : exp_sum_mode(n, x, c, false);
+    return flags & SM_FAST_EXP ? exp_sum_with(n, x, c, true)
+                               : exp_sum_with(n, x, c, false);
 }
 
 #endif

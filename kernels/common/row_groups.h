@@ -18,7 +18,7 @@ _Static_assert(SM_ROW_GROUP % SM_LOG1P_LANES == 0, "whole log1p calls");
  * most this many entries compute a group's statistics and L ahead of its
  * output passes: a lone row's L is a log1p chain that held up its pass.
  * Not longer: such rows no longer stay in L1 for their second pass. */
-#define SM_GROUP_COLS 1024
+#define SM_ROW_GROUP_MAX_COLS 1024
 
 /* log K for a row's count K of entries at M, once per K <= SM_LOGK_MAX in
  * a call (logk from logk_init; 0: not yet): ties at M are common, e.g.
@@ -45,12 +45,12 @@ static inline double log_count(double logk[SM_LOGK_MAX + 1], double k)
     return *p;
 }
 
-static inline void group_log_partition(const struct row_stats st[],
-                                       size_t rows,
-                                       double logk[SM_LOGK_MAX + 1],
-                                       double l[])
+static inline void row_group_log_partition(const struct row_stats st[],
+                                           size_t rows,
+                                           double logk[SM_LOGK_MAX + 1],
+                                           double l[])
 {
-    group_log1p(st, rows, l);
+    row_group_log1p(st, rows, l);
     for (size_t j = 0; j < rows; j++)
         if (st[j].k != 1.0)
             l[j] += log_count(logk, st[j].k);

@@ -70,7 +70,7 @@ static void scale(float *y, size_t n, float r)
 
 /* p_i = exp(beta (x_i - M)) * r, and r itself for the entries equal to M,
  * which the exp gives when M and beta are finite (exp(+-0) = 1). */
-SM_INLINE void exp_scale_body(const float *x, size_t n, float m, float beta,
+SM_INLINE void exp_scale_with(const float *x, size_t n, float m, float beta,
                               float r, float *y, bool fast, bool finite,
                               bool unit_beta)
 {
@@ -105,17 +105,17 @@ SM_INLINE void exp_scale(const float *x, size_t n, float m, float beta,
                          float r, float *y, bool fast)
 {
     if (!isfinite(m) || !isfinite(beta))
-        exp_scale_body(x, n, m, beta, r, y, fast, false, false);
+        exp_scale_with(x, n, m, beta, r, y, fast, false, false);
     else if (beta == 1.0f)
-        exp_scale_body(x, n, m, beta, r, y, fast, true, true);
+        exp_scale_with(x, n, m, beta, r, y, fast, true, true);
     else
-        exp_scale_body(x, n, m, beta, r, y, fast, true, false);
+        exp_scale_with(x, n, m, beta, r, y, fast, true, false);
 }
 
 /* y_i = beta (x_i - M) - L, with beta (x_i - M) = 0 for the entries equal to
  * M (also when M or beta is infinite). With beta = 1 and M finite, x_i - M
  * is that +0 itself. */
-SM_INLINE void shift_sub_body(const float *x, size_t n, float m, float beta,
+SM_INLINE void shift_sub_with(const float *x, size_t n, float m, float beta,
                               float l, float *y, bool plain)
 {
     const sm_v vm = v_set1(m), vb = v_set1(beta), vl = v_set1(l);
@@ -138,9 +138,9 @@ static void shift_sub(const float *x, size_t n, float m, float beta, float l,
                       float *y)
 {
     if (beta == 1.0f && isfinite(m))
-        shift_sub_body(x, n, m, beta, l, y, true);
+        shift_sub_with(x, n, m, beta, l, y, true);
     else
-        shift_sub_body(x, n, m, beta, l, y, false);
+        shift_sub_with(x, n, m, beta, l, y, false);
 }
 
 #endif

@@ -123,7 +123,7 @@ SM_INLINE sm_v v_ext(sm_v x, sm_v a, bool use_max)
     return use_max ? v_max(x, a) : v_min(x, a);
 }
 
-SM_INLINE float extremum_mode(const float *x, size_t n, bool use_max)
+SM_INLINE float extremum_with(const float *x, size_t n, bool use_max)
 {
     const float init = use_max ? -INFINITY : INFINITY;
     sm_v a0 = v_set1(init), a1 = a0, a2 = a0, a3 = a0;
@@ -145,7 +145,7 @@ SM_INLINE float extremum_mode(const float *x, size_t n, bool use_max)
 /* beta > 0 selects on the maximum, beta < 0 on the minimum. */
 static inline float row_extremum(const float *x, size_t n, bool use_max)
 {
-    return use_max ? extremum_mode(x, n, true) : extremum_mode(x, n, false);
+    return use_max ? extremum_with(x, n, true) : extremum_with(x, n, false);
 }
 
 /* One chunk (n <= SM_CHUNK) against its extremum m: k = entries equal to m,
@@ -276,7 +276,7 @@ SM_INLINE double chunk_sum_direct(const float *x, size_t n, float m, float beta,
     return acc_fold(&acc);
 }
 
-SM_INLINE double chunk_sum_body(const float *x, size_t n, float m, float beta,
+SM_INLINE double chunk_sum_with(const float *x, size_t n, float m, float beta,
                                 float *y, size_t *k, bool fast, bool finite,
                                 bool unit_beta)
 {
@@ -293,10 +293,10 @@ SM_INLINE double chunk_sum(const float *x, size_t n, float m, float beta,
                            float *y, size_t *k, bool fast)
 {
     if (!isfinite(m) || !isfinite(beta))
-        return chunk_sum_body(x, n, m, beta, y, k, fast, false, false);
+        return chunk_sum_with(x, n, m, beta, y, k, fast, false, false);
     if (beta == 1.0f)
-        return chunk_sum_body(x, n, m, beta, y, k, fast, true, true);
-    return chunk_sum_body(x, n, m, beta, y, k, fast, true, false);
+        return chunk_sum_with(x, n, m, beta, y, k, fast, true, true);
+    return chunk_sum_with(x, n, m, beta, y, k, fast, true, false);
 }
 
 /* Row statistics: M (the extremum), K (entries equal to M) and S'' (the
@@ -332,8 +332,8 @@ SM_INLINE struct row_stats chunk_stats(const float *x, size_t n, float beta,
 
 /* y (optional, single-chunk rows only) receives e_i as a by-product. A row
  * longer than a chunk reads each chunk twice while it is in cache. */
-SM_INLINE struct row_stats row_stats_mode(const float *x, size_t n,
-                                          float beta, float *y, bool fast)
+SM_INLINE struct row_stats row_stats_with(const float *x, size_t n, float beta,
+                                          float *y, bool fast)
 {
     if (n <= SM_CHUNK)
         return chunk_stats(x, n, beta, y, fast);
@@ -368,13 +368,13 @@ SM_INLINE struct row_stats row_stats_mode(const float *x, size_t n,
 static struct row_stats row_stats_sleef(const float *x, size_t n, float beta,
                                         float *y)
 {
-    return row_stats_mode(x, n, beta, y, false);
+    return row_stats_with(x, n, beta, y, false);
 }
 
 static struct row_stats row_stats_fast(const float *x, size_t n, float beta,
                                        float *y)
 {
-    return row_stats_mode(x, n, beta, y, true);
+    return row_stats_with(x, n, beta, y, true);
 }
 
 static inline struct row_stats row_stats(const float *x, size_t n, float beta,
@@ -422,8 +422,8 @@ static inline double log1p_arg(const struct row_stats st[], size_t rows,
  * for the stores to reach the cache (a third more time for a 16-element
  * logsumexp). Rows with a NaN, or none to compute, give values nobody
  * reads. */
-static inline void group_log1p(const struct row_stats st[], size_t rows,
-                               double l[])
+static inline void row_group_log1p(const struct row_stats st[], size_t rows,
+                                   double l[])
 {
     size_t j = 0;
     for (; j < rows && rows - j > 4; j += SM_LOG1P_LANES) {

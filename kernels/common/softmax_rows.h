@@ -17,7 +17,7 @@ SM_INLINE struct row_stats short_row_stats(const float *x, size_t n,
     if (n <= 32)
         return block_row_stats(x, n, beta, y, fast);
 #ifdef SM_WIDE_VECS
-    if (n <= SM_SHORT_ROW) {
+    if (n <= SM_REGISTER_ROW_MAX) {
         struct row_stats st;
         wide_rows_stats(x, 0, 1, n, beta, y, 0, fast, &st);
         return st;
@@ -42,7 +42,7 @@ SM_INLINE void softmax_row(const float *x, size_t n, float beta, float *y,
         return;
     }
 #ifdef SM_WIDE_VECS
-    if (n <= SM_SHORT_ROW) {
+    if (n <= SM_REGISTER_ROW_MAX) {
         softmax_wide_row(x, n, beta, y, fast);
         return;
     }
@@ -94,20 +94,20 @@ SM_INLINE void log_softmax_row(const float *x, size_t n, float beta, float *y,
 /* Statistics of rows (<= SM_ROW_GROUP) rows (beta != 0) and their L in
  * one log1p pass, ahead of the rows' output passes; y (optional, rows of
  * one chunk) receives e_i as with row_stats. */
-SM_INLINE void group_stats(const float *x, size_t ldx, size_t rows, size_t n,
-                           float beta, float *y, size_t ldy, bool fast,
-                           double logk[SM_LOGK_MAX + 1],
-                           struct row_stats st[], double l[])
+SM_INLINE void row_group_stats(const float *x, size_t ldx, size_t rows,
+                               size_t n, float beta, float *y, size_t ldy,
+                               bool fast, double logk[SM_LOGK_MAX + 1],
+                               struct row_stats st[], double l[])
 {
 #if defined(SM_WIDE_VECS) && !defined(SM_VLA)
-    if (n > 32 && n <= SM_SHORT_ROW) /* one call for the group's rows */
+    if (n > 32 && n <= SM_REGISTER_ROW_MAX) /* one call for the group's rows */
         wide_rows_stats(x, ldx, rows, n, beta, y, ldy, fast, st);
     else
 #endif
         for (size_t j = 0; j < rows; j++)
             st[j] = short_row_stats(x + j * ldx, n, beta,
                                     y ? y + j * ldy : NULL, fast);
-    group_log_partition(st, rows, logk, l);
+    row_group_log_partition(st, rows, logk, l);
 }
 
 /* logsumexp from a row's statistics and l = log_partition(K, S'') (beta
@@ -156,7 +156,7 @@ SM_INLINE void logsumexp_block_rows_nv(size_t rows, size_t n, size_t nv,
             else
                 block_stats_rows_nv(xj, ldx, 1, n, nv, beta, fast, e + j, st + j);
         }
-        group_log_partition(st, nr, logk, l);
+        row_group_log_partition(st, nr, logk, l);
         for (size_t j = 0; j < nr; j++)
             result[r0 + j] = logsumexp_of(st[j], beta, l[j]);
     }
@@ -182,10 +182,10 @@ SM_INLINE void logsumexp_block_rows(size_t rows, size_t n, float beta,
 #endif
 
 /* Log-softmax into y, or logsumexp into result, of rows of at most
- * SM_GROUP_COLS entries (beta != 0), a group of rows at a time. */
-SM_INLINE void grouped_log_rows(size_t rows, size_t cols, float beta,
-                                const float *x, size_t ldx, float *y,
-                                size_t ldy, float *result, bool fast)
+ * SM_ROW_GROUP_MAX_COLS entries (beta != 0), a group of rows at a time. */
+SM_INLINE void row_grouped_log_rows(size_t rows, size_t cols, float beta,
+                                    const float *x, size_t ldx, float *y,
+                                    size_t ldy, float *result, bool fast)
 {
     double logk[SM_LOGK_MAX + 1];
     logk_init(logk, cols);
@@ -193,8 +193,8 @@ SM_INLINE void grouped_log_rows(size_t rows, size_t cols, float beta,
         const size_t nr = rows - r0 < SM_ROW_GROUP ? rows - r0 : SM_ROW_GROUP;
         struct row_stats st[SM_ROW_GROUP];
         double l[SM_ROW_GROUP];
-        group_stats(x + r0 * ldx, ldx, nr, cols, beta, NULL, 0, fast, logk, st,
-                    l);
+        row_group_stats(x + r0 * ldx, ldx, nr, cols, beta, NULL, 0, fast, logk,
+                        st, l);
         for (size_t j = 0; j < nr; j++) {
             if (y)
                 log_softmax_from(x + (r0 + j) * ldx, cols, beta, st[j], l[j],
@@ -223,7 +223,7 @@ SM_INLINE void block_or_col_rows_out(size_t rows, size_t n, float beta,
             const float *xg = x + r0 * ldx;
             float *yg = y + r0 * ldy;
             if (log ? log_softmax_col_group(xg, ldx, n, beta, yg, ldy, logk, fast)
-                    : softmax_col_group_any(xg, ldx, n, beta, yg, ldy, fast)) {
+                    : softmax_col_group(xg, ldx, n, beta, yg, ldy, fast)) {
                 r0 += SM_VW;
                 continue;
             }
@@ -238,9 +238,8 @@ SM_INLINE void block_or_col_rows_out(size_t rows, size_t n, float beta,
 #endif
 
 /* softmax or, with log, log-softmax of every row. */
-SM_INLINE void rows_out_mode(size_t rows, size_t cols, float beta,
-                             const float *x, size_t ldx, float *y, size_t ldy,
-                             bool fast, bool log)
+SM_INLINE void rows_out(size_t rows, size_t cols, float beta, const float *x,
+                        size_t ldx, float *y, size_t ldy, bool fast, bool log)
 {
 #ifndef SM_VLA
     if (cols > 0 && cols <= 32 && beta != 0.0f) {
@@ -248,8 +247,8 @@ SM_INLINE void rows_out_mode(size_t rows, size_t cols, float beta,
         return;
     }
 #endif
-    if (log && beta != 0.0f && cols > 0 && cols <= SM_GROUP_COLS) {
-        grouped_log_rows(rows, cols, beta, x, ldx, y, ldy, NULL, fast);
+    if (log && beta != 0.0f && cols > 0 && cols <= SM_ROW_GROUP_MAX_COLS) {
+        row_grouped_log_rows(rows, cols, beta, x, ldx, y, ldy, NULL, fast);
         return;
     }
     for (size_t r = 0; r < rows; r++) {
@@ -263,23 +262,23 @@ SM_INLINE void rows_out_mode(size_t rows, size_t cols, float beta,
 /* The batch paths, out of line (see one_row_softmax), one copy per op and
  * exp mode. */
 static __attribute__((noinline)) void
-softmax_rows_any(size_t rows, size_t cols, float beta, const float *x,
-                 size_t ldx, float *y, size_t ldy, unsigned flags)
+softmax_batch(size_t rows, size_t cols, float beta, const float *x, size_t ldx,
+              float *y, size_t ldy, unsigned flags)
 {
     if (flags & SM_FAST_EXP)
-        rows_out_mode(rows, cols, beta, x, ldx, y, ldy, true, false);
+        rows_out(rows, cols, beta, x, ldx, y, ldy, true, false);
     else
-        rows_out_mode(rows, cols, beta, x, ldx, y, ldy, false, false);
+        rows_out(rows, cols, beta, x, ldx, y, ldy, false, false);
 }
 
 static __attribute__((noinline)) void
-log_softmax_rows_any(size_t rows, size_t cols, float beta, const float *x,
-                     size_t ldx, float *y, size_t ldy, unsigned flags)
+log_softmax_batch(size_t rows, size_t cols, float beta, const float *x,
+                  size_t ldx, float *y, size_t ldy, unsigned flags)
 {
     if (flags & SM_FAST_EXP)
-        rows_out_mode(rows, cols, beta, x, ldx, y, ldy, true, true);
+        rows_out(rows, cols, beta, x, ldx, y, ldy, true, true);
     else
-        rows_out_mode(rows, cols, beta, x, ldx, y, ldy, false, true);
+        rows_out(rows, cols, beta, x, ldx, y, ldy, false, true);
 }
 
 #ifndef SM_VLA /* where SM_VPB is a constant the preprocessor can read */
@@ -288,7 +287,7 @@ log_softmax_rows_any(size_t rows, size_t cols, float beta, const float *x,
 #endif
 #endif
 #ifdef SM_ONE_ROW
-/* A lone row of at most SM_SHORT_ROW entries, as block_rows_out or
+/* A lone row of at most SM_REGISTER_ROW_MAX entries, as block_rows_out or
  * softmax_wide_row_nv computes it. */
 SM_INLINE void one_row_out_nv(const float *x, size_t n, size_t nv, float beta,
                               float *y, bool fast, bool log)
@@ -331,7 +330,7 @@ SM_INLINE void one_row_out(const float *x, size_t n, float beta, float *y,
     SM_UNREACHABLE();
 }
 
-/* The call for one row of at most SM_SHORT_ROW entries (a sampler's, a
+/* The call for one row of at most SM_REGISTER_ROW_MAX entries (a sampler's, a
  * decoder's) comes here, out of line and clear of the batch paths: their
  * frame (a realigned stack, the spills of many live vectors) and their
  * set-up (the log K cache, the group's arrays) would slow a lone short
@@ -364,7 +363,7 @@ static __attribute__((noinline)) float one_row_logsumexp(const float *x,
 
 static inline bool is_one_short_row(size_t rows, size_t cols, float beta)
 {
-    return rows == 1 && cols - 1 < SM_SHORT_ROW && beta != 0.0f;
+    return rows == 1 && cols - 1 < SM_REGISTER_ROW_MAX && beta != 0.0f;
 }
 #endif
 
@@ -377,7 +376,7 @@ static void softmax_rows(size_t rows, size_t cols, float beta, const float *x,
         return;
     }
 #endif
-    softmax_rows_any(rows, cols, beta, x, ldx, y, ldy, flags);
+    softmax_batch(rows, cols, beta, x, ldx, y, ldy, flags);
 }
 
 static void log_softmax_rows(size_t rows, size_t cols, float beta,
@@ -390,10 +389,10 @@ static void log_softmax_rows(size_t rows, size_t cols, float beta,
         return;
     }
 #endif
-    log_softmax_rows_any(rows, cols, beta, x, ldx, y, ldy, flags);
+    log_softmax_batch(rows, cols, beta, x, ldx, y, ldy, flags);
 }
 
-SM_INLINE void logsumexp_rows_mode(size_t rows, size_t cols, float beta,
+SM_INLINE void logsumexp_rows_with(size_t rows, size_t cols, float beta,
                                    const float *x, size_t ldx, float *result,
                                    bool fast)
 {
@@ -421,8 +420,8 @@ SM_INLINE void logsumexp_rows_mode(size_t rows, size_t cols, float beta,
         return;
     }
 #endif
-    if (beta != 0.0f && cols > 0 && cols <= SM_GROUP_COLS) {
-        grouped_log_rows(rows, cols, beta, x, ldx, NULL, 0, result, fast);
+    if (beta != 0.0f && cols > 0 && cols <= SM_ROW_GROUP_MAX_COLS) {
+        row_grouped_log_rows(rows, cols, beta, x, ldx, NULL, 0, result, fast);
         return;
     }
     for (size_t r = 0; r < rows; r++)
@@ -430,13 +429,13 @@ SM_INLINE void logsumexp_rows_mode(size_t rows, size_t cols, float beta,
 }
 
 static __attribute__((noinline)) void
-logsumexp_rows_any(size_t rows, size_t cols, float beta, const float *x,
-                   size_t ldx, float *result, unsigned flags)
+logsumexp_batch(size_t rows, size_t cols, float beta, const float *x,
+                size_t ldx, float *result, unsigned flags)
 {
     if (flags & SM_FAST_EXP)
-        logsumexp_rows_mode(rows, cols, beta, x, ldx, result, true);
+        logsumexp_rows_with(rows, cols, beta, x, ldx, result, true);
     else
-        logsumexp_rows_mode(rows, cols, beta, x, ldx, result, false);
+        logsumexp_rows_with(rows, cols, beta, x, ldx, result, false);
 }
 
 static void logsumexp_rows(size_t rows, size_t cols, float beta,
@@ -449,7 +448,7 @@ static void logsumexp_rows(size_t rows, size_t cols, float beta,
         return;
     }
 #endif
-    logsumexp_rows_any(rows, cols, beta, x, ldx, result, flags);
+    logsumexp_batch(rows, cols, beta, x, ldx, result, flags);
 }
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * Rows longer than a block that still fit in registers (SM_WIDE_VECS, set
- * by the ISA), and SM_SHORT_ROW: the longest row held in registers from
- * load to store (32 where the ISA keeps no wider rows).
+ * by the ISA), and SM_REGISTER_ROW_MAX: the longest row held in registers
+ * from load to store (32 where the ISA keeps no wider rows). A short row
+ * is one of at most SM_REGISTER_ROW_MAX entries.
  */
 #ifndef SM_WIDE_ROWS_H
 #define SM_WIDE_ROWS_H
@@ -17,7 +18,7 @@
  * kernels take their statistics from wide_rows_stats, out of line (inline
  * in every kernel, they made the loss kernels much larger and no
  * faster). */
-#define SM_SHORT_ROW (SM_WIDE_VECS * SM_VW)
+#define SM_REGISTER_ROW_MAX (SM_WIDE_VECS * SM_VW)
 _Static_assert(SM_WIDE_VECS > SM_VPB && SM_WIDE_VECS <= 8, "SM_WIDE_CASES");
 
 /* As SM_BLOCK_CASES, for the vector counts of the wide rows. */
@@ -58,7 +59,8 @@ SM_INLINE void softmax_wide_row_nv(const float *x, size_t n, size_t nv,
 }
 
 /* softmax_wide_row_nv with the vector count a constant in each case: the
- * cases cover every wide row (32 < n <= SM_SHORT_ROW, the caller's test). */
+ * cases cover every wide row (32 < n <= SM_REGISTER_ROW_MAX, the caller's
+ * test). */
 SM_INLINE void softmax_wide_row(const float *x, size_t n, float beta, float *y,
                                 bool fast)
 {
@@ -87,7 +89,7 @@ SM_INLINE void wide_rows_stats_nv(const float *x, size_t ldx, size_t rows,
 }
 
 /* wide_rows_stats_nv with the vector count a constant per case (32 < n <=
- * SM_SHORT_ROW); out of line, one copy for every kernel that groups its
+ * SM_REGISTER_ROW_MAX); out of line, one copy for every kernel that groups its
  * rows' statistics. */
 static __attribute__((noinline)) void
 wide_rows_stats(const float *x, size_t ldx, size_t rows, size_t n, float beta,
@@ -107,7 +109,7 @@ wide_rows_stats(const float *x, size_t ldx, size_t rows, size_t n, float beta,
     SM_UNREACHABLE();
 }
 #else
-#define SM_SHORT_ROW 32
+#define SM_REGISTER_ROW_MAX 32
 #endif
 #endif
 
