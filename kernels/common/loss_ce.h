@@ -152,8 +152,9 @@ SM_INLINE void ce_row_group_losses(const struct row_stats st[], size_t nr,
  * and the losses. Groups of 16, not 8: the log1p's latency holds up fewer
  * rows. One-block rows (nv <= SM_VPB) get the group's statistics two rows
  * at a time, then the bookkeeping, then the gradients (not a pair's
- * gradients right after its statistics: slower); wide rows go one at a time from registers, the gradient written
- * at once. The general path's operations. beta != 0. */
+ * gradients right after its statistics: slower); wide rows go one at a
+ * time from registers, the gradient written at once. The general path's
+ * operations. beta != 0. */
 SM_INLINE void ce_short_rows_nv(size_t rows, size_t cols, size_t nv,
                                 float beta, const float *x, size_t ldx,
                                 const struct sm_ce_args *a, double *loss,
