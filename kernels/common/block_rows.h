@@ -168,8 +168,7 @@ SM_INLINE void block_store_row(const sm_v xv[], const sm_v e[],
     const sm_v vm = v_set1(st.m), vb = v_set1(beta), vc = v_set1(c);
     for (size_t v = 0; v < nv; v++) {
         const sm_v out =
-            log ? v_sub(v_sel(m_eq(xv[v], vm), v_set1(0.0f),
-                              v_mul(v_sub(xv[v], vm), vb)), vc)
+            log ? v_sub(t_of(xv[v], vm, vb), vc)
                 : v_mul(e[v], vc);
         store_row_vec(y, v, nv, last, out, next_row_follows);
     }

@@ -55,7 +55,7 @@ SM_INLINE sm_v row_t(const struct loss_row *w, sm_v xv)
     if (w->uniform)
         return zero;
     const sm_v vm = v_set1(w->m);
-    return v_sel(m_eq(xv, vm), zero, v_mul(v_sub(xv, vm), v_set1(w->beta)));
+    return t_of(xv, vm, v_set1(w->beta));
 }
 
 SM_INLINE sm_v row_e(const struct loss_row *w, size_t i, size_t c, sm_v t)

@@ -267,7 +267,7 @@ SM_INLINE bool ce_col_group(const struct sm_ce_args *a, size_t r0, size_t n,
     }
     /* The loss after the gradient: its L, a long chain, then overlaps the
      * next group's loads. */
-    const sm_v tc = v_sel(m_eq(xc, c.m), zero, v_mul(v_sub(xc, c.m), v_set1(beta)));
+    const sm_v tc = t_of(xc, c.m, v_set1(beta));
     const sm_cd lv = col_widen(v_sub(col_narrow(col_log_partition(&c, logk)), tc));
     memcpy(loss + r0, &lv, sizeof lv);
     for (size_t j = 0; j < SM_VW; j++)

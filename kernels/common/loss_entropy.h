@@ -82,8 +82,7 @@ SM_INLINE bool entropy_col_group(const float *x, size_t ldx, size_t n,
     sm_v p[SM_VW], nl[SM_VW];
     sm_cd terms[SM_VW];
     for (size_t i = 0; i < n; i++) {
-        const sm_v t = v_sel(m_eq(c.x[i], c.m), zero,
-                             v_mul(v_sub(c.x[i], c.m), vb));
+        const sm_v t = t_of(c.x[i], c.m, vb);
         nl[i] = v_sub(lse, t);
         p[i] = v_mul(c.e[i], c.r);
         terms[i] = col_widen(v_sel(m_eq(p[i], zero), zero, v_mul(p[i], nl[i])));

@@ -108,13 +108,10 @@ SM_INLINE bool soft_col_group(const float *x, size_t ldx, size_t n,
     const sm_v lse = col_narrow(col_log_partition(&c, logk));
     sm_v out[SM_VW];
     for (size_t i = 0; i < n; i++) {
-        const sm_v t = v_sel(m_eq(c.x[i], c.m), zero,
-                             v_mul(v_sub(c.x[i], c.m), vb));
+        const sm_v t = t_of(c.x[i], c.m, vb);
         sm_v term;
         if (a->kind == SM_SOFT_DISTILL) {
-            const sm_m at_m = m_eq(teacher.x[i], teacher.m);
-            const sm_v tt = v_sel(at_m, zero,
-                                  v_mul(v_sub(teacher.x[i], teacher.m), vb));
+            const sm_v tt = t_of(teacher.x[i], teacher.m, vb);
             term = v_sub(v_sub(tt, teacher_lse), v_sub(t, lse));
         } else {
             term = a->kind == SM_SOFT_CE ? v_sub(lse, t)

@@ -119,17 +119,16 @@ SM_INLINE void shift_sub_with(const float *x, size_t n, float m, float beta,
                               float l, float *y, bool plain)
 {
     const sm_v vm = v_set1(m), vb = v_set1(beta), vl = v_set1(l);
-    const sm_v zero = v_set1(0.0f);
     size_t i = 0;
     for (; i + SM_VW <= n; i += SM_VW) {
         const sm_v xv = v_load(x + i);
         const sm_v t = plain ? v_sub(xv, vm)
-                             : v_sel(m_eq(xv, vm), zero, v_mul(v_sub(xv, vm), vb));
+                             : t_of(xv, vm, vb);
         v_store(y + i, v_sub(t, vl));
     }
     if (i < n) {
         const sm_v xv = v_load_part(x + i, n - i, m);
-        const sm_v t = v_sel(m_eq(xv, vm), zero, v_mul(v_sub(xv, vm), vb));
+        const sm_v t = t_of(xv, vm, vb);
         v_store_part(y + i, n - i, v_sub(t, vl));
     }
 }

@@ -45,6 +45,13 @@ SM_INLINE sm_v exp_nonpos(sm_v t, bool fast)
     return fast ? v_exp_fast_nonpos(t) : v_exp(t);
 }
 
+/* The contract's t = beta (x - M) of an output: +0 where x equals M, also
+ * where M or beta is infinite (the limit where the product is NaN). */
+SM_INLINE sm_v t_of(sm_v x, sm_v vm, sm_v vb)
+{
+    return v_sel(m_eq(x, vm), v_set1(0.0f), v_mul(v_sub(x, vm), vb));
+}
+
 /* t = beta (x - m); multiplying by 1 changes no bit, so beta = 1 skips it. */
 SM_INLINE sm_v beta_times_diff(sm_v x, sm_v vm, sm_v vb, bool unit_beta)
 {
