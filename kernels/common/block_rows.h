@@ -8,8 +8,8 @@
 #ifndef SM_BLOCK_ROWS_H
 #define SM_BLOCK_ROWS_H
 
-#include "common/row_groups.h"
 #include "common/row_passes.h"
+#include "common/row_groups.h"
 
 #ifndef SM_VLA /* needs an array of vectors; VLA ISAs take the general path */
 /* Loads a row of n entries as nv vectors, padded with the wrong infinity

@@ -219,6 +219,8 @@ SM_INLINE bool log_softmax_col_group(const float *x, size_t ldx, size_t n,
     if (!col_group_stats(x, ldx, n, beta, fast, &g))
         return false;
     const sm_v c = col_narrow(col_log_partition(&g, logk));
+    /* t_of's operations, its zero made once (through t_of, GCC allocates
+     * the AVX-512 softmax batch differently). */
     const sm_v vb = v_set1(beta), zero = v_set1(0.0f);
     sm_v out[SM_VW];
     for (size_t i = 0; i < n; i++)

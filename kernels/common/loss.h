@@ -48,14 +48,15 @@ static inline float lane_of(sm_v v, size_t i)
     return lanes[i];
 }
 
-/* t_i = beta (x_i - M), exactly as the forward kernels round it. */
+/* t_i = beta (x_i - M), exactly as the forward kernels round it (t_of's
+ * operations; through t_of, GCC schedules the SVE losses differently). */
 SM_INLINE sm_v row_t(const struct loss_row *w, sm_v xv)
 {
     const sm_v zero = v_set1(0.0f);
     if (w->uniform)
         return zero;
     const sm_v vm = v_set1(w->m);
-    return t_of(xv, vm, v_set1(w->beta));
+    return v_sel(m_eq(xv, vm), zero, v_mul(v_sub(xv, vm), v_set1(w->beta)));
 }
 
 SM_INLINE sm_v row_e(const struct loss_row *w, size_t i, size_t c, sm_v t)
