@@ -261,8 +261,11 @@ SM_INLINE void block_rows_out_nv(size_t rows, size_t n, size_t nv,
         softmax_block_rows_nv(rows, n, nv, beta, x, ldx, y, ldy, fast);
 }
 
-/* Calls CALL(nv) with the row's vector count nv as a constant in each case,
- * so the block's loops unroll and its arrays live in registers. */
+/* SM_WITH_BLOCK_NV(nv, CALL) runs CALL(k), which returns, with k the
+ * row's vector count nv (1 <= nv <= SM_VPB) as a constant in each case,
+ * so that the _nv function's loops unroll and its arrays live in
+ * registers. The scalar kernels (SM_VPB = 32) would need too many cases:
+ * nv stays a variable there. */
 #if SM_VPB <= 2
 #define SM_BLOCK_CASES(CALL) case 1: CALL(1); case 2: CALL(2);
 #elif SM_VPB <= 4
@@ -275,6 +278,17 @@ SM_INLINE void block_rows_out_nv(size_t rows, size_t n, size_t nv,
 #else
 #define SM_BLOCK_CASES(CALL) /* scalar: too many cases to unroll */
 #endif
+#if SM_VPB <= 8
+#define SM_WITH_BLOCK_NV(nv, CALL)                                         \
+    do {                                                                   \
+        switch (nv) {                                                      \
+            SM_BLOCK_CASES(CALL)                                           \
+        }                                                                  \
+        SM_UNREACHABLE();                                                  \
+    } while (0)
+#else
+#define SM_WITH_BLOCK_NV(nv, CALL) do { CALL(nv); } while (0)
+#endif
 
 /* softmax or log-softmax of a batch of rows of at most 32 entries. */
 SM_INLINE void block_rows_out(size_t rows, size_t n, float beta,
@@ -284,17 +298,9 @@ SM_INLINE void block_rows_out(size_t rows, size_t n, float beta,
     const size_t nv = (n + SM_VW - 1) / SM_VW;
 #define SM_CALL(k) \
     block_rows_out_nv(rows, n, k, beta, x, ldx, y, ldy, fast, log); return
-    switch (nv) {
-        SM_BLOCK_CASES(SM_CALL)
-    }
+    SM_WITH_BLOCK_NV(nv, SM_CALL);
 #undef SM_CALL
-#if SM_VPB > 8 /* the cases above cover every nv <= SM_VPB <= 8 */
-    block_rows_out_nv(rows, n, nv, beta, x, ldx, y, ldy, fast, log);
-#else
-    SM_UNREACHABLE();
-#endif
 }
-
 
 /* The statistics of a one-block row, and with y its e_i, as row_stats. */
 SM_INLINE struct row_stats block_stats_to_nv(const float *x, size_t n,
@@ -314,15 +320,8 @@ SM_INLINE struct row_stats block_row_stats(const float *x, size_t n,
 {
     const size_t nv = (n + SM_VW - 1) / SM_VW;
 #define SM_CALL(k) return block_stats_to_nv(x, n, k, beta, fast, y)
-    switch (nv) {
-        SM_BLOCK_CASES(SM_CALL)
-    }
+    SM_WITH_BLOCK_NV(nv, SM_CALL);
 #undef SM_CALL
-#if SM_VPB > 8 /* the cases above cover every nv <= SM_VPB <= 8 */
-    return block_stats_to_nv(x, n, nv, beta, fast, y);
-#else
-    SM_UNREACHABLE();
-#endif
 }
 #endif /* SM_VLA */
 

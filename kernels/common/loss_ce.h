@@ -292,11 +292,8 @@ ce_wide_rows(size_t rows, size_t cols, float beta, const float *x, size_t ldx,
     else \
         ce_short_rows_nv(rows, cols, k, beta, x, ldx, a, loss, g, ldg, false); \
     return
-    switch (nv) {
-        SM_WIDE_CASES(SM_CALL)
-    }
+    SM_WITH_WIDE_NV(nv, SM_CALL);
 #undef SM_CALL
-    SM_UNREACHABLE();
 }
 #endif
 

@@ -169,15 +169,8 @@ SM_INLINE void logsumexp_block_rows(size_t rows, size_t n, float beta,
     const size_t nv = (n + SM_VW - 1) / SM_VW;
 #define SM_CALL(k) \
     logsumexp_block_rows_nv(rows, n, k, beta, x, ldx, result, fast); return
-    switch (nv) {
-        SM_BLOCK_CASES(SM_CALL)
-    }
+    SM_WITH_BLOCK_NV(nv, SM_CALL);
 #undef SM_CALL
-#if SM_VPB > 8 /* the cases above cover every nv <= SM_VPB <= 8 */
-    logsumexp_block_rows_nv(rows, n, nv, beta, x, ldx, result, fast);
-#else
-    SM_UNREACHABLE();
-#endif
 }
 #endif
 

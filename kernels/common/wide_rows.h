@@ -21,7 +21,8 @@
 #define SM_REGISTER_ROW_MAX (SM_WIDE_VECS * SM_VW)
 _Static_assert(SM_WIDE_VECS > SM_VPB && SM_WIDE_VECS <= 8, "SM_WIDE_CASES");
 
-/* As SM_BLOCK_CASES, for the vector counts of the wide rows. */
+/* As SM_BLOCK_CASES and SM_WITH_BLOCK_NV, for the vector counts of the
+ * wide rows (SM_VPB < nv <= SM_WIDE_VECS). */
 #if SM_VPB < 4
 #define SM_WIDE_CASES(CALL) \
     case 3: CALL(3); case 4: CALL(4); case 5: CALL(5); case 6: CALL(6); \
@@ -30,6 +31,13 @@ _Static_assert(SM_WIDE_VECS > SM_VPB && SM_WIDE_VECS <= 8, "SM_WIDE_CASES");
 #define SM_WIDE_CASES(CALL) \
     case 5: CALL(5); case 6: CALL(6); case 7: CALL(7); case 8: CALL(8);
 #endif
+#define SM_WITH_WIDE_NV(nv, CALL)                                          \
+    do {                                                                   \
+        switch (nv) {                                                      \
+            SM_WIDE_CASES(CALL)                                            \
+        }                                                                  \
+        SM_UNREACHABLE();                                                  \
+    } while (0)
 
 /* A wide row's statistics from registers: its vectors in xv, e_i (1 at M)
  * in e, as block_stats_loaded_nv for one row. */
@@ -66,11 +74,8 @@ SM_INLINE void softmax_wide_row(const float *x, size_t n, float beta, float *y,
 {
     const size_t nv = (n + SM_VW - 1) / SM_VW;
 #define SM_CALL(k) softmax_wide_row_nv(x, n, k, beta, y, fast); return
-    switch (nv) {
-        SM_WIDE_CASES(SM_CALL)
-    }
+    SM_WITH_WIDE_NV(nv, SM_CALL);
 #undef SM_CALL
-    SM_UNREACHABLE();
 }
 
 /* row_stats of rows wide rows ldx apart from registers, and with y their
@@ -102,11 +107,8 @@ wide_rows_stats(const float *x, size_t ldx, size_t rows, size_t n, float beta,
     else \
         wide_rows_stats_nv(x, ldx, rows, n, k, beta, y, ldy, false, st); \
     return
-    switch (nv) {
-        SM_WIDE_CASES(SM_CALL)
-    }
+    SM_WITH_WIDE_NV(nv, SM_CALL);
 #undef SM_CALL
-    SM_UNREACHABLE();
 }
 #else
 #define SM_REGISTER_ROW_MAX 32
