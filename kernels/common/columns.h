@@ -248,4 +248,41 @@ SM_INLINE bool logsumexp_col_group(const float *x, size_t ldx, size_t n,
 }
 #endif
 
+/* Rows 0..rows as column groups where they apply, the rest by rows. While
+ * SM_VW rows remain and fits holds (rows of at most SM_VW entries, and
+ * whatever else the op asks), COL_GROUP(r0), an expression, takes rows r0
+ * to r0 + SM_VW as a column group, or declines with nothing written (a NaN
+ * or a fully masked row among them) and ROW_SPAN(r0, SM_VW) takes them;
+ * ROW_SPAN(r0, len), a statement, takes the rows after the last group.
+ * Both are usually macros of the caller's, as SM_CALL is for
+ * SM_WITH_BLOCK_NV. Where the ISA has no column groups, one row span. */
+#ifdef SM_COLUMNS
+#define SM_WALK_COL_GROUPS(rows, fits, COL_GROUP, ROW_SPAN)                \
+    do {                                                                   \
+        size_t r0_ = 0;                                                    \
+        while (r0_ < (rows)) {                                             \
+            size_t len_ = (rows) - r0_;                                    \
+            if ((fits) && len_ >= SM_VW) {                                 \
+                if (COL_GROUP(r0_)) {                                      \
+                    r0_ += SM_VW;                                          \
+                    continue;                                              \
+                }                                                          \
+                len_ = SM_VW;                                              \
+            }                                                              \
+            ROW_SPAN(r0_, len_);                                           \
+            r0_ += len_;                                                   \
+        }                                                                  \
+    } while (0)
+#else
+#define SM_WALK_COL_GROUPS(rows, fits, COL_GROUP, ROW_SPAN)                \
+    do {                                                                   \
+        size_t r0_ = 0;                                                    \
+        while (r0_ < (rows)) {                                             \
+            size_t len_ = (rows) - r0_;                                    \
+            ROW_SPAN(r0_, len_);                                           \
+            r0_ += len_;                                                   \
+        }                                                                  \
+    } while (0)
+#endif
+
 #endif

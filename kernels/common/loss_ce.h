@@ -396,24 +396,17 @@ SM_INLINE void ce_short_or_col_rows(size_t rows, size_t cols, float beta,
     part.total = &total;
     double logk[SM_LOGK_MAX + 1];
     logk_init(logk, cols);
-    size_t r0 = 0;
-    while (r0 < rows) {
-        size_t len = rows - r0;
-#ifdef SM_COLUMNS
-        if (cols <= SM_VW && len >= SM_VW) {
-            if (ce_col_group(a, r0, cols, beta, x, ldx, loss, g, ldg, logk,
-                             fast, &total)) {
-                r0 += SM_VW;
-                continue;
-            }
-            len = SM_VW;
-        }
-#endif
-        part.labels = a->labels + r0;
-        ce_short_rows(len, cols, beta, x + r0 * ldx, ldx, &part, loss + r0,
-                      g ? g + r0 * ldg : NULL, ldg, fast);
-        r0 += len;
-    }
+#define SM_COL_GROUP(r0)                                                   \
+    ce_col_group(a, r0, cols, beta, x, ldx, loss, g, ldg, logk, fast, &total)
+#define SM_ROW_SPAN(r0, len)                                               \
+    do {                                                                   \
+        part.labels = a->labels + (r0);                                    \
+        ce_short_rows(len, cols, beta, x + (r0) * ldx, ldx, &part,         \
+                      loss + (r0), g ? g + (r0) * ldg : NULL, ldg, fast);  \
+    } while (0)
+    SM_WALK_COL_GROUPS(rows, cols <= SM_VW, SM_COL_GROUP, SM_ROW_SPAN);
+#undef SM_COL_GROUP
+#undef SM_ROW_SPAN
     if (a->total)
         *a->total = total;
 }

@@ -131,24 +131,16 @@ SM_INLINE void entropy_rows_with(size_t rows, size_t cols, float beta,
 {
     double logk[SM_LOGK_MAX + 1];
     logk_init(logk, cols);
-    size_t r0 = 0;
-    while (r0 < rows) {
-        size_t len = rows - r0;
-#ifdef SM_COLUMNS
-        if (cols <= SM_VW && beta != 0.0f && len >= SM_VW) {
-            if (entropy_col_group(x + r0 * ldx, ldx, cols, beta, grad_scale,
-                                  h + r0, g ? g + r0 * ldg : NULL, ldg, logk,
-                                  fast)) {
-                r0 += SM_VW;
-                continue;
-            }
-            len = SM_VW;
-        }
-#endif
-        entropy_row_span(r0, len, cols, beta, x, ldx, grad_scale, h, g, ldg,
-                         logk, fast);
-        r0 += len;
-    }
+#define SM_COL_GROUP(r0)                                                   \
+    entropy_col_group(x + (r0) * ldx, ldx, cols, beta, grad_scale, h + (r0), \
+                      g ? g + (r0) * ldg : NULL, ldg, logk, fast)
+#define SM_ROW_SPAN(r0, len)                                               \
+    entropy_row_span(r0, len, cols, beta, x, ldx, grad_scale, h, g, ldg,   \
+                     logk, fast)
+    SM_WALK_COL_GROUPS(rows, cols <= SM_VW && beta != 0.0f, SM_COL_GROUP,
+                       SM_ROW_SPAN);
+#undef SM_COL_GROUP
+#undef SM_ROW_SPAN
 }
 
 static void entropy_rows(size_t rows, size_t cols, float beta, const float *x,

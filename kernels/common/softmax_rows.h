@@ -208,25 +208,17 @@ SM_INLINE void block_or_col_rows_out(size_t rows, size_t n, float beta,
 {
     double logk[SM_LOGK_MAX + 1];
     logk_init(logk, n);
-    size_t r0 = 0;
-    while (r0 < rows) {
-        size_t len = rows - r0;
-#ifdef SM_COLUMNS
-        if (n <= SM_VW && len >= SM_VW) {
-            const float *xg = x + r0 * ldx;
-            float *yg = y + r0 * ldy;
-            if (log ? log_softmax_col_group(xg, ldx, n, beta, yg, ldy, logk, fast)
-                    : softmax_col_group(xg, ldx, n, beta, yg, ldy, fast)) {
-                r0 += SM_VW;
-                continue;
-            }
-            len = SM_VW;
-        }
-#endif
-        block_rows_out(len, n, beta, x + r0 * ldx, ldx, y + r0 * ldy, ldy,
-                       fast, log);
-        r0 += len;
-    }
+#define SM_COL_GROUP(r0)                                                   \
+    (log ? log_softmax_col_group(x + (r0) * ldx, ldx, n, beta,             \
+                                 y + (r0) * ldy, ldy, logk, fast)          \
+         : softmax_col_group(x + (r0) * ldx, ldx, n, beta, y + (r0) * ldy, \
+                             ldy, fast))
+#define SM_ROW_SPAN(r0, len)                                               \
+    block_rows_out(len, n, beta, x + (r0) * ldx, ldx, y + (r0) * ldy, ldy, \
+                   fast, log)
+    SM_WALK_COL_GROUPS(rows, n <= SM_VW, SM_COL_GROUP, SM_ROW_SPAN);
+#undef SM_COL_GROUP
+#undef SM_ROW_SPAN
 }
 #endif
 
@@ -393,23 +385,15 @@ SM_INLINE void logsumexp_rows_with(size_t rows, size_t cols, float beta,
     if (cols > 0 && cols <= 32 && beta != 0.0f) {
         double logk[SM_LOGK_MAX + 1];
         logk_init(logk, cols);
-        size_t r0 = 0; /* column groups as in block_or_col_rows_out */
-        while (r0 < rows) {
-            size_t len = rows - r0;
-#ifdef SM_COLUMNS
-            if (cols <= SM_VW && len >= SM_VW) {
-                if (logsumexp_col_group(x + r0 * ldx, ldx, cols, beta,
-                                        result + r0, logk, fast)) {
-                    r0 += SM_VW;
-                    continue;
-                }
-                len = SM_VW;
-            }
-#endif
-            logsumexp_block_rows(len, cols, beta, x + r0 * ldx, ldx,
-                                 result + r0, fast);
-            r0 += len;
-        }
+#define SM_COL_GROUP(r0)                                                   \
+    logsumexp_col_group(x + (r0) * ldx, ldx, cols, beta, result + (r0),   \
+                        logk, fast)
+#define SM_ROW_SPAN(r0, len)                                               \
+    logsumexp_block_rows(len, cols, beta, x + (r0) * ldx, ldx,             \
+                         result + (r0), fast)
+        SM_WALK_COL_GROUPS(rows, cols <= SM_VW, SM_COL_GROUP, SM_ROW_SPAN);
+#undef SM_COL_GROUP
+#undef SM_ROW_SPAN
         return;
     }
 #endif
