@@ -66,7 +66,9 @@ def normalise(name, insns):
         if kind == 'reloc':
             lines.append(text)
             continue
-        text = re.sub(r'\s+#.*$', '', text)  # objdump's address comments
+        # objdump's comments: x86's "# addr <sym>", aarch64's "// ..."
+        # (aarch64's immediates, "#0x10", stay)
+        text = re.sub(r'\s+(# |//).*$', '', text)
 
         def target(m):
             sym, off = m.group(1), m.group(2) or '+0x0'
