@@ -278,14 +278,16 @@ SM_INLINE void block_rows_out_nv(size_t rows, size_t n, size_t nv,
 #else
 #define SM_BLOCK_CASES(CALL) /* scalar: too many cases to unroll */
 #endif
-#if SM_VPB <= 8
-#define SM_WITH_BLOCK_NV(nv, CALL)                                         \
+/* The switch over CASES(CALL), every nv it may see among its cases. */
+#define SM_WITH_NV_CASES(nv, CASES, CALL)                                  \
     do {                                                                   \
         switch (nv) {                                                      \
-            SM_BLOCK_CASES(CALL)                                           \
+            CASES(CALL)                                                    \
         }                                                                  \
         SM_UNREACHABLE();                                                  \
     } while (0)
+#if SM_VPB <= 8
+#define SM_WITH_BLOCK_NV(nv, CALL) SM_WITH_NV_CASES(nv, SM_BLOCK_CASES, CALL)
 #else
 #define SM_WITH_BLOCK_NV(nv, CALL) do { CALL(nv); } while (0)
 #endif

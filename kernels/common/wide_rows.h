@@ -31,13 +31,7 @@ _Static_assert(SM_WIDE_VECS > SM_VPB && SM_WIDE_VECS <= 8, "SM_WIDE_CASES");
 #define SM_WIDE_CASES(CALL) \
     case 5: CALL(5); case 6: CALL(6); case 7: CALL(7); case 8: CALL(8);
 #endif
-#define SM_WITH_WIDE_NV(nv, CALL)                                          \
-    do {                                                                   \
-        switch (nv) {                                                      \
-            SM_WIDE_CASES(CALL)                                            \
-        }                                                                  \
-        SM_UNREACHABLE();                                                  \
-    } while (0)
+#define SM_WITH_WIDE_NV(nv, CALL) SM_WITH_NV_CASES(nv, SM_WIDE_CASES, CALL)
 
 /* A wide row's statistics from registers: its vectors in xv, e_i (1 at M)
  * in e, as block_stats_loaded_nv for one row. */
