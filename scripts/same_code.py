@@ -12,7 +12,11 @@ body, not by name, so renamed and reordered functions still match; the
 read-only data (constants) is compared as a multiset of its 16-byte lines.
 
 Usage: same_code.py BUILD_A BUILD_B [--show N] [--objdump PROGRAM]
-(aarch64 builds: --objdump aarch64-linux-gnu-objdump)
+                    [--join-modes]
+(aarch64 builds: --objdump aarch64-linux-gnu-objdump). --join-modes
+compares each of A's archives with the union of B's libsm_<isa>.a and
+libsm_<isa>_fast.a (a build that compiles the kernels once per exp mode
+against one that does not).
 Exit status 0 when every archive matches, 1 otherwise (the unmatched
 functions are listed, N lines of each).
 """
@@ -113,11 +117,15 @@ def main():
     ap.add_argument('--show', type=int, default=0,
                     help='print up to N lines of each unmatched body')
     ap.add_argument('--objdump', default='objdump')
+    ap.add_argument('--join-modes', action='store_true',
+                    help="B's libsm_<isa>_fast.a joins its libsm_<isa>.a")
     args = ap.parse_args()
     global OBJDUMP
     OBJDUMP = args.objdump
     names = sorted(os.path.basename(p)
                    for p in glob.glob(os.path.join(args.a, 'libsm_*.a')))
+    if args.join_modes:
+        names = [n for n in names if not n.endswith('_fast.a')]
     if not names:
         sys.exit(f'no kernel archives (libsm_*.a) in {args.a}')
     same = True
@@ -130,11 +138,18 @@ def main():
             continue
         sa, ba = signatures(pa)
         sb, bb = signatures(pb)
+        fast = pb[:-len('.a')] + '_fast.a'
+        if args.join_modes and os.path.exists(fast):
+            sf, bf = signatures(fast)
+            sb.update({'fast:' + n: v for n, v in sf.items()})
+            bb.update({'fast:' + n: v for n, v in bf.items()})
         ca = collections.Counter(sa.values())
         cb = collections.Counter(sb.values())
         only_a = ca - cb
         only_b = cb - ca
         data_same = rodata(pa) == rodata(pb)
+        if args.join_modes:
+            data_same = True  # constants are shared within one archive only
         size_a = sum(len(b) for b, _ in ba.values())
         size_b = sum(len(b) for b, _ in bb.values())
         ok = not only_a and not only_b and data_same

@@ -344,5 +344,5 @@ static inline emu_m512 emu_shuffle_f32x4(emu_m512 a, emu_m512 b, int imm)
 #define _mm512_shuffle_f32x4 emu_shuffle_f32x4
 #include "avx512/vec.h"
 
-#define SM_TABLE sm_kernels_avx512_emulated
+#define SM_KERNEL_ISA avx512_emulated
 #include "common/kernel_table.h"

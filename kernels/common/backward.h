@@ -8,40 +8,8 @@
 #ifndef SM_BACKWARD_H
 #define SM_BACKWARD_H
 
-#include "common/row_passes.h"
-
-/* sum a_i b_i (b = NULL: sum a_i); each product rounded to f32 first. */
-SM_INLINE double row_dot(const float *a, const float *b, size_t n)
-{
-    double total = 0.0;
-    for (size_t base = 0; base < n; base += SM_CHUNK) {
-        const size_t len = n - base < SM_CHUNK ? n - base : SM_CHUNK;
-        const float *ap = a + base, *bp = b ? b + base : NULL;
-        sm_acc acc;
-        acc_zero(&acc);
-        size_t i = 0;
-        for (; i + 32 <= len; i += 32)
-            for (int v = 0; v < SM_VPB; v++) {
-                const size_t at = i + (size_t)v * SM_VW;
-                sm_v p = v_load(ap + at);
-                if (bp)
-                    p = v_mul(p, v_load(bp + at));
-                acc_add(&acc, v, p);
-            }
-        /* The last partial block: missing lanes add 0 * 0 = +0. */
-        for (int v = 0; v < SM_VPB && i + (size_t)v * SM_VW < len; v++) {
-            const size_t at = i + (size_t)v * SM_VW;
-            const size_t c = len - at < SM_VW ? len - at : SM_VW;
-            sm_v p = c == SM_VW ? v_load(ap + at) : v_load_part(ap + at, c, 0.0f);
-            if (bp)
-                p = v_mul(p, c == SM_VW ? v_load(bp + at)
-                                        : v_load_part(bp + at, c, 0.0f));
-            acc_add(&acc, v, p);
-        }
-        total += acc_fold(&acc);
-    }
-    return total;
-}
+#include "common/row_dot.h"
+#include "common/softmax_rows.h"
 
 /* dx_i = ((dy_i - d) * y_i) * beta, d = (float) sum dy_j y_j. */
 static void softmax_backward_row(const float *y, const float *dy, float *dx,
@@ -189,7 +157,7 @@ static void softmax_jacobian(size_t k, float beta, const float *x, float *jac,
                              size_t ldj)
 {
     float *p = jac + (k - 1) * ldj;
-    softmax_row(x, k, beta, p, false);
+    softmax_row(x, k, beta, p);
     const sm_v vb = v_set1(beta), zero = v_set1(0.0f);
     for (size_t i = 0; i < k; i++) {
         const float pi = p[i];

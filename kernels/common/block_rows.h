@@ -109,8 +109,7 @@ SM_INLINE void loaded_sum(const sm_v xv[], const sm_v t[], size_t nv,
  * work beside each chain. block_stats_loaded_nv takes the rows
  * block_load_rows loaded. */
 SM_INLINE void block_stats_loaded_nv(sm_v xv[][SM_VPB], size_t rows,
-                                     size_t n, size_t nv, float beta,
-                                     bool fast, sm_v e[][SM_VPB],
+                                     size_t n, size_t nv, float beta, sm_v e[][SM_VPB],
                                      struct row_stats st[])
 {
     const bool use_max = beta > 0;
@@ -124,27 +123,27 @@ SM_INLINE void block_stats_loaded_nv(sm_v xv[][SM_VPB], size_t rows,
     }
     for (size_t j = 0; j < rows; j++)
         loaded_diffs(xv[j], nv, last, vm[j], vb, ev + j * nv);
-    exp_nonpos_vecs(ev, rows * nv, fast);
+    exp_nonpos_vecs(ev, rows * nv);
     for (size_t j = 0; j < rows; j++)
         loaded_sum(xv[j], ev + j * nv, nv, last, vm[j], e[j], &st[j]);
 }
 
 SM_INLINE void block_stats_rows_nv(const float *x, size_t ldx, size_t rows,
-                                   size_t n, size_t nv, float beta, bool fast,
+                                   size_t n, size_t nv, float beta,
                                    sm_v e[][SM_VPB], struct row_stats st[])
 {
     sm_v xv[SM_BLOCK_ROWS][SM_VPB];
     block_load_rows(x, ldx, rows, n, nv, beta, xv);
-    block_stats_loaded_nv(xv, rows, n, nv, beta, fast, e, st);
+    block_stats_loaded_nv(xv, rows, n, nv, beta, e, st);
 }
 
 /* One row's block_stats_rows_nv. */
 SM_INLINE struct row_stats block_stats_nv(const float *x, size_t n,
-                                          size_t nv, float beta, bool fast,
+                                          size_t nv, float beta,
                                           sm_v e[SM_VPB])
 {
     struct row_stats st;
-    block_stats_rows_nv(x, 0, 1, n, nv, beta, fast, (sm_v(*)[SM_VPB])e, &st);
+    block_stats_rows_nv(x, 0, 1, n, nv, beta, (sm_v(*)[SM_VPB])e, &st);
     return st;
 }
 
@@ -178,11 +177,11 @@ SM_INLINE void block_store_row(const sm_v xv[], const sm_v e[],
  * side, to y: the general path's operations. */
 SM_INLINE void softmax_block_loaded_nv(sm_v xv[][SM_VPB], size_t rows,
                                        size_t n, size_t nv, float beta,
-                                       float *y, size_t ldy, bool fast)
+                                       float *y, size_t ldy)
 {
     sm_v e[SM_BLOCK_ROWS][SM_VPB];
     struct row_stats st[SM_BLOCK_ROWS];
-    block_stats_loaded_nv(xv, rows, n, nv, beta, fast, e, st);
+    block_stats_loaded_nv(xv, rows, n, nv, beta, e, st);
     for (size_t j = 0; j < rows; j++)
         block_store_row(xv[j], e[j], st[j], (float)(1.0 / (st[j].k + st[j].s)),
                         n, nv, beta, y + j * ldy, false, false);
@@ -194,8 +193,7 @@ SM_INLINE void softmax_block_loaded_nv(sm_v xv[][SM_VPB], size_t rows,
  * each group's first loads wait for the stores before them. */
 SM_INLINE void log_softmax_block_rows_nv(size_t rows, size_t n, size_t nv,
                                          float beta, const float *x,
-                                         size_t ldx, float *y, size_t ldy,
-                                         bool fast)
+                                         size_t ldx, float *y, size_t ldy)
 {
     double logk[SM_LOGK_MAX + 1];
     logk_init(logk, n);
@@ -208,11 +206,11 @@ SM_INLINE void log_softmax_block_rows_nv(size_t rows, size_t n, size_t nv,
             const float *xj = x + (r0 + j) * ldx;
             if (nr - j >= SM_BLOCK_ROWS) { /* constant row counts unroll */
                 block_load_rows(xj, ldx, SM_BLOCK_ROWS, n, nv, beta, xv + j);
-                block_stats_loaded_nv(xv + j, SM_BLOCK_ROWS, n, nv, beta, fast,
+                block_stats_loaded_nv(xv + j, SM_BLOCK_ROWS, n, nv, beta,
                                       e + j, st + j);
             } else {
                 block_load_rows(xj, ldx, 1, n, nv, beta, xv + j);
-                block_stats_loaded_nv(xv + j, 1, n, nv, beta, fast, e + j, st + j);
+                block_stats_loaded_nv(xv + j, 1, n, nv, beta, e + j, st + j);
             }
         }
         row_group_log_partition(st, nr, logk, l);
@@ -229,7 +227,7 @@ SM_INLINE void log_softmax_block_rows_nv(size_t rows, size_t n, size_t nv,
  * else. */
 SM_INLINE void softmax_block_rows_nv(size_t rows, size_t n, size_t nv,
                                      float beta, const float *x, size_t ldx,
-                                     float *y, size_t ldy, bool fast)
+                                     float *y, size_t ldy)
 {
     sm_v cur[SM_BLOCK_ROWS][SM_VPB], next[SM_BLOCK_ROWS][SM_VPB];
     size_t r = 0;
@@ -241,24 +239,24 @@ SM_INLINE void softmax_block_rows_nv(size_t rows, size_t n, size_t nv,
             block_load_rows(x + (r + SM_BLOCK_ROWS) * ldx, ldx, SM_BLOCK_ROWS,
                             n, nv, beta, next);
         softmax_block_loaded_nv(cur, SM_BLOCK_ROWS, n, nv, beta, y + r * ldy,
-                                ldy, fast);
+                                ldy);
         if (more)
             memcpy(cur, next, sizeof cur);
     }
     for (; r < rows; r++) {
         block_load_rows(x + r * ldx, ldx, 1, n, nv, beta, cur);
-        softmax_block_loaded_nv(cur, 1, n, nv, beta, y + r * ldy, ldy, fast);
+        softmax_block_loaded_nv(cur, 1, n, nv, beta, y + r * ldy, ldy);
     }
 }
 
 SM_INLINE void block_rows_out_nv(size_t rows, size_t n, size_t nv,
                                  float beta, const float *x, size_t ldx,
-                                 float *y, size_t ldy, bool fast, bool log)
+                                 float *y, size_t ldy, bool log)
 {
     if (log)
-        log_softmax_block_rows_nv(rows, n, nv, beta, x, ldx, y, ldy, fast);
+        log_softmax_block_rows_nv(rows, n, nv, beta, x, ldx, y, ldy);
     else
-        softmax_block_rows_nv(rows, n, nv, beta, x, ldx, y, ldy, fast);
+        softmax_block_rows_nv(rows, n, nv, beta, x, ldx, y, ldy);
 }
 
 /* SM_WITH_BLOCK_NV(nv, CALL) runs CALL(k), which returns, with k the
@@ -295,22 +293,22 @@ SM_INLINE void block_rows_out_nv(size_t rows, size_t n, size_t nv,
 /* softmax or log-softmax of a batch of rows of at most 32 entries. */
 SM_INLINE void block_rows_out(size_t rows, size_t n, float beta,
                               const float *x, size_t ldx, float *y,
-                              size_t ldy, bool fast, bool log)
+                              size_t ldy, bool log)
 {
     const size_t nv = (n + SM_VW - 1) / SM_VW;
 #define SM_CALL(k) \
-    block_rows_out_nv(rows, n, k, beta, x, ldx, y, ldy, fast, log); return
+    block_rows_out_nv(rows, n, k, beta, x, ldx, y, ldy, log); return
     SM_WITH_BLOCK_NV(nv, SM_CALL);
 #undef SM_CALL
 }
 
 /* The statistics of a one-block row, and with y its e_i, as row_stats. */
 SM_INLINE struct row_stats block_stats_to_nv(const float *x, size_t n,
-                                             size_t nv, float beta, bool fast,
+                                             size_t nv, float beta,
                                              float *y)
 {
     sm_v e[SM_VPB];
-    const struct row_stats st = block_stats_nv(x, n, nv, beta, fast, e);
+    const struct row_stats st = block_stats_nv(x, n, nv, beta, e);
     const size_t last = n - (nv - 1) * SM_VW;
     for (size_t v = 0; y && v < nv; v++)
         store_row_vec(y, v, nv, last, e[v], false);
@@ -318,10 +316,10 @@ SM_INLINE struct row_stats block_stats_to_nv(const float *x, size_t n,
 }
 
 SM_INLINE struct row_stats block_row_stats(const float *x, size_t n,
-                                           float beta, float *y, bool fast)
+                                           float beta, float *y)
 {
     const size_t nv = (n + SM_VW - 1) / SM_VW;
-#define SM_CALL(k) return block_stats_to_nv(x, n, k, beta, fast, y)
+#define SM_CALL(k) return block_stats_to_nv(x, n, k, beta, y)
     SM_WITH_BLOCK_NV(nv, SM_CALL);
 #undef SM_CALL
 }

@@ -75,7 +75,7 @@ SM_INLINE sm_cd col_tree(sm_cd d[], size_t n)
  * has a NaN (S is NaN) or is fully masked: those rows take the row path,
  * which writes them. */
 SM_INLINE bool col_group_stats_inline(const float *x, size_t ldx, size_t n,
-                                      float beta, bool fast,
+                                      float beta,
                                       struct col_group *g)
 {
     const bool use_max = beta > 0;
@@ -91,7 +91,7 @@ SM_INLINE bool col_group_stats_inline(const float *x, size_t ldx, size_t n,
     sm_v t[SM_VW];
     for (size_t i = 0; i < n; i++)
         t[i] = v_mul(v_sub(g->x[i], m), vb);
-    exp_nonpos_vecs(t, n, fast);
+    exp_nonpos_vecs(t, n);
     sm_v k = zero;
     sm_cd d[SM_VW];
     for (size_t i = 0; i < n; i++) {
@@ -111,24 +111,10 @@ SM_INLINE bool col_group_stats_inline(const float *x, size_t ldx, size_t n,
 /* Out of line: inlined into a caller whose own values stay live, the exp
  * calls spill them. */
 static __attribute__((noinline)) bool
-col_group_stats_sleef(const float *x, size_t ldx, size_t n, float beta,
-                      struct col_group *g)
+col_group_stats(const float *x, size_t ldx, size_t n, float beta,
+                struct col_group *g)
 {
-    return col_group_stats_inline(x, ldx, n, beta, false, g);
-}
-
-static __attribute__((noinline)) bool
-col_group_stats_fast(const float *x, size_t ldx, size_t n, float beta,
-                     struct col_group *g)
-{
-    return col_group_stats_inline(x, ldx, n, beta, true, g);
-}
-
-SM_INLINE bool col_group_stats(const float *x, size_t ldx, size_t n,
-                               float beta, bool fast, struct col_group *g)
-{
-    return fast ? col_group_stats_fast(x, ldx, n, beta, g)
-                : col_group_stats_sleef(x, ldx, n, beta, g);
+    return col_group_stats_inline(x, ldx, n, beta, g);
 }
 
 /* Columns out[0..n) back to SM_VW rows of n entries, ldy apart. */
@@ -149,11 +135,10 @@ SM_INLINE void col_group_store(sm_v out[SM_VW], size_t n, float *y,
 /* softmax of SM_VW rows of n entries (softmax_block_loaded_nv's
  * operations); false, with nothing written, as col_group_stats. */
 SM_INLINE bool softmax_col_group_inline(const float *x, size_t ldx, size_t n,
-                                        float beta, float *y, size_t ldy,
-                                        bool fast)
+                                        float beta, float *y, size_t ldy)
 {
     struct col_group g;
-    if (!col_group_stats_inline(x, ldx, n, beta, fast, &g))
+    if (!col_group_stats_inline(x, ldx, n, beta, &g))
         return false;
     sm_v out[SM_VW];
     for (size_t i = 0; i < n; i++)
@@ -162,22 +147,22 @@ SM_INLINE bool softmax_col_group_inline(const float *x, size_t ldx, size_t n,
     return true;
 }
 
-/* softmax_col_group_inline with the fast exp, out of line where vectors are 16
- * wide: inlined into softmax's batch loop there, the group's extremum
+/* softmax_col_group_inline out of line, for the fast exp where vectors are
+ * 16 wide: inlined into softmax's batch loop there, the group's extremum
  * stays on the stack; on AVX2, out of line is the slower. */
 static __attribute__((noinline)) bool
-softmax_col_group_fast(const float *x, size_t ldx, size_t n, float beta,
-                       float *y, size_t ldy)
+softmax_col_group_out_of_line(const float *x, size_t ldx, size_t n,
+                              float beta, float *y, size_t ldy)
 {
-    return softmax_col_group_inline(x, ldx, n, beta, y, ldy, true);
+    return softmax_col_group_inline(x, ldx, n, beta, y, ldy);
 }
 
 SM_INLINE bool softmax_col_group(const float *x, size_t ldx, size_t n,
-                                 float beta, float *y, size_t ldy, bool fast)
+                                 float beta, float *y, size_t ldy)
 {
-    if (SM_VW >= 16 && fast)
-        return softmax_col_group_fast(x, ldx, n, beta, y, ldy);
-    return softmax_col_group_inline(x, ldx, n, beta, y, ldy, fast);
+    if (SM_VW >= 16 && SM_EXP_FAST)
+        return softmax_col_group_out_of_line(x, ldx, n, beta, y, ldy);
+    return softmax_col_group_inline(x, ldx, n, beta, y, ldy);
 }
 
 /* L = log_partition(K, S'') of every lane, log_partition's bits: S''/K is
@@ -213,10 +198,10 @@ SM_INLINE sm_cd col_log_partition(const struct col_group *g,
  * with c = L); false, with nothing written, as col_group_stats. */
 SM_INLINE bool log_softmax_col_group(const float *x, size_t ldx, size_t n,
                                      float beta, float *y, size_t ldy,
-                                     double logk[SM_LOGK_MAX + 1], bool fast)
+                                     double logk[SM_LOGK_MAX + 1])
 {
     struct col_group g;
-    if (!col_group_stats(x, ldx, n, beta, fast, &g))
+    if (!col_group_stats(x, ldx, n, beta, &g))
         return false;
     const sm_v c = col_narrow(col_log_partition(&g, logk));
     /* t_of's operations, its zero made once (through t_of, GCC allocates
@@ -234,10 +219,10 @@ SM_INLINE bool log_softmax_col_group(const float *x, size_t ldx, size_t n,
  * with nothing written, as col_group_stats. */
 SM_INLINE bool logsumexp_col_group(const float *x, size_t ldx, size_t n,
                                    float beta, float *result,
-                                   double logk[SM_LOGK_MAX + 1], bool fast)
+                                   double logk[SM_LOGK_MAX + 1])
 {
     struct col_group g;
-    if (!col_group_stats(x, ldx, n, beta, fast, &g))
+    if (!col_group_stats(x, ldx, n, beta, &g))
         return false;
     const sm_cd m = col_widen(g.m);
     /* beta M, or 0 where M = 0 (also for an infinite beta) */

@@ -21,7 +21,7 @@
 #define SM_FAST_EXP_H
 
 /* p (the polynomial) and z (n in its low bits) for t already clamped. */
-static inline sm_v exp_fast_poly(sm_v t, sm_v *z_out)
+SM_INLINE sm_v exp_fast_poly(sm_v t, sm_v *z_out)
 {
     const sm_v magic = v_set1(0x1.8p23f);
     const sm_v z = v_fma(t, v_set1(0x1.715476p+0f), magic);
@@ -38,7 +38,7 @@ static inline sm_v exp_fast_poly(sm_v t, sm_v *z_out)
     return v_fma(p, r, v_set1(1.0f));
 }
 
-static inline sm_v v_exp_fast(sm_v t)
+SM_INLINE sm_v v_exp_fast(sm_v t)
 {
     sm_v z;
     t = v_min(v_set1(89.0f), v_max(v_set1(-104.0f), t));
@@ -50,7 +50,7 @@ static inline sm_v v_exp_fast(sm_v t)
  * logit, -inf) is +0: the formula rounds 0.97 * 2^-150 to +0. It is
  * computed as 1 * 2^0 and then replaced, because the formula's subnormal
  * arithmetic takes a slow microcode path on some CPUs. */
-static inline sm_v ldexp_split_nonpos(sm_v p, sm_v z, sm_v t)
+SM_INLINE sm_v ldexp_split_nonpos(sm_v p, sm_v z, sm_v t)
 {
     const sm_m at_clamp = m_eq(t, v_set1(-104.0f));
     const sm_v r = v_ldexp_split(v_sel(at_clamp, v_set1(1.0f), p),
@@ -64,7 +64,7 @@ static inline sm_v ldexp_split_nonpos(sm_v p, sm_v z, sm_v t)
  * exactly, which adding n to p's exponent field computes in two
  * instructions instead of nine. NaN lanes fail the ordered compare and
  * take the general path. */
-static inline sm_v v_exp_fast_nonpos(sm_v t)
+SM_INLINE sm_v v_exp_fast_nonpos(sm_v t)
 {
     sm_v z;
     t = v_max(v_set1(-104.0f), t);

@@ -21,7 +21,6 @@ struct loss_row {
     float *g;     /* the gradient row, or NULL */
     bool stored;  /* g holds e_i from the statistics pass */
     bool uniform; /* beta = 0: t_i = 0, e_i = 1 */
-    bool fast;
     float m, beta;
     float r;   /* p_i = e_i * r; 0 on a fully masked row */
     float lse; /* L in f32; +inf on a fully masked row (p_i = 0) */
@@ -63,7 +62,7 @@ SM_INLINE sm_v row_e(const struct loss_row *w, size_t i, size_t c, sm_v t)
 {
     if (w->stored)
         return ld(w->g + i, c, 0.0f);
-    return w->uniform ? v_set1(1.0f) : exp_nonpos(t, w->fast);
+    return w->uniform ? v_set1(1.0f) : exp_nonpos(t);
 }
 
 static inline float scalar_t(const struct loss_row *w, float x)
@@ -73,7 +72,7 @@ static inline float scalar_t(const struct loss_row *w, float x)
 
 static inline float scalar_e(const struct loss_row *w, float t)
 {
-    return w->uniform ? 1.0f : lane_of(exp_nonpos(v_set1(t), w->fast), 0);
+    return w->uniform ? 1.0f : lane_of(exp_nonpos(v_set1(t)), 0);
 }
 
 /* A row's statistics and L = log_partition(K, S''), computed ahead for a
@@ -88,10 +87,10 @@ struct loss_pre {
  * (beta != 0 only): the statistics already computed, by loss_row_group_pre
  * with the same may_store. */
 SM_INLINE bool loss_row_init(struct loss_row *w, const float *x, size_t n,
-                             float beta, float *g, bool may_store, bool fast,
+                             float beta, float *g, bool may_store,
                              const struct loss_pre *pre)
 {
-    *w = (struct loss_row){.x = x, .g = g, .fast = fast, .beta = beta,
+    *w = (struct loss_row){.x = x, .g = g, .beta = beta,
                            .uniform = beta == 0.0f};
     if (w->uniform) {
         w->r = (float)(1.0 / (double)n);
@@ -100,7 +99,7 @@ SM_INLINE bool loss_row_init(struct loss_row *w, const float *x, size_t n,
     }
     w->stored = may_store && g && n <= SM_CHUNK;
     const struct row_stats s =
-        pre ? pre->s : short_row_stats(x, n, beta, w->stored ? g : NULL, fast);
+        pre ? pre->s : short_row_stats(x, n, beta, w->stored ? g : NULL);
     if (isnan(s.k + s.s))
         return false;
     w->m = s.m;
@@ -127,13 +126,13 @@ _Static_assert(SM_LOSS_ROW_GROUP_MAX_COLS <= SM_CHUNK,
  * (in place too: read what the passes need of x first). */
 SM_INLINE void loss_row_group_pre(const float *x, size_t ldx, size_t rows,
                                   size_t n, float beta, float *g, size_t ldg,
-                                  bool may_store, bool fast,
+                                  bool may_store,
                                   double logk[SM_LOGK_MAX + 1],
                                   struct loss_pre pre[])
 {
     struct row_stats st[SM_ROW_GROUP];
     double l[SM_ROW_GROUP];
-    row_group_stats(x, ldx, rows, n, beta, may_store ? g : NULL, ldg, fast,
+    row_group_stats(x, ldx, rows, n, beta, may_store ? g : NULL, ldg,
                     logk, st, l);
     for (size_t j = 0; j < rows; j++)
         pre[j] = (struct loss_pre){st[j], l[j]};

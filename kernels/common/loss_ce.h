@@ -18,6 +18,7 @@
 #define SM_LOSS_CE_H
 
 #include "common/loss.h"
+#include "common/row_dot.h"
 
 struct ce_pass {
     struct loss_row w;
@@ -158,7 +159,7 @@ SM_INLINE void ce_row_group_losses(const struct row_stats st[], size_t nr,
 SM_INLINE void ce_short_rows_nv(size_t rows, size_t cols, size_t nv,
                                 float beta, const float *x, size_t ldx,
                                 const struct sm_ce_args *a, double *loss,
-                                float *g, size_t ldg, bool fast)
+                                float *g, size_t ldg)
 {
     double logk[SM_LOGK_MAX + 1];
     logk_init(logk, cols);
@@ -173,10 +174,9 @@ SM_INLINE void ce_short_rows_nv(size_t rows, size_t cols, size_t nv,
             for (size_t j = 0; j < nr; j += SM_BLOCK_ROWS) {
                 const float *xj = x + (r0 + j) * ldx;
                 if (nr - j >= SM_BLOCK_ROWS)
-                    block_stats_rows_nv(xj, ldx, SM_BLOCK_ROWS, cols, nv, beta,
-                                        fast, eg + j, st + j);
+                    block_stats_rows_nv(xj, ldx, SM_BLOCK_ROWS, cols, nv, beta, eg + j, st + j);
                 else
-                    block_stats_rows_nv(xj, ldx, 1, cols, nv, beta, fast,
+                    block_stats_rows_nv(xj, ldx, 1, cols, nv, beta,
                                         eg + j, st + j);
             }
             for (size_t j = 0; j < nr; j++) {
@@ -200,7 +200,7 @@ SM_INLINE void ce_short_rows_nv(size_t rows, size_t cols, size_t nv,
                 const size_t r = r0 + j;
                 float *gr = g ? g + r * ldg : NULL;
                 sm_v xv[SM_WIDE_VECS], e[SM_WIDE_VECS];
-                st[j] = wide_row_stats_nv(x + r * ldx, cols, nv, beta, fast,
+                st[j] = wide_row_stats_nv(x + r * ldx, cols, nv, beta,
                                           xv, e);
                 rc[j] = ce_ignored(a, r, loss, gr, cols)
                         ? -1.0f
@@ -227,7 +227,7 @@ SM_INLINE void ce_short_rows_nv(size_t rows, size_t cols, size_t nv,
 SM_INLINE bool ce_col_group(const struct sm_ce_args *a, size_t r0, size_t n,
                             float beta, const float *x, size_t ldx,
                             double *loss, float *g, size_t ldg,
-                            double logk[SM_LOGK_MAX + 1], bool fast,
+                            double logk[SM_LOGK_MAX + 1],
                             double *total)
 {
     /* Labels are below cols or ignore_index, so as floats they compare as
@@ -243,7 +243,7 @@ SM_INLINE bool ce_col_group(const struct sm_ce_args *a, size_t r0, size_t n,
         return false;
     struct col_group c;
     const sm_v zero = v_set1(0.0f);
-    if (!col_group_stats(x + r0 * ldx, ldx, n, beta, fast, &c))
+    if (!col_group_stats(x + r0 * ldx, ldx, n, beta, &c))
         return false;
     sm_m is_label[SM_VW];
     sm_v xc = zero;
@@ -282,16 +282,11 @@ SM_INLINE bool ce_col_group(const struct sm_ce_args *a, size_t r0, size_t n,
  * the one-block rows' code around it is compiled. */
 static __attribute__((noinline)) void
 ce_wide_rows(size_t rows, size_t cols, float beta, const float *x, size_t ldx,
-             const struct sm_ce_args *a, double *loss, float *g, size_t ldg,
-             bool fast)
+             const struct sm_ce_args *a, double *loss, float *g, size_t ldg)
 {
     const size_t nv = (cols + SM_VW - 1) / SM_VW;
 #define SM_CALL(k) \
-    if (fast) \
-        ce_short_rows_nv(rows, cols, k, beta, x, ldx, a, loss, g, ldg, true); \
-    else \
-        ce_short_rows_nv(rows, cols, k, beta, x, ldx, a, loss, g, ldg, false); \
-    return
+    ce_short_rows_nv(rows, cols, k, beta, x, ldx, a, loss, g, ldg); return
     SM_WITH_WIDE_NV(nv, SM_CALL);
 #undef SM_CALL
 }
@@ -303,23 +298,23 @@ ce_wide_rows(size_t rows, size_t cols, float beta, const float *x, size_t ldx,
 SM_INLINE void ce_short_rows(size_t rows, size_t cols, float beta,
                              const float *x, size_t ldx,
                              const struct sm_ce_args *a, double *loss,
-                             float *g, size_t ldg, bool fast)
+                             float *g, size_t ldg)
 {
     const size_t nv = (cols + SM_VW - 1) / SM_VW;
 #define SM_CALL(k) \
-    ce_short_rows_nv(rows, cols, k, beta, x, ldx, a, loss, g, ldg, fast); return
+    ce_short_rows_nv(rows, cols, k, beta, x, ldx, a, loss, g, ldg); return
     switch (nv) {
         SM_BLOCK_CASES(SM_CALL)
     }
 #undef SM_CALL
 #ifdef SM_WIDE_VECS
     if (cols > 32) {
-        ce_wide_rows(rows, cols, beta, x, ldx, a, loss, g, ldg, fast);
+        ce_wide_rows(rows, cols, beta, x, ldx, a, loss, g, ldg);
         return;
     }
 #endif
 #if SM_VPB > 8 /* the cases above cover every nv <= SM_VPB <= 8 */
-    ce_short_rows_nv(rows, cols, nv, beta, x, ldx, a, loss, g, ldg, fast);
+    ce_short_rows_nv(rows, cols, nv, beta, x, ldx, a, loss, g, ldg);
 #else
     SM_UNREACHABLE();
 #endif
@@ -337,8 +332,7 @@ static inline bool ce_may_store(const struct sm_ce_args *a, const float *x,
 /* xc = x[label], read before pre's statistics may have replaced x by the
  * exps (in place). pre: the statistics computed ahead, or NULL. */
 SM_INLINE double ce_row(const float *x, size_t n, float beta, size_t label,
-                        float xc, const struct sm_ce_args *a, float *g,
-                        bool fast, const struct loss_pre *pre)
+                        float xc, const struct sm_ce_args *a, float *g, const struct loss_pre *pre)
 {
     const float wc = a->weights ? a->weights[label] : 1.0f;
     const double l2 = a->half_l2 != 0.0 ? a->half_l2 * row_dot(x, x, n) : 0.0;
@@ -349,7 +343,7 @@ SM_INLINE double ce_row(const float *x, size_t n, float beta, size_t label,
     };
     /* The gradient pass needs x itself for smoothing or L2: then in place,
      * it recomputes the exps instead of overwriting x with them. */
-    if (!loss_row_init(&p.w, x, n, beta, g, ce_may_store(a, x, g), fast, pre)) {
+    if (!loss_row_init(&p.w, x, n, beta, g, ce_may_store(a, x, g), pre)) {
         if (g)
             fill(g, n, sm_qnan);
         return NAN;
@@ -389,7 +383,7 @@ SM_INLINE double ce_row(const float *x, size_t n, float beta, size_t label,
 SM_INLINE void ce_short_or_col_rows(size_t rows, size_t cols, float beta,
                                     const float *x, size_t ldx,
                                     const struct sm_ce_args *a, double *loss,
-                                    float *g, size_t ldg, bool fast)
+                                    float *g, size_t ldg)
 {
     double total = a->total ? *a->total : 0.0;
     struct sm_ce_args part = *a;
@@ -397,12 +391,12 @@ SM_INLINE void ce_short_or_col_rows(size_t rows, size_t cols, float beta,
     double logk[SM_LOGK_MAX + 1];
     logk_init(logk, cols);
 #define SM_COL_GROUP(r0)                                                   \
-    ce_col_group(a, r0, cols, beta, x, ldx, loss, g, ldg, logk, fast, &total)
+    ce_col_group(a, r0, cols, beta, x, ldx, loss, g, ldg, logk, &total)
 #define SM_ROW_SPAN(r0, len)                                               \
     do {                                                                   \
         part.labels = a->labels + (r0);                                    \
         ce_short_rows(len, cols, beta, x + (r0) * ldx, ldx, &part,         \
-                      loss + (r0), g ? g + (r0) * ldg : NULL, ldg, fast);  \
+                      loss + (r0), g ? g + (r0) * ldg : NULL, ldg);  \
     } while (0)
     SM_WALK_COL_GROUPS(rows, cols <= SM_VW, SM_COL_GROUP, SM_ROW_SPAN);
 #undef SM_COL_GROUP
@@ -412,15 +406,15 @@ SM_INLINE void ce_short_or_col_rows(size_t rows, size_t cols, float beta,
 }
 #endif
 
-SM_INLINE void ce_rows_with(size_t rows, size_t cols, float beta,
+SM_INLINE void ce_rows(size_t rows, size_t cols, float beta,
                             const float *x, size_t ldx,
                             const struct sm_ce_args *a, double *loss, float *g,
-                            size_t ldg, bool fast)
+                            size_t ldg)
 {
 #ifndef SM_VLA
     if (cols <= SM_REGISTER_ROW_MAX && beta != 0.0f && a->epsilon == 0.0f &&
         !a->weights && a->half_l2 == 0.0 && a->grad_l2 == 0.0f) {
-        ce_short_or_col_rows(rows, cols, beta, x, ldx, a, loss, g, ldg, fast);
+        ce_short_or_col_rows(rows, cols, beta, x, ldx, a, loss, g, ldg);
         return;
     }
 #endif
@@ -439,14 +433,13 @@ SM_INLINE void ce_rows_with(size_t rows, size_t cols, float beta,
             xc[j] = a->labels[r0 + j] == a->ignore_index
                     ? 0.0f : xg[j * ldx + (size_t)a->labels[r0 + j]];
         if (grouped)
-            loss_row_group_pre(xg, ldx, nr, cols, beta, gg, ldg, may_store,
-                               fast, logk, pre);
+            loss_row_group_pre(xg, ldx, nr, cols, beta, gg, ldg, may_store, logk, pre);
         for (size_t j = 0; j < nr; j++) {
             const size_t r = r0 + j;
             float *gr = gg ? gg + j * ldg : NULL;
             if (!ce_ignored(a, r, loss, gr, cols))
                 loss[r] = ce_row(xg + j * ldx, cols, beta, (size_t)a->labels[r],
-                                 xc[j], a, gr, fast, grouped ? &pre[j] : NULL);
+                                 xc[j], a, gr, grouped ? &pre[j] : NULL);
             total += loss[r];
         }
     }
@@ -454,15 +447,12 @@ SM_INLINE void ce_rows_with(size_t rows, size_t cols, float beta,
         *a->total = total;
 }
 
-static void cross_entropy_rows(size_t rows, size_t cols, float beta,
+SM_INLINE void cross_entropy_rows(size_t rows, size_t cols, float beta,
                                const float *x, size_t ldx,
                                const struct sm_ce_args *a, double *loss,
-                               float *g, size_t ldg, unsigned flags)
+                               float *g, size_t ldg)
 {
-    if (flags & SM_FAST_EXP)
-        ce_rows_with(rows, cols, beta, x, ldx, a, loss, g, ldg, true);
-    else
-        ce_rows_with(rows, cols, beta, x, ldx, a, loss, g, ldg, false);
+    ce_rows(rows, cols, beta, x, ldx, a, loss, g, ldg);
     canonical_nan_losses(loss, rows, cols, g, ldg);
 }
 

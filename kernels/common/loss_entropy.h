@@ -46,12 +46,12 @@ static inline sm_v entropy_grad_step(const void *pass, size_t i, size_t c)
 }
 
 SM_INLINE double entropy_row(const float *x, size_t n, float beta,
-                             float grad_scale, float *g, bool fast,
+                             float grad_scale, float *g,
                              const struct loss_pre *pre)
 {
     struct entropy_pass p = {.grad_scale = grad_scale};
     /* Both passes read x again: the exps go to g only when g is not x. */
-    if (!loss_row_init(&p.w, x, n, beta, g, g != x, fast, pre)) {
+    if (!loss_row_init(&p.w, x, n, beta, g, g != x, pre)) {
         if (g)
             fill(g, n, sm_qnan);
         return NAN;
@@ -72,10 +72,10 @@ SM_INLINE double entropy_row(const float *x, size_t n, float beta,
 SM_INLINE bool entropy_col_group(const float *x, size_t ldx, size_t n,
                                  float beta, float grad_scale, double *h,
                                  float *g, size_t ldg,
-                                 double logk[SM_LOGK_MAX + 1], bool fast)
+                                 double logk[SM_LOGK_MAX + 1])
 {
     struct col_group c;
-    if (!col_group_stats(x, ldx, n, beta, fast, &c))
+    if (!col_group_stats(x, ldx, n, beta, &c))
         return false;
     const sm_v lse = col_narrow(col_log_partition(&c, logk));
     const sm_v vb = v_set1(beta), zero = v_set1(0.0f);
@@ -107,8 +107,7 @@ SM_INLINE bool entropy_col_group(const float *x, size_t ldx, size_t n,
 SM_INLINE void entropy_row_span(size_t r0, size_t rows, size_t cols,
                                 float beta, const float *x, size_t ldx,
                                 float grad_scale, double *h, float *g,
-                                size_t ldg, double logk[SM_LOGK_MAX + 1],
-                                bool fast)
+                                size_t ldg, double logk[SM_LOGK_MAX + 1])
 {
     const bool grouped = beta != 0.0f && cols <= SM_LOSS_ROW_GROUP_MAX_COLS;
     for (size_t end = r0 + rows; r0 < end; r0 += SM_ROW_GROUP) {
@@ -117,42 +116,37 @@ SM_INLINE void entropy_row_span(size_t r0, size_t rows, size_t cols,
         float *gr = g ? g + r0 * ldg : NULL;
         if (grouped)
             loss_row_group_pre(x + r0 * ldx, ldx, nr, cols, beta, gr, ldg,
-                               g != x, fast, logk, pre);
+                               g != x, logk, pre);
         for (size_t j = 0; j < nr; j++)
             h[r0 + j] = entropy_row(x + (r0 + j) * ldx, cols, beta, grad_scale,
-                                    gr ? gr + j * ldg : NULL, fast,
+                                    gr ? gr + j * ldg : NULL,
                                     grouped ? &pre[j] : NULL);
     }
 }
 
-SM_INLINE void entropy_rows_with(size_t rows, size_t cols, float beta,
+SM_INLINE void entropy_rows_of(size_t rows, size_t cols, float beta,
                                  const float *x, size_t ldx, float grad_scale,
-                                 double *h, float *g, size_t ldg, bool fast)
+                                 double *h, float *g, size_t ldg)
 {
     double logk[SM_LOGK_MAX + 1];
     logk_init(logk, cols);
 #define SM_COL_GROUP(r0)                                                   \
     entropy_col_group(x + (r0) * ldx, ldx, cols, beta, grad_scale, h + (r0), \
-                      g ? g + (r0) * ldg : NULL, ldg, logk, fast)
+                      g ? g + (r0) * ldg : NULL, ldg, logk)
 #define SM_ROW_SPAN(r0, len)                                               \
     entropy_row_span(r0, len, cols, beta, x, ldx, grad_scale, h, g, ldg,   \
-                     logk, fast)
+                     logk)
     SM_WALK_COL_GROUPS(rows, cols <= SM_VW && beta != 0.0f, SM_COL_GROUP,
                        SM_ROW_SPAN);
 #undef SM_COL_GROUP
 #undef SM_ROW_SPAN
 }
 
-static void entropy_rows(size_t rows, size_t cols, float beta, const float *x,
+SM_INLINE void entropy_rows(size_t rows, size_t cols, float beta, const float *x,
                          size_t ldx, float grad_scale, double *h, float *g,
-                         size_t ldg, unsigned flags)
+                         size_t ldg)
 {
-    if (flags & SM_FAST_EXP)
-        entropy_rows_with(rows, cols, beta, x, ldx, grad_scale, h, g, ldg,
-                          true);
-    else
-        entropy_rows_with(rows, cols, beta, x, ldx, grad_scale, h, g, ldg,
-                          false);
+    entropy_rows_of(rows, cols, beta, x, ldx, grad_scale, h, g, ldg);
     canonical_nan_losses(h, rows, cols, g, ldg);
 }
 

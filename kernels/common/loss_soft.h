@@ -51,19 +51,19 @@ static inline sm_v soft_step(const void *pass, size_t i, size_t c)
  * statistics of x and of the teacher, computed ahead (or NULL). */
 SM_INLINE double soft_row(const float *x, size_t n, float beta,
                           const struct sm_soft_args *a, const float *q,
-                          float *g, bool fast, const struct loss_pre *pre,
+                          float *g, const struct loss_pre *pre,
                           const struct loss_pre *pre_q)
 {
     struct soft_pass p = {.q = q, .kind = a->kind, .grad_scale = a->grad_scale};
     if (a->kind == SM_SOFT_DISTILL) {
         p.q_total = 1.0f;
-        if (!loss_row_init(&p.teacher, q, n, beta, NULL, false, fast, pre_q))
+        if (!loss_row_init(&p.teacher, q, n, beta, NULL, false, pre_q))
             goto nan_row;
     } else {
         p.q_total = (float)row_dot(q, NULL, n);
     }
     /* Every pass reads x again: the exps go to g only when g is not x. */
-    if (!loss_row_init(&p.w, x, n, beta, g, g != x, fast, pre))
+    if (!loss_row_init(&p.w, x, n, beta, g, g != x, pre))
         goto nan_row;
     return a->loss_scale * loss_pass(&p, n, soft_step, true);
 nan_row:
@@ -81,15 +81,14 @@ nan_row:
 SM_INLINE bool soft_col_group(const float *x, size_t ldx, size_t n,
                               float beta, const struct sm_soft_args *a,
                               const float *q_rows, double *loss, float *g,
-                              size_t ldg, double logk[SM_LOGK_MAX + 1],
-                              bool fast)
+                              size_t ldg, double logk[SM_LOGK_MAX + 1])
 {
     const sm_v vb = v_set1(beta), zero = v_set1(0.0f);
     struct col_group c, teacher;
     sm_v q[SM_VW], qt = v_set1(1.0f), teacher_lse = zero;
     sm_cd sums[SM_VW];
     if (a->kind == SM_SOFT_DISTILL) {
-        if (!col_group_stats(q_rows, a->ldq, n, beta, fast, &teacher))
+        if (!col_group_stats(q_rows, a->ldq, n, beta, &teacher))
             return false;
         teacher_lse = col_narrow(col_log_partition(&teacher, logk));
         for (size_t i = 0; i < n; i++)
@@ -103,7 +102,7 @@ SM_INLINE bool soft_col_group(const float *x, size_t ldx, size_t n,
             sums[i] = col_widen(q[i]);
         qt = col_narrow(0.0 + col_tree(sums, n));
     }
-    if (!col_group_stats(x, ldx, n, beta, fast, &c))
+    if (!col_group_stats(x, ldx, n, beta, &c))
         return false;
     const sm_v lse = col_narrow(col_log_partition(&c, logk));
     sm_v out[SM_VW];
@@ -134,7 +133,7 @@ SM_INLINE void soft_row_span(size_t r0, size_t rows, size_t cols, float beta,
                              const float *x, size_t ldx,
                              const struct sm_soft_args *a, double *loss,
                              float *g, size_t ldg,
-                             double logk[SM_LOGK_MAX + 1], bool fast)
+                             double logk[SM_LOGK_MAX + 1])
 {
     const bool grouped = beta != 0.0f && cols <= SM_LOSS_ROW_GROUP_MAX_COLS;
     const bool distill = a->kind == SM_SOFT_DISTILL;
@@ -144,46 +143,42 @@ SM_INLINE void soft_row_span(size_t r0, size_t rows, size_t cols, float beta,
         const float *q = a->q + r0 * a->ldq;
         float *gr = g ? g + r0 * ldg : NULL;
         if (grouped && distill)
-            loss_row_group_pre(q, a->ldq, nr, cols, beta, NULL, 0, false, fast,
+            loss_row_group_pre(q, a->ldq, nr, cols, beta, NULL, 0, false,
                                logk, pre_q);
         if (grouped)
             loss_row_group_pre(x + r0 * ldx, ldx, nr, cols, beta, gr, ldg,
-                               g != x, fast, logk, pre);
+                               g != x, logk, pre);
         for (size_t j = 0; j < nr; j++)
             loss[r0 + j] = soft_row(x + (r0 + j) * ldx, cols, beta, a,
-                                    q + j * a->ldq, gr ? gr + j * ldg : NULL,
-                                    fast, grouped ? &pre[j] : NULL,
+                                    q + j * a->ldq, gr ? gr + j * ldg : NULL, grouped ? &pre[j] : NULL,
                                     grouped && distill ? &pre_q[j] : NULL);
     }
 }
 
-SM_INLINE void soft_rows_with(size_t rows, size_t cols, float beta,
+SM_INLINE void soft_rows(size_t rows, size_t cols, float beta,
                               const float *x, size_t ldx,
                               const struct sm_soft_args *a, double *loss,
-                              float *g, size_t ldg, bool fast)
+                              float *g, size_t ldg)
 {
     double logk[SM_LOGK_MAX + 1];
     logk_init(logk, cols);
 #define SM_COL_GROUP(r0)                                                   \
     soft_col_group(x + (r0) * ldx, ldx, cols, beta, a, a->q + (r0) * a->ldq, \
-                   loss + (r0), g ? g + (r0) * ldg : NULL, ldg, logk, fast)
+                   loss + (r0), g ? g + (r0) * ldg : NULL, ldg, logk)
 #define SM_ROW_SPAN(r0, len)                                               \
-    soft_row_span(r0, len, cols, beta, x, ldx, a, loss, g, ldg, logk, fast)
+    soft_row_span(r0, len, cols, beta, x, ldx, a, loss, g, ldg, logk)
     SM_WALK_COL_GROUPS(rows, cols <= SM_VW && beta != 0.0f, SM_COL_GROUP,
                        SM_ROW_SPAN);
 #undef SM_COL_GROUP
 #undef SM_ROW_SPAN
 }
 
-static void soft_target_rows(size_t rows, size_t cols, float beta,
+SM_INLINE void soft_target_rows(size_t rows, size_t cols, float beta,
                              const float *x, size_t ldx,
                              const struct sm_soft_args *a, double *loss,
-                             float *g, size_t ldg, unsigned flags)
+                             float *g, size_t ldg)
 {
-    if (flags & SM_FAST_EXP)
-        soft_rows_with(rows, cols, beta, x, ldx, a, loss, g, ldg, true);
-    else
-        soft_rows_with(rows, cols, beta, x, ldx, a, loss, g, ldg, false);
+    soft_rows(rows, cols, beta, x, ldx, a, loss, g, ldg);
     canonical_nan_losses(loss, rows, cols, g, ldg);
 }
 

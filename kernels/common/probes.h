@@ -7,27 +7,25 @@
 
 #include "common/row_passes.h"
 
-static void stats(size_t n, float beta, const float *x, unsigned flags,
-                  float *m, double *k, double *s)
+static void stats(size_t n, float beta, const float *x, float *m, double *k,
+                  double *s)
 {
-    const struct row_stats st =
-        row_stats(x, n, beta, NULL, (flags & SM_FAST_EXP) != 0);
+    const struct row_stats st = row_stats(x, n, beta, NULL);
     *m = st.m;
     *k = st.k;
     *s = st.s == st.s ? st.s : (double)sm_qnan; /* as every output */
 }
 
-/* y_i = exp(x_i): SLEEF's or the fast one. For the tests (every float,
- * every ISA) and the exp-throughput ceiling. */
-static void exp_array(size_t n, const float *x, float *y, unsigned flags)
+/* y_i = exp(x_i) with the build's exp. For the tests (every float, every
+ * ISA) and the exp-throughput ceiling. */
+static void exp_array(size_t n, const float *x, float *y)
 {
-    const bool fast = (flags & SM_FAST_EXP) != 0;
     size_t i = 0;
     for (; i + SM_VW <= n; i += SM_VW)
-        v_store(y + i, fast ? v_exp_fast(v_load(x + i)) : v_exp(v_load(x + i)));
+        v_store(y + i, SM_EXP_FAST ? v_exp_fast(v_load(x + i)) : v_exp(v_load(x + i)));
     if (i < n) {
         const sm_v xv = v_load_part(x + i, n - i, 0.0f);
-        v_store_part(y + i, n - i, fast ? v_exp_fast(xv) : v_exp(xv));
+        v_store_part(y + i, n - i, SM_EXP_FAST ? v_exp_fast(xv) : v_exp(xv));
     }
 }
 
@@ -35,28 +33,28 @@ static void exp_array(size_t n, const float *x, float *y, unsigned flags)
  * exp-throughput ceiling the benchmarks hold the kernels against (the same
  * exp; no extremum pass, no stores, no double sums). The order of the sum
  * is not part of any contract. */
-SM_INLINE float exp_sum_with(size_t n, const float *x, float c, bool fast)
+SM_INLINE float exp_sum(size_t n, const float *x, float c)
 {
     const sm_v vc = v_set1(c), zero = v_set1(0.0f);
     sm_v a0 = zero, a1 = zero;
     size_t i = 0;
 #ifndef SM_VLA
-    for (; fast && i + 32 <= n; i += 32) {
+    for (; SM_EXP_FAST && i + 32 <= n; i += 32) {
         sm_v e[SM_VPB];
         for (int v = 0; v < SM_VPB; v++)
             e[v] = v_sub(v_load(x + i + (size_t)v * SM_VW), vc);
-        exp_nonpos_block(e, fast);
+        exp_nonpos_block(e);
         for (int v = 0; v < SM_VPB; v++)
             a0 = v_add(a0, e[v]);
     }
 #endif
     for (; i + 2 * SM_VW <= n; i += 2 * SM_VW) {
-        a0 = v_add(a0, exp_nonpos(v_sub(v_load(x + i), vc), fast));
-        a1 = v_add(a1, exp_nonpos(v_sub(v_load(x + i + SM_VW), vc), fast));
+        a0 = v_add(a0, exp_nonpos(v_sub(v_load(x + i), vc)));
+        a1 = v_add(a1, exp_nonpos(v_sub(v_load(x + i + SM_VW), vc)));
     }
     for (; i < n; i += SM_VW) {
         const size_t c_len = n - i < SM_VW ? n - i : SM_VW;
-        const sm_v e = exp_nonpos(v_sub(v_load_part(x + i, c_len, c), vc), fast);
+        const sm_v e = exp_nonpos(v_sub(v_load_part(x + i, c_len, c), vc));
         a0 = v_add(a0, v_sel(m_first(c_len), e, zero));
     }
     float lanes[SM_VW];
@@ -65,12 +63,6 @@ SM_INLINE float exp_sum_with(size_t n, const float *x, float c, bool fast)
     for (int l = 0; l < SM_VW; l++)
         sum += lanes[l];
     return sum;
-}
-
-static float exp_sum(size_t n, const float *x, float c, unsigned flags)
-{
-    return flags & SM_FAST_EXP ? exp_sum_with(n, x, c, true)
-                               : exp_sum_with(n, x, c, false);
 }
 
 #endif

@@ -71,15 +71,15 @@ static void scale(float *y, size_t n, float r)
 /* p_i = exp(beta (x_i - M)) * r, and r itself for the entries equal to M,
  * which the exp gives when M and beta are finite (exp(+-0) = 1). */
 SM_INLINE void exp_scale_with(const float *x, size_t n, float m, float beta,
-                              float r, float *y, bool fast, bool finite,
+                              float r, float *y, bool finite,
                               bool unit_beta)
 {
     const sm_v vm = v_set1(m), vb = v_set1(beta), vr = v_set1(r);
     size_t i = 0;
 #ifndef SM_VLA
-    for (; fast && i + 32 <= n; i += 32) {
+    for (; SM_EXP_FAST && i + 32 <= n; i += 32) {
         sm_v xv[SM_VPB], e[SM_VPB];
-        block_exps(x + i, vm, vb, fast, unit_beta, xv, e);
+        block_exps(x + i, vm, vb, unit_beta, xv, e);
         for (int v = 0; v < SM_VPB; v++) {
             const sm_v p = v_mul(e[v], vr);
             v_store(y + i + (size_t)v * SM_VW,
@@ -90,26 +90,26 @@ SM_INLINE void exp_scale_with(const float *x, size_t n, float m, float beta,
     for (; i + SM_VW <= n; i += SM_VW) {
         const sm_v xv = v_load(x + i);
         const sm_v t = beta_times_diff(xv, vm, vb, unit_beta);
-        const sm_v p = v_mul(exp_nonpos(t, fast), vr);
+        const sm_v p = v_mul(exp_nonpos(t), vr);
         v_store(y + i, finite ? p : v_sel(m_eq(xv, vm), vr, p));
     }
     if (i < n) {
         const sm_v xv = v_load_part(x + i, n - i, m);
         const sm_v t = beta_times_diff(xv, vm, vb, unit_beta);
-        const sm_v p = v_mul(exp_nonpos(t, fast), vr);
+        const sm_v p = v_mul(exp_nonpos(t), vr);
         v_store_part(y + i, n - i, finite ? p : v_sel(m_eq(xv, vm), vr, p));
     }
 }
 
 SM_INLINE void exp_scale(const float *x, size_t n, float m, float beta,
-                         float r, float *y, bool fast)
+                         float r, float *y)
 {
     if (!isfinite(m) || !isfinite(beta))
-        exp_scale_with(x, n, m, beta, r, y, fast, false, false);
+        exp_scale_with(x, n, m, beta, r, y, false, false);
     else if (beta == 1.0f)
-        exp_scale_with(x, n, m, beta, r, y, fast, true, true);
+        exp_scale_with(x, n, m, beta, r, y, true, true);
     else
-        exp_scale_with(x, n, m, beta, r, y, fast, true, false);
+        exp_scale_with(x, n, m, beta, r, y, true, false);
 }
 
 /* y_i = beta (x_i - M) - L, with beta (x_i - M) = 0 for the entries equal to

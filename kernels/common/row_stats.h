@@ -40,9 +40,9 @@ static inline void acc_add_unless(sm_acc *acc, int v, sm_v e, sm_m eq)
 #endif
 
 /* For t = beta (x - M) <= 0 (or NaN), as in every pass over a row. */
-SM_INLINE sm_v exp_nonpos(sm_v t, bool fast)
+SM_INLINE sm_v exp_nonpos(sm_v t)
 {
-    return fast ? v_exp_fast_nonpos(t) : v_exp(t);
+    return SM_EXP_FAST ? v_exp_fast_nonpos(t) : v_exp(t);
 }
 
 /* The contract's t = beta (x - M) of an output: +0 where x equals M, also
@@ -80,9 +80,9 @@ SM_INLINE sm_v beta_times_diff(sm_v x, sm_v vm, sm_v vb, bool unit_beta)
 /* The exps of nv <= SM_EXP_VECS vectors, t[v] = beta (x - M) <= 0 (or
  * NaN). The fast exp's range test is taken once for them all, so they are
  * one branch-free stretch whose exp chains the compiler can interleave. */
-SM_INLINE void exp_nonpos_vecs(sm_v t[], size_t nv, bool fast)
+SM_INLINE void exp_nonpos_vecs(sm_v t[], size_t nv)
 {
-    if (!fast) {
+    if (!SM_EXP_FAST) {
         /* Unrolled: a rolled loop of calls saves and restores every live
          * vector around each call. */
 #pragma GCC unroll 8
@@ -102,21 +102,21 @@ SM_INLINE void exp_nonpos_vecs(sm_v t[], size_t nv, bool fast)
                       : ldexp_split_nonpos(p[v], z[v], t[v]);
 }
 
-SM_INLINE void exp_nonpos_block(sm_v t[SM_VPB], bool fast)
+SM_INLINE void exp_nonpos_block(sm_v t[SM_VPB])
 {
-    exp_nonpos_vecs(t, SM_VPB, fast);
+    exp_nonpos_vecs(t, SM_VPB);
 }
 
 /* A 32-element block at p: its vectors in xv, their exps of beta (x - M)
  * in e. */
-SM_INLINE void block_exps(const float *p, sm_v vm, sm_v vb, bool fast,
+SM_INLINE void block_exps(const float *p, sm_v vm, sm_v vb,
                           bool unit_beta, sm_v xv[SM_VPB], sm_v e[SM_VPB])
 {
     for (int v = 0; v < SM_VPB; v++) {
         xv[v] = v_load(p + (size_t)v * SM_VW);
         e[v] = beta_times_diff(xv[v], vm, vb, unit_beta);
     }
-    exp_nonpos_block(e, fast);
+    exp_nonpos_block(e);
 }
 #endif
 
@@ -166,7 +166,7 @@ static inline float row_extremum(const float *x, size_t n, bool use_max)
  * separate loop, free of anything else, adds them. Same adds, same order. */
 #if SM_SUM_TILE
 SM_INLINE double chunk_sum_tiled(const float *x, size_t n, float m, float beta,
-                                 float *y, size_t *k, bool fast, bool finite,
+                                 float *y, size_t *k, bool finite,
                                  bool unit_beta)
 {
     const sm_v vm = v_set1(m), vb = v_set1(beta);
@@ -180,9 +180,9 @@ SM_INLINE double chunk_sum_tiled(const float *x, size_t n, float m, float beta,
         const float *xt = x + base;
         float *yt = y ? y + base : NULL;
         size_t i = 0;
-        for (; fast && i + 32 <= len; i += 32) {
+        for (; SM_EXP_FAST && i + 32 <= len; i += 32) {
             sm_v xv[SM_VPB], e[SM_VPB];
-            block_exps(xt + i, vm, vb, fast, unit_beta, xv, e);
+            block_exps(xt + i, vm, vb, unit_beta, xv, e);
             for (int v = 0; v < SM_VPB; v++) {
                 const sm_m eq = m_eq(xv[v], vm);
                 if (yt)
@@ -195,7 +195,7 @@ SM_INLINE double chunk_sum_tiled(const float *x, size_t n, float m, float beta,
         for (; i + SM_VW <= len; i += SM_VW) {
             const sm_v xv = v_load(xt + i);
             const sm_m eq = m_eq(xv, vm);
-            const sm_v e = exp_nonpos(beta_times_diff(xv, vm, vb, unit_beta), fast);
+            const sm_v e = exp_nonpos(beta_times_diff(xv, vm, vb, unit_beta));
             if (yt)
                 v_store(yt + i, finite ? e : v_sel(eq, one, e));
             v_store(ebuf + i, v_sel(eq, zero, e));
@@ -206,7 +206,7 @@ SM_INLINE double chunk_sum_tiled(const float *x, size_t n, float m, float beta,
             const sm_v xv = v_load_part(xt + i, c, m);
             const sm_m valid = m_first(c);
             const sm_m eq = m_and(m_eq(xv, vm), valid);
-            const sm_v e = exp_nonpos(beta_times_diff(xv, vm, vb, unit_beta), fast);
+            const sm_v e = exp_nonpos(beta_times_diff(xv, vm, vb, unit_beta));
             if (yt)
                 v_store_part(yt + i, c, v_sel(eq, one, e));
             v_store(ebuf + i, v_sel(eq, zero, v_sel(valid, e, zero)));
@@ -227,7 +227,7 @@ SM_INLINE double chunk_sum_tiled(const float *x, size_t n, float m, float beta,
 #endif
 
 SM_INLINE double chunk_sum_direct(const float *x, size_t n, float m, float beta,
-                                  float *y, size_t *k, bool fast, bool finite,
+                                  float *y, size_t *k, bool finite,
                                   bool unit_beta)
 {
     const sm_v vm = v_set1(m), vb = v_set1(beta);
@@ -237,9 +237,9 @@ SM_INLINE double chunk_sum_direct(const float *x, size_t n, float m, float beta,
     size_t count = 0;
     size_t i = 0;
 #ifndef SM_VLA
-    for (; fast && i + 32 <= n; i += 32) {
+    for (; SM_EXP_FAST && i + 32 <= n; i += 32) {
         sm_v xv[SM_VPB], e[SM_VPB];
-        block_exps(x + i, vm, vb, fast, unit_beta, xv, e);
+        block_exps(x + i, vm, vb, unit_beta, xv, e);
         for (int v = 0; v < SM_VPB; v++) {
             const sm_m eq = m_eq(xv[v], vm);
             if (y)
@@ -254,7 +254,7 @@ SM_INLINE double chunk_sum_direct(const float *x, size_t n, float m, float beta,
         for (int v = 0; v < SM_VPB; v++) {
             const sm_v xv = v_load(x + i + (size_t)v * SM_VW);
             const sm_m eq = m_eq(xv, vm);
-            const sm_v e = exp_nonpos(beta_times_diff(xv, vm, vb, unit_beta), fast);
+            const sm_v e = exp_nonpos(beta_times_diff(xv, vm, vb, unit_beta));
             if (y)
                 v_store(y + i + (size_t)v * SM_VW, finite ? e : v_sel(eq, one, e));
             acc_add_unless(&acc, v, e, eq);
@@ -268,7 +268,7 @@ SM_INLINE double chunk_sum_direct(const float *x, size_t n, float m, float beta,
         const sm_v xv = c == SM_VW ? v_load(x + at) : v_load_part(x + at, c, m);
         const sm_m valid = m_first(c);
         const sm_m eq = m_and(m_eq(xv, vm), valid);
-        const sm_v e = exp_nonpos(beta_times_diff(xv, vm, vb, unit_beta), fast);
+        const sm_v e = exp_nonpos(beta_times_diff(xv, vm, vb, unit_beta));
         if (y) {
             const sm_v out = v_sel(eq, one, e);
             if (c == SM_VW)
@@ -284,26 +284,26 @@ SM_INLINE double chunk_sum_direct(const float *x, size_t n, float m, float beta,
 }
 
 SM_INLINE double chunk_sum_with(const float *x, size_t n, float m, float beta,
-                                float *y, size_t *k, bool fast, bool finite,
+                                float *y, size_t *k, bool finite,
                                 bool unit_beta)
 {
 #if SM_SUM_TILE
-    return chunk_sum_tiled(x, n, m, beta, y, k, fast, finite, unit_beta);
+    return chunk_sum_tiled(x, n, m, beta, y, k, finite, unit_beta);
 #else
-    return chunk_sum_direct(x, n, m, beta, y, k, fast, finite, unit_beta);
+    return chunk_sum_direct(x, n, m, beta, y, k, finite, unit_beta);
 #endif
 }
 
 /* exp(+-0) is exactly 1 in both exps, so with m and beta finite an entry
  * equal to m gets e = 1 without a select (inf - inf or 0 * inf is NaN). */
 SM_INLINE double chunk_sum(const float *x, size_t n, float m, float beta,
-                           float *y, size_t *k, bool fast)
+                           float *y, size_t *k)
 {
     if (!isfinite(m) || !isfinite(beta))
-        return chunk_sum_with(x, n, m, beta, y, k, fast, false, false);
+        return chunk_sum_with(x, n, m, beta, y, k, false, false);
     if (beta == 1.0f)
-        return chunk_sum_with(x, n, m, beta, y, k, fast, true, true);
-    return chunk_sum_with(x, n, m, beta, y, k, fast, true, false);
+        return chunk_sum_with(x, n, m, beta, y, k, true, true);
+    return chunk_sum_with(x, n, m, beta, y, k, true, false);
 }
 
 /* Row statistics: M (the extremum), K (entries equal to M) and S'' (the
@@ -327,23 +327,24 @@ static inline void combine_chunk(struct row_stats *row,
 }
 
 SM_INLINE struct row_stats chunk_stats(const float *x, size_t n, float beta,
-                                       float *y, bool fast)
+                                       float *y)
 {
     struct row_stats st;
     size_t k;
     st.m = row_extremum(x, n, beta > 0);
-    st.s = chunk_sum(x, n, st.m, beta, y, &k, fast);
+    st.s = chunk_sum(x, n, st.m, beta, y, &k);
     st.k = (double)k;
     return st;
 }
 
 /* y (optional, single-chunk rows only) receives e_i as a by-product. A row
- * longer than a chunk reads each chunk twice while it is in cache. */
-SM_INLINE struct row_stats row_stats_with(const float *x, size_t n, float beta,
-                                          float *y, bool fast)
+ * longer than a chunk reads each chunk twice while it is in cache. Out of
+ * line, and not cloned per call site (one copy serves every op). */
+static __attribute__((noclone)) struct row_stats
+row_stats(const float *x, size_t n, float beta, float *y)
 {
     if (n <= SM_CHUNK)
-        return chunk_stats(x, n, beta, y, fast);
+        return chunk_stats(x, n, beta, y);
 
     const bool use_max = beta > 0;
     const size_t chunks = (n + SM_CHUNK - 1) / SM_CHUNK;
@@ -353,7 +354,7 @@ SM_INLINE struct row_stats row_stats_with(const float *x, size_t n, float beta,
         row.m = use_max ? -INFINITY : INFINITY;
         for (size_t b = 0; b < chunks; b++) {
             const size_t len = b + 1 < chunks ? SM_CHUNK : n - b * SM_CHUNK;
-            st[b] = chunk_stats(x + b * SM_CHUNK, len, beta, NULL, fast);
+            st[b] = chunk_stats(x + b * SM_CHUNK, len, beta, NULL);
             if (use_max ? st[b].m > row.m : st[b].m < row.m)
                 row.m = st[b].m;
         }
@@ -366,28 +367,10 @@ SM_INLINE struct row_stats row_stats_with(const float *x, size_t n, float beta,
     for (size_t b = 0; b < chunks; b++) {
         const size_t len = b + 1 < chunks ? SM_CHUNK : n - b * SM_CHUNK;
         const struct row_stats st =
-            chunk_stats(x + b * SM_CHUNK, len, beta, NULL, fast);
+            chunk_stats(x + b * SM_CHUNK, len, beta, NULL);
         combine_chunk(&row, &st, beta);
     }
     return row;
-}
-
-static struct row_stats row_stats_sleef(const float *x, size_t n, float beta,
-                                        float *y)
-{
-    return row_stats_with(x, n, beta, y, false);
-}
-
-static struct row_stats row_stats_fast(const float *x, size_t n, float beta,
-                                       float *y)
-{
-    return row_stats_with(x, n, beta, y, true);
-}
-
-static inline struct row_stats row_stats(const float *x, size_t n, float beta,
-                                         float *y, bool fast)
-{
-    return fast ? row_stats_fast(x, n, beta, y) : row_stats_sleef(x, n, beta, y);
 }
 
 /* A fully masked row: every entry is the wrong infinity for this beta. */

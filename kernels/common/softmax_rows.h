@@ -11,24 +11,23 @@
 
 /* row_stats, with rows of one block and wide rows from registers. */
 SM_INLINE struct row_stats short_row_stats(const float *x, size_t n,
-                                           float beta, float *y, bool fast)
+                                           float beta, float *y)
 {
 #ifndef SM_VLA
     if (n <= 32)
-        return block_row_stats(x, n, beta, y, fast);
+        return block_row_stats(x, n, beta, y);
 #ifdef SM_WIDE_VECS
     if (n <= SM_REGISTER_ROW_MAX) {
         struct row_stats st;
-        wide_rows_stats(x, 0, 1, n, beta, y, 0, fast, &st);
+        wide_rows_stats(x, 0, 1, n, beta, y, 0, &st);
         return st;
     }
 #endif
 #endif
-    return row_stats(x, n, beta, y, fast);
+    return row_stats(x, n, beta, y);
 }
 
-SM_INLINE void softmax_row(const float *x, size_t n, float beta, float *y,
-                           bool fast)
+SM_INLINE void softmax_row(const float *x, size_t n, float beta, float *y)
 {
     if (n == 0)
         return;
@@ -38,19 +37,19 @@ SM_INLINE void softmax_row(const float *x, size_t n, float beta, float *y,
     }
 #ifndef SM_VLA
     if (n <= 32) {
-        block_rows_out(1, n, beta, x, 0, y, 0, fast, false);
+        block_rows_out(1, n, beta, x, 0, y, 0, false);
         return;
     }
 #ifdef SM_WIDE_VECS
     if (n <= SM_REGISTER_ROW_MAX) {
-        softmax_wide_row(x, n, beta, y, fast);
+        softmax_wide_row(x, n, beta, y);
         return;
     }
 #endif
 #endif
     const bool one_chunk = n <= SM_CHUNK;
     const struct row_stats st =
-        row_stats(x, n, beta, one_chunk ? y : NULL, fast);
+        row_stats(x, n, beta, one_chunk ? y : NULL);
     const double s = st.k + st.s;
     if (isnan(s))
         fill(y, n, sm_qnan);
@@ -59,7 +58,7 @@ SM_INLINE void softmax_row(const float *x, size_t n, float beta, float *y,
     else if (one_chunk)
         scale(y, n, (float)(1.0 / s));
     else
-        exp_scale(x, n, st.m, beta, (float)(1.0 / s), y, fast);
+        exp_scale(x, n, st.m, beta, (float)(1.0 / s), y);
 }
 
 /* log-softmax's output from the row's statistics and l, their
@@ -75,8 +74,7 @@ static void log_softmax_from(const float *x, size_t n, float beta,
         shift_sub(x, n, st.m, beta, (float)l, y);
 }
 
-SM_INLINE void log_softmax_row(const float *x, size_t n, float beta, float *y,
-                               bool fast)
+SM_INLINE void log_softmax_row(const float *x, size_t n, float beta, float *y)
 {
     if (n == 0)
         return;
@@ -85,7 +83,7 @@ SM_INLINE void log_softmax_row(const float *x, size_t n, float beta, float *y,
                    : 0.0f - (float)log_partition((double)n, 0.0));
         return;
     }
-    const struct row_stats st = short_row_stats(x, n, beta, NULL, fast);
+    const struct row_stats st = short_row_stats(x, n, beta, NULL);
     const bool finite = !isnan(st.k + st.s) && !row_is_masked(st.m, beta);
     log_softmax_from(x, n, beta, st, finite ? log_partition(st.k, st.s) : 0.0,
                      y);
@@ -95,18 +93,17 @@ SM_INLINE void log_softmax_row(const float *x, size_t n, float beta, float *y,
  * one log1p pass, ahead of the rows' output passes; y (optional, rows of
  * one chunk) receives e_i as with row_stats. */
 SM_INLINE void row_group_stats(const float *x, size_t ldx, size_t rows,
-                               size_t n, float beta, float *y, size_t ldy,
-                               bool fast, double logk[SM_LOGK_MAX + 1],
+                               size_t n, float beta, float *y, size_t ldy, double logk[SM_LOGK_MAX + 1],
                                struct row_stats st[], double l[])
 {
 #if defined(SM_WIDE_VECS) && !defined(SM_VLA)
     if (n > 32 && n <= SM_REGISTER_ROW_MAX) /* one call for the group's rows */
-        wide_rows_stats(x, ldx, rows, n, beta, y, ldy, fast, st);
+        wide_rows_stats(x, ldx, rows, n, beta, y, ldy, st);
     else
 #endif
         for (size_t j = 0; j < rows; j++)
             st[j] = short_row_stats(x + j * ldx, n, beta,
-                                    y ? y + j * ldy : NULL, fast);
+                                    y ? y + j * ldy : NULL);
     row_group_log_partition(st, rows, logk, l);
 }
 
@@ -123,14 +120,14 @@ static float logsumexp_of(struct row_stats st, float beta, double l)
     return (float)(bm + l);
 }
 
-SM_INLINE float logsumexp_row(const float *x, size_t n, float beta, bool fast)
+SM_INLINE float logsumexp_row(const float *x, size_t n, float beta)
 {
     if (n == 0)
         return -INFINITY;
     if (beta == 0.0f)
         return row_has_nan(x, n) ? sm_qnan
                : (float)log_partition((double)n, 0.0);
-    const struct row_stats st = short_row_stats(x, n, beta, NULL, fast);
+    const struct row_stats st = short_row_stats(x, n, beta, NULL);
     return logsumexp_of(st, beta, log_partition(st.k, st.s));
 }
 
@@ -139,7 +136,7 @@ SM_INLINE float logsumexp_row(const float *x, size_t n, float beta, bool fast)
  * two rows at a time, then the group's L in one log1p pass. */
 SM_INLINE void logsumexp_block_rows_nv(size_t rows, size_t n, size_t nv,
                                        float beta, const float *x, size_t ldx,
-                                       float *result, bool fast)
+                                       float *result)
 {
     double logk[SM_LOGK_MAX + 1];
     logk_init(logk, n);
@@ -151,10 +148,10 @@ SM_INLINE void logsumexp_block_rows_nv(size_t rows, size_t n, size_t nv,
         for (size_t j = 0; j < nr; j += SM_BLOCK_ROWS) {
             const float *xj = x + (r0 + j) * ldx;
             if (nr - j >= SM_BLOCK_ROWS)
-                block_stats_rows_nv(xj, ldx, SM_BLOCK_ROWS, n, nv, beta, fast,
+                block_stats_rows_nv(xj, ldx, SM_BLOCK_ROWS, n, nv, beta,
                                     e + j, st + j);
             else
-                block_stats_rows_nv(xj, ldx, 1, n, nv, beta, fast, e + j, st + j);
+                block_stats_rows_nv(xj, ldx, 1, n, nv, beta, e + j, st + j);
         }
         row_group_log_partition(st, nr, logk, l);
         for (size_t j = 0; j < nr; j++)
@@ -163,12 +160,11 @@ SM_INLINE void logsumexp_block_rows_nv(size_t rows, size_t n, size_t nv,
 }
 
 SM_INLINE void logsumexp_block_rows(size_t rows, size_t n, float beta,
-                                    const float *x, size_t ldx, float *result,
-                                    bool fast)
+                                    const float *x, size_t ldx, float *result)
 {
     const size_t nv = (n + SM_VW - 1) / SM_VW;
 #define SM_CALL(k) \
-    logsumexp_block_rows_nv(rows, n, k, beta, x, ldx, result, fast); return
+    logsumexp_block_rows_nv(rows, n, k, beta, x, ldx, result); return
     SM_WITH_BLOCK_NV(nv, SM_CALL);
 #undef SM_CALL
 }
@@ -178,7 +174,7 @@ SM_INLINE void logsumexp_block_rows(size_t rows, size_t n, float beta,
  * SM_ROW_GROUP_MAX_COLS entries (beta != 0), a group of rows at a time. */
 SM_INLINE void row_grouped_log_rows(size_t rows, size_t cols, float beta,
                                     const float *x, size_t ldx, float *y,
-                                    size_t ldy, float *result, bool fast)
+                                    size_t ldy, float *result)
 {
     double logk[SM_LOGK_MAX + 1];
     logk_init(logk, cols);
@@ -186,7 +182,7 @@ SM_INLINE void row_grouped_log_rows(size_t rows, size_t cols, float beta,
         const size_t nr = rows - r0 < SM_ROW_GROUP ? rows - r0 : SM_ROW_GROUP;
         struct row_stats st[SM_ROW_GROUP];
         double l[SM_ROW_GROUP];
-        row_group_stats(x + r0 * ldx, ldx, nr, cols, beta, NULL, 0, fast, logk,
+        row_group_stats(x + r0 * ldx, ldx, nr, cols, beta, NULL, 0, logk,
                         st, l);
         for (size_t j = 0; j < nr; j++) {
             if (y)
@@ -204,18 +200,18 @@ SM_INLINE void row_grouped_log_rows(size_t rows, size_t cols, float beta,
  * or a masked row, by rows. */
 SM_INLINE void block_or_col_rows_out(size_t rows, size_t n, float beta,
                                      const float *x, size_t ldx, float *y,
-                                     size_t ldy, bool fast, bool log)
+                                     size_t ldy, bool log)
 {
     double logk[SM_LOGK_MAX + 1];
     logk_init(logk, n);
 #define SM_COL_GROUP(r0)                                                   \
     (log ? log_softmax_col_group(x + (r0) * ldx, ldx, n, beta,             \
-                                 y + (r0) * ldy, ldy, logk, fast)          \
+                                 y + (r0) * ldy, ldy, logk)          \
          : softmax_col_group(x + (r0) * ldx, ldx, n, beta, y + (r0) * ldy, \
-                             ldy, fast))
+                             ldy))
 #define SM_ROW_SPAN(r0, len)                                               \
     block_rows_out(len, n, beta, x + (r0) * ldx, ldx, y + (r0) * ldy, ldy, \
-                   fast, log)
+                   log)
     SM_WALK_COL_GROUPS(rows, n <= SM_VW, SM_COL_GROUP, SM_ROW_SPAN);
 #undef SM_COL_GROUP
 #undef SM_ROW_SPAN
@@ -224,46 +220,39 @@ SM_INLINE void block_or_col_rows_out(size_t rows, size_t n, float beta,
 
 /* softmax or, with log, log-softmax of every row. */
 SM_INLINE void rows_out(size_t rows, size_t cols, float beta, const float *x,
-                        size_t ldx, float *y, size_t ldy, bool fast, bool log)
+                        size_t ldx, float *y, size_t ldy, bool log)
 {
 #ifndef SM_VLA
     if (cols > 0 && cols <= 32 && beta != 0.0f) {
-        block_or_col_rows_out(rows, cols, beta, x, ldx, y, ldy, fast, log);
+        block_or_col_rows_out(rows, cols, beta, x, ldx, y, ldy, log);
         return;
     }
 #endif
     if (log && beta != 0.0f && cols > 0 && cols <= SM_ROW_GROUP_MAX_COLS) {
-        row_grouped_log_rows(rows, cols, beta, x, ldx, y, ldy, NULL, fast);
+        row_grouped_log_rows(rows, cols, beta, x, ldx, y, ldy, NULL);
         return;
     }
     for (size_t r = 0; r < rows; r++) {
         if (log)
-            log_softmax_row(x + r * ldx, cols, beta, y + r * ldy, fast);
+            log_softmax_row(x + r * ldx, cols, beta, y + r * ldy);
         else
-            softmax_row(x + r * ldx, cols, beta, y + r * ldy, fast);
+            softmax_row(x + r * ldx, cols, beta, y + r * ldy);
     }
 }
 
-/* The batch paths, out of line (see one_row_softmax), one copy per op and
- * exp mode. */
+/* The batch paths, out of line (see one_row_softmax), one copy per op. */
 static __attribute__((noinline)) void
 softmax_batch(size_t rows, size_t cols, float beta, const float *x, size_t ldx,
-              float *y, size_t ldy, unsigned flags)
+              float *y, size_t ldy)
 {
-    if (flags & SM_FAST_EXP)
-        rows_out(rows, cols, beta, x, ldx, y, ldy, true, false);
-    else
-        rows_out(rows, cols, beta, x, ldx, y, ldy, false, false);
+    rows_out(rows, cols, beta, x, ldx, y, ldy, false);
 }
 
 static __attribute__((noinline)) void
 log_softmax_batch(size_t rows, size_t cols, float beta, const float *x,
-                  size_t ldx, float *y, size_t ldy, unsigned flags)
+                  size_t ldx, float *y, size_t ldy)
 {
-    if (flags & SM_FAST_EXP)
-        rows_out(rows, cols, beta, x, ldx, y, ldy, true, true);
-    else
-        rows_out(rows, cols, beta, x, ldx, y, ldy, false, true);
+    rows_out(rows, cols, beta, x, ldx, y, ldy, true);
 }
 
 #ifndef SM_VLA /* where SM_VPB is a constant the preprocessor can read */
@@ -275,7 +264,7 @@ log_softmax_batch(size_t rows, size_t cols, float beta, const float *x,
 /* A lone row of at most SM_REGISTER_ROW_MAX entries, as block_rows_out or
  * softmax_wide_row_nv computes it. */
 SM_INLINE void one_row_out_nv(const float *x, size_t n, size_t nv, float beta,
-                              float *y, bool fast, bool log)
+                              float *y, bool log)
 {
 #ifdef SM_WIDE_VECS
     sm_v xv[SM_WIDE_VECS], e[SM_WIDE_VECS];
@@ -285,11 +274,11 @@ SM_INLINE void one_row_out_nv(const float *x, size_t n, size_t nv, float beta,
     struct row_stats st;
     if (nv <= SM_VPB) { /* as a block of one row */
         block_load_rows(x, 0, 1, n, nv, beta, (sm_v(*)[SM_VPB])xv);
-        block_stats_loaded_nv((sm_v(*)[SM_VPB])xv, 1, n, nv, beta, fast,
+        block_stats_loaded_nv((sm_v(*)[SM_VPB])xv, 1, n, nv, beta,
                               (sm_v(*)[SM_VPB])e, &st);
     } else {
 #ifdef SM_WIDE_VECS
-        st = wide_row_stats_nv(x, n, nv, beta, fast, xv, e);
+        st = wide_row_stats_nv(x, n, nv, beta, xv, e);
 #else
         SM_UNREACHABLE();
 #endif
@@ -300,11 +289,10 @@ SM_INLINE void one_row_out_nv(const float *x, size_t n, size_t nv, float beta,
     block_store_row(xv, e, st, c, n, nv, beta, y, log, nv > SM_VPB);
 }
 
-SM_INLINE void one_row_out(const float *x, size_t n, float beta, float *y,
-                           bool fast, bool log)
+SM_INLINE void one_row_out(const float *x, size_t n, float beta, float *y, bool log)
 {
     const size_t nv = (n + SM_VW - 1) / SM_VW;
-#define SM_CALL(k) one_row_out_nv(x, n, k, beta, y, fast, log); return
+#define SM_CALL(k) one_row_out_nv(x, n, k, beta, y, log); return
     switch (nv) {
         SM_BLOCK_CASES(SM_CALL)
 #ifdef SM_WIDE_VECS
@@ -321,29 +309,21 @@ SM_INLINE void one_row_out(const float *x, size_t n, float beta, float *y,
  * set-up (the log K cache, the group's arrays) would slow a lone short
  * row down. */
 static __attribute__((noinline)) void one_row_softmax(const float *x, size_t n,
-                                                      float beta, float *y,
-                                                      bool fast)
+                                                      float beta, float *y)
 {
-    if (fast)
-        one_row_out(x, n, beta, y, true, false);
-    else
-        one_row_out(x, n, beta, y, false, false);
+    one_row_out(x, n, beta, y, false);
 }
 
 static __attribute__((noinline)) void
-one_row_log_softmax(const float *x, size_t n, float beta, float *y, bool fast)
+one_row_log_softmax(const float *x, size_t n, float beta, float *y)
 {
-    if (fast)
-        one_row_out(x, n, beta, y, true, true);
-    else
-        one_row_out(x, n, beta, y, false, true);
+    one_row_out(x, n, beta, y, true);
 }
 
 static __attribute__((noinline)) float one_row_logsumexp(const float *x,
-                                                         size_t n, float beta,
-                                                         bool fast)
+                                                         size_t n, float beta)
 {
-    return logsumexp_row(x, n, beta, fast);
+    return logsumexp_row(x, n, beta);
 }
 
 static inline bool is_one_short_row(size_t rows, size_t cols, float beta)
@@ -353,33 +333,33 @@ static inline bool is_one_short_row(size_t rows, size_t cols, float beta)
 #endif
 
 static void softmax_rows(size_t rows, size_t cols, float beta, const float *x,
-                         size_t ldx, float *y, size_t ldy, unsigned flags)
+                         size_t ldx, float *y, size_t ldy)
 {
 #ifdef SM_ONE_ROW
     if (is_one_short_row(rows, cols, beta)) {
-        one_row_softmax(x, cols, beta, y, (flags & SM_FAST_EXP) != 0);
+        one_row_softmax(x, cols, beta, y);
         return;
     }
 #endif
-    softmax_batch(rows, cols, beta, x, ldx, y, ldy, flags);
+    softmax_batch(rows, cols, beta, x, ldx, y, ldy);
 }
 
 static void log_softmax_rows(size_t rows, size_t cols, float beta,
-                             const float *x, size_t ldx, float *y, size_t ldy,
-                             unsigned flags)
+                             const float *x, size_t ldx, float *y, size_t ldy)
 {
 #ifdef SM_ONE_ROW
     if (is_one_short_row(rows, cols, beta)) {
-        one_row_log_softmax(x, cols, beta, y, (flags & SM_FAST_EXP) != 0);
+        one_row_log_softmax(x, cols, beta, y);
         return;
     }
 #endif
-    log_softmax_batch(rows, cols, beta, x, ldx, y, ldy, flags);
+    log_softmax_batch(rows, cols, beta, x, ldx, y, ldy);
 }
 
-SM_INLINE void logsumexp_rows_with(size_t rows, size_t cols, float beta,
-                                   const float *x, size_t ldx, float *result,
-                                   bool fast)
+/* The batch path of logsumexp, out of line as softmax_batch. */
+static __attribute__((noinline)) void
+logsumexp_batch(size_t rows, size_t cols, float beta, const float *x,
+                size_t ldx, float *result)
 {
 #ifndef SM_VLA
     if (cols > 0 && cols <= 32 && beta != 0.0f) {
@@ -387,10 +367,10 @@ SM_INLINE void logsumexp_rows_with(size_t rows, size_t cols, float beta,
         logk_init(logk, cols);
 #define SM_COL_GROUP(r0)                                                   \
     logsumexp_col_group(x + (r0) * ldx, ldx, cols, beta, result + (r0),   \
-                        logk, fast)
+                        logk)
 #define SM_ROW_SPAN(r0, len)                                               \
     logsumexp_block_rows(len, cols, beta, x + (r0) * ldx, ldx,             \
-                         result + (r0), fast)
+                         result + (r0))
         SM_WALK_COL_GROUPS(rows, cols <= SM_VW, SM_COL_GROUP, SM_ROW_SPAN);
 #undef SM_COL_GROUP
 #undef SM_ROW_SPAN
@@ -398,34 +378,23 @@ SM_INLINE void logsumexp_rows_with(size_t rows, size_t cols, float beta,
     }
 #endif
     if (beta != 0.0f && cols > 0 && cols <= SM_ROW_GROUP_MAX_COLS) {
-        row_grouped_log_rows(rows, cols, beta, x, ldx, NULL, 0, result, fast);
+        row_grouped_log_rows(rows, cols, beta, x, ldx, NULL, 0, result);
         return;
     }
     for (size_t r = 0; r < rows; r++)
-        result[r] = logsumexp_row(x + r * ldx, cols, beta, fast);
-}
-
-static __attribute__((noinline)) void
-logsumexp_batch(size_t rows, size_t cols, float beta, const float *x,
-                size_t ldx, float *result, unsigned flags)
-{
-    if (flags & SM_FAST_EXP)
-        logsumexp_rows_with(rows, cols, beta, x, ldx, result, true);
-    else
-        logsumexp_rows_with(rows, cols, beta, x, ldx, result, false);
+        result[r] = logsumexp_row(x + r * ldx, cols, beta);
 }
 
 static void logsumexp_rows(size_t rows, size_t cols, float beta,
-                           const float *x, size_t ldx, float *result,
-                           unsigned flags)
+                           const float *x, size_t ldx, float *result)
 {
 #ifdef SM_ONE_ROW
     if (is_one_short_row(rows, cols, beta)) {
-        result[0] = one_row_logsumexp(x, cols, beta, (flags & SM_FAST_EXP) != 0);
+        result[0] = one_row_logsumexp(x, cols, beta);
         return;
     }
 #endif
-    logsumexp_batch(rows, cols, beta, x, ldx, result, flags);
+    logsumexp_batch(rows, cols, beta, x, ldx, result);
 }
 
 #endif

@@ -36,7 +36,7 @@ _Static_assert(SM_WIDE_VECS > SM_VPB && SM_WIDE_VECS <= 8, "SM_WIDE_CASES");
 /* A wide row's statistics from registers: its vectors in xv, e_i (1 at M)
  * in e, as block_stats_loaded_nv for one row. */
 SM_INLINE struct row_stats wide_row_stats_nv(const float *x, size_t n,
-                                             size_t nv, float beta, bool fast,
+                                             size_t nv, float beta,
                                              sm_v xv[], sm_v e[])
 {
     const size_t last = n - (nv - 1) * SM_VW;
@@ -46,16 +46,16 @@ SM_INLINE struct row_stats wide_row_stats_nv(const float *x, size_t n,
     st.m = loaded_extremum(xv, nv, beta > 0);
     const sm_v vm = v_set1(st.m);
     loaded_diffs(xv, nv, last, vm, v_set1(beta), t);
-    exp_nonpos_vecs(t, nv, fast);
+    exp_nonpos_vecs(t, nv);
     loaded_sum(xv, t, nv, last, vm, e, &st);
     return st;
 }
 
 SM_INLINE void softmax_wide_row_nv(const float *x, size_t n, size_t nv,
-                                   float beta, float *y, bool fast)
+                                   float beta, float *y)
 {
     sm_v xv[SM_WIDE_VECS], e[SM_WIDE_VECS];
-    const struct row_stats st = wide_row_stats_nv(x, n, nv, beta, fast, xv, e);
+    const struct row_stats st = wide_row_stats_nv(x, n, nv, beta, xv, e);
     block_store_row(xv, e, st, (float)(1.0 / (st.k + st.s)), n, nv, beta, y,
                     false, true);
 }
@@ -63,11 +63,10 @@ SM_INLINE void softmax_wide_row_nv(const float *x, size_t n, size_t nv,
 /* softmax_wide_row_nv with the vector count a constant in each case: the
  * cases cover every wide row (32 < n <= SM_REGISTER_ROW_MAX, the caller's
  * test). */
-SM_INLINE void softmax_wide_row(const float *x, size_t n, float beta, float *y,
-                                bool fast)
+SM_INLINE void softmax_wide_row(const float *x, size_t n, float beta, float *y)
 {
     const size_t nv = (n + SM_VW - 1) / SM_VW;
-#define SM_CALL(k) softmax_wide_row_nv(x, n, k, beta, y, fast); return
+#define SM_CALL(k) softmax_wide_row_nv(x, n, k, beta, y); return
     SM_WITH_WIDE_NV(nv, SM_CALL);
 #undef SM_CALL
 }
@@ -76,12 +75,12 @@ SM_INLINE void softmax_wide_row(const float *x, size_t n, float beta, float *y,
  * e_i (ldy apart). */
 SM_INLINE void wide_rows_stats_nv(const float *x, size_t ldx, size_t rows,
                                   size_t n, size_t nv, float beta, float *y,
-                                  size_t ldy, bool fast, struct row_stats st[])
+                                  size_t ldy, struct row_stats st[])
 {
     const size_t last = n - (nv - 1) * SM_VW;
     for (size_t j = 0; j < rows; j++) {
         sm_v xv[SM_WIDE_VECS], e[SM_WIDE_VECS];
-        st[j] = wide_row_stats_nv(x + j * ldx, n, nv, beta, fast, xv, e);
+        st[j] = wide_row_stats_nv(x + j * ldx, n, nv, beta, xv, e);
         for (size_t v = 0; y && v < nv; v++)
             store_row_vec(y + j * ldy, v, nv, last, e[v], true);
     }
@@ -92,15 +91,10 @@ SM_INLINE void wide_rows_stats_nv(const float *x, size_t ldx, size_t rows,
  * rows' statistics. */
 static __attribute__((noinline)) void
 wide_rows_stats(const float *x, size_t ldx, size_t rows, size_t n, float beta,
-                float *y, size_t ldy, bool fast, struct row_stats st[])
+                float *y, size_t ldy, struct row_stats st[])
 {
     const size_t nv = (n + SM_VW - 1) / SM_VW;
-#define SM_CALL(k) \
-    if (fast) \
-        wide_rows_stats_nv(x, ldx, rows, n, k, beta, y, ldy, true, st); \
-    else \
-        wide_rows_stats_nv(x, ldx, rows, n, k, beta, y, ldy, false, st); \
-    return
+#define SM_CALL(k) wide_rows_stats_nv(x, ldx, rows, n, k, beta, y, ldy, st); return
     SM_WITH_WIDE_NV(nv, SM_CALL);
 #undef SM_CALL
 }

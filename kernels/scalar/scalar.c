@@ -3,5 +3,5 @@
 #define SM_SCALAR_FMA
 #include "vec.h"
 
-#define SM_TABLE sm_kernels_scalar
+#define SM_KERNEL_ISA scalar
 #include "common/kernel_table.h"

@@ -2,5 +2,5 @@
  * the accuracy bounds, not bit-identical to the FMA kernels. */
 #include "vec.h"
 
-#define SM_TABLE sm_kernels_scalar_nofma
+#define SM_KERNEL_ISA scalar_nofma
 #include "common/kernel_table.h"

@@ -3,7 +3,9 @@
  * only when the CPU has SVE. */
 #include "vec.h"
 
-#define SM_TABLE sm_kernels_sve
+#define SM_KERNEL_ISA sve
 #include "common/kernel_table.h"
 
+#if !SM_EXP_FAST
 unsigned sm_sve_vector_bits(void) { return (unsigned)svcntb() * 8u; }
+#endif

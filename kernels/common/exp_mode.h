@@ -1,0 +1,67 @@
+/*
+ * The exp mode of a kernel build. Each kernels/<isa>/<isa>.c is compiled
+ * twice (meson.build), as SLEEF builds its variants: with SM_EXP_FAST 0,
+ * SLEEF's exp, and with SM_EXP_FAST 1, the fast exp the SM_FAST_EXP flag
+ * asks for. The mode is thus a constant of the whole algorithm source, and
+ * each build's entry points carry it in their names, sm_<isa>_<mode>_<op>
+ * with <mode> exact or fast (hidden: only src/ calls them, through the
+ * ISA's table, common/table.h).
+ */
+#ifndef SM_EXP_MODE_H
+#define SM_EXP_MODE_H
+
+#include <stddef.h>
+
+#include "kernels.h"
+
+#if !defined(SM_EXP_FAST) || (SM_EXP_FAST != 0 && SM_EXP_FAST != 1)
+#error "compile the kernels with -DSM_EXP_FAST=0 or -DSM_EXP_FAST=1"
+#endif
+#ifndef SM_KERNEL_ISA
+#error "define SM_KERNEL_ISA, the ISA's name in its entry points and table"
+#endif
+
+#if SM_EXP_FAST
+#define SM_EXP_MODE fast
+#else
+#define SM_EXP_MODE exact
+#endif
+
+#define SM_PASTE3(a, b, c) sm_##a##_##b##_##c
+#define SM_JOIN3(a, b, c) SM_PASTE3(a, b, c) /* a, b, c expanded first */
+#define SM_ENTRY_OF(mode, op) SM_JOIN3(SM_KERNEL_ISA, mode, op)
+/* This build's entry point for op. */
+#define SM_ENTRY(op) SM_ENTRY_OF(SM_EXP_MODE, op)
+
+/* The entry points of one exp mode: the table's slots that use an exp,
+ * without the flags. */
+#define SM_DECLARE_ENTRIES(mode)                                             \
+    void SM_ENTRY_OF(mode, softmax_rows)(size_t rows, size_t cols,           \
+                                         float beta, const float *x,         \
+                                         size_t ldx, float *y, size_t ldy);  \
+    void SM_ENTRY_OF(mode, log_softmax_rows)(size_t rows, size_t cols,       \
+                                             float beta, const float *x,     \
+                                             size_t ldx, float *y,           \
+                                             size_t ldy);                    \
+    void SM_ENTRY_OF(mode, logsumexp_rows)(size_t rows, size_t cols,         \
+                                           float beta, const float *x,       \
+                                           size_t ldx, float *result);       \
+    void SM_ENTRY_OF(mode, cross_entropy_rows)(                              \
+        size_t rows, size_t cols, float beta, const float *x, size_t ldx,    \
+        const struct sm_ce_args *a, double *loss, float *g, size_t ldg);     \
+    void SM_ENTRY_OF(mode, soft_target_rows)(                                \
+        size_t rows, size_t cols, float beta, const float *x, size_t ldx,    \
+        const struct sm_soft_args *a, double *loss, float *g, size_t ldg);   \
+    void SM_ENTRY_OF(mode, entropy_rows)(size_t rows, size_t cols,           \
+                                         float beta, const float *x,         \
+                                         size_t ldx, float grad_scale,       \
+                                         double *h, float *g, size_t ldg);   \
+    void SM_ENTRY_OF(mode, row_stats)(size_t n, float beta, const float *x,  \
+                                      float *m, double *k, double *s);       \
+    void SM_ENTRY_OF(mode, exp)(size_t n, const float *x, float *y);         \
+    float SM_ENTRY_OF(mode, exp_sum)(size_t n, const float *x, float c);
+
+SM_DECLARE_ENTRIES(exact)
+SM_DECLARE_ENTRIES(fast)
+
+#endif
