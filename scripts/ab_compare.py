@@ -9,11 +9,18 @@ new/base and the median of the per-round ratios; with --over R, only the
 cells whose two ratios both exceed R (a slowdown beyond the noise). Judge a
 change against a control run too (BASE against a copy of itself).
 
+With --per-cell the alternation is per cell instead (cell 1: A B, B A, ...;
+then cell 2 ...), so that a burst of load from elsewhere, which can last
+longer than a whole run of the filter, falls on both builds of the cells it
+hits rather than on one build's stretch of cells.
+
 Usage: ab_compare.py BASE NEW FILTER [--rounds N] [--repetitions R]
                      [--min-time S] [--cpu C] [--over R] [--tsv FILE]
+                     [--per-cell]
 """
 import argparse
 import json
+import re
 import statistics
 import subprocess
 import sys
@@ -48,14 +55,31 @@ def main():
     ap.add_argument("--cpu", type=int, default=1)
     ap.add_argument("--over", type=float)
     ap.add_argument("--tsv")
+    ap.add_argument("--per-cell", action="store_true")
     a = ap.parse_args()
     runs = {"base": [], "new": []}
-    for r in range(a.rounds):
-        order = ("base", "new") if r % 2 == 0 else ("new", "base")
-        for which in order:
-            runs[which].append(run(getattr(a, which), a.filter, a.min_time,
-                                   a.repetitions, a.cpu))
-        print(f"round {r + 1}/{a.rounds}", file=sys.stderr, flush=True)
+    if a.per_cell:
+        cells = subprocess.run([a.base, f"--benchmark_filter={a.filter}",
+                                "--benchmark_list_tests"], check=True,
+                               capture_output=True, text=True).stdout.split()
+        runs = {"base": [{} for _ in range(a.rounds)],
+                "new": [{} for _ in range(a.rounds)]}
+        for i, cell in enumerate(cells):
+            flt = "^" + re.sub(r"([.+*?()\[\]{}|^$])", r"\\\1", cell) + "$"
+            for r in range(a.rounds):
+                order = ("base", "new") if r % 2 == 0 else ("new", "base")
+                for which in order:
+                    runs[which][r].update(run(getattr(a, which), flt,
+                                              a.min_time, a.repetitions,
+                                              a.cpu))
+            print(f"cell {i + 1}/{len(cells)}", file=sys.stderr, flush=True)
+    else:
+        for r in range(a.rounds):
+            order = ("base", "new") if r % 2 == 0 else ("new", "base")
+            for which in order:
+                runs[which].append(run(getattr(a, which), a.filter,
+                                       a.min_time, a.repetitions, a.cpu))
+            print(f"round {r + 1}/{a.rounds}", file=sys.stderr, flush=True)
     names = [n for n in runs["base"][0] if n in runs["new"][0]]
     rows = []
     for n in names:

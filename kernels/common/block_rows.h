@@ -109,8 +109,8 @@ SM_INLINE void loaded_sum(const sm_v xv[], const sm_v t[], size_t nv,
  * work beside each chain. block_stats_loaded_nv takes the rows
  * block_load_rows loaded. */
 SM_INLINE void block_stats_loaded_nv(sm_v xv[][SM_VPB], size_t rows,
-                                     size_t n, size_t nv, float beta, sm_v e[][SM_VPB],
-                                     struct row_stats st[])
+                                     size_t n, size_t nv, float beta,
+                                     sm_v e[][SM_VPB], struct row_stats st[])
 {
     const bool use_max = beta > 0;
     const size_t last = n - (nv - 1) * SM_VW; /* lanes in the last vector */
@@ -198,7 +198,7 @@ SM_INLINE void log_softmax_block_rows_nv(size_t rows, size_t n, size_t nv,
     double logk[SM_LOGK_MAX + 1];
     logk_init(logk, n);
     for (size_t r0 = 0; r0 < rows; r0 += SM_ROW_GROUP) {
-        const size_t nr = rows - r0 < SM_ROW_GROUP ? rows - r0 : SM_ROW_GROUP;
+        const size_t nr = row_group_rows(r0, rows);
         sm_v xv[SM_ROW_GROUP][SM_VPB], e[SM_ROW_GROUP][SM_VPB];
         struct row_stats st[SM_ROW_GROUP];
         double l[SM_ROW_GROUP];

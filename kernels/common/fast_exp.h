@@ -64,7 +64,7 @@ SM_INLINE sm_v ldexp_split_nonpos(sm_v p, sm_v z, sm_v t)
  * exactly, which adding n to p's exponent field computes in two
  * instructions instead of nine. NaN lanes fail the ordered compare and
  * take the general path. */
-SM_INLINE sm_v v_exp_fast_nonpos(sm_v t)
+static inline sm_v v_exp_fast_nonpos(sm_v t)
 {
     sm_v z;
     t = v_max(v_set1(-104.0f), t);

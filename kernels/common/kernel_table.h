@@ -11,13 +11,15 @@
  * all of them the row statistics of the contract (row_stats.h).
  *
  * Names: a function named X_with takes as constants the booleans (a
- * finite row, beta = 1, the extremum's side, ...) that X or its caller fixes once per
- * call or row, so that each combination compiles to its own loop; X_inline
- * is the inline body of an out-of-line X; an X_nv takes the row's vector
- * count nv, a constant in each case of its caller's switch. A row group is
- * SM_ROW_GROUP consecutive rows whose statistics go ahead of their output
- * passes (row_groups.h); a column group is SM_VW rows of at most SM_VW
- * entries taken transposed (columns.h).
+ * finite row, beta = 1, the extremum's side, ...) that X or its caller
+ * fixes once per call or row, so that each combination compiles to its own
+ * loop; X_inline is the inline body of an out-of-line X; an X_nv takes the
+ * row's vector count nv, a constant in each case of its caller's switch.
+ * A row group is SM_ROW_GROUP consecutive rows whose statistics go ahead
+ * of their output passes (row_groups.h); a column group is SM_VW rows of
+ * at most SM_VW entries taken transposed (columns.h). SM_EXP_FAST (0 or 1)
+ * is the build's exp mode: exp_nonpos and the fast exp's 32-element
+ * blocks read it.
  *
  * The helpers vec.h provides:
  *

@@ -174,7 +174,8 @@ SM_INLINE void ce_short_rows_nv(size_t rows, size_t cols, size_t nv,
             for (size_t j = 0; j < nr; j += SM_BLOCK_ROWS) {
                 const float *xj = x + (r0 + j) * ldx;
                 if (nr - j >= SM_BLOCK_ROWS)
-                    block_stats_rows_nv(xj, ldx, SM_BLOCK_ROWS, cols, nv, beta, eg + j, st + j);
+                    block_stats_rows_nv(xj, ldx, SM_BLOCK_ROWS, cols, nv,
+                                        beta, eg + j, st + j);
                 else
                     block_stats_rows_nv(xj, ldx, 1, cols, nv, beta,
                                         eg + j, st + j);
@@ -332,7 +333,8 @@ static inline bool ce_may_store(const struct sm_ce_args *a, const float *x,
 /* xc = x[label], read before pre's statistics may have replaced x by the
  * exps (in place). pre: the statistics computed ahead, or NULL. */
 SM_INLINE double ce_row(const float *x, size_t n, float beta, size_t label,
-                        float xc, const struct sm_ce_args *a, float *g, const struct loss_pre *pre)
+                        float xc, const struct sm_ce_args *a, float *g,
+                        const struct loss_pre *pre)
 {
     const float wc = a->weights ? a->weights[label] : 1.0f;
     const double l2 = a->half_l2 != 0.0 ? a->half_l2 * row_dot(x, x, n) : 0.0;
@@ -424,7 +426,7 @@ SM_INLINE void ce_rows(size_t rows, size_t cols, float beta,
     double logk[SM_LOGK_MAX + 1];
     logk_init(logk, cols);
     for (size_t r0 = 0; r0 < rows; r0 += SM_ROW_GROUP) {
-        const size_t nr = rows - r0 < SM_ROW_GROUP ? rows - r0 : SM_ROW_GROUP;
+        const size_t nr = row_group_rows(r0, rows);
         struct loss_pre pre[SM_ROW_GROUP];
         float xc[SM_ROW_GROUP];
         const float *xg = x + r0 * ldx;
@@ -433,7 +435,8 @@ SM_INLINE void ce_rows(size_t rows, size_t cols, float beta,
             xc[j] = a->labels[r0 + j] == a->ignore_index
                     ? 0.0f : xg[j * ldx + (size_t)a->labels[r0 + j]];
         if (grouped)
-            loss_row_group_pre(xg, ldx, nr, cols, beta, gg, ldg, may_store, logk, pre);
+            loss_row_group_pre(xg, ldx, nr, cols, beta, gg, ldg, may_store,
+                               logk, pre);
         for (size_t j = 0; j < nr; j++) {
             const size_t r = r0 + j;
             float *gr = gg ? gg + j * ldg : NULL;

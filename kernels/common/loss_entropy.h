@@ -111,7 +111,7 @@ SM_INLINE void entropy_row_span(size_t r0, size_t rows, size_t cols,
 {
     const bool grouped = beta != 0.0f && cols <= SM_LOSS_ROW_GROUP_MAX_COLS;
     for (size_t end = r0 + rows; r0 < end; r0 += SM_ROW_GROUP) {
-        const size_t nr = end - r0 < SM_ROW_GROUP ? end - r0 : SM_ROW_GROUP;
+        const size_t nr = row_group_rows(r0, end);
         struct loss_pre pre[SM_ROW_GROUP];
         float *gr = g ? g + r0 * ldg : NULL;
         if (grouped)

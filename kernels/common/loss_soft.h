@@ -138,7 +138,7 @@ SM_INLINE void soft_row_span(size_t r0, size_t rows, size_t cols, float beta,
     const bool grouped = beta != 0.0f && cols <= SM_LOSS_ROW_GROUP_MAX_COLS;
     const bool distill = a->kind == SM_SOFT_DISTILL;
     for (size_t end = r0 + rows; r0 < end; r0 += SM_ROW_GROUP) {
-        const size_t nr = end - r0 < SM_ROW_GROUP ? end - r0 : SM_ROW_GROUP;
+        const size_t nr = row_group_rows(r0, end);
         struct loss_pre pre[SM_ROW_GROUP], pre_q[SM_ROW_GROUP];
         const float *q = a->q + r0 * a->ldq;
         float *gr = g ? g + r0 * ldg : NULL;
@@ -150,7 +150,8 @@ SM_INLINE void soft_row_span(size_t r0, size_t rows, size_t cols, float beta,
                                g != x, logk, pre);
         for (size_t j = 0; j < nr; j++)
             loss[r0 + j] = soft_row(x + (r0 + j) * ldx, cols, beta, a,
-                                    q + j * a->ldq, gr ? gr + j * ldg : NULL, grouped ? &pre[j] : NULL,
+                                    q + j * a->ldq, gr ? gr + j * ldg : NULL,
+                                    grouped ? &pre[j] : NULL,
                                     grouped && distill ? &pre_q[j] : NULL);
     }
 }

@@ -22,7 +22,8 @@ static void exp_array(size_t n, const float *x, float *y)
 {
     size_t i = 0;
     for (; i + SM_VW <= n; i += SM_VW)
-        v_store(y + i, SM_EXP_FAST ? v_exp_fast(v_load(x + i)) : v_exp(v_load(x + i)));
+        v_store(y + i, SM_EXP_FAST ? v_exp_fast(v_load(x + i))
+                                   : v_exp(v_load(x + i)));
     if (i < n) {
         const sm_v xv = v_load_part(x + i, n - i, 0.0f);
         v_store_part(y + i, n - i, SM_EXP_FAST ? v_exp_fast(xv) : v_exp(xv));

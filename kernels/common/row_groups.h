@@ -14,6 +14,12 @@
 #define SM_ROW_GROUP 16
 _Static_assert(SM_ROW_GROUP % SM_LOG1P_LANES == 0, "whole log1p calls");
 
+/* The rows of the group that starts at row r0 of rows [.., end). */
+static inline size_t row_group_rows(size_t r0, size_t end)
+{
+    return end - r0 < SM_ROW_GROUP ? end - r0 : SM_ROW_GROUP;
+}
+
 /* Batches of log-softmax and logsumexp rows longer than a block and of at
  * most this many entries compute a group's statistics and L ahead of its
  * output passes: a lone row's L is a log1p chain that held up its pass.

@@ -62,9 +62,11 @@ SM_INLINE void softmax_row(const float *x, size_t n, float beta, float *y)
 }
 
 /* log-softmax's output from the row's statistics and l, their
- * log_partition (beta != 0). */
-static void log_softmax_from(const float *x, size_t n, float beta,
-                             struct row_stats st, double l, float *y)
+ * log_partition (beta != 0). Out of line, with its passes inlined here: one
+ * copy for the row groups and the single rows. */
+static __attribute__((noinline)) void
+log_softmax_from(const float *x, size_t n, float beta, struct row_stats st,
+                 double l, float *y)
 {
     if (isnan(st.k + st.s))
         fill(y, n, sm_qnan);
@@ -93,7 +95,8 @@ SM_INLINE void log_softmax_row(const float *x, size_t n, float beta, float *y)
  * one log1p pass, ahead of the rows' output passes; y (optional, rows of
  * one chunk) receives e_i as with row_stats. */
 SM_INLINE void row_group_stats(const float *x, size_t ldx, size_t rows,
-                               size_t n, float beta, float *y, size_t ldy, double logk[SM_LOGK_MAX + 1],
+                               size_t n, float beta, float *y, size_t ldy,
+                               double logk[SM_LOGK_MAX + 1],
                                struct row_stats st[], double l[])
 {
 #if defined(SM_WIDE_VECS) && !defined(SM_VLA)
@@ -141,7 +144,7 @@ SM_INLINE void logsumexp_block_rows_nv(size_t rows, size_t n, size_t nv,
     double logk[SM_LOGK_MAX + 1];
     logk_init(logk, n);
     for (size_t r0 = 0; r0 < rows; r0 += SM_ROW_GROUP) {
-        const size_t nr = rows - r0 < SM_ROW_GROUP ? rows - r0 : SM_ROW_GROUP;
+        const size_t nr = row_group_rows(r0, rows);
         sm_v e[SM_ROW_GROUP][SM_VPB];
         struct row_stats st[SM_ROW_GROUP];
         double l[SM_ROW_GROUP];
@@ -179,7 +182,7 @@ SM_INLINE void row_grouped_log_rows(size_t rows, size_t cols, float beta,
     double logk[SM_LOGK_MAX + 1];
     logk_init(logk, cols);
     for (size_t r0 = 0; r0 < rows; r0 += SM_ROW_GROUP) {
-        const size_t nr = rows - r0 < SM_ROW_GROUP ? rows - r0 : SM_ROW_GROUP;
+        const size_t nr = row_group_rows(r0, rows);
         struct row_stats st[SM_ROW_GROUP];
         double l[SM_ROW_GROUP];
         row_group_stats(x + r0 * ldx, ldx, nr, cols, beta, NULL, 0, logk,
@@ -289,7 +292,8 @@ SM_INLINE void one_row_out_nv(const float *x, size_t n, size_t nv, float beta,
     block_store_row(xv, e, st, c, n, nv, beta, y, log, nv > SM_VPB);
 }
 
-SM_INLINE void one_row_out(const float *x, size_t n, float beta, float *y, bool log)
+SM_INLINE void one_row_out(const float *x, size_t n, float beta, float *y,
+                           bool log)
 {
     const size_t nv = (n + SM_VW - 1) / SM_VW;
 #define SM_CALL(k) one_row_out_nv(x, n, k, beta, y, log); return

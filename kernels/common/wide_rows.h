@@ -94,7 +94,8 @@ wide_rows_stats(const float *x, size_t ldx, size_t rows, size_t n, float beta,
                 float *y, size_t ldy, struct row_stats st[])
 {
     const size_t nv = (n + SM_VW - 1) / SM_VW;
-#define SM_CALL(k) wide_rows_stats_nv(x, ldx, rows, n, k, beta, y, ldy, st); return
+#define SM_CALL(k) \
+    wide_rows_stats_nv(x, ldx, rows, n, k, beta, y, ldy, st); return
     SM_WITH_WIDE_NV(nv, SM_CALL);
 #undef SM_CALL
 }
