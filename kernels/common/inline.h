@@ -11,6 +11,14 @@
 
 #define SM_INLINE static inline __attribute__((always_inline))
 
+/* An out-of-line function that GCC must not clone per call site (clang
+ * does not clone and has no such attribute). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define SM_NOCLONE __attribute__((noclone))
+#else
+#define SM_NOCLONE
+#endif
+
 /* A kernel precondition that src/ has already ensured (e.g. a vector
  * count within the cases of a switch): an assert in builds with debug info
  * (meson's debug and debugoptimized), only a hint to the optimiser in the

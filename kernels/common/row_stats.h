@@ -340,7 +340,7 @@ SM_INLINE struct row_stats chunk_stats(const float *x, size_t n, float beta,
 /* y (optional, single-chunk rows only) receives e_i as a by-product. A row
  * longer than a chunk reads each chunk twice while it is in cache. Out of
  * line, and not cloned per call site (one copy serves every op). */
-static __attribute__((noclone)) struct row_stats
+static SM_NOCLONE struct row_stats
 row_stats(const float *x, size_t n, float beta, float *y)
 {
     if (n <= SM_CHUNK)
