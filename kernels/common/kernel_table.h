@@ -62,7 +62,8 @@
  *                              every ISA)
  *   SM_SUM_TILE                nonzero: sum the exps per tile of this many
  *                              elements (when the 32 double lanes and the
- *                              exp's constants do not fit in registers)
+ *                              exp's constants do not fit in registers, or
+ *                              the adds vectorize only in a loop of their own)
  *   SM_WIDE_VECS               optional, not VLA: rows of up to this many
  *                              vectors (<= 8) stay in registers
  *   v_store_tail(p, c, v)      optional (SM_HAVE_STORE_TAIL): v_store_part
