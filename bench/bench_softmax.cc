@@ -6,6 +6,8 @@
 //   softmax_f32/avx2/n:1000/in/beta:0.5         one row, rows API, y == x
 //   log_softmax_rows_f32/scalar/256x32000/out/beta:1
 //   logsumexp_f32/avx512/n:1048576/out/beta:1   "out": the result is a float
+//   argmax_f32/avx512/n:128000/out/beta:1       an int32_t index per row
+//   top20_f32/avx512/n:128000/out/beta:1        20 indices and log-probs
 //   floor_memcpy/n:1000, floor_read/n:1000      what memory alone costs
 // Only the ISAs this CPU and build support are registered.
 //
@@ -27,6 +29,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -45,7 +48,7 @@ struct Call {
     std::size_t cols;
     float beta;
     const float *x;
-    float *y; // output rows, or the `rows` logsumexp results
+    float *y; // output rows, or the `rows` logsumexp results or indices
     sm_flags flags;
 };
 
@@ -78,6 +81,28 @@ sm_status logsumexp_rows(const Call &c)
     const sm_options o{sizeof(sm_options), c.beta, c.flags};
     return sm_logsumexp_rows_f32(c.rows, c.cols, c.x, c.cols, c.y, &o);
 }
+// An index is as large as a float: the output buffer holds `rows` of them.
+static_assert(sizeof(std::int32_t) == sizeof(float), "index buffer");
+sm_status argmax_row(const Call &c)
+{
+    return sm_argmax_f32(c.cols, c.x, reinterpret_cast<std::int32_t *>(c.y));
+}
+sm_status argmax_rows(const Call &c)
+{
+    const sm_options o{sizeof(sm_options), c.beta, c.flags};
+    return sm_argmax_rows_f32(c.rows, c.cols, c.x, c.cols,
+                              reinterpret_cast<std::int32_t *>(c.y), &o);
+}
+// The 20 most probable entries (an LLM API's top log-probabilities); the
+// indices and log-probabilities of all rows fit in the output rows.
+constexpr std::size_t kTopN = 20;
+sm_status top_rows(const Call &c)
+{
+    const sm_options o{sizeof(sm_options), c.beta, c.flags};
+    std::int32_t *index = reinterpret_cast<std::int32_t *>(c.y);
+    return sm_top_rows_f32(c.rows, c.cols, kTopN, c.x, c.cols, index, kTopN,
+                           c.y + c.rows * kTopN, kTopN, &o);
+}
 
 // The benchmark body of one entry point (run_case<F> below).
 struct Op;
@@ -89,8 +114,10 @@ struct Op {
     const char *name;   // "softmax"; "_f32" or "_rows_f32" is appended
     Body one_row;       // a single row at beta = 1: sm_<op>_f32
     Body rows;          // everything else: sm_<op>_rows_f32
-    bool writes_rows;   // false: one float per row (logsumexp)
+    bool writes_rows;   // false: one result per row (logsumexp, argmax)
     bool has_in_place;
+    bool has_exp;       // false: no "-fast" cases (the flag changes nothing)
+    std::size_t min_cols = 0; // shorter rows are not registered
 };
 
 struct Case {
@@ -148,11 +175,16 @@ void run_case(benchmark::State &state, const Op &op, const Case &c)
 }
 
 const Op kOps[] = {
-    {"softmax", run_case<softmax_row>, run_case<softmax_rows>, true, true},
+    {"softmax", run_case<softmax_row>, run_case<softmax_rows>, true, true,
+     true},
     {"log_softmax", run_case<log_softmax_row>, run_case<log_softmax_rows>,
-     true, true},
+     true, true, true},
     {"logsumexp", run_case<logsumexp_row>, run_case<logsumexp_rows>, false,
+     false, true},
+    {"argmax", run_case<argmax_row>, run_case<argmax_rows>, false, false,
      false},
+    {"top20", run_case<top_rows>, run_case<top_rows>, true, false, true,
+     2 * kTopN},
 };
 
 // ---- floors ---------------------------------------------------------------
@@ -279,12 +311,15 @@ void register_op(const Op &op, const std::vector<sm_isa> &isas)
         placements.push_back(Placement::kIn);
 
     auto register_shape = [&](const Shape &shape, bool single_row) {
+        if (shape.cols < op.min_cols)
+            return;
         for (Placement p : placements)
             for (float beta : smbench::kBetas)
                 for (sm_flags flags : {0u, SM_FAST_EXP})
                     for (sm_isa isa : isas)
-                        register_case(op, single_row,
-                                      Case{isa, flags, shape, p, beta});
+                        if (op.has_exp || flags == 0u)
+                            register_case(op, single_row,
+                                          Case{isa, flags, shape, p, beta});
     };
     for (std::size_t n : smbench::kRowSizes)
         register_shape(Shape{1, n}, true);

@@ -29,7 +29,7 @@
  *  - Names: sm_<op>_rows_<type> works on rows x cols; sm_<op>_<type> is the
  *    one-row short form (n elements, default options). The element type is
  *    the suffix: _f32 here, _f64, _bf16 and _f16 for the variants to come.
- *    Functions still to come fit the same scheme: sm_argmax_rows_f32,
+ *    Functions still to come fit the same scheme:
  *    sm_sample_rows_f32 (with sm_sampler_options), an online softmax state
  *    sm_online_state with sm_online_fold_f32 / sm_online_merge /
  *    sm_online_finalize, sm_attention_decode_f32 (with its options),
@@ -253,6 +253,51 @@ SM_API SM_NODISCARD sm_status sm_logsumexp_rows_f32(size_t rows, size_t cols,
  * options. */
 SM_API SM_NODISCARD sm_status sm_logsumexp_f32(size_t n, const float *x,
                                                float *result);
+
+/* ---- argmax: the most probable entry of each row ------------------------- */
+
+/* index[r] = the index of softmax_beta's largest entry in row r, the first
+ * one among ties: the row's first maximum for beta > 0 (options->beta, 1 by
+ * default), its first minimum for beta < 0 (argmin), 0 for beta = 0 (every
+ * entry equally likely). A row with a NaN gives the index of its first NaN,
+ * whatever beta (as torch.argmax does; softmax makes that row all NaN).
+ * -0 and +0 are equal. Indices are int32_t, as labels are: cols >
+ * INT32_MAX is SM_ERANGE. cols = 0 with rows > 0 is SM_EINVAL (an empty row
+ * has no argmax). index must not overlap x. The flags are checked and
+ * ignored (no exp is involved). */
+SM_API SM_NODISCARD sm_status sm_argmax_rows_f32(size_t rows, size_t cols,
+                                                 const float *x, size_t ldx,
+                                                 int32_t *index,
+                                                 const sm_options *options);
+
+/* *index = the first index of the largest of the n floats at x, or of the
+ * first NaN (default options; n = 0 is SM_EINVAL). */
+SM_API SM_NODISCARD sm_status sm_argmax_f32(size_t n, const float *x,
+                                            int32_t *index);
+
+/* ---- top-n: the n most probable entries of each row ---------------------- */
+
+/* The most entries sm_top_rows_f32 returns per row. */
+#define SM_TOP_MAX 1024
+
+/* For each row r, the indices of its n most probable entries under
+ * softmax_beta (the largest logits for beta > 0, the smallest for beta < 0),
+ * most probable first, into index[r * ldi + j], j < n; ties go to the lower
+ * index, every entry ties for beta = 0, and NaNs rank above every number
+ * (the first of them first, as in sm_argmax_rows_f32). With logp not NULL,
+ * their log-probabilities into logp[r * ldl + j]: the very bits
+ * sm_log_softmax_rows_f32 writes for those entries with the same options
+ * (SM_FAST_EXP included). Found by selection, in about one pass over the
+ * row beside the statistics' pass, not by sorting it. n <= min(cols,
+ * SM_TOP_MAX), else SM_EINVAL; n = 0 writes nothing. cols > INT32_MAX is
+ * SM_ERANGE; ldi >= n and ldl >= n; index and logp must not overlap each
+ * other or x. */
+SM_API SM_NODISCARD sm_status sm_top_rows_f32(size_t rows, size_t cols,
+                                              size_t n, const float *x,
+                                              size_t ldx, int32_t *index,
+                                              size_t ldi, float *logp,
+                                              size_t ldl,
+                                              const sm_options *options);
 
 /* ---- gradients ------------------------------------------------------------ */
 /* Given the forward output y (rows x cols, stride ldy) and the upstream

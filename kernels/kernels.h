@@ -22,6 +22,17 @@ typedef void (*sm_backward_rows_fn)(size_t rows, size_t cols, float beta,
                                     const float *y, size_t ldy,
                                     const float *dy, size_t lddy,
                                     float *dx, size_t lddx);
+/* index[r]: the first index of softmax_beta's largest entry of row r, or of
+ * its first NaN (common/argmax.h); cols > 0. */
+typedef void (*sm_index_rows_fn)(size_t rows, size_t cols, float beta,
+                                 const float *x, size_t ldx, int32_t *index);
+/* index (rows x n, stride ldi): each row's n most probable entries, most
+ * probable first, and if logp is not NULL their log-probabilities (stride
+ * ldl; common/top.h); 1 <= n <= min(cols, SM_TOP_MAX). */
+typedef void (*sm_top_rows_fn)(size_t rows, size_t cols, size_t n, float beta,
+                               const float *x, size_t ldx, int32_t *index,
+                               size_t ldi, float *logp, size_t ldl,
+                               unsigned flags);
 /* J = beta (diag(p) - p p^T), p = softmax_beta(x), into k rows of stride ldj. */
 typedef void (*sm_jacobian_fn)(size_t k, float beta, const float *x,
                                float *jac, size_t ldj);
@@ -96,6 +107,8 @@ typedef void (*sm_entropy_rows_fn)(size_t rows, size_t cols, float beta,
     X(sm_ce_rows_fn, cross_entropy_rows) \
     X(sm_soft_rows_fn, soft_target_rows) \
     X(sm_entropy_rows_fn, entropy_rows) \
+    X(sm_index_rows_fn, argmax_rows) \
+    X(sm_top_rows_fn, top_rows) \
     X(sm_stats_fn, row_stats) \
     X(sm_exp_fn, exp) \
     X(sm_exp_sum_fn, exp_sum)

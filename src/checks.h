@@ -133,11 +133,11 @@ static inline sm_status sm_check_rows(size_t rows, size_t cols, float beta,
     return sm_check_overlap(rows, cols, x, ldx, y, ldy);
 }
 
-/* x (rows x cols, stride ldx) to rows floats at result; inline, as
- * sm_check_rows. */
+/* x (rows x cols, stride ldx) to rows results of 4 bytes (float or
+ * int32_t) at result; inline, as sm_check_rows. */
 static inline sm_status sm_check_reduce(size_t rows, size_t cols, float beta,
                                         const float *x, size_t ldx,
-                                        const float *result)
+                                        const void *result)
 {
     if (beta != beta || ldx < cols)
         return SM_EINVAL;
@@ -146,7 +146,7 @@ static inline sm_status sm_check_reduce(size_t rows, size_t cols, float beta,
     if (!result || (cols > 0 && !x))
         return SM_EINVAL;
     size_t rb;
-    if (!sm_extent_of(rows, 1, 1, sizeof(float), result, &rb))
+    if (!sm_extent_of(rows, 1, 1, 4, result, &rb))
         return SM_ERANGE;
     if (cols == 0)
         return SM_OK;

@@ -89,6 +89,21 @@ expect 'softmax 1 2 8' '0.001 0.002 0.997' --precision 3 1 2 8
 expect 'softmax 0 10 keeps 5e-05 readable' '0.000045 0.999955' 0 10
 expect '--op log-softmax' '-2.407606 -1.407606 -0.407606' --op log-softmax 1 2 3
 expect '--op logsumexp' '4.744792' --op logsumexp $seed_in
+expect '--op argmax: the first of tied maxima' '1' --op argmax 1 3 2 3
+expect '--op argmax -b -1: the first minimum' '2' --op argmax -b -1 1 3 -2 3 -2
+expect '--op argmax -b 0: every entry as likely, the first' '0' --op argmax -b 0 1 3
+expect '--op argmax: a NaN row gives its first NaN' '1' --op argmax 1 nan 5 nan
+expect '--op argmax of a fully masked row' '0' --op argmax -- -inf -inf
+expect_usage 'softmax bench --op argmax' bench --op argmax
+expect '--op top: ties to the lower index, log-softmax values' \
+    '1:-0.917576 3:-0.917576 2:-1.917576 0:-2.917576' --op top 1 3 2 3
+expect '--op top --top-n 2 -b -1: the smallest' '2:-0.061342 0:-3.061342' \
+    --op top --top-n 2 -b -1 1 3 -2 3
+expect '--op top: 5 by default' '6:-0.458 5:-1.458 4:-2.458 3:-3.458 2:-4.458' \
+    --op top -p 3 1 2 3 4 5 6 7
+expect '--op top: NaNs first, the row NaN' '0:nan 2:nan' --op top --top-n 2 nan 1 2
+expect_usage '--top-n 0' --op top --top-n 0 1 2
+expect_usage '--top-n without --op top' --top-n 2 1 2
 expect 'options after the numbers' '0.269 0.731' 1 2 -p 3
 expect 'negative numbers are not options' '0.731 0.269 0.000' -p 3 -1 -2 -inf
 expect 'numbers after --' '0.269 0.731' -p 3 -- -2 -1
@@ -249,7 +264,7 @@ awk 'BEGIN { for (i = 0; i < 1000; i++) printf "%.3f ", (i * 7919 % 1000) / 37.0
 for mode in sleef fast-exp; do
     flag=
     [ "$mode" = sleef ] || flag=--fast-exp
-    for op in softmax log-softmax logsumexp; do
+    for op in softmax log-softmax logsumexp argmax top; do
         # $flag is unquoted: empty, it must vanish rather than be an argument.
         run_in "$tmp/mixed" --isa scalar $flag --op "$op" -t 0.7 --format e -p 8
         want_status "--isa scalar $flag --op $op" 0

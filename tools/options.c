@@ -20,6 +20,7 @@ enum {
     OPT_ISA,
     OPT_INFO,
     OPT_FAST_EXP,
+    OPT_TOP_N,
     /* The losses' options, from here on: a bit each in loss_given. */
     OPT_LABELS,
     OPT_TARGETS,
@@ -51,6 +52,7 @@ static const struct option long_options[] = {
     {"isa", required_argument, NULL, OPT_ISA},
     {"info", no_argument, NULL, OPT_INFO},
     {"fast-exp", no_argument, NULL, OPT_FAST_EXP},
+    {"top-n", required_argument, NULL, OPT_TOP_N},
     {"labels", required_argument, NULL, OPT_LABELS},
     {"targets", required_argument, NULL, OPT_TARGETS},
     {"teacher", required_argument, NULL, OPT_TEACHER},
@@ -119,6 +121,8 @@ static const char *const op_names[] = {
     [OP_SOFTMAX] = "softmax",
     [OP_LOG_SOFTMAX] = "log-softmax",
     [OP_LOGSUMEXP] = "logsumexp",
+    [OP_ARGMAX] = "argmax",
+    [OP_TOP] = "top",
 };
 
 const char *op_name(enum tool_op op)
@@ -157,8 +161,8 @@ static int parse_op(const char *value, struct options *o)
         }
     }
     return usage_error("unknown --op '%s' (expected softmax, log-softmax, "
-                       "logsumexp, cross-entropy, soft-cross-entropy, kl, "
-                       "distill or entropy)", value);
+                       "logsumexp, argmax, top, cross-entropy, "
+                       "soft-cross-entropy, kl, distill or entropy)", value);
 }
 
 static int parse_reduction(const char *value, sm_reduction *r)
@@ -275,6 +279,12 @@ static int apply_option(int c, const char *value, struct options *o,
     case OPT_FAST_EXP:
         o->fast_exp = true;
         break;
+    case OPT_TOP_N:
+        if (!parse_int_in(value, 1, SM_TOP_MAX, &n))
+            return usage_error("--top-n needs an integer from 1 to %d, not "
+                               "'%s'", SM_TOP_MAX, value);
+        o->top_n = (size_t)n;
+        break;
     default:
         return apply_loss_option(c, value, o);
     }
@@ -373,6 +383,8 @@ static int check_combination(const struct options *o, int beta_from,
     if (o->file && o->n_number_args > 0)
         return usage_error("give numbers on the command line or an input "
                            "file ('%s'), not both", o->file);
+    if (o->top_n && (o->loss != LOSS_NONE || o->op != OP_TOP))
+        return usage_error("--top-n goes with --op top");
     return check_loss_options(o, loss_given);
 }
 

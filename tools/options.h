@@ -15,9 +15,9 @@ enum {
     EXIT_USAGE = 2   /* bad option or bad input */
 };
 
-enum tool_op { OP_SOFTMAX, OP_LOG_SOFTMAX, OP_LOGSUMEXP };
-/* The losses are --op values too, kept apart from tool_op, which
- * 'softmax bench' also uses. */
+/* 'softmax bench' measures the first three. */
+enum tool_op { OP_SOFTMAX, OP_LOG_SOFTMAX, OP_LOGSUMEXP, OP_ARGMAX, OP_TOP };
+/* The losses are --op values too, kept apart from tool_op. */
 enum loss_op {
     LOSS_NONE, /* op applies */
     LOSS_CROSS_ENTROPY,
@@ -36,6 +36,7 @@ struct options {
     char conversion;     /* printf conversion: 'f', 'e' or 'g' */
     const char *isa;     /* --isa NAME, or NULL */
     bool fast_exp;       /* --fast-exp: SM_FAST_EXP */
+    size_t top_n;        /* --top-n N: entries per row for --op top */
     const char *file;    /* --file F or a lone "-" ("-" is stdin); or NULL */
     int *number_args;    /* argv indices of the numbers on the command line */
     int n_number_args;

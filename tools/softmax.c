@@ -3,6 +3,7 @@
  * the rows to the library, or to loss.c for the losses, and prints the
  * results. 'softmax bench' lives in bench.c. */
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -74,9 +75,24 @@ static void print_info(const struct options *o)
     print_env_isa();
 }
 
-/* Softmax and log-softmax run in place, which the library allows. */
+/* What a row gives besides its own values (softmax and log-softmax run in
+ * place, which the library allows). */
+struct row_result {
+    float lse;                   /* logsumexp */
+    size_t n;                    /* argmax: 1; top: the entries kept */
+    int32_t index[SM_TOP_MAX];   /* argmax, top */
+    float logp[SM_TOP_MAX];      /* top */
+};
+
+/* --op top: --top-n entries (5 if not given), at most the row's. */
+static size_t top_count(const struct options *o, size_t cols)
+{
+    const size_t n = o->top_n ? o->top_n : 5;
+    return n < cols ? n : cols;
+}
+
 static sm_status compute(const struct options *o, struct row *row,
-                         float *lse)
+                         struct row_result *out)
 {
     const size_t n = row->n;
     sm_options opt = SM_OPTIONS_INIT;
@@ -88,10 +104,17 @@ static sm_status compute(const struct options *o, struct row *row,
         return sm_softmax_rows_f32(1, n, v, n, v, n, &opt);
     case OP_LOG_SOFTMAX:
         return sm_log_softmax_rows_f32(1, n, v, n, v, n, &opt);
+    case OP_ARGMAX:
+        out->n = 1;
+        return sm_argmax_rows_f32(1, n, v, n, out->index, &opt);
+    case OP_TOP:
+        out->n = top_count(o, n);
+        return sm_top_rows_f32(1, n, out->n, v, n, out->index, out->n,
+                               out->logp, out->n, &opt);
     case OP_LOGSUMEXP:
         break;
     }
-    return sm_logsumexp_rows_f32(1, n, v, n, lse, &opt);
+    return sm_logsumexp_rows_f32(1, n, v, n, &out->lse, &opt);
 }
 
 /* Computes and prints one fully parsed, non-empty row. */
@@ -100,8 +123,8 @@ static int emit_row(const struct job *j, struct row *row, struct source src)
     if (j->loss)
         return loss_add_row(j->loss, row, src);
     const struct options *o = j->o;
-    float lse;
-    const sm_status st = compute(o, row, &lse);
+    static struct row_result res; /* 8 KiB: off the stack */
+    const sm_status st = compute(o, row, &res);
     if (st != SM_OK) {
         fflush(stdout);
         fputs("softmax: ", stderr);
@@ -109,9 +132,17 @@ static int emit_row(const struct job *j, struct row *row, struct source src)
         fprintf(stderr, ": %s\n", sm_strerror(st));
         return EXIT_FAILED;
     }
-    if (o->op == OP_LOGSUMEXP)
-        print_values(o, &lse, 1);
-    else
+    if (o->op == OP_LOGSUMEXP) {
+        print_values(o, &res.lse, 1);
+    } else if (o->op == OP_ARGMAX) {
+        printf("%" PRId32 "\n", res.index[0]);
+    } else if (o->op == OP_TOP) {
+        for (size_t j = 0; j < res.n; j++) {
+            printf("%s%" PRId32 ":", j ? " " : "", res.index[j]);
+            print_value(o, res.logp[j]);
+        }
+        putchar('\n');
+    } else
         print_values(o, row->v, row->n);
     return check_stdout();
 }

@@ -27,14 +27,21 @@
 #define SM_EXP_MODE exact
 #endif
 
+/* The build that holds the ISA's table: the exact one. */
+#if !SM_EXP_FAST && !defined(SM_SELECT_OPS)
+#define SM_TABLE_PART 1
+#else
+#define SM_TABLE_PART 0
+#endif
+
 #define SM_PASTE3(a, b, c) sm_##a##_##b##_##c
 #define SM_JOIN3(a, b, c) SM_PASTE3(a, b, c) /* a, b, c expanded first */
 #define SM_ENTRY_OF(mode, op) SM_JOIN3(SM_KERNEL_ISA, mode, op)
 /* This build's entry point for op. */
 #define SM_ENTRY(op) SM_ENTRY_OF(SM_EXP_MODE, op)
 
-/* The entry points of one exp mode: the table's slots that use an exp,
- * without the flags. */
+/* The entry points of one exp mode (in its exp build or, top_rows, its
+ * selection build): the table's slots that use an exp, without the flags. */
 #define SM_DECLARE_ENTRIES(mode)                                             \
     void SM_ENTRY_OF(mode, softmax_rows)(size_t rows, size_t cols,           \
                                          float beta, const float *x,         \
@@ -59,9 +66,18 @@
     void SM_ENTRY_OF(mode, row_stats)(size_t n, float beta, const float *x,  \
                                       float *m, double *k, double *s);       \
     void SM_ENTRY_OF(mode, exp)(size_t n, const float *x, float *y);         \
-    float SM_ENTRY_OF(mode, exp_sum)(size_t n, const float *x, float c);
+    float SM_ENTRY_OF(mode, exp_sum)(size_t n, const float *x, float c);    \
+    void SM_ENTRY_OF(mode, top_rows)(size_t rows, size_t cols, size_t n,     \
+                                     float beta, const float *x, size_t ldx, \
+                                     int32_t *index, size_t ldi, float *logp, \
+                                     size_t ldl);
 
 SM_DECLARE_ENTRIES(exact)
 SM_DECLARE_ENTRIES(fast)
+
+/* The exact selection build's argmax (select_entries.h): no exp. */
+void SM_ENTRY_OF(exact, argmax_rows)(size_t rows, size_t cols, float beta,
+                                     const float *x, size_t ldx,
+                                     int32_t *index);
 
 #endif

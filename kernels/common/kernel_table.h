@@ -1,14 +1,20 @@
 /*
- * The kernels of one ISA in one exp mode, written once for every ISA.
+ * The kernels of one ISA in one build, written once for every ISA.
  *
  * Each kernels/<isa>/<isa>.c defines SM_KERNEL_ISA, includes its vector
- * helpers (vec.h) and then this file, which defines the entry points of
- * its exp mode (common/exp_mode.h: the build defines SM_EXP_FAST) and, in
- * the exact build, the ISA's kernel table sm_kernels_<isa> (common/table.h).
- * Includes go one way, down: this file includes the ops (softmax_rows.h,
- * probes.h, loss_*.h, backward.h), they include the strategies they use
- * (columns.h, wide_rows.h, block_rows.h, row_groups.h, row_passes.h) and
- * all of them the row statistics of the contract (row_stats.h).
+ * helpers (vec.h) and then this file. meson.build compiles it four times,
+ * once per exp mode (common/exp_mode.h: the build defines SM_EXP_FAST) for
+ * the ops that write a probability per entry (exp_entries.h; the exact
+ * build also holds the ISA's kernel table sm_kernels_<isa>,
+ * common/table.h) and once per exp mode for those that select entries
+ * (SM_SELECT_OPS: select_entries.h: argmax, top-n). Builds of their own
+ * keep each group's machine code independent of the other's.
+ * Includes go one way, down: the entry files include the ops
+ * (softmax_rows.h, probes.h, loss_*.h, backward.h, argmax.h, top.h), they
+ * include
+ * the strategies they use (columns.h, wide_rows.h, block_rows.h,
+ * row_groups.h, row_passes.h) and all of them the row statistics of the
+ * contract (row_stats.h).
  *
  * Names: a function named X_with takes as constants the booleans (a
  * finite row, beta = 1, the extremum's side, ...) that X or its caller
@@ -77,72 +83,8 @@
  * operations below are exactly the contract's, in its order.
  */
 #include "common/exp_mode.h"
-#include "common/softmax_rows.h"
-#include "common/probes.h"
-#include "common/loss_ce.h"
-#include "common/loss_soft.h"
-#include "common/loss_entropy.h"
-
-/* This build's entry points: the ops of its exp mode. */
-void SM_ENTRY(softmax_rows)(size_t rows, size_t cols, float beta,
-                            const float *x, size_t ldx, float *y, size_t ldy)
-{
-    softmax_rows(rows, cols, beta, x, ldx, y, ldy);
-}
-
-void SM_ENTRY(log_softmax_rows)(size_t rows, size_t cols, float beta,
-                                const float *x, size_t ldx, float *y,
-                                size_t ldy)
-{
-    log_softmax_rows(rows, cols, beta, x, ldx, y, ldy);
-}
-
-void SM_ENTRY(logsumexp_rows)(size_t rows, size_t cols, float beta,
-                              const float *x, size_t ldx, float *result)
-{
-    logsumexp_rows(rows, cols, beta, x, ldx, result);
-}
-
-void SM_ENTRY(cross_entropy_rows)(size_t rows, size_t cols, float beta,
-                                  const float *x, size_t ldx,
-                                  const struct sm_ce_args *a, double *loss,
-                                  float *g, size_t ldg)
-{
-    cross_entropy_rows(rows, cols, beta, x, ldx, a, loss, g, ldg);
-}
-
-void SM_ENTRY(soft_target_rows)(size_t rows, size_t cols, float beta,
-                                const float *x, size_t ldx,
-                                const struct sm_soft_args *a, double *loss,
-                                float *g, size_t ldg)
-{
-    soft_target_rows(rows, cols, beta, x, ldx, a, loss, g, ldg);
-}
-
-void SM_ENTRY(entropy_rows)(size_t rows, size_t cols, float beta,
-                            const float *x, size_t ldx, float grad_scale,
-                            double *h, float *g, size_t ldg)
-{
-    entropy_rows(rows, cols, beta, x, ldx, grad_scale, h, g, ldg);
-}
-
-void SM_ENTRY(row_stats)(size_t n, float beta, const float *x, float *m,
-                         double *k, double *s)
-{
-    stats(n, beta, x, m, k, s);
-}
-
-void SM_ENTRY(exp)(size_t n, const float *x, float *y)
-{
-    exp_array(n, x, y);
-}
-
-float SM_ENTRY(exp_sum)(size_t n, const float *x, float c)
-{
-    return exp_sum(n, x, c);
-}
-
-#if !SM_EXP_FAST
-#include "common/backward.h"
-#include "common/table.h"
+#ifdef SM_SELECT_OPS
+#include "common/select_entries.h"
+#else
+#include "common/exp_entries.h"
 #endif

@@ -19,6 +19,7 @@
 
 #define SM_VPB (32 / SM_VW) /* vectors per 32-element block */
 
+#include "common/extremum.h"
 #include "common/fast_exp.h"
 #include "common/log1p.h"
 
@@ -124,11 +125,6 @@ SM_INLINE void block_exps(const float *p, sm_v vm, sm_v vb,
  * instead of keeping every chunk's statistics on the stack. 64 chunks is a
  * 64 MiB row. */
 #define SM_STACK_CHUNKS 64
-
-SM_INLINE sm_v v_ext(sm_v x, sm_v a, bool use_max)
-{
-    return use_max ? v_max(x, a) : v_min(x, a);
-}
 
 SM_INLINE float extremum_with(const float *x, size_t n, bool use_max)
 {

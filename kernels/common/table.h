@@ -1,8 +1,9 @@
 /*
  * The ISA's kernel table, compiled into its exact build: each slot that
  * uses an exp calls the entry point of the build the SM_FAST_EXP flag asks
- * for (common/exp_mode.h); the ops without an exp (the backward passes and
- * the Jacobian, whose softmax is the exact one) are this build's.
+ * for (common/exp_mode.h); the ops without an exp are this build's (the
+ * backward passes, the Jacobian, whose softmax is the exact one) or the
+ * exact selection build's (argmax).
  */
 #ifndef SM_TABLE_H
 #define SM_TABLE_H
@@ -64,6 +65,14 @@ static void entropy_rows_by_mode(size_t rows, size_t cols, float beta,
     SM_BY_MODE(entropy_rows, rows, cols, beta, x, ldx, grad_scale, h, g, ldg);
 }
 
+static void top_rows_by_mode(size_t rows, size_t cols, size_t n, float beta,
+                             const float *x, size_t ldx, int32_t *index,
+                             size_t ldi, float *logp, size_t ldl,
+                             unsigned flags)
+{
+    SM_BY_MODE(top_rows, rows, cols, n, beta, x, ldx, index, ldi, logp, ldl);
+}
+
 static void row_stats_by_mode(size_t n, float beta, const float *x,
                               unsigned flags, float *m, double *k, double *s)
 {
@@ -93,6 +102,8 @@ const struct sm_kernels SM_TABLE_OF(SM_KERNEL_ISA) = {
     .cross_entropy_rows = cross_entropy_rows_by_mode,
     .soft_target_rows = soft_target_rows_by_mode,
     .entropy_rows = entropy_rows_by_mode,
+    .argmax_rows = SM_ENTRY_OF(exact, argmax_rows),
+    .top_rows = top_rows_by_mode,
     .row_stats = row_stats_by_mode,
     .exp = exp_by_mode,
     .exp_sum = exp_sum_by_mode,

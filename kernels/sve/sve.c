@@ -6,6 +6,6 @@
 #define SM_KERNEL_ISA sve
 #include "common/kernel_table.h"
 
-#if !SM_EXP_FAST
+#if SM_TABLE_PART
 unsigned sm_sve_vector_bits(void) { return (unsigned)svcntb() * 8u; }
 #endif

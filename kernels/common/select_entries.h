@@ -1,0 +1,29 @@
+/*
+ * The entry points of a selection build (SM_SELECT_OPS): the ops that
+ * choose entries of a row rather than write a probability for each. top_rows
+ * takes its log-probabilities from the contract's statistics, so each exp
+ * mode has a selection build; argmax has no exp and is the exact one's.
+ */
+#ifndef SM_SELECT_ENTRIES_H
+#define SM_SELECT_ENTRIES_H
+
+#include "common/top.h"
+
+void SM_ENTRY(top_rows)(size_t rows, size_t cols, size_t n, float beta,
+                        const float *x, size_t ldx, int32_t *index,
+                        size_t ldi, float *logp, size_t ldl)
+{
+    top_rows(rows, cols, n, beta, x, ldx, index, ldi, logp, ldl);
+}
+
+#if !SM_EXP_FAST
+#include "common/argmax.h"
+
+void SM_ENTRY(argmax_rows)(size_t rows, size_t cols, float beta,
+                           const float *x, size_t ldx, int32_t *index)
+{
+    argmax_rows(rows, cols, beta, x, ldx, index);
+}
+#endif
+
+#endif
