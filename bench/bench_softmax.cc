@@ -8,6 +8,8 @@
 //   logsumexp_f32/avx512/n:1048576/out/beta:1   "out": the result is a float
 //   argmax_f32/avx512/n:128000/out/beta:1       an int32_t index per row
 //   top20_f32/avx512/n:128000/out/beta:1        20 indices and log-probs
+//   sample_f32/avx512/n:128000/out/beta:1       a token per row, no filters
+//   sample_filtered_f32/...                     top-k 40, top-p 0.95, min-p 0.05
 //   floor_memcpy/n:1000, floor_read/n:1000      what memory alone costs
 // Only the ISAs this CPU and build support are registered.
 //
@@ -50,6 +52,7 @@ struct Call {
     const float *x;
     float *y; // output rows, or the `rows` logsumexp results or indices
     sm_flags flags;
+    const std::uint64_t *counter; // one per row, for the samplers
 };
 
 using Invoke = sm_status (*)(const Call &);
@@ -92,6 +95,26 @@ sm_status argmax_rows(const Call &c)
     const sm_options o{sizeof(sm_options), c.beta, c.flags};
     return sm_argmax_rows_f32(c.rows, c.cols, c.x, c.cols,
                               reinterpret_cast<std::int32_t *>(c.y), &o);
+}
+// A token per row, into y's first rows floats.
+sm_status sample_with(const Call &c, std::int32_t top_k, float top_p,
+                      float min_p)
+{
+    sm_sampler_options o = SM_SAMPLER_OPTIONS_INIT;
+    o.beta = c.beta;
+    o.flags = c.flags;
+    o.top_k = top_k;
+    o.top_p = top_p;
+    o.min_p = min_p;
+    return sm_sample_rows_f32(c.rows, c.cols, c.x, c.cols, c.counter,
+                              reinterpret_cast<std::int32_t *>(c.y),
+                              nullptr, nullptr, &o);
+}
+sm_status sample_rows(const Call &c) { return sample_with(c, 0, 1.0f, 0.0f); }
+// llama.cpp's default filters.
+sm_status sample_filtered_rows(const Call &c)
+{
+    return sample_with(c, 40, 0.95f, 0.05f);
 }
 // The 20 most probable entries (an LLM API's top log-probabilities); the
 // indices and log-probabilities of all rows fit in the output rows.
@@ -153,7 +176,12 @@ void run_case(benchmark::State &state, const Op &op, const Case &c)
     IoBuffers buf(elements, out_elements);
     smbench::fill_logits(buf.in(), elements);
     float *y = c.placement == Placement::kIn ? buf.in() : buf.out();
-    const Call call{c.shape.rows, c.shape.cols, c.beta, buf.in(), y, c.flags};
+    // Counters 0, 1, ...: every call draws the same tokens.
+    std::vector<std::uint64_t> counter(c.shape.rows);
+    for (std::size_t r = 0; r < counter.size(); r++)
+        counter[r] = r;
+    const Call call{c.shape.rows, c.shape.cols, c.beta, buf.in(), y, c.flags,
+                    counter.data()};
 
     // One untimed call checks the arguments, faults in the output pages and
     // warms the caches. In place, later calls see the previous output
@@ -185,6 +213,10 @@ const Op kOps[] = {
      false},
     {"top20", run_case<top_rows>, run_case<top_rows>, true, false, true,
      2 * kTopN},
+    {"sample", run_case<sample_rows>, run_case<sample_rows>, false, false,
+     true},
+    {"sample_filtered", run_case<sample_filtered_rows>,
+     run_case<sample_filtered_rows>, false, false, true},
 };
 
 // ---- floors ---------------------------------------------------------------

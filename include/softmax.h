@@ -29,8 +29,7 @@
  *  - Names: sm_<op>_rows_<type> works on rows x cols; sm_<op>_<type> is the
  *    one-row short form (n elements, default options). The element type is
  *    the suffix: _f32 here, _f64, _bf16 and _f16 for the variants to come.
- *    Functions still to come fit the same scheme:
- *    sm_sample_rows_f32 (with sm_sampler_options), an online softmax state
+ *    Functions still to come fit the same scheme: an online softmax state
  *    sm_online_state with sm_online_fold_f32 / sm_online_merge /
  *    sm_online_finalize, sm_attention_decode_f32 (with its options),
  *    sm_sparsemax_rows_f32, sm_entmax_rows_f32, sm_gumbel_softmax_rows_f32,
@@ -133,7 +132,9 @@ typedef enum sm_status {
                         out of range */
     SM_EOVERLAP = 2, /* output overlaps input other than exactly in place */
     SM_ERANGE = 3,   /* a buffer's byte extent overflows the address space */
-    SM_ENOTSUP = 4   /* the CPU or this build lacks the requested ISA */
+    SM_ENOTSUP = 4,  /* the CPU or this build lacks the requested ISA */
+    SM_EDOMAIN = 5   /* a row has no distribution to sample from (a NaN, or
+                        every entry masked); the other rows are done */
 } sm_status;
 
 /* Instruction sets with kernels. Values are stable; bit (1u << isa) of
@@ -298,6 +299,61 @@ SM_API SM_NODISCARD sm_status sm_top_rows_f32(size_t rows, size_t cols,
                                               size_t ldi, float *logp,
                                               size_t ldl,
                                               const sm_options *options);
+
+/* ---- sampling: a token from each row, seeded and reproducible ------------ */
+
+/* Options of sm_sample_rows_f32. SM_SAMPLER_OPTIONS_INIT (or NULL options):
+ * beta 1, no flags, seed 0, no filters. */
+typedef struct sm_sampler_options {
+    size_t size;     /* sizeof(sm_sampler_options) */
+    float beta;      /* inverse temperature 1 / T, not NaN; +inf: greedy */
+    sm_flags flags;  /* SM_FAST_EXP */
+    uint64_t seed;   /* with each row's counter, selects its random number */
+    int32_t top_k;   /* keep the k most probable, k <= SM_TOP_MAX; 0 (or
+                        >= cols): off */
+    float top_p;     /* keep the smallest most probable set of at least this
+                        mass; in [0, 1], 1: off */
+    float min_p;     /* keep p_i >= min_p * max_j p_j; in [0, 1], 0: off */
+    uint32_t reserved; /* must be 0 (else SM_EINVAL): a later version's
+                          option takes its place */
+} sm_sampler_options;
+#define SM_SAMPLER_OPTIONS_INIT \
+    { sizeof(sm_sampler_options), 1.0f, 0u, 0u, 0, 1.0f, 0.0f, 0u }
+
+/* Draws token[r] from row r's softmax_beta(x) restricted to the kept set:
+ * the top_k most probable entries (ties to the lower index, as
+ * sm_top_rows_f32), of those the entries with p_i >= min_p * p_max, of
+ * those the smallest set of most probable entries whose mass reaches top_p
+ * of theirs (ties to the lower index again). That is vLLM's and Hugging
+ * Face's order: the temperature applies first, the filters to
+ * softmax_beta. (llama.cpp's default chain filters at temperature 1 and
+ * applies the temperature last.) Within the kept set the token is drawn in
+ * proportion to p_i: a uniform u in [0, 1) (53 bits from Philox4x32-10 with
+ * key = options->seed, counter = (counter[r], 0)) against the running sum
+ * of e_i = exp(beta (x_i - M)) in double, in rank order (the kept set
+ * within the SM_TOP_MAX most probable entries) or in index order in blocks
+ * of 32 (beyond them: then the kept set is {e_i >= threshold}, and entries
+ * tied at top-p's boundary are all kept). The same seed, counter, options
+ * and logits give the same token on every ISA and machine. Without filters
+ * the whole row is walked; nothing is sorted.
+ * beta = +inf is greedy decoding: the argmax (first among ties), prob 1, no
+ * random number used; beta < 0 favours the smallest logits; beta = 0 makes
+ * every entry equally likely (top-k keeps the first k, top-p the first
+ * ceil(top_p k)).
+ * prob[r] (if not NULL): the token's probability under the kept set,
+ * rounded to float. logprob[r] (if not NULL): its log-probability under the
+ * unfiltered softmax_beta, the bits sm_log_softmax_rows_f32 writes for it.
+ * A row with a NaN or with every entry masked (the wrong infinity for
+ * beta) has no distribution: token -1, prob and logprob NaN, and the call
+ * returns SM_EDOMAIN after doing every other row. token, prob and logprob
+ * hold rows elements and must not overlap x, counter or each other. top_k <
+ * 0 or SM_TOP_MAX < top_k < cols, top_p or min_p outside [0, 1] or NaN, a
+ * NaN beta, reserved != 0, cols = 0 with rows > 0: SM_EINVAL, nothing
+ * written; cols > INT32_MAX: SM_ERANGE. */
+SM_API SM_NODISCARD sm_status sm_sample_rows_f32(
+    size_t rows, size_t cols, const float *x, size_t ldx,
+    const uint64_t *counter, int32_t *token, float *prob, float *logprob,
+    const sm_sampler_options *options);
 
 /* ---- gradients ------------------------------------------------------------ */
 /* Given the forward output y (rows x cols, stride ldy) and the upstream

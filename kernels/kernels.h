@@ -33,6 +33,22 @@ typedef void (*sm_top_rows_fn)(size_t rows, size_t cols, size_t n, float beta,
                                const float *x, size_t ldx, int32_t *index,
                                size_t ldi, float *logp, size_t ldl,
                                unsigned flags);
+/* The sampler's per-call constants, checked by src/decode.c: top_k 0 or
+ * >= cols is off, top_p in [0, 1] (1: off), min_p in [0, 1] (0: off). */
+struct sm_sample_args {
+    uint64_t seed;
+    const uint64_t *counter; /* one per row */
+    int32_t top_k;
+    float top_p;
+    float min_p;
+};
+/* token[r] for each row (and prob, logprob where not NULL); returns the
+ * number of rows without a distribution (token -1). common/sample.h. */
+typedef size_t (*sm_sample_rows_fn)(size_t rows, size_t cols, float beta,
+                                    const float *x, size_t ldx,
+                                    const struct sm_sample_args *a,
+                                    int32_t *token, float *prob,
+                                    float *logprob, unsigned flags);
 /* J = beta (diag(p) - p p^T), p = softmax_beta(x), into k rows of stride ldj. */
 typedef void (*sm_jacobian_fn)(size_t k, float beta, const float *x,
                                float *jac, size_t ldj);
@@ -109,6 +125,7 @@ typedef void (*sm_entropy_rows_fn)(size_t rows, size_t cols, float beta,
     X(sm_entropy_rows_fn, entropy_rows) \
     X(sm_index_rows_fn, argmax_rows) \
     X(sm_top_rows_fn, top_rows) \
+    X(sm_sample_rows_fn, sample_rows) \
     X(sm_stats_fn, row_stats) \
     X(sm_exp_fn, exp) \
     X(sm_exp_sum_fn, exp_sum)

@@ -12,6 +12,7 @@ const char *sm_strerror(sm_status status)
     case SM_EOVERLAP: return "output overlaps input (only exact in-place is allowed)";
     case SM_ERANGE: return "buffer size overflows the address space";
     case SM_ENOTSUP: return "instruction set not supported by this CPU or build";
+    case SM_EDOMAIN: return "a row has no distribution to sample from (NaN or fully masked)";
     }
     return "unknown status";
 }

@@ -103,6 +103,26 @@ expect '--op top: 5 by default' '6:-0.458 5:-1.458 4:-2.458 3:-3.458 2:-4.458' \
     --op top -p 3 1 2 3 4 5 6 7
 expect '--op top: NaNs first, the row NaN' '0:nan 2:nan' --op top --top-n 2 nan 1 2
 expect_usage '--top-n 0' --op top --top-n 0 1 2
+expect '--op sample -t 0: the argmax, certainly' '1 1.000000' --op sample -t 0 1 3 2 3
+expect '--op sample --top-k 1' '3 1.000000' --op sample --top-k 1 --seed 9 1 2 3 4
+expect '--op sample --min-p 1: a maximum, half each' '3 0.500' \
+    --op sample --min-p 1 --seed 3 -p 3 1 3 2 3
+run --op sample --seed 12345 --draws 200 --top-k 3 1 2 3 4
+want_status '--op sample --draws 200' 0
+[ "$(wc -l <"$tmp/out")" -eq 200 ] || fail '--draws 200: not 200 lines'
+awk '$1 < 1 || $1 > 3 { exit 1 }' "$tmp/out" || fail '--top-k 3: a token outside it'
+cp "$tmp/out" "$tmp/draws1"
+run --op sample --seed 12345 --draws 200 --top-k 3 1 2 3 4
+cmp -s "$tmp/draws1" "$tmp/out" || fail '--op sample: the same seed drew differently'
+run --op sample --seed 54321 --draws 200 --top-k 3 1 2 3 4
+cmp -s "$tmp/draws1" "$tmp/out" && fail '--op sample: another seed drew the same 200'
+pass
+run --op sample -- -inf -inf
+want_status '--op sample of a fully masked row' 1
+pass
+expect_usage '--top-p 1.5' --op sample --top-p 1.5 1 2
+expect_usage '--seed -1' --op sample --seed -1 1 2
+expect_usage '--top-k without --op sample' --top-k 3 1 2
 expect_usage '--top-n without --op top' --top-n 2 1 2
 expect 'options after the numbers' '0.269 0.731' 1 2 -p 3
 expect 'negative numbers are not options' '0.731 0.269 0.000' -p 3 -1 -2 -inf
@@ -264,7 +284,7 @@ awk 'BEGIN { for (i = 0; i < 1000; i++) printf "%.3f ", (i * 7919 % 1000) / 37.0
 for mode in sleef fast-exp; do
     flag=
     [ "$mode" = sleef ] || flag=--fast-exp
-    for op in softmax log-softmax logsumexp argmax top; do
+    for op in softmax log-softmax logsumexp argmax top sample; do
         # $flag is unquoted: empty, it must vanish rather than be an argument.
         run_in "$tmp/mixed" --isa scalar $flag --op "$op" -t 0.7 --format e -p 8
         want_status "--isa scalar $flag --op $op" 0

@@ -275,6 +275,7 @@ static sm_status call_once(const struct work *w)
         break;
     case OP_ARGMAX: /* not among the N_OPS ops measured here */
     case OP_TOP:
+    case OP_SAMPLE:
         return SM_EINVAL;
     }
     return sm_logsumexp_rows_f32(1, w->n, w->x, w->n, w->y, &w->opt);

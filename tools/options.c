@@ -1,5 +1,6 @@
 #include "options.h"
 
+#include <errno.h>
 #include <float.h>
 #include <getopt.h>
 #include <math.h>
@@ -21,6 +22,11 @@ enum {
     OPT_INFO,
     OPT_FAST_EXP,
     OPT_TOP_N,
+    OPT_TOP_K,
+    OPT_TOP_P,
+    OPT_MIN_P,
+    OPT_SEED,
+    OPT_DRAWS,
     /* The losses' options, from here on: a bit each in loss_given. */
     OPT_LABELS,
     OPT_TARGETS,
@@ -53,6 +59,11 @@ static const struct option long_options[] = {
     {"info", no_argument, NULL, OPT_INFO},
     {"fast-exp", no_argument, NULL, OPT_FAST_EXP},
     {"top-n", required_argument, NULL, OPT_TOP_N},
+    {"top-k", required_argument, NULL, OPT_TOP_K},
+    {"top-p", required_argument, NULL, OPT_TOP_P},
+    {"min-p", required_argument, NULL, OPT_MIN_P},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"draws", required_argument, NULL, OPT_DRAWS},
     {"labels", required_argument, NULL, OPT_LABELS},
     {"targets", required_argument, NULL, OPT_TARGETS},
     {"teacher", required_argument, NULL, OPT_TEACHER},
@@ -123,6 +134,7 @@ static const char *const op_names[] = {
     [OP_LOGSUMEXP] = "logsumexp",
     [OP_ARGMAX] = "argmax",
     [OP_TOP] = "top",
+    [OP_SAMPLE] = "sample",
 };
 
 const char *op_name(enum tool_op op)
@@ -161,7 +173,7 @@ static int parse_op(const char *value, struct options *o)
         }
     }
     return usage_error("unknown --op '%s' (expected softmax, log-softmax, "
-                       "logsumexp, argmax, top, cross-entropy, "
+                       "logsumexp, argmax, top, sample, cross-entropy, "
                        "soft-cross-entropy, kl, distill or entropy)", value);
 }
 
@@ -285,6 +297,39 @@ static int apply_option(int c, const char *value, struct options *o,
                                "'%s'", SM_TOP_MAX, value);
         o->top_n = (size_t)n;
         break;
+    case OPT_TOP_K:
+        if (!parse_int_in(value, 0, INT32_MAX, &n))
+            return usage_error("--top-k needs an integer >= 0 (0: off), not "
+                               "'%s'", value);
+        o->top_k = (int32_t)n;
+        o->sampling_given = true;
+        break;
+    case OPT_TOP_P:
+    case OPT_MIN_P:
+        if (!parse_double(value, &d) || !(d >= 0.0 && d <= 1.0))
+            return usage_error("--%s needs a number from 0 to 1, not '%s'",
+                               c == OPT_TOP_P ? "top-p" : "min-p", value);
+        *(c == OPT_TOP_P ? &o->top_p : &o->min_p) = (float)d;
+        o->sampling_given = true;
+        break;
+    case OPT_SEED: {
+        char *end;
+        errno = 0;
+        const unsigned long long s = strtoull(value, &end, 0);
+        if (!*value || *end || errno || value[0] == '-')
+            return usage_error("--seed needs an unsigned 64-bit integer, not "
+                               "'%s'", value);
+        o->seed = (uint64_t)s;
+        o->sampling_given = true;
+        break;
+    }
+    case OPT_DRAWS:
+        if (!parse_int_in(value, 1, 1000000, &n))
+            return usage_error("--draws needs an integer from 1 to 1000000, "
+                               "not '%s'", value);
+        o->draws = (size_t)n;
+        o->sampling_given = true;
+        break;
     default:
         return apply_loss_option(c, value, o);
     }
@@ -385,6 +430,9 @@ static int check_combination(const struct options *o, int beta_from,
                            "file ('%s'), not both", o->file);
     if (o->top_n && (o->loss != LOSS_NONE || o->op != OP_TOP))
         return usage_error("--top-n goes with --op top");
+    if (o->sampling_given && (o->loss != LOSS_NONE || o->op != OP_SAMPLE))
+        return usage_error("--top-k, --top-p, --min-p, --seed and --draws go "
+                           "with --op sample");
     return check_loss_options(o, loss_given);
 }
 
@@ -393,7 +441,8 @@ int parse_options(int argc, char **argv, struct options *o)
     *o = (struct options){.action = ACTION_RUN, .op = OP_SOFTMAX,
                           .beta = 1.0f, .precision = 6, .conversion = 'f',
                           .temperature = 1.0, .ignore_index = -100,
-                          .reduction = SM_REDUCTION_NONE};
+                          .reduction = SM_REDUCTION_NONE, .top_p = 1.0f,
+                          .draws = 1};
     o->number_args = malloc((size_t)argc * sizeof *o->number_args);
     if (!o->number_args) {
         fputs("softmax: out of memory\n", stderr);

@@ -16,7 +16,9 @@ enum {
 };
 
 /* 'softmax bench' measures the first three. */
-enum tool_op { OP_SOFTMAX, OP_LOG_SOFTMAX, OP_LOGSUMEXP, OP_ARGMAX, OP_TOP };
+enum tool_op {
+    OP_SOFTMAX, OP_LOG_SOFTMAX, OP_LOGSUMEXP, OP_ARGMAX, OP_TOP, OP_SAMPLE
+};
 /* The losses are --op values too, kept apart from tool_op. */
 enum loss_op {
     LOSS_NONE, /* op applies */
@@ -37,6 +39,13 @@ struct options {
     const char *isa;     /* --isa NAME, or NULL */
     bool fast_exp;       /* --fast-exp: SM_FAST_EXP */
     size_t top_n;        /* --top-n N: entries per row for --op top */
+    /* --op sample: the filters (0 top_k, 1 top_p, 0 min_p: off), the seed
+     * and the draws per row; sampling_given: any of them was given. */
+    int32_t top_k;
+    float top_p, min_p;
+    uint64_t seed;
+    size_t draws;
+    bool sampling_given;
     const char *file;    /* --file F or a lone "-" ("-" is stdin); or NULL */
     int *number_args;    /* argv indices of the numbers on the command line */
     int n_number_args;

@@ -112,9 +112,39 @@ static sm_status compute(const struct options *o, struct row *row,
         return sm_top_rows_f32(1, n, out->n, v, n, out->index, out->n,
                                out->logp, out->n, &opt);
     case OP_LOGSUMEXP:
+    case OP_SAMPLE: /* sample_row */
         break;
     }
     return sm_logsumexp_rows_f32(1, n, v, n, &out->lse, &opt);
+}
+
+/* --op sample: --draws lines of "TOKEN PROB" per row; draw d of the k-th
+ * row (from 0) takes counter k * draws + d. */
+static sm_status sample_row(const struct options *o, const struct row *row)
+{
+    static uint64_t rows_done;
+    sm_sampler_options so = SM_SAMPLER_OPTIONS_INIT;
+    so.beta = o->beta;
+    so.flags = o->fast_exp ? SM_FAST_EXP : 0;
+    so.seed = o->seed;
+    so.top_k = o->top_k;
+    so.top_p = o->top_p;
+    so.min_p = o->min_p;
+    for (size_t d = 0; d < o->draws; d++) {
+        const uint64_t counter = rows_done * o->draws + d;
+        int32_t token;
+        float prob;
+        const sm_status st = sm_sample_rows_f32(1, row->n, row->v, row->n,
+                                                &counter, &token, &prob, NULL,
+                                                &so);
+        if (st != SM_OK)
+            return st;
+        printf("%" PRId32 " ", token);
+        print_value(o, prob);
+        putchar('\n');
+    }
+    rows_done++;
+    return SM_OK;
 }
 
 /* Computes and prints one fully parsed, non-empty row. */
@@ -123,6 +153,17 @@ static int emit_row(const struct job *j, struct row *row, struct source src)
     if (j->loss)
         return loss_add_row(j->loss, row, src);
     const struct options *o = j->o;
+    if (o->op == OP_SAMPLE) {
+        const sm_status st = sample_row(o, row);
+        if (st != SM_OK) {
+            fflush(stdout);
+            fputs("softmax: ", stderr);
+            print_source(stderr, src);
+            fprintf(stderr, ": %s\n", sm_strerror(st));
+            return EXIT_FAILED;
+        }
+        return check_stdout();
+    }
     static struct row_result res; /* 8 KiB: off the stack */
     const sm_status st = compute(o, row, &res);
     if (st != SM_OK) {

@@ -40,8 +40,9 @@
 /* This build's entry point for op. */
 #define SM_ENTRY(op) SM_ENTRY_OF(SM_EXP_MODE, op)
 
-/* The entry points of one exp mode (in its exp build or, top_rows, its
- * selection build): the table's slots that use an exp, without the flags. */
+/* The entry points of one exp mode (in its exp build or, top_rows and
+ * sample_rows, its selection build): the table's slots that use an exp,
+ * without the flags. */
 #define SM_DECLARE_ENTRIES(mode)                                             \
     void SM_ENTRY_OF(mode, softmax_rows)(size_t rows, size_t cols,           \
                                          float beta, const float *x,         \
@@ -70,7 +71,11 @@
     void SM_ENTRY_OF(mode, top_rows)(size_t rows, size_t cols, size_t n,     \
                                      float beta, const float *x, size_t ldx, \
                                      int32_t *index, size_t ldi, float *logp, \
-                                     size_t ldl);
+                                     size_t ldl);                             \
+    size_t SM_ENTRY_OF(mode, sample_rows)(                                   \
+        size_t rows, size_t cols, float beta, const float *x, size_t ldx,    \
+        const struct sm_sample_args *a, int32_t *token, float *prob,         \
+        float *logprob);
 
 SM_DECLARE_ENTRIES(exact)
 SM_DECLARE_ENTRIES(fast)

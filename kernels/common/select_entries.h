@@ -1,12 +1,13 @@
 /*
  * The entry points of a selection build (SM_SELECT_OPS): the ops that
  * choose entries of a row rather than write a probability for each. top_rows
- * takes its log-probabilities from the contract's statistics, so each exp
- * mode has a selection build; argmax has no exp and is the exact one's.
+ * and sample_rows use the exp, so each exp mode has a selection build;
+ * argmax has no exp and is the exact one's.
  */
 #ifndef SM_SELECT_ENTRIES_H
 #define SM_SELECT_ENTRIES_H
 
+#include "common/sample.h"
 #include "common/top.h"
 
 void SM_ENTRY(top_rows)(size_t rows, size_t cols, size_t n, float beta,
@@ -14,6 +15,14 @@ void SM_ENTRY(top_rows)(size_t rows, size_t cols, size_t n, float beta,
                         size_t ldi, float *logp, size_t ldl)
 {
     top_rows(rows, cols, n, beta, x, ldx, index, ldi, logp, ldl);
+}
+
+size_t SM_ENTRY(sample_rows)(size_t rows, size_t cols, float beta,
+                             const float *x, size_t ldx,
+                             const struct sm_sample_args *a, int32_t *token,
+                             float *prob, float *logprob)
+{
+    return sample_rows(rows, cols, beta, x, ldx, a, token, prob, logprob);
 }
 
 #if !SM_EXP_FAST

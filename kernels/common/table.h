@@ -73,6 +73,16 @@ static void top_rows_by_mode(size_t rows, size_t cols, size_t n, float beta,
     SM_BY_MODE(top_rows, rows, cols, n, beta, x, ldx, index, ldi, logp, ldl);
 }
 
+static size_t sample_rows_by_mode(size_t rows, size_t cols, float beta,
+                                  const float *x, size_t ldx,
+                                  const struct sm_sample_args *a,
+                                  int32_t *token, float *prob, float *logprob,
+                                  unsigned flags)
+{
+    return SM_BY_MODE(sample_rows, rows, cols, beta, x, ldx, a, token, prob,
+                      logprob);
+}
+
 static void row_stats_by_mode(size_t n, float beta, const float *x,
                               unsigned flags, float *m, double *k, double *s)
 {
@@ -104,6 +114,7 @@ const struct sm_kernels SM_TABLE_OF(SM_KERNEL_ISA) = {
     .entropy_rows = entropy_rows_by_mode,
     .argmax_rows = SM_ENTRY_OF(exact, argmax_rows),
     .top_rows = top_rows_by_mode,
+    .sample_rows = sample_rows_by_mode,
     .row_stats = row_stats_by_mode,
     .exp = exp_by_mode,
     .exp_sum = exp_sum_by_mode,
