@@ -147,6 +147,16 @@ static sm_status sample_row(const struct options *o, const struct row *row)
     return SM_OK;
 }
 
+/* "softmax: SRC: MESSAGE" for a status the library returned. */
+static int library_error(struct source src, sm_status st)
+{
+    fflush(stdout);
+    fputs("softmax: ", stderr);
+    print_source(stderr, src);
+    fprintf(stderr, ": %s\n", sm_strerror(st));
+    return EXIT_FAILED;
+}
+
 /* Computes and prints one fully parsed, non-empty row. */
 static int emit_row(const struct job *j, struct row *row, struct source src)
 {
@@ -155,24 +165,12 @@ static int emit_row(const struct job *j, struct row *row, struct source src)
     const struct options *o = j->o;
     if (o->op == OP_SAMPLE) {
         const sm_status st = sample_row(o, row);
-        if (st != SM_OK) {
-            fflush(stdout);
-            fputs("softmax: ", stderr);
-            print_source(stderr, src);
-            fprintf(stderr, ": %s\n", sm_strerror(st));
-            return EXIT_FAILED;
-        }
-        return check_stdout();
+        return st != SM_OK ? library_error(src, st) : check_stdout();
     }
     static struct row_result res; /* 8 KiB: off the stack */
     const sm_status st = compute(o, row, &res);
-    if (st != SM_OK) {
-        fflush(stdout);
-        fputs("softmax: ", stderr);
-        print_source(stderr, src);
-        fprintf(stderr, ": %s\n", sm_strerror(st));
-        return EXIT_FAILED;
-    }
+    if (st != SM_OK)
+        return library_error(src, st);
     if (o->op == OP_LOGSUMEXP) {
         print_values(o, &res.lse, 1);
     } else if (o->op == OP_ARGMAX) {

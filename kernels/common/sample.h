@@ -46,51 +46,66 @@ static void list_exps(const float *x, const struct ranked h[], size_t n,
 
 /* A row is walked in blocks of 32 entries: each block's mass is its kept
  * e_i summed in the contract's lane order (acc_fold), the blocks' masses in
- * row order. */
+ * row order; masses of longer stretches sum each lane over their blocks
+ * and fold once, as the contract's S''. */
 #define SM_SAMPLE_BLOCK 32
 
-/* The mass of x[0, n) (n <= 32) counting only e_i >= tau; e receives those
- * e_i (0 for the others). pad is the entry that has no mass on beta's side
- * (the masked row's infinity), for the lanes past n. */
+/* Vector v of the 32-entry block at x (n entries left from x): e_i where
+ * e_i >= tau, else 0. pad is the entry that has no mass on beta's side (the
+ * masked row's infinity), for the lanes past n. */
+SM_INLINE sm_v kept_exps(const float *x, size_t n, size_t i, sm_v vm,
+                         sm_v vb, float pad, sm_v vt)
+{
+    const size_t c = i >= n ? 0 : n - i < (size_t)SM_VW ? n - i
+                                                       : (size_t)SM_VW;
+    const sm_v xv = c == (size_t)SM_VW ? v_load(x + i)
+                                       : v_load_part(x + i, c, pad);
+    const sm_v ev = exp_nonpos(t_of(xv, vm, vb));
+    /* ev < tau: max(ev, tau) is tau and ev is not tau */
+    const sm_m below = m_eq(v_max(ev, vt), vt);
+    return v_sel(below, v_sel(m_eq(ev, vt), ev, v_set1(0.0f)), ev);
+}
+
+/* The mass of x[0, n) (n <= 32) counting only e_i >= tau, in the
+ * contract's lane order; e receives those e_i (0 for the others). */
 SM_INLINE double block_mass(const float *x, size_t n, sm_v vm, sm_v vb,
                             float pad, float tau, float e[32])
 {
     sm_acc acc;
     acc_zero(&acc);
-    const sm_v vt = v_set1(tau), zero = v_set1(0.0f);
+    const sm_v vt = v_set1(tau);
     int v = 0;
     for (size_t i = 0; i < 32; i += (size_t)SM_VW, v++) {
-        const size_t c = i >= n ? 0 : n - i < (size_t)SM_VW ? n - i
-                                                           : (size_t)SM_VW;
-        const sm_v xv = c == (size_t)SM_VW ? v_load(x + i)
-                                           : v_load_part(x + i, c, pad);
-        const sm_v ev = exp_nonpos(t_of(xv, vm, vb));
-        /* ev < tau: max(ev, tau) is tau and ev is not tau */
-        const sm_m below = m_eq(v_max(ev, vt), vt);
-        const sm_v kept = v_sel(below, v_sel(m_eq(ev, vt), ev, zero), ev);
+        const sm_v kept = kept_exps(x, n, i, vm, vb, pad, vt);
         v_store(e + i, kept);
         acc_add(&acc, v, kept);
     }
     return acc_fold(&acc);
 }
 
+/* The mass of x[0, n) counting only e_i >= tau: the contract's lane sums
+ * over all its blocks, folded once. */
 static double row_mass(const float *x, size_t n, float m, float beta,
                        float tau)
 {
-    const sm_v vm = v_set1(m), vb = v_set1(beta);
+    const sm_v vm = v_set1(m), vb = v_set1(beta), vt = v_set1(tau);
     const float pad = beta > 0.0f ? -INFINITY : INFINITY;
-    float e[32];
-    double total = 0.0;
-    for (size_t b = 0; b < n; b += SM_SAMPLE_BLOCK)
-        total += block_mass(x + b, n - b < 32 ? n - b : 32, vm, vb, pad, tau,
-                            e);
-    return total;
+    sm_acc acc;
+    acc_zero(&acc);
+    for (size_t b = 0; b < n; b += SM_SAMPLE_BLOCK) {
+        int v = 0;
+        for (size_t i = 0; i < 32; i += (size_t)SM_VW, v++)
+            acc_add(&acc, v, kept_exps(x + b, n - b, i, vm, vb, pad, vt));
+    }
+    return acc_fold(&acc);
 }
 
 /* A draw over the whole row first sums the mass of each span of
- * sm_walk_span(n) entries (blocks' masses in order), then walks the spans'
- * sums and only the chosen span's blocks: about one pass over the row. */
-#define SM_WALK_SPANS 4096
+ * walk_span(n) entries (row_mass), then walks the spans' sums and only the
+ * chosen span's blocks: about one pass over the row. A span's blocks may
+ * sum to a hair less than its mass; the walk then takes the span's last
+ * entry with mass. */
+#define SM_WALK_SPANS 1024
 
 static inline size_t walk_span(size_t n)
 {

@@ -135,10 +135,7 @@ SM_INLINE void top_select(const float *x, size_t cols, size_t n, int side,
     top_offer_span(&t, x, 0, start, side);
     size_t i = start;
     const bool use_max = side >= 0;
-#ifdef SM_VLA
-    if (SM_TOP_GROUP % SM_VW != 0) /* vectors wider than a group */
-        i = cols;
-#endif
+    /* SM_VW divides 32, so whole vectors tile a group. */
     while (i + SM_TOP_GROUP <= cols && t.h[0].key != UINT32_MAX) {
         /* a group that may hold an entry: its vectors that may */
         if (may_enter(x + i, SM_TOP_GROUP,
