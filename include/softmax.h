@@ -337,7 +337,8 @@ typedef struct sm_sampler_options {
  * and logits give the same token on every ISA and machine. Without filters
  * the whole row is walked; nothing is sorted.
  * beta = +inf is greedy decoding: the argmax (first among ties), prob 1, no
- * random number used; beta < 0 favours the smallest logits; beta = 0 makes
+ * random number used (beta = -inf: the first minimum); beta < 0 favours
+ * the smallest logits; beta = 0 makes
  * every entry equally likely (top-k keeps the first k, top-p the first
  * ceil(top_p k)).
  * prob[r] (if not NULL): the token's probability under the kept set,

@@ -10,6 +10,10 @@
  * (Today every NaN the library returns is the same quiet NaN, so the raw
  * bits agree too.)
  *
+ * The decoding functions (argmax, top-n, sampling) hash apart, into
+ * REPRO_DECODE_HASH: the indices, log-probabilities, sampled tokens and
+ * their probabilities, for fixed seeds and counters.
+ *
  * If an intended change of the contract changes the bits, update
  * REPRO_HASH from this program's output on any machine, and check that the
  * other architecture prints the same (scripts/test-arm.sh runs it there).
@@ -24,6 +28,7 @@
 #include "softmax.h"
 
 #define REPRO_HASH 0xec201d55fc822e47ULL
+#define REPRO_DECODE_HASH 0xbfd41f13fc953dc6ULL
 
 /* FNV-1a 64 over each float's bits, least significant byte first. */
 struct hash {
@@ -226,11 +231,59 @@ static void losses(struct hash *hs, const float *x, const float *dy, size_t n,
         }
 }
 
+/* argmax, top-n and the sampler on one row: its indices and tokens hash as
+ * their bits (as floats: small integers are never NaN patterns). */
+static void decoding(struct hash *hs, const float *x, size_t n)
+{
+    static const float betas[] = {1.0f, -2.0f, 0.0f, INFINITY};
+    static const float filters[][3] = { /* top_k, top_p, min_p */
+        {0, 1.0f, 0.0f}, {40, 0.95f, 0.05f}, {0, 0.9f, 0.0f},
+        {0, 1.0f, 0.2f}, {3, 1.0f, 0.0f},
+    };
+    int32_t idx[8];
+    float v[8];
+    for (size_t b = 0; b < sizeof betas / sizeof *betas; b++) {
+        const sm_options o = {sizeof o, betas[b], b % 2 ? SM_FAST_EXP : 0};
+        sm_status st = sm_argmax_rows_f32(1, n, x, n, idx, &o);
+        if (st == SM_OK) {
+            memcpy(v, idx, sizeof idx[0]);
+            hash_floats(hs, v, 1);
+        }
+        ok(st, "argmax", n, betas[b]);
+        const size_t k = n < 8 ? n : 8;
+        ok(sm_top_rows_f32(1, n, k, x, n, idx, k, v + 0, k, &o), "top", n,
+           betas[b]);
+        hash_floats(hs, v, k);
+        memcpy(v, idx, k * sizeof idx[0]);
+        hash_floats(hs, v, k);
+        for (size_t f = 0; f < sizeof filters / sizeof *filters; f++) {
+            sm_sampler_options so = SM_SAMPLER_OPTIONS_INIT;
+            so.beta = betas[b];
+            so.flags = o.flags;
+            so.seed = 0x5eed + f;
+            so.top_k = (int32_t)filters[f][0];
+            so.top_p = filters[f][1];
+            so.min_p = filters[f][2];
+            for (uint64_t c = 0; c < 3; c++) {
+                int32_t tok;
+                float pl[2];
+                st = sm_sample_rows_f32(1, n, x, n, &c, &tok, pl, pl + 1, &so);
+                if (st != SM_EDOMAIN)
+                    ok(st, "sample", n, betas[b]);
+                memcpy(v, &tok, sizeof tok);
+                hash_floats(hs, v, 1);
+                hash_floats(hs, pl, 2);
+            }
+        }
+    }
+}
+
 /* Everything through the active ISA. */
 static struct hash run_all(float *x, float *dy, float *y, float *dx, float *jac,
-                           float *w, float *q)
+                           float *w, float *q, struct hash *decode)
 {
     struct hash hs = {0xcbf29ce484222325ULL, 0};
+    *decode = hs;
     uint64_t s = 0x5eed0123456789abULL;
     for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
         const size_t n = rows[r].n;
@@ -239,6 +292,7 @@ static struct hash run_all(float *x, float *dy, float *y, float *dx, float *jac,
             dy[i] = uniform(&s, -1.0f, 1.0f);
         /* The long row: the SLEEF and fast paths at two beta suffice. */
         forward(&hs, x, n, y, rows[r].kind == CHUNKS ? 3 : 5);
+        decoding(decode, x, n);
         gradients(&hs, x, dy, n, y, dx, n <= 65 ? jac : NULL);
         for (size_t i = 0; i < n; i++)
             w[i] = i % 7 == 3 ? 0.0f : uniform(&s, 0.25f, 2.0f);
@@ -267,16 +321,23 @@ int main(void)
             failures++;
             continue;
         }
-        const struct hash hs = run_all(x, dy, y, dx, jac, w, q);
-        const int match = hs.h == REPRO_HASH;
-        printf("repro: %-6s %zu values, FNV-1a 64 = 0x%016llx %s\n",
-               sm_isa_name((sm_isa)isa), hs.count, (unsigned long long)hs.h,
-               match ? "(matches)" : "MISMATCH");
-        if (!match) {
-            fprintf(stderr, "repro: %s: hash 0x%016llx, expected 0x%016llx\n",
-                    sm_isa_name((sm_isa)isa), (unsigned long long)hs.h,
-                    (unsigned long long)REPRO_HASH);
-            failures++;
+        struct hash dec;
+        const struct hash hs = run_all(x, dy, y, dx, jac, w, q, &dec);
+        const struct hash *got[2] = {&hs, &dec};
+        const uint64_t want[2] = {REPRO_HASH, REPRO_DECODE_HASH};
+        for (int h = 0; h < 2; h++) {
+            const int match = got[h]->h == want[h];
+            printf("repro: %-6s %-8s %zu values, FNV-1a 64 = 0x%016llx %s\n",
+                   sm_isa_name((sm_isa)isa), h ? "decoding" : "contract",
+                   got[h]->count, (unsigned long long)got[h]->h,
+                   match ? "(matches)" : "MISMATCH");
+            if (!match) {
+                fprintf(stderr, "repro: %s: hash 0x%016llx, expected "
+                        "0x%016llx\n", sm_isa_name((sm_isa)isa),
+                        (unsigned long long)got[h]->h,
+                        (unsigned long long)want[h]);
+                failures++;
+            }
         }
         ran++;
     }
