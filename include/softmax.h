@@ -316,11 +316,38 @@ typedef struct sm_sampler_options {
     float min_p;     /* keep p_i >= min_p * max_j p_j; in [0, 1], 0: off */
     uint32_t reserved; /* must be 0 (else SM_EINVAL): a later version's
                           option takes its place */
+    /* Adjustments of the logits before the temperature and the filters
+     * (see sm_sample_rows_f32 for the formulas and their order). */
+    size_t bias_count;         /* entries in the logit bias list; 0: none */
+    const int32_t *bias_token; /* bias_count tokens in [0, cols) */
+    const float *bias_value;   /* bias_count values, not NaN (-inf bans) */
+    float repetition_penalty;  /* > 0 and finite; 1: off */
+    float frequency_penalty;   /* finite; 0: off */
+    float presence_penalty;    /* finite; 0: off */
+    const int32_t *history;    /* the rows' previous tokens, in [0, cols) */
+    const size_t *history_offset; /* NULL: no history; else rows + 1
+                                     non-decreasing offsets, row r's tokens
+                                     history[offset[r], offset[r + 1]) */
+    void *workspace;       /* sm_sample_workspace_size bytes, 4-aligned,
+                              when a bias or a penalty applies */
+    size_t workspace_size; /* its size in bytes */
 } sm_sampler_options;
 #define SM_SAMPLER_OPTIONS_INIT \
-    { sizeof(sm_sampler_options), 1.0f, 0u, 0u, 0, 1.0f, 0.0f, 0u }
+    { sizeof(sm_sampler_options), 1.0f, 0u, 0u, 0, 1.0f, 0.0f, 0u, \
+      0, NULL, NULL, 1.0f, 0.0f, 0.0f, NULL, NULL, NULL, 0 }
 
-/* Draws token[r] from row r's softmax_beta(x) restricted to the kept set:
+/* Draws token[r] from row r's softmax_beta(x') restricted to the kept set.
+ * x' is the row after llama.cpp's adjustments, in its order, in float:
+ * first the logit bias, x_t += bias_value[j] for t = bias_token[j], each
+ * j < bias_count in turn (OpenAI's logit_bias; the same list for every
+ * row); then for each token t that occurs c_t > 0 times in row r's
+ * history (OpenAI's and llama.cpp's penalties, CTRL's repetition penalty
+ * as llama.cpp applies it)
+ *   x_t = x_t <= 0 ? x_t * repetition_penalty : x_t / repetition_penalty
+ *   x_t = x_t - (c_t * frequency_penalty + presence_penalty).
+ * Without a bias list or an active penalty with a history, x' = x. x' is
+ * built in options->workspace (see sm_sample_workspace_size); x itself is
+ * never written. The kept set of x':
  * the top_k most probable entries (ties to the lower index, as
  * sm_top_rows_f32), of those the entries with p_i >= min_p * p_max, of
  * those the smallest set of most probable entries whose mass reaches top_p
@@ -343,18 +370,32 @@ typedef struct sm_sampler_options {
  * ceil(top_p k)).
  * prob[r] (if not NULL): the token's probability under the kept set,
  * rounded to float. logprob[r] (if not NULL): its log-probability under the
- * unfiltered softmax_beta, the bits sm_log_softmax_rows_f32 writes for it.
+ * unfiltered softmax_beta of x as given (before bias and penalties, as
+ * vLLM's raw log-probabilities), the bits sm_log_softmax_rows_f32 writes
+ * for it.
  * A row with a NaN or with every entry masked (the wrong infinity for
  * beta) has no distribution: token -1, prob and logprob NaN, and the call
  * returns SM_EDOMAIN after doing every other row. token, prob and logprob
  * hold rows elements and must not overlap x, counter or each other. top_k <
  * 0 or SM_TOP_MAX < top_k < cols, top_p or min_p outside [0, 1] or NaN, a
- * NaN beta, reserved != 0, cols = 0 with rows > 0: SM_EINVAL, nothing
- * written; cols > INT32_MAX: SM_ERANGE. */
+ * NaN beta, reserved != 0, cols = 0 with rows > 0, a bias or history
+ * token outside [0, cols), a NaN bias value, a penalty out of its range,
+ * decreasing history offsets, a workspace smaller than needed or not
+ * 4-aligned: SM_EINVAL, nothing written; cols > INT32_MAX: SM_ERANGE. The
+ * workspace must not overlap anything else; the lists must not overlap the
+ * outputs. */
 SM_API SM_NODISCARD sm_status sm_sample_rows_f32(
     size_t rows, size_t cols, const float *x, size_t ldx,
     const uint64_t *counter, int32_t *token, float *prob, float *logprob,
     const sm_sampler_options *options);
+
+/* *bytes = the workspace sm_sample_rows_f32 needs for rows of cols logits
+ * with these options: 0 without a bias list or an active penalty with a
+ * history, 4 cols with a bias list only, 8 cols with penalties. The options
+ * are checked as sm_sample_rows_f32 checks them (SM_EINVAL; lists are not
+ * read). */
+SM_API SM_NODISCARD sm_status sm_sample_workspace_size(
+    size_t cols, const sm_sampler_options *options, size_t *bytes);
 
 /* ---- gradients ------------------------------------------------------------ */
 /* Given the forward output y (rows x cols, stride ldy) and the upstream

@@ -34,13 +34,26 @@ typedef void (*sm_top_rows_fn)(size_t rows, size_t cols, size_t n, float beta,
                                size_t ldi, float *logp, size_t ldl,
                                unsigned flags);
 /* The sampler's per-call constants, checked by src/decode.c: top_k 0 or
- * >= cols is off, top_p in [0, 1] (1: off), min_p in [0, 1] (0: off). */
+ * >= cols is off, top_p in [0, 1] (1: off), min_p in [0, 1] (0: off); the
+ * bias list's and the histories' tokens in [0, cols). With a bias list or
+ * histories (history_offset not NULL: row r's tokens are history[
+ * history_offset[r], history_offset[r + 1])), each row is adjusted into
+ * row_work (cols floats), counting through count_work (cols entries);
+ * common/penalties.h. */
 struct sm_sample_args {
     uint64_t seed;
     const uint64_t *counter; /* one per row */
     int32_t top_k;
     float top_p;
     float min_p;
+    size_t bias_count;
+    const int32_t *bias_token;
+    const float *bias_value;
+    float repetition, frequency, presence;
+    const int32_t *history;
+    const size_t *history_offset;
+    float *row_work;
+    uint32_t *count_work;
 };
 /* token[r] for each row (and prob, logprob where not NULL); returns the
  * number of rows without a distribution (token -1). common/sample.h. */

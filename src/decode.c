@@ -1,4 +1,5 @@
 /* Public entry points of the decoding functions: argmax, top-n, sampling. */
+#include <math.h>
 #include <stdint.h>
 
 #include "checks.h"
@@ -79,12 +80,137 @@ static sm_status read_sampler_options(const sm_sampler_options *o,
     SM_TAKE(top_p)
     SM_TAKE(min_p)
     SM_TAKE(reserved)
+    SM_TAKE(bias_count)
+    SM_TAKE(bias_token)
+    SM_TAKE(bias_value)
+    SM_TAKE(repetition_penalty)
+    SM_TAKE(frequency_penalty)
+    SM_TAKE(presence_penalty)
+    SM_TAKE(history)
+    SM_TAKE(history_offset)
+    SM_TAKE(workspace)
+    SM_TAKE(workspace_size)
 #undef SM_TAKE
+    const float rep = out->repetition_penalty;
     const bool ok = !(out->flags & ~SM_KNOWN_FLAGS) && out->top_k >= 0 &&
                     out->top_p >= 0.0f && out->top_p <= 1.0f &&
                     out->min_p >= 0.0f && out->min_p <= 1.0f &&
-                    out->reserved == 0;
+                    out->reserved == 0 && out->beta == out->beta &&
+                    rep > 0.0f && rep < INFINITY &&
+                    isfinite(out->frequency_penalty) &&
+                    isfinite(out->presence_penalty) &&
+                    (out->bias_count == 0 ||
+                     (out->bias_token && out->bias_value));
     return ok ? SM_OK : SM_EINVAL; /* the comparisons are false for NaN */
+}
+
+/* Whether the penalties change anything: a history and a penalty on. */
+static bool penalties_apply(const sm_sampler_options *o)
+{
+    return o->history_offset &&
+           (o->repetition_penalty != 1.0f || o->frequency_penalty != 0.0f ||
+            o->presence_penalty != 0.0f);
+}
+
+static size_t workspace_bytes(size_t cols, const sm_sampler_options *o)
+{
+    if (penalties_apply(o))
+        return cols * (sizeof(float) + sizeof(uint32_t));
+    return o->bias_count ? cols * sizeof(float) : 0;
+}
+
+sm_status sm_sample_workspace_size(size_t cols, const sm_sampler_options *options,
+                                   size_t *bytes)
+{
+    sm_sampler_options o;
+    const sm_status st = read_sampler_options(options, &o);
+    if (st != SM_OK || !bytes)
+        return st != SM_OK ? st : SM_EINVAL;
+    if (cols > (size_t)INT32_MAX)
+        return SM_ERANGE;
+    *bytes = workspace_bytes(cols, &o);
+    return SM_OK;
+}
+
+static bool tokens_in_range(const int32_t *t, size_t n, size_t cols)
+{
+    for (size_t i = 0; i < n; i++)
+        if (t[i] < 0 || (size_t)t[i] >= cols)
+            return false;
+    return true;
+}
+
+/* The bias list, the histories and the workspace: valid values, and spans
+ * that meet neither the outputs (lists, workspace) nor the inputs
+ * (workspace). Fills the adjustment members of a. */
+static sm_status check_adjustments(size_t rows, size_t cols,
+                                   const sm_sampler_options *o,
+                                   const struct sm_span *in, size_t n_in,
+                                   const struct sm_span *out, size_t n_out,
+                                   struct sm_sample_args *a)
+{
+    const bool penalties = penalties_apply(o);
+    const size_t need = workspace_bytes(cols, o);
+    if (need == 0)
+        return SM_OK;
+    for (size_t j = 0; j < o->bias_count; j++)
+        if (o->bias_value[j] != o->bias_value[j])
+            return SM_EINVAL;
+    if (!tokens_in_range(o->bias_token, o->bias_count, cols))
+        return SM_EINVAL;
+    size_t n_history = 0;
+    if (penalties) {
+        for (size_t r = 0; r < rows; r++)
+            if (o->history_offset[r + 1] < o->history_offset[r])
+                return SM_EINVAL;
+        n_history = o->history_offset[rows];
+        if (n_history > o->history_offset[0] && !o->history)
+            return SM_EINVAL;
+        if (!tokens_in_range(o->history ? o->history + o->history_offset[0]
+                                        : NULL,
+                             n_history - o->history_offset[0], cols))
+            return SM_EINVAL;
+    }
+    if (!o->workspace || o->workspace_size < need ||
+        (uintptr_t)o->workspace % sizeof(float))
+        return SM_EINVAL;
+    struct sm_span ws, bt, bv, hs, ho;
+    if (sm_span_of(1, need, need, 1, o->workspace, &ws) != SM_OK ||
+        sm_span_of(1, o->bias_count, o->bias_count, sizeof(int32_t),
+                   o->bias_token, &bt) != SM_OK ||
+        sm_span_of(1, o->bias_count, o->bias_count, sizeof(float),
+                   o->bias_value, &bv) != SM_OK ||
+        sm_span_of(1, n_history, n_history, sizeof(int32_t), o->history,
+                   &hs) != SM_OK ||
+        sm_span_of(penalties ? 1 : 0, rows + 1, rows + 1, sizeof(size_t),
+                   o->history_offset, &ho) != SM_OK)
+        return SM_ERANGE;
+    const struct sm_span *lists[4] = {&bt, &bv, &hs, &ho};
+    for (size_t i = 0; i < n_out; i++) {
+        if (sm_spans_meet(&ws, &out[i]))
+            return SM_EOVERLAP;
+        for (int j = 0; j < 4; j++)
+            if (sm_spans_meet(lists[j], &out[i]))
+                return SM_EOVERLAP;
+    }
+    for (size_t i = 0; i < n_in; i++)
+        if (sm_spans_meet(&ws, &in[i]))
+            return SM_EOVERLAP;
+    for (int j = 0; j < 4; j++)
+        if (sm_spans_meet(&ws, lists[j]))
+            return SM_EOVERLAP;
+    a->bias_count = o->bias_count;
+    a->bias_token = o->bias_token;
+    a->bias_value = o->bias_value;
+    a->repetition = o->repetition_penalty;
+    a->frequency = o->frequency_penalty;
+    a->presence = o->presence_penalty;
+    a->history = penalties ? o->history : NULL;
+    a->history_offset = penalties ? o->history_offset : NULL;
+    a->row_work = o->workspace;
+    a->count_work = penalties ? (uint32_t *)((float *)o->workspace + cols)
+                              : NULL;
+    return SM_OK;
 }
 
 sm_status sm_sample_rows_f32(size_t rows, size_t cols, const float *x,
@@ -96,7 +222,7 @@ sm_status sm_sample_rows_f32(size_t rows, size_t cols, const float *x,
     sm_status st = read_sampler_options(options, &o);
     if (st != SM_OK)
         return st;
-    if (o.beta != o.beta || ldx < cols)
+    if (ldx < cols)
         return SM_EINVAL;
     if (rows == 0)
         return SM_OK;
@@ -106,25 +232,29 @@ sm_status sm_sample_rows_f32(size_t rows, size_t cols, const float *x,
         return SM_EINVAL; /* the kept list holds at most SM_TOP_MAX */
     if (cols > (size_t)INT32_MAX)
         return SM_ERANGE;
-    struct sm_span xs, cs, ts, ps, ls;
-    if (sm_span_of(rows, cols, ldx, sizeof(float), x, &xs) != SM_OK ||
-        sm_span_of(rows, 1, 1, sizeof(uint64_t), counter, &cs) != SM_OK ||
-        sm_span_of(rows, 1, 1, sizeof(int32_t), token, &ts) != SM_OK ||
-        sm_span_of(prob ? rows : 0, 1, 1, sizeof(float), prob, &ps) != SM_OK ||
-        sm_span_of(logprob ? rows : 0, 1, 1, sizeof(float), logprob, &ls) !=
-            SM_OK)
+    struct sm_span in[2], out[3];
+    if (sm_span_of(rows, cols, ldx, sizeof(float), x, &in[0]) != SM_OK ||
+        sm_span_of(rows, 1, 1, sizeof(uint64_t), counter, &in[1]) != SM_OK ||
+        sm_span_of(rows, 1, 1, sizeof(int32_t), token, &out[0]) != SM_OK ||
+        sm_span_of(prob ? rows : 0, 1, 1, sizeof(float), prob, &out[1]) !=
+            SM_OK ||
+        sm_span_of(logprob ? rows : 0, 1, 1, sizeof(float), logprob,
+                   &out[2]) != SM_OK)
         return SM_ERANGE;
-    const struct sm_span *in[2] = {&xs, &cs}, *out[3] = {&ts, &ps, &ls};
     for (int i = 0; i < 3; i++) {
         for (int j = 0; j < 2; j++)
-            if (sm_spans_meet(out[i], in[j]))
+            if (sm_spans_meet(&out[i], &in[j]))
                 return SM_EOVERLAP;
         for (int j = i + 1; j < 3; j++)
-            if (sm_spans_meet(out[i], out[j]))
+            if (sm_spans_meet(&out[i], &out[j]))
                 return SM_EOVERLAP;
     }
-    const struct sm_sample_args a = {o.seed, counter, o.top_k, o.top_p,
-                                     o.min_p};
+    struct sm_sample_args a = {.seed = o.seed, .counter = counter,
+                              .top_k = o.top_k, .top_p = o.top_p,
+                              .min_p = o.min_p};
+    st = check_adjustments(rows, cols, &o, in, 2, out, 3, &a);
+    if (st != SM_OK)
+        return st;
     const size_t undefined = sm_dispatch()->sample_rows(
         rows, cols, o.beta, x, ldx, &a, token, prob, logprob, o.flags);
     return undefined ? SM_EDOMAIN : SM_OK;

@@ -21,6 +21,7 @@
 #ifndef SM_SAMPLE_H
 #define SM_SAMPLE_H
 
+#include "common/penalties.h"
 #include "common/philox.h"
 #include "common/top.h"
 
@@ -308,9 +309,10 @@ static struct sample_out sample_row(const float *x, size_t cols, float beta,
     return row_draw(x, cols, m, beta, tau0, u);
 }
 
-/* Each row's token and its probability under the kept set, and with
- * logprob its log-probability under the unfiltered softmax (the bits
- * log-softmax writes); returns the number of rows without a distribution
+/* Each row's token and its probability under the kept set (of the row
+ * after bias and penalties), and with logprob its log-probability under the
+ * unfiltered softmax of the row as given (the bits log-softmax writes);
+ * returns the number of rows without a distribution
  * (token -1, prob and logprob NaN). */
 static size_t sample_rows(size_t rows, size_t cols, float beta,
                           const float *x, size_t ldx,
@@ -322,10 +324,12 @@ static size_t sample_rows(size_t rows, size_t cols, float beta,
     size_t undefined = 0;
     for (size_t r = 0; r < rows; r++) {
         const float *xr = x + r * ldx;
+        const float *from = has_adjustments(a) ? adjusted_row(xr, cols, r, a)
+                                               : xr;
         const struct sm_philox_block rb =
             sm_random_block(a->seed, a->counter[r], 0);
         const double u = sm_uniform53(rb.w[0], rb.w[1]);
-        const struct sample_out s = sample_row(xr, cols, beta, a, u, h, e);
+        const struct sample_out s = sample_row(from, cols, beta, a, u, h, e);
         token[r] = s.token;
         if (prob)
             prob[r] = s.prob;
