@@ -24,6 +24,7 @@
 #include "common/penalties.h"
 #include "common/philox.h"
 #include "common/top.h"
+#include "common/walk.h"
 
 /* e_i of the n listed entries of a row with extremum m, in rank order,
  * through the build's exp (the same bits on every ISA). */
@@ -45,123 +46,6 @@ static void list_exps(const float *x, const struct ranked h[], size_t n,
     }
 }
 
-/* A row is walked in blocks of 32 entries: each block's mass is its kept
- * e_i summed in the contract's lane order (acc_fold), the blocks' masses in
- * row order; masses of longer stretches sum each lane over their blocks
- * and fold once, as the contract's S''. */
-#define SM_SAMPLE_BLOCK 32
-
-/* Vector v of the 32-entry block at x (n entries left from x): e_i where
- * e_i >= tau, else 0. pad is the entry that has no mass on beta's side (the
- * masked row's infinity), for the lanes past n. */
-SM_INLINE sm_v kept_exps(const float *x, size_t n, size_t i, sm_v vm,
-                         sm_v vb, float pad, sm_v vt)
-{
-    const size_t c = i >= n ? 0 : n - i < (size_t)SM_VW ? n - i
-                                                       : (size_t)SM_VW;
-    const sm_v xv = c == (size_t)SM_VW ? v_load(x + i)
-                                       : v_load_part(x + i, c, pad);
-    const sm_v ev = exp_nonpos(t_of(xv, vm, vb));
-    /* ev < tau: max(ev, tau) is tau and ev is not tau */
-    const sm_m below = m_eq(v_max(ev, vt), vt);
-    return v_sel(below, v_sel(m_eq(ev, vt), ev, v_set1(0.0f)), ev);
-}
-
-/* The mass of x[0, n) (n <= 32) counting only e_i >= tau, in the
- * contract's lane order; e receives those e_i (0 for the others). */
-SM_INLINE double block_mass(const float *x, size_t n, sm_v vm, sm_v vb,
-                            float pad, float tau, float e[32])
-{
-    sm_acc acc;
-    acc_zero(&acc);
-    const sm_v vt = v_set1(tau);
-    int v = 0;
-    for (size_t i = 0; i < 32; i += (size_t)SM_VW, v++) {
-        const sm_v kept = kept_exps(x, n, i, vm, vb, pad, vt);
-        v_store(e + i, kept);
-        acc_add(&acc, v, kept);
-    }
-    return acc_fold(&acc);
-}
-
-/* The mass of x[0, n) counting only e_i >= tau: the contract's lane sums
- * over all its blocks, folded once. */
-static double row_mass(const float *x, size_t n, float m, float beta,
-                       float tau)
-{
-    const sm_v vm = v_set1(m), vb = v_set1(beta), vt = v_set1(tau);
-    const float pad = beta > 0.0f ? -INFINITY : INFINITY;
-    sm_acc acc;
-    acc_zero(&acc);
-    for (size_t b = 0; b < n; b += SM_SAMPLE_BLOCK) {
-        int v = 0;
-        for (size_t i = 0; i < 32; i += (size_t)SM_VW, v++)
-            acc_add(&acc, v, kept_exps(x + b, n - b, i, vm, vb, pad, vt));
-    }
-    return acc_fold(&acc);
-}
-
-/* A draw over the whole row first sums the mass of each span of
- * walk_span(n) entries (row_mass), then walks the spans' sums and only the
- * chosen span's blocks: about one pass over the row. A span's blocks may
- * sum to a hair less than its mass; the walk then takes the span's last
- * entry with mass. */
-#define SM_WALK_SPANS 1024
-
-static inline size_t walk_span(size_t n)
-{
-    const size_t per = (n + SM_WALK_SPANS - 1) / SM_WALK_SPANS;
-    const size_t blocks = (per + SM_SAMPLE_BLOCK - 1) / SM_SAMPLE_BLOCK;
-    return (blocks < 32 ? 32 : blocks) * SM_SAMPLE_BLOCK;
-}
-
-/* The masses of the row's spans into span_mass; returns their sum. */
-static double span_masses(const float *x, size_t n, float m, float beta,
-                          float tau, double span_mass[])
-{
-    const size_t span = walk_span(n);
-    double total = 0.0;
-    for (size_t s = 0; s * span < n; s++) {
-        const size_t len = n - s * span < span ? n - s * span : span;
-        span_mass[s] = row_mass(x + s * span, len, m, beta, tau);
-        total += span_mass[s];
-    }
-    return total;
-}
-
-/* The entry at which the running mass (counting e_i >= tau) first exceeds
- * target; where rounding leaves none, the last entry with mass. */
-static size_t row_walk(const float *x, size_t n, float m, float beta,
-                       float tau, double target)
-{
-    const sm_v vm = v_set1(m), vb = v_set1(beta);
-    const float pad = beta > 0.0f ? -INFINITY : INFINITY;
-    float e[32];
-    double run = 0.0;
-    size_t last = 0;
-    for (size_t b = 0; b < n; b += SM_SAMPLE_BLOCK) {
-        const size_t len = n - b < 32 ? n - b : 32;
-        const double mass = block_mass(x + b, len, vm, vb, pad, tau, e);
-        if (mass > 0.0 && run + mass > target) {
-            double in = run;
-            for (size_t i = 0; i < len; i++) {
-                if (e[i] == 0.0f)
-                    continue;
-                last = b + i;
-                in += (double)e[i];
-                if (in > target)
-                    return last;
-            }
-        } else if (mass > 0.0) {
-            for (size_t i = 0; i < len; i++)
-                if (e[i] > 0.0f)
-                    last = b + i;
-        }
-        run += mass;
-    }
-    return last;
-}
-
 /* top-p's threshold over the whole row: the largest tau (a float from
  * tau_lo, whose mass reaches goal, to 1) whose mass reaches goal, by
  * bisection on its bits (positive floats order as their bits). */
@@ -169,7 +53,8 @@ static float top_p_threshold(const float *x, size_t n, float m, float beta,
                              float tau_lo, double goal)
 {
     const float one = 1.0f;
-    if (row_mass(x, n, m, beta, one) >= goal)
+    const struct mass_src at_one = kept_src(x, m, beta, one);
+    if (row_mass(&at_one, 0, n) >= goal)
         return one;
     uint32_t lo, hi;
     memcpy(&lo, &tau_lo, sizeof lo);
@@ -178,7 +63,8 @@ static float top_p_threshold(const float *x, size_t n, float m, float beta,
         const uint32_t mid = lo + (hi - lo) / 2;
         float t;
         memcpy(&t, &mid, sizeof t);
-        if (row_mass(x, n, m, beta, t) >= goal)
+        const struct mass_src at_mid = kept_src(x, m, beta, t);
+        if (row_mass(&at_mid, 0, n) >= goal)
             lo = mid;
         else
             hi = mid;
@@ -223,36 +109,15 @@ static struct sample_out list_draw(const struct ranked h[], const float e[],
     return (struct sample_out){h[j].index, (float)((double)e[j] / mass)};
 }
 
-/* Draws from {e_i >= tau} over the whole row: finds the span, then walks
- * it. */
-static struct sample_out row_draw(const float *x, size_t cols, float m,
-                                  float beta, float tau, double u)
+/* Draws from {e_i >= tau} over the whole row. */
+static struct sample_out kept_draw(const float *x, size_t cols, float m,
+                                   float beta, float tau, double u)
 {
-    double span_mass[SM_WALK_SPANS];
-    const double total = span_masses(x, cols, m, beta, tau, span_mass);
-    const double target = u * total;
-    const size_t span = walk_span(cols);
-    double run = 0.0;
-    size_t s = 0, last = 0;
-    for (; s * span < cols; s++) {
-        if (span_mass[s] > 0.0)
-            last = s;
-        if (span_mass[s] > 0.0 && run + span_mass[s] > target)
-            break;
-        run += span_mass[s];
-    }
-    if (s * span >= cols) { /* rounding: the last span with mass */
-        s = last;
-        run = 0.0;
-        for (size_t j = 0; j < s; j++)
-            run += span_mass[j];
-    }
-    const size_t len = cols - s * span < span ? cols - s * span : span;
-    const size_t i = s * span + row_walk(x + s * span, len, m, beta, tau,
-                                         target - run);
-    float ei;
-    list_exps(x, &(struct ranked){0, (int32_t)i}, 1, m, beta, &ei);
-    return (struct sample_out){(int32_t)i, (float)((double)ei / total)};
+    const struct mass_src s = kept_src(x, m, beta, tau);
+    double total;
+    const struct walked w = row_draw(&s, cols, u, &total);
+    return (struct sample_out){(int32_t)w.index,
+                               (float)((double)w.mass / total)};
 }
 
 /* One row, u in [0, 1); h and e have room for SM_TOP_MAX entries. */
@@ -283,7 +148,7 @@ static struct sample_out sample_row(const float *x, size_t cols, float beta,
     const float tiny = 0x1p-149f;
     const float tau0 = a->min_p > 0.0f ? a->min_p : tiny;
     if (!filters)
-        return row_draw(x, cols, m, beta, tau0, u);
+        return kept_draw(x, cols, m, beta, tau0, u);
     list_exps(x, h, n_list, m, beta, e);
     size_t keep = 0; /* min-p: a prefix, as e is non-increasing */
     double mass = 0.0;
@@ -291,7 +156,8 @@ static struct sample_out sample_row(const float *x, size_t cols, float beta,
         mass += (double)e[keep];
     /* Within the list unless min-p kept all of it and it is not the row. */
     const bool within = top_k || n_list == cols || keep < n_list;
-    const double set_mass = within ? mass : row_mass(x, cols, m, beta, tau0);
+    const struct mass_src kept = kept_src(x, m, beta, tau0);
+    const double set_mass = within ? mass : row_mass(&kept, 0, cols);
     if (a->top_p < 1.0f) {
         const double goal = (double)a->top_p * set_mass;
         double run = 0.0;
@@ -302,11 +168,11 @@ static struct sample_out sample_row(const float *x, size_t cols, float beta,
             return list_draw(h, e, j < 1 ? 1 : j, j < 1 ? (double)e[0] : run,
                              u);
         const float tau = top_p_threshold(x, cols, m, beta, tau0, goal);
-        return row_draw(x, cols, m, beta, tau, u);
+        return kept_draw(x, cols, m, beta, tau, u);
     }
     if (within)
         return list_draw(h, e, keep, mass, u);
-    return row_draw(x, cols, m, beta, tau0, u);
+    return kept_draw(x, cols, m, beta, tau0, u);
 }
 
 /* Each row's token and its probability under the kept set (of the row
