@@ -397,6 +397,36 @@ SM_API SM_NODISCARD sm_status sm_sample_rows_f32(
 SM_API SM_NODISCARD sm_status sm_sample_workspace_size(
     size_t cols, const sm_sampler_options *options, size_t *bytes);
 
+/* ---- speculative decoding: verifying a draft model's tokens -------------- */
+
+/* Verifies n tokens a draft model proposed against the target model
+ * (Leviathan et al. 2023; Chen et al. 2023). draft_token[i] was drawn from
+ * the draft's distribution q_i, row i of draft_prob (cols probabilities,
+ * stride ldq); row i of target (stride ldt) holds the target's logits at
+ * position i, for i <= n: n + 1 rows, row n read only when every draft is
+ * accepted. Position by position, draft_token[i] is accepted with
+ * probability min(1, p_i(t) / q_i(t)), p_i = softmax_beta(target row i)
+ * (the bits sm_softmax_rows_f32 writes); at the first rejection the
+ * replacement is drawn from normalize(max(0, p_i - q_i)) (from p_i should
+ * rounding leave that empty); after n acceptances a bonus token is drawn
+ * from p_n. The tokens so produced follow the target's distribution.
+ * *accepted = the drafts accepted, *next_token = the replacement or the
+ * bonus token. Position i draws from Philox block (counter, i) of
+ * options->seed: words 0-1 the acceptance's uniform (the bonus draw's at
+ * i = n), words 2-3 the replacement's, as sm_sample_rows_f32 draws; the
+ * same seed, counter and inputs give the same result on every ISA.
+ * options: beta > 0 (+inf: a greedy target), the flags and the seed;
+ * filters, bias and penalties must be off. A target row reached with a NaN
+ * or fully masked: *accepted = its position, *next_token = -1, SM_EDOMAIN.
+ * A draft token outside [0, cols), a draft probability outside [0, 1] or
+ * NaN, ldt or ldq < cols, beta <= 0 or NaN, cols = 0, an option on that
+ * must be off: SM_EINVAL, nothing written; cols > INT32_MAX: SM_ERANGE. */
+SM_API SM_NODISCARD sm_status sm_speculative_verify_f32(
+    size_t n, size_t cols, const float *target, size_t ldt,
+    const int32_t *draft_token, const float *draft_prob, size_t ldq,
+    uint64_t counter, size_t *accepted, int32_t *next_token,
+    const sm_sampler_options *options);
+
 /* ---- gradients ------------------------------------------------------------ */
 /* Given the forward output y (rows x cols, stride ldy) and the upstream
  * gradient dy (stride lddy), the gradient with respect to the logits x into

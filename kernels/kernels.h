@@ -4,6 +4,7 @@
 #ifndef SM_KERNELS_H
 #define SM_KERNELS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -62,6 +63,21 @@ typedef size_t (*sm_sample_rows_fn)(size_t rows, size_t cols, float beta,
                                     const struct sm_sample_args *a,
                                     int32_t *token, float *prob,
                                     float *logprob, unsigned flags);
+/* Speculative verification's inputs, checked by src/decode.c: n draft
+ * tokens in [0, cols) and their draft distributions (n rows of cols
+ * probabilities in [0, 1], stride ldq). */
+struct sm_verify_args {
+    uint64_t seed, counter;
+    const int32_t *draft_token;
+    const float *draft_prob;
+    size_t ldq;
+};
+/* *accepted drafts and *next the token after them (common/speculative.h);
+ * returns false, *next -1, if a target row reached has no distribution. */
+typedef bool (*sm_verify_fn)(size_t n, size_t cols, float beta,
+                             const float *target, size_t ldt,
+                             const struct sm_verify_args *a,
+                             size_t *accepted, int32_t *next, unsigned flags);
 /* J = beta (diag(p) - p p^T), p = softmax_beta(x), into k rows of stride ldj. */
 typedef void (*sm_jacobian_fn)(size_t k, float beta, const float *x,
                                float *jac, size_t ldj);
@@ -139,6 +155,7 @@ typedef void (*sm_entropy_rows_fn)(size_t rows, size_t cols, float beta,
     X(sm_index_rows_fn, argmax_rows) \
     X(sm_top_rows_fn, top_rows) \
     X(sm_sample_rows_fn, sample_rows) \
+    X(sm_verify_fn, verify) \
     X(sm_stats_fn, row_stats) \
     X(sm_exp_fn, exp) \
     X(sm_exp_sum_fn, exp_sum)

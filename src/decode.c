@@ -259,3 +259,60 @@ sm_status sm_sample_rows_f32(size_t rows, size_t cols, const float *x,
         rows, cols, o.beta, x, ldx, &a, token, prob, logprob, o.flags);
     return undefined ? SM_EDOMAIN : SM_OK;
 }
+
+/* Every probability of the n draft rows is in [0, 1] (no NaN). */
+static bool draft_rows_valid(size_t n, size_t cols, const float *q, size_t ldq)
+{
+    for (size_t i = 0; i < n; i++) {
+        bool ok = true; /* a whole row without an early exit: vectorizes */
+        for (size_t j = 0; j < cols; j++)
+            ok &= q[i * ldq + j] >= 0.0f && q[i * ldq + j] <= 1.0f;
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+sm_status sm_speculative_verify_f32(size_t n, size_t cols, const float *target,
+                                    size_t ldt, const int32_t *draft_token,
+                                    const float *draft_prob, size_t ldq,
+                                    uint64_t counter, size_t *accepted,
+                                    int32_t *next_token,
+                                    const sm_sampler_options *options)
+{
+    sm_sampler_options o;
+    sm_status st = read_sampler_options(options, &o);
+    if (st != SM_OK)
+        return st;
+    if (!(o.beta > 0.0f) || o.top_k != 0 || o.top_p != 1.0f ||
+        o.min_p != 0.0f || workspace_bytes(cols, &o) != 0 || cols == 0 ||
+        ldt < cols || (n > 0 && ldq < cols))
+        return SM_EINVAL;
+    if (!target || !accepted || !next_token ||
+        (n > 0 && (!draft_token || !draft_prob)))
+        return SM_EINVAL;
+    if (cols > (size_t)INT32_MAX)
+        return SM_ERANGE;
+    struct sm_span ts, ds, qs, as, ns;
+    if (sm_span_of(n + 1, cols, ldt, sizeof(float), target, &ts) != SM_OK ||
+        sm_span_of(n, 1, 1, sizeof(int32_t), draft_token, &ds) != SM_OK ||
+        sm_span_of(n, cols, ldq, sizeof(float), draft_prob, &qs) != SM_OK ||
+        sm_span_of(1, 1, 1, sizeof(size_t), accepted, &as) != SM_OK ||
+        sm_span_of(1, 1, 1, sizeof(int32_t), next_token, &ns) != SM_OK)
+        return SM_ERANGE;
+    const struct sm_span *in[3] = {&ts, &ds, &qs};
+    for (int j = 0; j < 3; j++)
+        if (sm_spans_meet(&as, in[j]) || sm_spans_meet(&ns, in[j]))
+            return SM_EOVERLAP;
+    if (sm_spans_meet(&as, &ns))
+        return SM_EOVERLAP;
+    if (!tokens_in_range(draft_token, n, cols) ||
+        !draft_rows_valid(n, cols, draft_prob, ldq))
+        return SM_EINVAL;
+    const struct sm_verify_args a = {o.seed, counter, draft_token, draft_prob,
+                                     ldq};
+    return sm_dispatch()->verify(n, cols, o.beta, target, ldt, &a, accepted,
+                                 next_token, o.flags)
+               ? SM_OK
+               : SM_EDOMAIN;
+}

@@ -75,7 +75,10 @@
     size_t SM_ENTRY_OF(mode, sample_rows)(                                   \
         size_t rows, size_t cols, float beta, const float *x, size_t ldx,    \
         const struct sm_sample_args *a, int32_t *token, float *prob,         \
-        float *logprob);
+        float *logprob);                                                     \
+    bool SM_ENTRY_OF(mode, verify)(                                          \
+        size_t n, size_t cols, float beta, const float *target, size_t ldt,  \
+        const struct sm_verify_args *a, size_t *accepted, int32_t *next);
 
 SM_DECLARE_ENTRIES(exact)
 SM_DECLARE_ENTRIES(fast)

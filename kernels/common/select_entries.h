@@ -1,13 +1,14 @@
 /*
  * The entry points of a selection build (SM_SELECT_OPS): the ops that
- * choose entries of a row rather than write a probability for each. top_rows
- * and sample_rows use the exp, so each exp mode has a selection build;
+ * choose entries of a row rather than write a probability for each. top_rows,
+ * sample_rows and verify use the exp, so each exp mode has a selection build;
  * argmax has no exp and is the exact one's.
  */
 #ifndef SM_SELECT_ENTRIES_H
 #define SM_SELECT_ENTRIES_H
 
 #include "common/sample.h"
+#include "common/speculative.h"
 #include "common/top.h"
 
 void SM_ENTRY(top_rows)(size_t rows, size_t cols, size_t n, float beta,
@@ -23,6 +24,13 @@ size_t SM_ENTRY(sample_rows)(size_t rows, size_t cols, float beta,
                              float *prob, float *logprob)
 {
     return sample_rows(rows, cols, beta, x, ldx, a, token, prob, logprob);
+}
+
+bool SM_ENTRY(verify)(size_t n, size_t cols, float beta, const float *target,
+                      size_t ldt, const struct sm_verify_args *a,
+                      size_t *accepted, int32_t *next)
+{
+    return verify_drafts(n, cols, beta, target, ldt, a, accepted, next);
 }
 
 #if !SM_EXP_FAST

@@ -83,6 +83,14 @@ static size_t sample_rows_by_mode(size_t rows, size_t cols, float beta,
                       logprob);
 }
 
+static bool verify_by_mode(size_t n, size_t cols, float beta,
+                           const float *target, size_t ldt,
+                           const struct sm_verify_args *a, size_t *accepted,
+                           int32_t *next, unsigned flags)
+{
+    return SM_BY_MODE(verify, n, cols, beta, target, ldt, a, accepted, next);
+}
+
 static void row_stats_by_mode(size_t n, float beta, const float *x,
                               unsigned flags, float *m, double *k, double *s)
 {
@@ -115,6 +123,7 @@ const struct sm_kernels SM_TABLE_OF(SM_KERNEL_ISA) = {
     .argmax_rows = SM_ENTRY_OF(exact, argmax_rows),
     .top_rows = top_rows_by_mode,
     .sample_rows = sample_rows_by_mode,
+    .verify = verify_by_mode,
     .row_stats = row_stats_by_mode,
     .exp = exp_by_mode,
     .exp_sum = exp_sum_by_mode,
