@@ -10,6 +10,7 @@
 //   top20_f32/avx512/n:128000/out/beta:1        20 indices and log-probs
 //   sample_f32/avx512/n:128000/out/beta:1       a token per row, no filters
 //   sample_filtered_f32/...                     top-k 40, top-p 0.95, min-p 0.05
+//   gumbel_f32/avx512/n:128000/out/beta:1       a token per row by Gumbel-max
 //   floor_memcpy/n:1000, floor_read/n:1000      what memory alone costs
 // Only the ISAs this CPU and build support are registered.
 //
@@ -116,6 +117,14 @@ sm_status sample_filtered_rows(const Call &c)
 {
     return sample_with(c, 40, 0.95f, 0.05f);
 }
+// Gumbel-max: a token per row, one random number per entry.
+sm_status gumbel_rows(const Call &c)
+{
+    sm_sampler_options o = SM_SAMPLER_OPTIONS_INIT;
+    o.beta = c.beta;
+    return sm_gumbel_max_rows_f32(c.rows, c.cols, c.x, c.cols, c.counter,
+                                  reinterpret_cast<std::int32_t *>(c.y), &o);
+}
 // The 20 most probable entries (an LLM API's top log-probabilities); the
 // indices and log-probabilities of all rows fit in the output rows.
 constexpr std::size_t kTopN = 20;
@@ -217,6 +226,8 @@ const Op kOps[] = {
      true},
     {"sample_filtered", run_case<sample_filtered_rows>,
      run_case<sample_filtered_rows>, false, false, true},
+    {"gumbel", run_case<gumbel_rows>, run_case<gumbel_rows>, false, false,
+     false},
 };
 
 // ---- floors ---------------------------------------------------------------

@@ -389,6 +389,26 @@ SM_API SM_NODISCARD sm_status sm_sample_rows_f32(
     const uint64_t *counter, int32_t *token, float *prob, float *logprob,
     const sm_sampler_options *options);
 
+/* The Gumbel-max form of sampling: token[r] = the first index of the
+ * largest beta x'_i + g_i over row r (x' after bias and penalties, as
+ * sm_sample_rows_f32 adjusts it), with Gumbel noise g_i = -log(-log u_i),
+ * u_i = (w + 1/2) 2^-32 for the Philox word w of entry i: entry 32 j +
+ * 8 k + b takes word k of block (counter[r], 8 j + b) of options->seed.
+ * Equal in distribution to sm_sample_rows_f32 without filters (not the
+ * same draws: it takes one random number per entry); entries at the
+ * infinity on beta's side share the mass, as in softmax. The keys are
+ * exact in double (a fixed order of operations) wherever they decide, so
+ * the same seed, counter and logits choose the same token on every ISA.
+ * beta = +-inf: the argmax (argmin), first among ties; beta = 0: every
+ * entry alike. A row with a NaN or every entry masked: token -1,
+ * SM_EDOMAIN after the other rows. The filters must be off (top_k 0,
+ * top_p 1, min_p 0); otherwise the options, errors and overlaps are
+ * sm_sample_rows_f32's. SM_FAST_EXP changes nothing (no exp is used). */
+SM_API SM_NODISCARD sm_status sm_gumbel_max_rows_f32(
+    size_t rows, size_t cols, const float *x, size_t ldx,
+    const uint64_t *counter, int32_t *token,
+    const sm_sampler_options *options);
+
 /* *bytes = the workspace sm_sample_rows_f32 needs for rows of cols logits
  * with these options: 0 without a bias list or an active penalty with a
  * history, 4 cols with a bias list only, 8 cols with penalties. The options

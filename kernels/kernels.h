@@ -63,6 +63,13 @@ typedef size_t (*sm_sample_rows_fn)(size_t rows, size_t cols, float beta,
                                     const struct sm_sample_args *a,
                                     int32_t *token, float *prob,
                                     float *logprob, unsigned flags);
+/* token[r]: Gumbel-max's choice for row r (after a's bias and penalties;
+ * a's filters are off); returns the number of rows without a distribution
+ * (token -1). common/gumbel.h. */
+typedef size_t (*sm_gumbel_rows_fn)(size_t rows, size_t cols, float beta,
+                                    const float *x, size_t ldx,
+                                    const struct sm_sample_args *a,
+                                    int32_t *token);
 /* Speculative verification's inputs, checked by src/decode.c: n draft
  * tokens in [0, cols) and their draft distributions (n rows of cols
  * probabilities in [0, 1], stride ldq). */
@@ -156,6 +163,7 @@ typedef void (*sm_entropy_rows_fn)(size_t rows, size_t cols, float beta,
     X(sm_top_rows_fn, top_rows) \
     X(sm_sample_rows_fn, sample_rows) \
     X(sm_verify_fn, verify) \
+    X(sm_gumbel_rows_fn, gumbel_rows) \
     X(sm_stats_fn, row_stats) \
     X(sm_exp_fn, exp) \
     X(sm_exp_sum_fn, exp_sum)

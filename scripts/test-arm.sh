@@ -3,8 +3,8 @@
 # libraries) and runs its tests under qemu-user:
 #  - the whole suite at qemu's default CPU ("max": SVE at 512 bits, which
 #    the dispatch test asserts);
-#  - the kernel, gradient, loss, decode, sampler, speculative, dispatch
-#    and reproducibility tests
+#  - the kernel, gradient, loss, decode, sampler, speculative, Gumbel,
+#    dispatch and reproducibility tests
 #    with SVE at 128, 256 and 2048 bits (SVE kernels only: NEON does not depend on
 #    the vector length), with SVE off, and on a Cortex-A72.
 # Each run tells test_dispatch what detection must find (the supported ISAs,
@@ -67,8 +67,8 @@ run() {
 
 # The tests whose code depends on the vector length or the CPU model.
 mapfile -t matrix < <(meson test -C "$BUILD" --no-rebuild --list 2>/dev/null |
-    sed -n 's|^[^ ]* / ||p' | grep -E '^(kernels|backward|loss|decode|sample|penalties|speculative|repro|dispatch-.*)$')
-if [ "${#matrix[@]}" -lt 16 ]; then
+    sed -n 's|^[^ ]* / ||p' | grep -E '^(kernels|backward|loss|decode|sample|penalties|speculative|gumbel|repro|dispatch-.*)$')
+if [ "${#matrix[@]}" -lt 17 ]; then
     echo "aarch64: the matrix found only: ${matrix[*]}"; exit 2
 fi
 run default "" "scalar neon sve" 512 ""

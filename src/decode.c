@@ -213,13 +213,17 @@ static sm_status check_adjustments(size_t rows, size_t cols,
     return SM_OK;
 }
 
-sm_status sm_sample_rows_f32(size_t rows, size_t cols, const float *x,
-                             size_t ldx, const uint64_t *counter,
-                             int32_t *token, float *prob, float *logprob,
-                             const sm_sampler_options *options)
+/* The checks of a sampling call, shared by the sampler and Gumbel-max:
+ * *o the options read, *a the kernel's arguments. SM_OK with rows = 0:
+ * nothing to do. */
+static sm_status check_sampling(size_t rows, size_t cols, const float *x,
+                                size_t ldx, const uint64_t *counter,
+                                int32_t *token, float *prob, float *logprob,
+                                const sm_sampler_options *options,
+                                sm_sampler_options *o,
+                                struct sm_sample_args *a)
 {
-    sm_sampler_options o;
-    sm_status st = read_sampler_options(options, &o);
+    sm_status st = read_sampler_options(options, o);
     if (st != SM_OK)
         return st;
     if (ldx < cols)
@@ -228,7 +232,7 @@ sm_status sm_sample_rows_f32(size_t rows, size_t cols, const float *x,
         return SM_OK;
     if (cols == 0 || !x || !counter || !token)
         return SM_EINVAL;
-    if (o.top_k > SM_TOP_MAX && (size_t)o.top_k < cols)
+    if (o->top_k > SM_TOP_MAX && (size_t)o->top_k < cols)
         return SM_EINVAL; /* the kept list holds at most SM_TOP_MAX */
     if (cols > (size_t)INT32_MAX)
         return SM_ERANGE;
@@ -249,14 +253,45 @@ sm_status sm_sample_rows_f32(size_t rows, size_t cols, const float *x,
             if (sm_spans_meet(&out[i], &out[j]))
                 return SM_EOVERLAP;
     }
-    struct sm_sample_args a = {.seed = o.seed, .counter = counter,
-                              .top_k = o.top_k, .top_p = o.top_p,
-                              .min_p = o.min_p};
-    st = check_adjustments(rows, cols, &o, in, 2, out, 3, &a);
-    if (st != SM_OK)
+    *a = (struct sm_sample_args){.seed = o->seed, .counter = counter,
+                                 .top_k = o->top_k, .top_p = o->top_p,
+                                 .min_p = o->min_p};
+    return check_adjustments(rows, cols, o, in, 2, out, 3, a);
+}
+
+sm_status sm_sample_rows_f32(size_t rows, size_t cols, const float *x,
+                             size_t ldx, const uint64_t *counter,
+                             int32_t *token, float *prob, float *logprob,
+                             const sm_sampler_options *options)
+{
+    sm_sampler_options o;
+    struct sm_sample_args a;
+    const sm_status st = check_sampling(rows, cols, x, ldx, counter, token,
+                                        prob, logprob, options, &o, &a);
+    if (st != SM_OK || rows == 0)
         return st;
     const size_t undefined = sm_dispatch()->sample_rows(
         rows, cols, o.beta, x, ldx, &a, token, prob, logprob, o.flags);
+    return undefined ? SM_EDOMAIN : SM_OK;
+}
+
+sm_status sm_gumbel_max_rows_f32(size_t rows, size_t cols, const float *x,
+                                 size_t ldx, const uint64_t *counter,
+                                 int32_t *token,
+                                 const sm_sampler_options *options)
+{
+    sm_sampler_options o;
+    struct sm_sample_args a;
+    const sm_status st = check_sampling(rows, cols, x, ldx, counter, token,
+                                        NULL, NULL, options, &o, &a);
+    if (st != SM_OK)
+        return st;
+    if (o.top_k != 0 || o.top_p != 1.0f || o.min_p != 0.0f)
+        return SM_EINVAL;
+    if (rows == 0)
+        return SM_OK;
+    const size_t undefined = sm_dispatch()->gumbel_rows(rows, cols, o.beta, x,
+                                                        ldx, &a, token);
     return undefined ? SM_EDOMAIN : SM_OK;
 }
 

@@ -8,6 +8,19 @@
 
 #include "harness.h"
 
+/* The definition: the first NaN, else (beta != 0) the first extremum. */
+static inline int32_t argmax_reference(const float *x, size_t n, float beta)
+{
+    for (size_t i = 0; i < n; i++)
+        if (x[i] != x[i])
+            return (int32_t)i;
+    size_t best = 0;
+    for (size_t i = 1; beta != 0.0f && i < n; i++)
+        if (beta > 0.0f ? x[i] > x[best] : x[i] < x[best])
+            best = i;
+    return (int32_t)best;
+}
+
 enum pattern {
     RANDOM,     /* uniform, ties unlikely */
     FEW_VALUES, /* integers 0..7: many ties at both extremes */

@@ -21,19 +21,6 @@
 #include "decode_rows.h"
 #include "isa_tables.h"
 
-/* The definition: the first NaN, else (beta != 0) the first extremum. */
-static int32_t argmax_reference(const float *x, size_t n, float beta)
-{
-    for (size_t i = 0; i < n; i++)
-        if (x[i] != x[i])
-            return (int32_t)i;
-    size_t best = 0;
-    for (size_t i = 1; beta != 0.0f && i < n; i++)
-        if (beta > 0.0f ? x[i] > x[best] : x[i] < x[best])
-            best = i;
-    return (int32_t)best;
-}
-
 static int check_rows(const struct sm_kernels *k, const char *name,
                       size_t rows, size_t n, size_t ld, const float *x,
                       float beta)

@@ -83,9 +83,14 @@
 SM_DECLARE_ENTRIES(exact)
 SM_DECLARE_ENTRIES(fast)
 
-/* The exact selection build's argmax (select_entries.h): no exp. */
+/* The exact selection build's argmax and Gumbel-max (select_entries.h):
+ * no exp. */
 void SM_ENTRY_OF(exact, argmax_rows)(size_t rows, size_t cols, float beta,
                                      const float *x, size_t ldx,
                                      int32_t *index);
+size_t SM_ENTRY_OF(exact, gumbel_rows)(size_t rows, size_t cols, float beta,
+                                       const float *x, size_t ldx,
+                                       const struct sm_sample_args *a,
+                                       int32_t *token);
 
 #endif

@@ -2,7 +2,7 @@
  * The entry points of a selection build (SM_SELECT_OPS): the ops that
  * choose entries of a row rather than write a probability for each. top_rows,
  * sample_rows and verify use the exp, so each exp mode has a selection build;
- * argmax has no exp and is the exact one's.
+ * argmax and Gumbel-max have no exp and are the exact one's.
  */
 #ifndef SM_SELECT_ENTRIES_H
 #define SM_SELECT_ENTRIES_H
@@ -35,6 +35,14 @@ bool SM_ENTRY(verify)(size_t n, size_t cols, float beta, const float *target,
 
 #if !SM_EXP_FAST
 #include "common/argmax.h"
+#include "common/gumbel.h"
+
+size_t SM_ENTRY(gumbel_rows)(size_t rows, size_t cols, float beta,
+                             const float *x, size_t ldx,
+                             const struct sm_sample_args *a, int32_t *token)
+{
+    return gumbel_rows(rows, cols, beta, x, ldx, a, token);
+}
 
 void SM_ENTRY(argmax_rows)(size_t rows, size_t cols, float beta,
                            const float *x, size_t ldx, int32_t *index)

@@ -124,6 +124,7 @@ const struct sm_kernels SM_TABLE_OF(SM_KERNEL_ISA) = {
     .top_rows = top_rows_by_mode,
     .sample_rows = sample_rows_by_mode,
     .verify = verify_by_mode,
+    .gumbel_rows = SM_ENTRY_OF(exact, gumbel_rows),
     .row_stats = row_stats_by_mode,
     .exp = exp_by_mode,
     .exp_sum = exp_sum_by_mode,
