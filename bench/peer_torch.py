@@ -9,6 +9,17 @@ the results the same way with the implementation in the ISA slot:
     log_softmax_rows_f32/torch/256x32000/in/beta:1
     logsumexp_f32/torch/n:32000/out/beta:1
 
+and bench_softmax's decoding cells, the way a Python engine writes them
+(vLLM's top log-probabilities, Hugging Face's sampling on top-k
+candidates), with a table at the end of their time over torch.softmax of
+the same rows:
+
+    top20_f32/torch/n:128000/out/beta:1         torch.log_softmax, torch.topk
+    sample_f32/torch/n:128000/out/beta:1        torch.softmax, torch.multinomial
+    sample_filtered_f32/torch/n:128000/out/beta:1
+        torch.topk 40, softmax over them, min-p 0.05 and top-p 0.95 masks
+        (bench_softmax's order: top-k, min-p, top-p), torch.multinomial
+
 and, like bench_loss.cc, F.cross_entropy (forward only, and forward plus
 backward, with and without label smoothing), F.cross_entropy against
 target rows and F.kl_div on bench_loss's shapes, beside torch.softmax of
@@ -131,18 +142,48 @@ class Case:
         return self.elements * 4 * (1 + writes)
 
 
+class DecodeCase(Case):
+    """A decoding cell of bench_softmax on one shape (out of place, beta
+    1): top20, sample or sample_filtered, timed beside torch.softmax of the
+    same rows (its baseline)."""
+
+    def __init__(self, op, rows, cols, single_row, impl):
+        super().__init__(op, rows, cols, single_row, False, impl)
+        self.baseline = Case("softmax", rows, cols, single_row, False,
+                             impl).name
+
+    @property
+    def bytes_per_call(self):
+        # As bench_softmax counts them: top20 as a row-to-row operation,
+        # the samplers as reading the row only.
+        return self.elements * 4 * (2 if self.op == "top20" else 1)
+
+
+# bench_softmax.cc's kTopN, and its filtered sampler's options (llama.cpp's
+# defaults).
+TOP_N = 20
+TOP_K, TOP_P, MIN_P = 40, 0.95, 0.05
+# The generator's seed for torch.multinomial.
+SAMPLE_SEED = 42
+
+
 def all_cases(impl):
     """bench_softmax's order: op, then shape, then placement. beta is 1
     only (torch has no temperature argument); logsumexp has no in place.
-    Then the losses."""
+    Then the decoding cells (top20 needs rows of 2 * TOP_N, as
+    bench_softmax's), then the losses."""
     cases = []
+    shapes = [(1, n, True) for n in ROW_SIZES]
+    shapes += [(r, c, False) for r, c in BATCH_SHAPES]
     for op in ("softmax", "log_softmax", "logsumexp"):
         placements = (False,) if op == "logsumexp" else (False, True)
-        shapes = [(1, n, True) for n in ROW_SIZES]
-        shapes += [(r, c, False) for r, c in BATCH_SHAPES]
         for rows, cols, single_row in shapes:
             for in_place in placements:
                 cases.append(Case(op, rows, cols, single_row, in_place, impl))
+    for op in ("top20", "sample", "sample_filtered"):
+        for rows, cols, single_row in shapes:
+            if op != "top20" or cols >= 2 * TOP_N:
+                cases.append(DecodeCase(op, rows, cols, single_row, impl))
     return cases + loss_cases(impl)
 
 
@@ -306,17 +347,107 @@ def loss_setup(torch, case):
     return call, check
 
 
+def decode_setup(torch, case):
+    """(call, check): the timed call on bench_softmax's logits, written as
+    a Python engine would (preallocated outputs where torch takes them),
+    and a check of what the first call returned against a float64
+    evaluation."""
+    x, _ = io_tensors(torch, case)
+    lead = () if case.single_row else (case.rows,)
+    if case.op == "top20":
+        lp = torch.empty_like(x)
+        out = (torch.empty(lead + (TOP_N,)),
+               torch.empty(lead + (TOP_N,), dtype=torch.int64))
+
+        def call():  # vLLM's: the log-probabilities, then their top
+            torch.log_softmax(x, -1, out=lp)
+            return torch.topk(lp, TOP_N, out=out)
+
+        def check(result):
+            values, index = result
+            ref_values, ref_index = torch.topk(
+                torch.log_softmax(x.double(), -1), TOP_N)
+            # torch sums in float: about 1e-4 off at 16M entries
+            return bool((index == ref_index).all()) and bool(
+                ((values.double() - ref_values).abs()
+                 <= 1e-3 * (1 + ref_values.abs())).all())
+        return call, check
+
+    gen = torch.Generator().manual_seed(SAMPLE_SEED)
+    token = torch.empty(lead + (1,), dtype=torch.int64)
+    if case.op == "sample":
+        p = torch.empty_like(x)
+
+        def call():
+            torch.softmax(x, -1, out=p)
+            return torch.multinomial(p, 1, generator=gen, out=token)
+
+        def check(result):  # any entry may come out: check the softmax
+            ref = torch.softmax(x.double(), -1)
+            return bool(((p.double() - ref).abs() <= 1e-2 * ref).all()) and \
+                bool(((result >= 0) & (result < case.cols)).all())
+        return call, check
+
+    k = min(TOP_K, case.cols)  # top-k is off on shorter rows
+    top = (torch.empty(lead + (k,)), torch.empty(lead + (k,), dtype=torch.int64))
+    j = torch.empty(lead + (1,), dtype=torch.int64)
+
+    def call():
+        values, index = torch.topk(x, k, out=top)  # most probable first
+        p = torch.softmax(values, -1)
+        p.masked_fill_(p < MIN_P * p[..., :1], 0.0)
+        # top-p: drop what comes after the running mass reached TOP_P of
+        # the kept mass (the first entry always stays)
+        c = p.cumsum(-1)
+        p.masked_fill_(c - p >= TOP_P * c[..., -1:], 0.0)
+        torch.multinomial(p, 1, generator=gen, out=j)
+        return torch.gather(index, -1, j, out=token)
+
+    def check(result):
+        # The kept set in float64, row by row, in bench_softmax's order.
+        rows = x.double().reshape(-1, case.cols)
+        for r, t in zip(rows, result.reshape(-1).tolist()):
+            values, index = torch.topk(r, k)
+            p = torch.softmax(values, -1)
+            keep = p >= MIN_P * p[0]
+            p = p * keep
+            c = p.cumsum(-1)
+            keep &= (c - p) < TOP_P * c[-1]
+            if t not in index[keep].tolist():
+                return False
+        return True
+    return call, check
+
+
+def run_decode_case(torch, case, args):
+    call, check = decode_setup(torch, case)
+    if not check(call()):  # untimed: allocations, caches, and the check
+        raise RuntimeError(f"{case.name}: output differs from float64")
+    if case.elements >= HUGE_ELEMENTS:
+        iterations = HUGE_ITERATIONS
+    else:
+        iterations = calibrate(call, args.min_time)
+    runs = [timed_run(call, iterations) for _ in range(args.repetitions)]
+    real = statistics.median(r for r, _ in runs) / iterations
+    cpu = statistics.median(c for _, c in runs) / iterations
+    return iterations, real, cpu
+
+
 def print_ratios(results, cases):
     """Each loss's CPU time over its shape's softmax, as bench_loss's table
-    gives libsoftmax's."""
+    gives libsoftmax's; then each decoding cell's over torch.softmax of
+    the same rows."""
     cpu = {r["name"]: r["cpu_time"] for r in results}
-    lines = [(c.name, cpu[c.name] / cpu[c.baseline]) for c in cases
-             if isinstance(c, LossCase) and c.name in cpu and c.baseline in cpu]
-    if lines:
-        print("\nCPU time over softmax_rows_f32/torch/<shape>/out/beta:1:",
-              file=sys.stderr)
-    for name, ratio in lines:
-        print(f"{name:<56} {ratio:>6.2f}", file=sys.stderr)
+    for kind, title in (
+            (LossCase, "softmax_rows_f32/torch/<shape>/out/beta:1"),
+            (DecodeCase, "softmax(_rows)_f32/torch/<shape>/out/beta:1")):
+        lines = [(c.name, cpu[c.name] / cpu[c.baseline]) for c in cases
+                 if isinstance(c, kind) and c.name in cpu
+                 and c.baseline in cpu]
+        if lines:
+            print(f"\nCPU time over {title}:", file=sys.stderr)
+        for name, ratio in lines:
+            print(f"{name:<56} {ratio:>6.2f}", file=sys.stderr)
 
 
 # ---- timing ---------------------------------------------------------------
@@ -485,7 +616,8 @@ def main():
     results = []
     gc.disable()  # as timeit does: no collection pauses inside a timing
     for case in cases:
-        run = run_loss_case if isinstance(case, LossCase) else run_case
+        run = run_loss_case if isinstance(case, LossCase) \
+            else run_decode_case if isinstance(case, DecodeCase) else run_case
         iterations, real, cpu = run(torch, case, args)
         entry = result_entry(case, iterations, real, cpu, args.repetitions,
                              capability)
