@@ -324,6 +324,8 @@ typedef struct sm_sampler_options {
     float repetition_penalty;  /* > 0 and finite; 1: off */
     float frequency_penalty;   /* finite; 0: off */
     float presence_penalty;    /* finite; 0: off */
+    uint32_t history_last_n;   /* only the last n tokens of each history
+                                  count (llama.cpp's penalty_last_n); 0: all */
     const int32_t *history;    /* the rows' previous tokens, in [0, cols) */
     const size_t *history_offset; /* NULL: no history; else rows + 1
                                      non-decreasing offsets, row r's tokens
@@ -334,15 +336,16 @@ typedef struct sm_sampler_options {
 } sm_sampler_options;
 #define SM_SAMPLER_OPTIONS_INIT \
     { sizeof(sm_sampler_options), 1.0f, 0u, 0u, 0, 1.0f, 0.0f, 0u, \
-      0, NULL, NULL, 1.0f, 0.0f, 0.0f, NULL, NULL, NULL, 0 }
+      0, NULL, NULL, 1.0f, 0.0f, 0.0f, 0u, NULL, NULL, NULL, 0 }
 
 /* Draws token[r] from row r's softmax_beta(x') restricted to the kept set.
  * x' is the row after llama.cpp's adjustments, in its order, in float:
  * first the logit bias, x_t += bias_value[j] for t = bias_token[j], each
  * j < bias_count in turn (OpenAI's logit_bias; the same list for every
  * row); then for each token t that occurs c_t > 0 times in row r's
- * history (OpenAI's and llama.cpp's penalties, CTRL's repetition penalty
- * as llama.cpp applies it)
+ * history (its last history_last_n tokens if that is not 0; OpenAI's and
+ * llama.cpp's penalties, CTRL's repetition penalty as llama.cpp applies
+ * it)
  *   x_t = x_t <= 0 ? x_t * repetition_penalty : x_t / repetition_penalty
  *   x_t = x_t - (c_t * frequency_penalty + presence_penalty).
  * Without a bias list or an active penalty with a history, x' = x. x' is

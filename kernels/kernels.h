@@ -51,6 +51,7 @@ struct sm_sample_args {
     const int32_t *bias_token;
     const float *bias_value;
     float repetition, frequency, presence;
+    uint32_t last_n; /* 0: the whole history */
     const int32_t *history;
     const size_t *history_offset;
     float *row_work;

@@ -86,6 +86,7 @@ static sm_status read_sampler_options(const sm_sampler_options *o,
     SM_TAKE(repetition_penalty)
     SM_TAKE(frequency_penalty)
     SM_TAKE(presence_penalty)
+    SM_TAKE(history_last_n)
     SM_TAKE(history)
     SM_TAKE(history_offset)
     SM_TAKE(workspace)
@@ -205,6 +206,7 @@ static sm_status check_adjustments(size_t rows, size_t cols,
     a->repetition = o->repetition_penalty;
     a->frequency = o->frequency_penalty;
     a->presence = o->presence_penalty;
+    a->last_n = o->history_last_n;
     a->history = penalties ? o->history : NULL;
     a->history_offset = penalties ? o->history_offset : NULL;
     a->row_work = o->workspace;

@@ -1293,6 +1293,14 @@ _Static_assert(sizeof(sm_cross_entropy_options) ==
                        sizeof(const float *),
                "sm_cross_entropy_options has padding");
 
+/* the members' sizes: 3 size_t, 6 float, flags, seed, top_k, 2 uint32_t,
+ * 5 pointers */
+_Static_assert(sizeof(sm_sampler_options) ==
+                   3 * sizeof(size_t) + 6 * sizeof(float) + sizeof(sm_flags) +
+                       sizeof(uint64_t) + sizeof(int32_t) +
+                       2 * sizeof(uint32_t) + 5 * sizeof(void *),
+               "sm_sampler_options has padding");
+
 /* The smallest size the library takes: through beta. */
 #define MIN_SIZE(T) (offsetof(T, beta) + sizeof(float))
 

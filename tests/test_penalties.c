@@ -186,6 +186,15 @@ static void test_adjusted_greedy(void **state)
                                              OPTS(INFINITY, 0)), SM_OK);
     assert_int_equal(f32_bits(lp), f32_bits(lsm[5]));
     assert_memory_equal(x, copy, sizeof x);
+    /* only the last token of the history counts: 1 keeps its 3 */
+    o.history_last_n = 1;
+    assert_int_equal(sm_sample_rows_f32(1, 6, x, 6, &counter, &tok, &prob,
+                                        NULL, &o), SM_OK);
+    assert_int_equal(tok, 1);
+    o.history_last_n = 2; /* 1 once: 3 / 1.5 = 2 again */
+    assert_int_equal(sm_sample_rows_f32(1, 6, x, 6, &counter, &tok, &prob,
+                                        NULL, &o), SM_OK);
+    assert_int_equal(tok, 5);
     /* a ban by bias: -inf on the maximum */
     const int32_t ban = 1;
     const float minus_inf = -INFINITY;
@@ -263,6 +272,7 @@ static void test_adjusted_every_isa(void **state)
                 .bias_count = variant == 1 ? 0 : 5,
                 .bias_token = bias_token, .bias_value = bias_value,
                 .repetition = 1.2f, .frequency = 0.5f, .presence = -0.75f,
+                .last_n = variant == 3 ? 9 : 0,
                 .history = hist,
                 .history_offset = variant == 0 ? NULL : offset,
                 .row_work = row_work, .count_work = count_work};

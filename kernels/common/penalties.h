@@ -3,7 +3,8 @@
  * caller's workspace before temperature and filters, in llama.cpp's order
  * and with its formulas:
  *   1. logit bias: x_t += bias for each (t, bias) of the list, in order;
- *   2. for each token t that occurs c_t > 0 times in the row's history:
+ *   2. for each token t that occurs c_t > 0 times in the row's history
+ *      (its last last_n tokens, unless last_n is 0):
  *        x_t = x_t <= 0 ? x_t * repetition : x_t / repetition
  *        x_t = x_t - (c_t * frequency + presence)
  * Plain float operations in that order (kernels build without contraction),
@@ -33,12 +34,16 @@ static const float *adjusted_row(const float *x, size_t cols, size_t r,
     memcpy(y, x, cols * sizeof *y);
     for (size_t j = 0; j < a->bias_count; j++)
         y[a->bias_token[j]] += a->bias_value[j];
-    const size_t n = a->history_offset ? a->history_offset[r + 1] -
-                                             a->history_offset[r]
-                                       : 0;
+    size_t n = a->history_offset ? a->history_offset[r + 1] -
+                                       a->history_offset[r]
+                                 : 0;
     if (n == 0)
         return y;
     const int32_t *h = a->history + a->history_offset[r];
+    if (a->last_n && n > a->last_n) { /* only the last last_n count */
+        h += n - a->last_n;
+        n = a->last_n;
+    }
     uint32_t *c = a->count_work;
     for (size_t j = 0; j < n; j++)
         c[h[j]] = 0;
