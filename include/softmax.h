@@ -395,8 +395,9 @@ SM_API SM_NODISCARD sm_status sm_sample_rows_f32(
 /* The Gumbel-max form of sampling: token[r] = the first index of the
  * largest beta x'_i + g_i over row r (x' after bias and penalties, as
  * sm_sample_rows_f32 adjusts it), with Gumbel noise g_i = -log(-log u_i),
- * u_i = (w + 1/2) 2^-32 for the Philox word w of entry i: entry 32 j +
- * 8 k + b takes word k of block (counter[r], 8 j + b) of options->seed.
+ * u_i = (w + 1/2) 2^-32 for the Philox word w of entry i: entry 64 j +
+ * 16 k + 8 h + b (b < 8, h < 2) takes word k of block (counter[r], 16 j +
+ * 8 h + b) of options->seed.
  * Equal in distribution to sm_sample_rows_f32 without filters (not the
  * same draws: it takes one random number per entry); entries at the
  * infinity on beta's side share the mass, as in softmax. The keys are

@@ -23,7 +23,7 @@
 #include "sample_reference.h"
 
 /* The header's definition, entry by entry: word k of block (counter,
- * 8 j + b) for entry 32 j + 8 k + b; every key in double. */
+ * 16 j + 8 h + b) for entry 64 j + 16 k + 8 h + b; every key in double. */
 static int32_t gumbel_reference(const float *x, size_t cols, float beta,
                                 uint64_t seed, uint64_t counter)
 {
@@ -41,9 +41,10 @@ static int32_t gumbel_reference(const float *x, size_t cols, float beta,
         const double t = beta == 0.0f ? 0.0 : (double)beta * (double)x[i];
         if (t == -INFINITY)
             continue;
-        const size_t j = i / 32, k = (i % 32) / 8, b = i % 8;
-        const struct sm_philox_block blk = sm_random_block(seed, counter,
-                                                           8 * j + b);
+        const size_t j = i / 64, k = (i % 64) / 16, h = (i % 16) / 8,
+                     b = i % 8;
+        const struct sm_philox_block blk =
+            sm_random_block(seed, counter, 16 * j + 8 * h + b);
         const double u = ((double)blk.w[k] + 0.5) * 0x1p-32;
         const double e = log1p_one((1.0 - u) / u);
         const double g = e >= 1.0 ? -log1p_one(e - 1.0)
