@@ -117,6 +117,18 @@ cmp -s "$tmp/draws1" "$tmp/out" || fail '--op sample: the same seed drew differe
 run --op sample --seed 54321 --draws 200 --top-k 3 1 2 3 4
 cmp -s "$tmp/draws1" "$tmp/out" && fail '--op sample: another seed drew the same 200'
 pass
+expect '--op gumbel -t 0: the argmax' '1' --op gumbel -t 0 1 3 2 3
+run --op gumbel --seed 7 --draws 300 1 2 3 4
+want_status '--op gumbel --draws 300' 0
+[ "$(wc -l <"$tmp/out")" -eq 300 ] || fail '--op gumbel --draws 300: not 300 lines'
+awk '$1 < 0 || $1 > 3 || NF != 1 { exit 1 }' "$tmp/out" || fail '--op gumbel: a bad line'
+awk '{ n[$1]++ } END { if (n[3] < 120 || n[3] > 220) exit 1 }' "$tmp/out" ||
+    fail '--op gumbel: token 3 (p 0.64) drawn far from 192 times in 300'
+cp "$tmp/out" "$tmp/gumbel1"
+run --op gumbel --seed 7 --draws 300 1 2 3 4
+cmp -s "$tmp/gumbel1" "$tmp/out" || fail '--op gumbel: the same seed drew differently'
+pass
+expect_usage '--op gumbel --top-k 2' --op gumbel --top-k 2 1 2 3
 run --op sample -- -inf -inf
 want_status '--op sample of a fully masked row' 1
 pass

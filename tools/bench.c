@@ -276,6 +276,7 @@ static sm_status call_once(const struct work *w)
     case OP_ARGMAX: /* not among the N_OPS ops measured here */
     case OP_TOP:
     case OP_SAMPLE:
+    case OP_GUMBEL:
         return SM_EINVAL;
     }
     return sm_logsumexp_rows_f32(1, w->n, w->x, w->n, w->y, &w->opt);

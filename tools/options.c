@@ -135,6 +135,7 @@ static const char *const op_names[] = {
     [OP_ARGMAX] = "argmax",
     [OP_TOP] = "top",
     [OP_SAMPLE] = "sample",
+    [OP_GUMBEL] = "gumbel",
 };
 
 const char *op_name(enum tool_op op)
@@ -173,7 +174,7 @@ static int parse_op(const char *value, struct options *o)
         }
     }
     return usage_error("unknown --op '%s' (expected softmax, log-softmax, "
-                       "logsumexp, argmax, top, sample, cross-entropy, "
+                       "logsumexp, argmax, top, sample, gumbel, cross-entropy, "
                        "soft-cross-entropy, kl, distill or entropy)", value);
 }
 
@@ -430,9 +431,15 @@ static int check_combination(const struct options *o, int beta_from,
                            "file ('%s'), not both", o->file);
     if (o->top_n && (o->loss != LOSS_NONE || o->op != OP_TOP))
         return usage_error("--top-n goes with --op top");
-    if (o->sampling_given && (o->loss != LOSS_NONE || o->op != OP_SAMPLE))
+    const bool draws_op = o->op == OP_SAMPLE || o->op == OP_GUMBEL;
+    if (o->sampling_given && (o->loss != LOSS_NONE || !draws_op))
         return usage_error("--top-k, --top-p, --min-p, --seed and --draws go "
-                           "with --op sample");
+                           "with --op sample (--seed and --draws also with "
+                           "--op gumbel)");
+    if (o->op == OP_GUMBEL &&
+        (o->top_k != 0 || o->top_p != 1.0f || o->min_p != 0.0f))
+        return usage_error("--op gumbel takes no filters (--top-k, --top-p, "
+                           "--min-p): use --op sample");
     return check_loss_options(o, loss_given);
 }
 

@@ -17,7 +17,8 @@ enum {
 
 /* 'softmax bench' measures the first three. */
 enum tool_op {
-    OP_SOFTMAX, OP_LOG_SOFTMAX, OP_LOGSUMEXP, OP_ARGMAX, OP_TOP, OP_SAMPLE
+    OP_SOFTMAX, OP_LOG_SOFTMAX, OP_LOGSUMEXP, OP_ARGMAX, OP_TOP, OP_SAMPLE,
+    OP_GUMBEL
 };
 /* The losses are --op values too, kept apart from tool_op. */
 enum loss_op {

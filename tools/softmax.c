@@ -113,13 +113,14 @@ static sm_status compute(const struct options *o, struct row *row,
                                out->logp, out->n, &opt);
     case OP_LOGSUMEXP:
     case OP_SAMPLE: /* sample_row */
+    case OP_GUMBEL:
         break;
     }
     return sm_logsumexp_rows_f32(1, n, v, n, &out->lse, &opt);
 }
 
-/* --op sample: --draws lines of "TOKEN PROB" per row; draw d of the k-th
- * row (from 0) takes counter k * draws + d. */
+/* --op sample: --draws lines of "TOKEN PROB" per row, --op gumbel of
+ * "TOKEN"; draw d of the k-th row (from 0) takes counter k * draws + d. */
 static sm_status sample_row(const struct options *o, const struct row *row)
 {
     static uint64_t rows_done;
@@ -134,13 +135,19 @@ static sm_status sample_row(const struct options *o, const struct row *row)
         const uint64_t counter = rows_done * o->draws + d;
         int32_t token;
         float prob;
-        const sm_status st = sm_sample_rows_f32(1, row->n, row->v, row->n,
-                                                &counter, &token, &prob, NULL,
-                                                &so);
+        const sm_status st =
+            o->op == OP_GUMBEL
+                ? sm_gumbel_max_rows_f32(1, row->n, row->v, row->n, &counter,
+                                         &token, &so)
+                : sm_sample_rows_f32(1, row->n, row->v, row->n, &counter,
+                                     &token, &prob, NULL, &so);
         if (st != SM_OK)
             return st;
-        printf("%" PRId32 " ", token);
-        print_value(o, prob);
+        printf("%" PRId32, token);
+        if (o->op == OP_SAMPLE) {
+            putchar(' ');
+            print_value(o, prob);
+        }
         putchar('\n');
     }
     rows_done++;
@@ -163,7 +170,7 @@ static int emit_row(const struct job *j, struct row *row, struct source src)
     if (j->loss)
         return loss_add_row(j->loss, row, src);
     const struct options *o = j->o;
-    if (o->op == OP_SAMPLE) {
+    if (o->op == OP_SAMPLE || o->op == OP_GUMBEL) {
         const sm_status st = sample_row(o, row);
         return st != SM_OK ? library_error(src, st) : check_stdout();
     }
