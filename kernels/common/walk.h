@@ -17,25 +17,26 @@
 
 #define SM_SAMPLE_BLOCK 32
 
+/* Scalars, not vectors: SVE's sizeless vectors cannot be members. */
 struct mass_src {
     const float *x;
     const float *q; /* NULL: sampling; else the residual against q */
-    sm_v vm, vb;
-    sm_v vt;   /* tau (sampling), r (residual) */
+    float m, beta;
+    float t;   /* tau (sampling), r (residual) */
     float pad; /* an entry without mass on beta's side, past the row */
 };
 
 static inline struct mass_src kept_src(const float *x, float m, float beta,
                                        float tau)
 {
-    return (struct mass_src){x, NULL, v_set1(m), v_set1(beta), v_set1(tau),
+    return (struct mass_src){x, NULL, m, beta, tau,
                              beta > 0.0f ? -INFINITY : INFINITY};
 }
 
 static inline struct mass_src residual_src(const float *x, const float *q,
                                            float m, float beta, float r)
 {
-    return (struct mass_src){x, q, v_set1(m), v_set1(beta), v_set1(r),
+    return (struct mass_src){x, q, m, beta, r,
                              beta > 0.0f ? -INFINITY : INFINITY};
 }
 
@@ -47,16 +48,16 @@ SM_INLINE sm_v block_values(const struct mass_src *s, size_t lo, size_t n,
                                                        : (size_t)SM_VW;
     const float *x = s->x + lo + i;
     const sm_v xv = c == (size_t)SM_VW ? v_load(x) : v_load_part(x, c, s->pad);
-    const sm_v ev = exp_nonpos(t_of(xv, s->vm, s->vb));
-    const sm_v zero = v_set1(0.0f);
+    const sm_v ev = exp_nonpos(t_of(xv, v_set1(s->m), v_set1(s->beta)));
+    const sm_v zero = v_set1(0.0f), vt = v_set1(s->t);
     if (!s->q) {
         /* ev < tau: max(ev, tau) is tau and ev is not tau */
-        const sm_m below = m_eq(v_max(ev, s->vt), s->vt);
-        return v_sel(below, v_sel(m_eq(ev, s->vt), ev, zero), ev);
+        const sm_m below = m_eq(v_max(ev, vt), vt);
+        return v_sel(below, v_sel(m_eq(ev, vt), ev, zero), ev);
     }
     const float *q = s->q + lo + i;
     const sm_v qv = c == (size_t)SM_VW ? v_load(q) : v_load_part(q, c, 0.0f);
-    const sm_v d = v_sub(v_mul(ev, s->vt), qv);
+    const sm_v d = v_sub(v_mul(ev, vt), qv);
     /* a NaN counts as 0 (v_max's NaN rule differs between ISAs) */
     return v_max(v_sel(m_eq(d, d), d, zero), zero);
 }
