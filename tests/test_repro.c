@@ -12,7 +12,9 @@
  *
  * The decoding functions (argmax, top-n, sampling) hash apart, into
  * REPRO_DECODE_HASH: the indices, log-probabilities, sampled tokens and
- * their probabilities, for fixed seeds and counters.
+ * their probabilities, for fixed seeds and counters; Gumbel-max, the
+ * sampler with bias and penalties, and speculative verification into
+ * REPRO_SAMPLING_HASH (every row but the longest).
  *
  * If an intended change of the contract changes the bits, update
  * REPRO_HASH from this program's output on any machine, and check that the
@@ -29,6 +31,7 @@
 
 #define REPRO_HASH 0xec201d55fc822e47ULL
 #define REPRO_DECODE_HASH 0xbfd41f13fc953dc6ULL
+#define REPRO_SAMPLING_HASH 0x8a7c37f727d4deb6ULL
 
 /* FNV-1a 64 over each float's bits, least significant byte first. */
 struct hash {
@@ -278,12 +281,84 @@ static void decoding(struct hash *hs, const float *x, size_t n)
     }
 }
 
+/* Gumbel-max, the sampler with bias and penalties, and speculative
+ * verification (targets x and dy, drafts from softmax(dy)) on one row. */
+static void sampling(struct hash *hs, const float *x, const float *dy,
+                     size_t n)
+{
+    float *t = malloc(2 * n * sizeof *t), *q = malloc(n * sizeof *q);
+    void *work = malloc(8 * n);
+    if (!t || !q || !work) {
+        failures++;
+        free(t);
+        free(q);
+        free(work);
+        return;
+    }
+    memcpy(t, x, n * sizeof *t);
+    memcpy(t + n, dy, n * sizeof *t);
+    ok(sm_softmax_f32(n, dy, q), "softmax", n, 1.0f);
+    static const float betas[] = {1.0f, -2.0f, 0.0f, INFINITY};
+    const int32_t bias_token[2] = {0, (int32_t)(n / 2)};
+    const float bias_value[2] = {1.5f, -0.75f};
+    const int32_t history[4] = {(int32_t)(1 % n), (int32_t)(2 % n),
+                                (int32_t)(1 % n), (int32_t)(n - 1)};
+    const size_t offset[2] = {0, 4};
+    for (size_t b = 0; b < sizeof betas / sizeof *betas; b++) {
+        sm_sampler_options so = SM_SAMPLER_OPTIONS_INIT;
+        so.beta = betas[b];
+        so.seed = 0xfeed + b;
+        for (uint64_t c = 0; c < 3; c++) {
+            int32_t tok;
+            float v[3];
+            sm_status st = sm_gumbel_max_rows_f32(1, n, x, n, &c, &tok, &so);
+            if (st != SM_EDOMAIN)
+                ok(st, "gumbel", n, betas[b]);
+            memcpy(v, &tok, sizeof tok);
+            hash_floats(hs, v, 1);
+            sm_sampler_options adj = so;
+            adj.bias_count = 2;
+            adj.bias_token = bias_token;
+            adj.bias_value = bias_value;
+            adj.repetition_penalty = 1.3f;
+            adj.frequency_penalty = 0.2f;
+            adj.presence_penalty = 0.1f;
+            adj.history = history;
+            adj.history_offset = offset;
+            adj.workspace = work;
+            adj.workspace_size = 8 * n;
+            st = sm_sample_rows_f32(1, n, x, n, &c, &tok, v + 1, v + 2, &adj);
+            if (st != SM_EDOMAIN)
+                ok(st, "sample (adjusted)", n, betas[b]);
+            memcpy(v, &tok, sizeof tok);
+            hash_floats(hs, v, 3);
+            if (!(betas[b] > 0.0f))
+                continue;
+            const int32_t draft = (int32_t)((c * 7 + n / 3) % n);
+            size_t accepted;
+            int32_t next;
+            st = sm_speculative_verify_f32(1, n, t, n, &draft, q, n, c,
+                                           &accepted, &next, &so);
+            if (st != SM_EDOMAIN)
+                ok(st, "speculative", n, betas[b]);
+            v[0] = (float)accepted;
+            memcpy(v + 1, &next, sizeof next);
+            hash_floats(hs, v, 2);
+        }
+    }
+    free(t);
+    free(q);
+    free(work);
+}
+
 /* Everything through the active ISA. */
 static struct hash run_all(float *x, float *dy, float *y, float *dx, float *jac,
-                           float *w, float *q, struct hash *decode)
+                           float *w, float *q, struct hash *decode,
+                           struct hash *extra)
 {
     struct hash hs = {0xcbf29ce484222325ULL, 0};
     *decode = hs;
+    *extra = hs;
     uint64_t s = 0x5eed0123456789abULL;
     for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
         const size_t n = rows[r].n;
@@ -293,6 +368,8 @@ static struct hash run_all(float *x, float *dy, float *y, float *dx, float *jac,
         /* The long row: the SLEEF and fast paths at two beta suffice. */
         forward(&hs, x, n, y, rows[r].kind == CHUNKS ? 3 : 5);
         decoding(decode, x, n);
+        if (rows[r].kind != CHUNKS)
+            sampling(extra, x, dy, n);
         gradients(&hs, x, dy, n, y, dx, n <= 65 ? jac : NULL);
         for (size_t i = 0; i < n; i++)
             w[i] = i % 7 == 3 ? 0.0f : uniform(&s, 0.25f, 2.0f);
@@ -321,14 +398,17 @@ int main(void)
             failures++;
             continue;
         }
-        struct hash dec;
-        const struct hash hs = run_all(x, dy, y, dx, jac, w, q, &dec);
-        const struct hash *got[2] = {&hs, &dec};
-        const uint64_t want[2] = {REPRO_HASH, REPRO_DECODE_HASH};
-        for (int h = 0; h < 2; h++) {
+        struct hash dec, extra;
+        const struct hash hs = run_all(x, dy, y, dx, jac, w, q, &dec, &extra);
+        const struct hash *got[3] = {&hs, &dec, &extra};
+        const uint64_t want[3] = {REPRO_HASH, REPRO_DECODE_HASH,
+                                  REPRO_SAMPLING_HASH};
+        static const char *const what[3] = {"contract", "decoding",
+                                            "sampling"};
+        for (int h = 0; h < 3; h++) {
             const int match = got[h]->h == want[h];
             printf("repro: %-6s %-8s %zu values, FNV-1a 64 = 0x%016llx %s\n",
-                   sm_isa_name((sm_isa)isa), h ? "decoding" : "contract",
+                   sm_isa_name((sm_isa)isa), what[h],
                    got[h]->count, (unsigned long long)got[h]->h,
                    match ? "(matches)" : "MISMATCH");
             if (!match) {
