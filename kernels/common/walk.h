@@ -13,6 +13,8 @@
 #ifndef SM_WALK_H
 #define SM_WALK_H
 
+#include <stdbool.h>
+
 #include "common/row_stats.h"
 
 #define SM_SAMPLE_BLOCK 32
@@ -24,20 +26,22 @@ struct mass_src {
     float m, beta;
     float t;   /* tau (sampling), r (residual) */
     float pad; /* an entry without mass on beta's side, past the row */
+    bool every; /* sampling with tau the least positive float: e_i itself */
 };
 
 static inline struct mass_src kept_src(const float *x, float m, float beta,
                                        float tau)
 {
     return (struct mass_src){x, NULL, m, beta, tau,
-                             beta > 0.0f ? -INFINITY : INFINITY};
+                             beta > 0.0f ? -INFINITY : INFINITY,
+                             tau <= 0x1p-149f};
 }
 
 static inline struct mass_src residual_src(const float *x, const float *q,
                                            float m, float beta, float r)
 {
     return (struct mass_src){x, q, m, beta, r,
-                             beta > 0.0f ? -INFINITY : INFINITY};
+                             beta > 0.0f ? -INFINITY : INFINITY, false};
 }
 
 /* The masses of entries [i, i + SM_VW) of the n at offset lo (0 past n). */
@@ -50,6 +54,8 @@ SM_INLINE sm_v block_values(const struct mass_src *s, size_t lo, size_t n,
     const sm_v xv = c == (size_t)SM_VW ? v_load(x) : v_load_part(x, c, s->pad);
     const sm_v ev = exp_nonpos(t_of(xv, v_set1(s->m), v_set1(s->beta)));
     const sm_v zero = v_set1(0.0f), vt = v_set1(s->t);
+    if (s->every)
+        return ev;
     if (!s->q) {
         /* ev < tau: max(ev, tau) is tau and ev is not tau */
         const sm_m below = m_eq(v_max(ev, vt), vt);
