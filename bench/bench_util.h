@@ -24,10 +24,10 @@ namespace smbench {
 
 // Single rows: 16 (call overhead dominates), then cache-resident sizes up
 // to exactly one contract chunk (262144; longer rows take the multi-chunk
-// path), 1M (four chunks, 8 MiB in + out: L3 or DRAM) and 16M (128 MiB,
+// path; 256000 is a large LLM vocabulary), 1M (four chunks, 8 MiB in + out: L3 or DRAM) and 16M (128 MiB,
 // DRAM everywhere).
 inline constexpr std::size_t kRowSizes[] = {
-    16, 100, 1000, 4096, 32000, 128000, 262144, 1048576, 16777216};
+    16, 100, 1000, 4096, 32000, 128000, 256000, 262144, 1048576, 16777216};
 
 struct Shape {
     std::size_t rows;
@@ -36,9 +36,10 @@ struct Shape {
 };
 
 // Batches as models produce them: many short rows (attention over 1000
-// keys), a vocabulary-sized LM head (256 x 32000), a few very long rows.
+// keys), a vocabulary-sized LM head (256 x 32000), a few very long rows,
+// a decoding batch over a large vocabulary (64 x 128000).
 inline constexpr Shape kBatchShapes[] = {
-    {4096, 1000}, {256, 32000}, {32, 131072}};
+    {4096, 1000}, {256, 32000}, {32, 131072}, {64, 128000}};
 
 // beta = 1 is the plain softmax; 0.5 (temperature 2) exercises the scaling.
 inline constexpr float kBetas[] = {1.0f, 0.5f};

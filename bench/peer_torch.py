@@ -65,8 +65,9 @@ import sys
 import time
 
 # The shapes of bench_util.h (kRowSizes, kBatchShapes); keep them in step.
-ROW_SIZES = (16, 100, 1000, 4096, 32000, 128000, 262144, 1048576, 16777216)
-BATCH_SHAPES = ((4096, 1000), (256, 32000), (32, 131072))
+ROW_SIZES = (16, 100, 1000, 4096, 32000, 128000, 256000, 262144, 1048576,
+             16777216)
+BATCH_SHAPES = ((4096, 1000), (256, 32000), (32, 131072), (64, 128000))
 # bench_loss.cc's kLossShapes, and its label smoothing.
 LOSS_SHAPES = ((64, 1000), (64, 32000), (1, 128000), (256, 100), (256, 10))
 SMOOTHING = 0.1

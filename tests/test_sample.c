@@ -215,6 +215,51 @@ static void test_sample_boundaries(void **state)
     }
 }
 
+/* Ties at the top-k threshold and at the top-p boundary: within the
+ * SM_TOP_MAX most probable the lower indices are kept; beyond them, on the
+ * whole row, every entry tied at the boundary is. */
+static void test_sample_ties(void **state)
+{
+    (void)state;
+    const float x[6] = {1.0f, 5.0f, 3.0f, 3.0f, 3.0f, 0.0f};
+    const float y[5] = {2.0f, 1.0f, 1.0f, 1.0f, 0.0f};
+    const sm_sampler_options k2 = sampler(1.0f, 2, 1.0f, 0.0f, 0);
+    const sm_sampler_options p6 = sampler(1.0f, 0, 0.6f, 0.0f, 0);
+    int seen_k[6] = {0}, seen_p[5] = {0};
+    for (uint64_t c = 0; c < 200; c++) {
+        int32_t tok;
+        float prob;
+        assert_int_equal(sm_sample_rows_f32(1, 6, x, 6, &c, &tok, &prob, NULL,
+                                            &k2), SM_OK);
+        seen_k[tok]++;
+        /* e^2 / (e^2 + 3e + 1) = 0.447 < 0.6: the first tied 1 joins */
+        assert_int_equal(sm_sample_rows_f32(1, 5, y, 5, &c, &tok, &prob, NULL,
+                                            &p6), SM_OK);
+        seen_p[tok]++;
+    }
+    assert_true(seen_k[1] > 0 && seen_k[2] > 0);
+    assert_int_equal(seen_k[0] + seen_k[3] + seen_k[4] + seen_k[5], 0);
+    assert_true(seen_p[0] > 0 && seen_p[1] > 0);
+    assert_int_equal(seen_p[2] + seen_p[3] + seen_p[4], 0);
+    /* 3000 equal entries, top-p 0.5: the nucleus passes SM_TOP_MAX, and
+     * every tied entry stays */
+    enum { WIDE = 3000 };
+    float *w = calloc(WIDE, sizeof *w);
+    assert_non_null(w);
+    const sm_sampler_options half = sampler(1.0f, 0, 0.5f, 0.0f, 0);
+    int beyond = 0;
+    for (uint64_t c = 0; c < 64; c++) {
+        int32_t tok;
+        float prob;
+        assert_int_equal(sm_sample_rows_f32(1, WIDE, w, WIDE, &c, &tok, &prob,
+                                            NULL, &half), SM_OK);
+        assert_true(prob == 1.0f / WIDE);
+        beyond += tok >= WIDE / 2;
+    }
+    assert_true(beyond > 0);
+    free(w);
+}
+
 static void test_sample_errors(void **state)
 {
     (void)state;
@@ -303,6 +348,7 @@ int main(void)
         cmocka_unit_test(test_sample_every_isa),
         cmocka_unit_test(test_sample_frequencies),
         cmocka_unit_test(test_sample_boundaries),
+        cmocka_unit_test(test_sample_ties),
         cmocka_unit_test(test_sample_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
