@@ -424,14 +424,7 @@ def run_decode_case(torch, case, args):
     call, check = decode_setup(torch, case)
     if not check(call()):  # untimed: allocations, caches, and the check
         raise RuntimeError(f"{case.name}: output differs from float64")
-    if case.elements >= HUGE_ELEMENTS:
-        iterations = HUGE_ITERATIONS
-    else:
-        iterations = calibrate(call, args.min_time)
-    runs = [timed_run(call, iterations) for _ in range(args.repetitions)]
-    real = statistics.median(r for r, _ in runs) / iterations
-    cpu = statistics.median(c for _, c in runs) / iterations
-    return iterations, real, cpu
+    return time_call(call, case, args)
 
 
 def print_ratios(results, cases):
@@ -475,6 +468,20 @@ def calibrate(call, min_time):
         iterations = max(int(iterations * factor), iterations + 1)
 
 
+def time_call(call, case, args):
+    """(iterations, real, cpu): the calibrated count (a fixed one for the
+    huge rows) and the median real and CPU nanoseconds per call over
+    --repetitions runs."""
+    if case.elements >= HUGE_ELEMENTS:
+        iterations = HUGE_ITERATIONS
+    else:
+        iterations = calibrate(call, args.min_time)
+    runs = [timed_run(call, iterations) for _ in range(args.repetitions)]
+    real = statistics.median(r for r, _ in runs) / iterations
+    cpu = statistics.median(c for _, c in runs) / iterations
+    return iterations, real, cpu
+
+
 def run_case(torch, case, args):
     x, y = io_tensors(torch, case)
     x_before = x.clone() if case.in_place else x
@@ -486,26 +493,14 @@ def run_case(torch, case, args):
     if not check(torch, case, x_before, y):
         raise RuntimeError(f"{case.name}: output differs from float64 softmax")
     del x_before
-
-    if case.elements >= HUGE_ELEMENTS:
-        iterations = HUGE_ITERATIONS
-    else:
-        iterations = calibrate(call, args.min_time)
-    runs = [timed_run(call, iterations) for _ in range(args.repetitions)]
-    real = statistics.median(r for r, _ in runs) / iterations
-    cpu = statistics.median(c for _, c in runs) / iterations
-    return iterations, real, cpu
+    return time_call(call, case, args)
 
 
 def run_loss_case(torch, case, args):
     call, check = loss_setup(torch, case)
     if not check(call()):  # untimed: allocations, caches, and the check
         raise RuntimeError(f"{case.name}: loss differs from float64")
-    iterations = calibrate(call, args.min_time)
-    runs = [timed_run(call, iterations) for _ in range(args.repetitions)]
-    real = statistics.median(r for r, _ in runs) / iterations
-    cpu = statistics.median(c for _, c in runs) / iterations
-    return iterations, real, cpu
+    return time_call(call, case, args)
 
 
 def result_entry(case, iterations, real_ns, cpu_ns, repetitions, label):

@@ -62,14 +62,34 @@ static inline size_t kept_reference(const float *x, size_t cols, float beta,
 
 /* Tokens, probabilities and log-probabilities of every ISA equal scalar's
  * bit for bit, over sizes, options and counters. */
-/* Chi-square of n draws against the probabilities p (of kept tokens), per token
- * or (bins > 0) per bin of consecutive tokens: below the 0.999 quantile
- * (Wilson-Hilferty) of its degrees of freedom. The seed is fixed, so the
- * test is deterministic. */
+/* count[i] of n draws against the probabilities p[i] (cells with p[i] > 0,
+ * i < len): chi-square below the 0.999 quantile (Wilson-Hilferty) of its
+ * degrees of freedom. */
+static inline void check_chi_square(const char *what, const size_t *count,
+                                    const double *p, size_t len, double n)
+{
+    double chi2 = 0.0;
+    size_t cells = 0;
+    for (size_t i = 0; i < len; i++)
+        if (p[i] > 0.0) {
+            chi2 += (count[i] - n * p[i]) * (count[i] - n * p[i]) / (n * p[i]);
+            cells++;
+        }
+    const double df = cells > 1 ? (double)(cells - 1) : 1.0;
+    const double h = 2.0 / (9.0 * df), z = 3.0902;
+    const double limit = df * pow(1.0 - h + z * sqrt(h), 3.0);
+    if (cells > 1 && chi2 > limit)
+        fail_msg("%s: chi-square %.2f > %.2f (df %.0f)", what, chi2, limit,
+                 df);
+}
+
+/* draws of row x (DRAW_BATCH rows at a time) against the probabilities p
+ * of the kept tokens (0 off the kept set): each token's probability, and
+ * the chi-square per token or (bins > 0) per bin of consecutive tokens.
+ * The seed is fixed, so the test is deterministic. */
 static inline void check_draws(const char *what, const float *x,
                                size_t cols, const sm_sampler_options *o,
-                               double *p, size_t kept, size_t draws,
-                               size_t bins)
+                               double *p, size_t draws, size_t bins)
 {
     size_t *count = calloc(cols, sizeof *count);
     assert_non_null(count);
@@ -96,7 +116,6 @@ static inline void check_draws(const char *what, const float *x,
         }
     }
     const double n = (double)(draws / DRAW_BATCH * DRAW_BATCH);
-    size_t cells = kept;
     if (bins) { /* fold token i into bin i * bins / cols */
         for (size_t i = 0; i < cols; i++) {
             const size_t b = i * bins / cols;
@@ -107,20 +126,8 @@ static inline void check_draws(const char *what, const float *x,
                 count[i] = 0;
             }
         }
-        cells = 0;
-        for (size_t b = 0; b < bins; b++)
-            cells += p[b] > 0.0;
     }
-    double chi2 = 0.0;
-    for (size_t i = 0; i < cols; i++)
-        if (p[i] > 0.0)
-            chi2 += (count[i] - n * p[i]) * (count[i] - n * p[i]) / (n * p[i]);
-    const double df = cells > 1 ? (double)(cells - 1) : 1.0;
-    const double h = 2.0 / (9.0 * df), z = 3.0902;
-    const double limit = df * pow(1.0 - h + z * sqrt(h), 3.0);
-    if (cells > 1 && chi2 > limit)
-        fail_msg("%s: chi-square %.2f > %.2f (df %.0f)", what, chi2, limit,
-                 df);
+    check_chi_square(what, count, p, cols, n);
     free(rows);
     free(count);
 }
@@ -132,9 +139,8 @@ static inline void check_frequencies(const char *what, const float *x,
 {
     double *p = malloc(cols * sizeof *p);
     assert_non_null(p);
-    const size_t kept = kept_reference(x, cols, o->beta, o->top_k, o->top_p,
-                                       o->min_p, p);
-    check_draws(what, x, cols, o, p, kept, draws, bins);
+    kept_reference(x, cols, o->beta, o->top_k, o->top_p, o->min_p, p);
+    check_draws(what, x, cols, o, p, draws, bins);
     free(p);
 }
 

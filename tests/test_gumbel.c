@@ -122,8 +122,7 @@ static void test_gumbel_every_isa(void **state)
     assert_int_equal(bad, 0);
 }
 
-/* n draws of row x (cols <= 16) against the probabilities p: chi-square
- * below the 0.999 quantile of its degrees of freedom. */
+/* draws of row x (cols <= 16) against the probabilities p (chi-square). */
 static void check_gumbel(const char *what, const float *x, size_t cols,
                          const sm_sampler_options *o, const double *p,
                          size_t draws)
@@ -148,20 +147,7 @@ static void check_gumbel(const char *what, const float *x, size_t cols,
             count[tok[r]]++;
         }
     }
-    const double n = (double)(draws / BATCH * BATCH);
-    double chi2 = 0.0;
-    size_t cells = 0;
-    for (size_t i = 0; i < cols; i++)
-        if (p[i] > 0.0) {
-            chi2 += (count[i] - n * p[i]) * (count[i] - n * p[i]) / (n * p[i]);
-            cells++;
-        }
-    const double df = cells > 1 ? (double)(cells - 1) : 1.0;
-    const double h = 2.0 / (9.0 * df), z = 3.0902;
-    const double limit = df * pow(1.0 - h + z * sqrt(h), 3.0);
-    if (cells > 1 && chi2 > limit)
-        fail_msg("%s: chi-square %.2f > %.2f (df %.0f)", what, chi2, limit,
-                 df);
+    check_chi_square(what, count, p, cols, (double)(draws / BATCH * BATCH));
     free(rows);
 }
 

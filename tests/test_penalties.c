@@ -92,10 +92,8 @@ static void check_adjusted(const char *what, const float *x, size_t cols,
         m = y[i] > m ? y[i] : m;
     for (size_t i = 0; i < cols; i++)
         sum += expl(o->beta * (y[i] - m));
-    size_t kept = 0;
     for (size_t i = 0; i < cols; i++) {
         p[i] = (double)(expl(o->beta * (y[i] - m)) / sum);
-        kept += p[i] > 0.0;
         yf[i] = (float)y[i];
     }
     /* with the filters off the kept set is the whole adjusted row, so the
@@ -107,14 +105,9 @@ static void check_adjusted(const char *what, const float *x, size_t cols,
             fabs(q[i] - p[i]) > 1e-12 + 1e-9 * p[i])
             fail_msg("%s: token %zu: %g against %g", what, i, q[i], p[i]);
     void *w = give_workspace(cols, o);
-    if (o->top_k == 0 && o->top_p == 1.0f && o->min_p == 0.0f) {
-        check_draws(what, x, cols, o, p, kept, draws, 0);
-    } else {
-        size_t kept_q = 0;
-        for (size_t i = 0; i < cols; i++)
-            kept_q += q[i] > 0.0;
-        check_draws(what, x, cols, o, q, kept_q, draws, 0);
-    }
+    const bool unfiltered =
+        o->top_k == 0 && o->top_p == 1.0f && o->min_p == 0.0f;
+    check_draws(what, x, cols, o, unfiltered ? p : q, draws, 0);
     free(w);
 }
 
