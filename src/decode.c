@@ -120,7 +120,8 @@ static size_t workspace_bytes(size_t cols, const sm_sampler_options *o)
     return o->bias_count ? cols * sizeof(float) : 0;
 }
 
-sm_status sm_sample_workspace_size(size_t cols, const sm_sampler_options *options,
+sm_status sm_sample_workspace_size(size_t cols,
+                                   const sm_sampler_options *options,
                                    size_t *bytes)
 {
     sm_sampler_options o;

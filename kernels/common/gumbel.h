@@ -7,10 +7,11 @@
  * all the mass; beta = 0 ignores x (every entry alike).
  *
  * Row r's entry 64 j + 16 k + 8 h + b (b < 8, h < 2) takes word k of
- * Philox block (counter[r], 16 j + 8 h + b), u = (word + 1/2) 2^-32. A key is computed exactly, in double
- * with the fixed-order log1p of log1p.h, only for the entries that could
- * beat the best key so far; a vector filter, in generic vector code,
- * finds them: with E = -log u >= 1 - u, the key can exceed T only if
+ * Philox block (counter[r], 16 j + 8 h + b), u = (word + 1/2) 2^-32. A key
+ * is computed exactly, in double with the fixed-order log1p of log1p.h,
+ * only for the entries that could beat the best key so far; a vector
+ * filter, in generic vector code, finds them: with E = -log u >= 1 - u,
+ * the key can exceed T only if
  *   beta x + ln 2 * (33 - exponent((float)(~word))) > T
  * (33 - exponent bounds -log2(1 - u) from above), tested in float with a
  * margin for its roundings. The filter only skips entries that cannot

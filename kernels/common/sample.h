@@ -11,12 +11,13 @@
  * (top-p). The token is drawn in proportion to e_i over the kept set, by
  * walking it with a double running sum against u * (its mass).
  *
- * With top-k (k <= SM_TOP_MAX, checked by src/), or when the kept set turns out to lie
- * within the SM_TOP_MAX most probable entries, the set is an explicit list
- * in rank order. Otherwise it is {e_i >= tau}: min-p's tau, or top-p's,
- * found by bisection on tau's bits with passes that sum the mass above it;
- * the draw then sums the row's spans and walks the chosen span's 32-entry
- * blocks. Without filters only the extremum is selected.
+ * With top-k (k <= SM_TOP_MAX, checked by src/), or when the kept set
+ * turns out to lie within the SM_TOP_MAX most probable entries, the set is
+ * an explicit list in rank order. Otherwise it is {e_i >= tau}: min-p's
+ * tau, or top-p's, found by bisection on tau's bits with passes that sum
+ * the mass above it; the draw then walks the row (walk.h). Without filters
+ * only the extremum is selected. Bias and penalties (penalties.h) first
+ * build the adjusted row in the caller's workspace.
  */
 #ifndef SM_SAMPLE_H
 #define SM_SAMPLE_H
