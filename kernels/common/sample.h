@@ -121,7 +121,8 @@ static struct sample_out kept_draw(const float *x, size_t cols, float m,
                                (float)((double)w.mass / total)};
 }
 
-/* One row, u in [0, 1); h and e have room for SM_TOP_MAX entries. */
+/* One row, u in [0, 1); h and e have room for SM_TOP_MAX entries (e also
+ * holds the exps of a row of at most SM_TOP_MAX without filters). */
 static struct sample_out sample_row(const float *x, size_t cols, float beta,
                                     const struct sm_sample_args *a, double u,
                                     struct ranked h[], float e[])
@@ -148,6 +149,15 @@ static struct sample_out sample_row(const float *x, size_t cols, float beta,
     /* The smallest e_i with mass: 0 has none. */
     const float tiny = 0x1p-149f;
     const float tau0 = a->min_p > 0.0f ? a->min_p : tiny;
+    if (!filters && cols <= SM_TOP_MAX) { /* one exp per entry, in e */
+        const struct mass_src kept = kept_src(x, m, beta, tau0);
+        store_masses(&kept, cols, e);
+        const struct mass_src stored = stored_src(e);
+        double total;
+        const struct walked w = row_draw(&stored, cols, u, &total);
+        return (struct sample_out){(int32_t)w.index,
+                                   (float)((double)w.mass / total)};
+    }
     if (!filters)
         return kept_draw(x, cols, m, beta, tau0, u);
     list_exps(x, h, n_list, m, beta, e);

@@ -66,7 +66,7 @@ static bool verify_drafts(size_t n, size_t cols, float beta,
     }
     *accepted = n;
     struct ranked h[1];
-    float e[1];
+    float e[SM_TOP_MAX]; /* sample_row keeps a short row's exps there */
     const struct sm_sample_args none = {.top_k = 0, .top_p = 1.0f};
     const struct sm_philox_block b = sm_random_block(a->seed, a->counter, n);
     const struct sample_out s =

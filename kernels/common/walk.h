@@ -21,6 +21,7 @@
 
 /* Scalars, not vectors: SVE's sizeless vectors cannot be members. */
 struct mass_src {
+    const float *e; /* the masses, computed before (stored_src), or NULL */
     const float *x;
     const float *q; /* NULL: sampling; else the residual against q */
     float m, beta;
@@ -32,7 +33,7 @@ struct mass_src {
 static inline struct mass_src kept_src(const float *x, float m, float beta,
                                        float tau)
 {
-    return (struct mass_src){x, NULL, m, beta, tau,
+    return (struct mass_src){NULL, x, NULL, m, beta, tau,
                              beta > 0.0f ? -INFINITY : INFINITY,
                              tau <= 0x1p-149f};
 }
@@ -40,8 +41,14 @@ static inline struct mass_src kept_src(const float *x, float m, float beta,
 static inline struct mass_src residual_src(const float *x, const float *q,
                                            float m, float beta, float r)
 {
-    return (struct mass_src){x, q, m, beta, r,
+    return (struct mass_src){NULL, x, q, m, beta, r,
                              beta > 0.0f ? -INFINITY : INFINITY, false};
+}
+
+/* Masses stored in e, as store_masses wrote them. */
+static inline struct mass_src stored_src(const float *e)
+{
+    return (struct mass_src){e, NULL, NULL, 0.0f, 0.0f, 0.0f, 0.0f, false};
 }
 
 /* The masses of entries [i, i + SM_VW) of the n at offset lo (0 past n). */
@@ -50,6 +57,10 @@ SM_INLINE sm_v block_values(const struct mass_src *s, size_t lo, size_t n,
 {
     const size_t c = i >= n ? 0 : n - i < (size_t)SM_VW ? n - i
                                                        : (size_t)SM_VW;
+    if (s->e) {
+        const float *e = s->e + lo + i;
+        return c == (size_t)SM_VW ? v_load(e) : v_load_part(e, c, 0.0f);
+    }
     const float *x = s->x + lo + i;
     const sm_v xv = c == (size_t)SM_VW ? v_load(x) : v_load_part(x, c, s->pad);
     const sm_v ev = exp_nonpos(t_of(xv, v_set1(s->m), v_set1(s->beta)));
@@ -96,6 +107,15 @@ static double row_mass(const struct mass_src *s, size_t lo, size_t n)
             acc_add(&acc, v, block_values(s, lo + b, n - b, i));
     }
     return acc_fold(&acc);
+}
+
+/* The masses of the n entries of s into e (room for n rounded up to 32):
+ * one pass of the exp, after which the sums and the walk only load. */
+static void store_masses(const struct mass_src *s, size_t n, float *e)
+{
+    for (size_t b = 0; b < n; b += SM_SAMPLE_BLOCK)
+        for (size_t i = 0; i < 32; i += (size_t)SM_VW)
+            v_store(e + b + i, block_values(s, b, n - b, i));
 }
 
 /* The spans of a row of n: at most SM_WALK_SPANS of whole blocks. A
