@@ -29,6 +29,13 @@ the same rows, whose time a table at the end divides them by:
     cross_entropy_f32/torch/64x32000/out/beta:1      loss, then backward()
     softmax_rows_f32/torch/64x32000/out/beta:1       the baseline
 
+and bench_attention.cc's attention decode (one query per head against a
+KV cache [n][H_kv][d], grouped-query: H = 32 query heads over H_kv = 8),
+written as a PyTorch decoder does it, q @ k^T, softmax, @ v, the query
+heads of a group as a batch dimension over their shared kv head:
+
+    attention_decode/torch/n:32768/d:128/H:32/Hkv:8
+
 It prints JSON in Google Benchmark's format (--benchmark_format=json), so
 a report can merge it with bench_softmax's output by name. Run it with
 Debian's python, the one that sees python3-torch:
@@ -185,7 +192,7 @@ def all_cases(impl):
         for rows, cols, single_row in shapes:
             if op != "top20" or cols >= 2 * TOP_N:
                 cases.append(DecodeCase(op, rows, cols, single_row, impl))
-    return cases + loss_cases(impl)
+    return cases + loss_cases(impl) + attention_cases(impl)
 
 
 class LossCase:
@@ -222,6 +229,69 @@ def loss_cases(impl):
                 ("soft_cross_entropy", "out", 0), ("kl_div", "out", 0)):
             cases.append(LossCase(op, rows, cols, write, smoothing, impl))
     return cases
+
+
+# bench_attention.cc's cells.
+ATTN_HEADS, ATTN_KV_HEADS = 32, 8
+ATTN_SIZES = (512, 4096, 32768)
+ATTN_DIMS = (64, 128)
+
+
+class AttentionCase:
+    """Attention decode on one (n, d): bytes are those of K and V."""
+
+    def __init__(self, n, d, impl):
+        self.n, self.d = n, d
+        self.name = (f"attention_decode/{impl}/n:{n}/d:{d}/H:{ATTN_HEADS}"
+                     f"/Hkv:{ATTN_KV_HEADS}")
+
+    @property
+    def elements(self):
+        return self.n
+
+    @property
+    def bytes_per_call(self):
+        return 2 * self.n * ATTN_KV_HEADS * self.d * 4
+
+
+def attention_cases(impl):
+    return [AttentionCase(n, d, impl) for n in ATTN_SIZES for d in ATTN_DIMS]
+
+
+def attention_setup(torch, case):
+    """(call, check): scores q k^T * scale over the cache's strided view,
+    softmax, the weighted sum, into a preallocated output; the check
+    against float64."""
+    n, d, h, g = case.n, case.d, ATTN_HEADS, ATTN_KV_HEADS
+    gen = torch.Generator().manual_seed(7)
+    q = torch.rand(g, h // g, d, generator=gen) * 0.1 - 0.05
+    k = torch.rand(n, g, d, generator=gen) * 2 - 1  # the cache's layout
+    v = torch.rand(n, g, d, generator=gen) * 2 - 1
+    kt = k.permute(1, 2, 0)  # [g, d, n], a view
+    vv = v.permute(1, 0, 2)  # [g, n, d], a view
+    scale = 1.0 / d ** 0.5
+    scores = torch.empty(g, h // g, n)
+    out = torch.empty(g, h // g, d)
+
+    def call():
+        torch.matmul(q, kt, out=scores)
+        scores.mul_(scale)
+        p = torch.softmax(scores, dim=-1)
+        return torch.matmul(p, vv, out=out)
+
+    def check(o):
+        s64 = torch.matmul(q.double(), kt.double()) * scale
+        ref = torch.matmul(torch.softmax(s64, dim=-1), vv.double())
+        return bool(torch.allclose(o.double(), ref, rtol=1e-4, atol=1e-5))
+
+    return call, check
+
+
+def run_attention_case(torch, case, args):
+    call, check = attention_setup(torch, case)
+    if not check(call()):
+        raise RuntimeError(f"{case.name}: output differs from float64")
+    return time_call(call, case, args)
 
 
 def select(cases, pattern):
@@ -613,6 +683,7 @@ def main():
     gc.disable()  # as timeit does: no collection pauses inside a timing
     for case in cases:
         run = run_loss_case if isinstance(case, LossCase) \
+            else run_attention_case if isinstance(case, AttentionCase) \
             else run_decode_case if isinstance(case, DecodeCase) else run_case
         iterations, real, cpu = run(torch, case, args)
         entry = result_entry(case, iterations, real, cpu, args.repetitions,

@@ -589,6 +589,85 @@ SM_API SM_NODISCARD sm_status sm_entropy_rows_f32(
     size_t rows, size_t cols, const float *x, size_t ldx, float *loss,
     float *grad, size_t ldg, const sm_loss_options *options);
 
+/* ---- attention decode: o_h = sum_i softmax_i(s q_h . k_i + mask_i) v_i -- */
+/*
+ * One query per head against n keys and values (decode time), scores,
+ * softmax and weighted sum fused in one pass over K and V (the online
+ * recurrence of FlashAttention; the keys split into pieces whose states
+ * merge, as flash-decoding does).
+ *
+ * Shapes and layout (strides in elements, each >= d; d entries contiguous):
+ *   heads query heads, q row h at q + h ldq; o row h at o + h ldo.
+ *   kv_heads key/value heads (heads a multiple of kv_heads: grouped-query,
+ *   multi-query when kv_heads = 1); head h reads kv head
+ *   h / (heads / kv_heads). Key i of kv head g at k + i ldk_token +
+ *   g ldk_head (a KV cache [n][kv_heads][d]: ldk_token = kv_heads d,
+ *   ldk_head = d; [kv_heads][n][d]: ldk_token = d, ldk_head = n d); values
+ *   likewise with ldv_token, ldv_head.
+ *   Only keys i < min(n, valid_length) are read; mask (options) holds one
+ *   float per key, shared by every head (-inf: the key is left out).
+ *
+ * The order of operations (the same on every ISA and vector length, so
+ * the same bits; SM_FAST_EXP selects the fast exp as elsewhere):
+ *   1. x_i = (q . k_i) * s + mask_i in f32 (no add without a mask). q . k
+ *      is 16 chains of FMAs, chain l taking j = l (mod 16) in increasing j
+ *      from +0 (entries past d as 0, up to a multiple of 16), folded
+ *      l += l+8, l += l+4, l += l+2, l += l+1.
+ *   2. Keys in blocks of 32 (SM_ATTENTION_BLOCK in the source) within
+ *      pieces of 512 keys, each piece from the empty state (m = -inf, l =
+ *      0, acc = 0). Per block: b = its largest x_i; if b > m, alpha =
+ *      exp(m - b), l = l alpha, acc_j = acc_j alpha, m = b. Then
+ *      e_i = exp(x_i - m) (exactly 1 where x_i == m), l += e_i and
+ *      acc_j = fma(e_i, v_ij, acc_j) in increasing i. A key whose e_i is 0
+ *      adds nothing: its values are not read (NaN or garbage there is
+ *      harmless).
+ *   3. Pieces merge in order: the first that takes a key is copied; then
+ *      M = max(m, m'), a = exp(m - M), a' = exp(m' - M) (1 where equal),
+ *      acc = acc a + acc' a', l = l a + l' a' (f32, each product rounded).
+ *   4. o_hj = acc_j * (1 / l) in f32; lse_h = m + log(l) in double, rounded
+ *      once: the logsumexp of the head's x_i, for merging calls over
+ *      disjoint key ranges (o = sum_c exp(lse_c - L) o_c, L = logsumexp of
+ *      the lse_c).
+ *
+ * Accuracy against an exact evaluation from the same f32 inputs: x_i is
+ * within dx_i = (d/16 + 6) 2^-24 (s sum_j |q_j k_ij| + |x_i|); each o_hj
+ * within (2 max_i dx_i + (P + n/P + 2 n/32 + 12) 2^-24) sum_i p_i |v_ij|
+ * (p_i the exact weights, P = 512: the sequential f32 sums of a piece,
+ * the merges and the rescales); lse within max_i dx_i plus the same
+ * relative term and 2 ulp.
+ *
+ * Special values, per head: a NaN score (NaN in q, k, the mask, or an
+ * inf * 0 in the product) makes the head's o and lse NaN (the library's
+ * NaN 0x7fc00000); a NaN or inf in a value read makes the o entries it
+ * reaches NaN; scores of +inf share the mass equally (o the mean of their
+ * values, lse +inf); a head with no key taken (n or valid_length 0, every
+ * key masked) gets o = 0 and lse = -inf, as a fully masked row does.
+ *
+ * Errors (nothing written): SM_EINVAL for kv_heads 0, heads not a multiple
+ * of kv_heads, d 0, a stride < d, q or o NULL (heads > 0), k or v NULL
+ * with keys to read, an options size out of range, unknown flags, a
+ * negative, NaN or infinite scale; SM_ERANGE when an extent overflows;
+ * SM_EOVERLAP when o or lse overlaps an input or each other (their byte
+ * ranges from first to last element). heads 0: SM_OK, nothing written. */
+typedef struct sm_attention_options {
+    size_t size;         /* sizeof(sm_attention_options) */
+    float scale;         /* s > 0 and finite; 0 (the default): 1/sqrt(d),
+                            (float)(1.0 / sqrt((double)d)) */
+    sm_flags flags;      /* SM_FAST_EXP */
+    const float *mask;   /* NULL, or one additive float per key */
+    size_t valid_length; /* keys used: min(n, valid_length); SIZE_MAX: n */
+    float *lse;          /* NULL, or heads floats: each head's logsumexp */
+} sm_attention_options;
+#define SM_ATTENTION_OPTIONS_INIT \
+    { sizeof(sm_attention_options), 0.0f, 0u, NULL, SIZE_MAX, NULL }
+
+SM_API SM_NODISCARD sm_status sm_attention_decode_f32(
+    size_t heads, size_t kv_heads, size_t n, size_t d,
+    const float *q, size_t ldq,
+    const float *k, size_t ldk_token, size_t ldk_head,
+    const float *v, size_t ldv_token, size_t ldv_head,
+    float *o, size_t ldo, const sm_attention_options *options);
+
 /* ---- instruction sets ---------------------------------------------------- */
 /* The kernels are chosen once, at load time, from the CPU's features: the
  * best ISA the CPU and this build support, capped by the environment

@@ -148,6 +148,33 @@ typedef void (*sm_entropy_rows_fn)(size_t rows, size_t cols, float beta,
                                    float grad_scale, double *h, float *g,
                                    size_t ldg, unsigned flags);
 
+/* Fused attention decode (common/attention.h; the order of operations is
+ * include/softmax.h's), checked by src/attention.c: heads a multiple of
+ * kv_heads >= 1, d >= 1, every stride >= d, scale > 0 and finite, n the
+ * keys used (the valid length applied); mask NULL or n floats, lse NULL
+ * or heads floats. Keys go in blocks of SM_ATTENTION_BLOCK, whose states
+ * merge into pieces of SM_ATTENTION_PIECE keys, merged in order; each dot
+ * product in SM_ATTENTION_LANES lanes. */
+#define SM_ATTENTION_BLOCK 32
+#define SM_ATTENTION_PIECE 512
+#define SM_ATTENTION_LANES 16
+struct sm_attention_args {
+    size_t heads, kv_heads, n, d;
+    const float *q;
+    size_t ldq;
+    const float *k;
+    size_t ldk_token, ldk_head;
+    const float *v;
+    size_t ldv_token, ldv_head;
+    const float *mask;
+    float scale;
+    float *o;
+    size_t ldo;
+    float *lse;
+};
+typedef void (*sm_attention_fn)(const struct sm_attention_args *a,
+                                unsigned flags);
+
 /* X-macro over the slots, so the dispatcher's fallback fill and the tests
  * never miss a new operation. */
 #define SM_KERNEL_SLOTS(X) \
@@ -167,7 +194,8 @@ typedef void (*sm_entropy_rows_fn)(size_t rows, size_t cols, float beta,
     X(sm_gumbel_rows_fn, gumbel_rows) \
     X(sm_stats_fn, row_stats) \
     X(sm_exp_fn, exp) \
-    X(sm_exp_sum_fn, exp_sum)
+    X(sm_exp_sum_fn, exp_sum) \
+    X(sm_attention_fn, attention_decode)
 
 struct sm_kernels {
 #define SM_DECLARE_SLOT(type, name) type name;

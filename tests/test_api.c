@@ -1301,6 +1301,15 @@ _Static_assert(sizeof(sm_sampler_options) ==
                        2 * sizeof(uint32_t) + 5 * sizeof(void *),
                "sm_sampler_options has padding");
 
+/* size, scale, flags, mask, valid_length, lse */
+_Static_assert(sizeof(sm_attention_options) ==
+                   offsetof(sm_attention_options, lse) + sizeof(float *) &&
+                   offsetof(sm_attention_options, scale) ==
+                       offsetof(sm_options, beta) &&
+                   offsetof(sm_attention_options, flags) ==
+                       offsetof(sm_options, flags),
+               "sm_attention_options has padding");
+
 /* The smallest size the library takes: through beta. */
 #define MIN_SIZE(T) (offsetof(T, beta) + sizeof(float))
 

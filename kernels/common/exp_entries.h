@@ -11,6 +11,7 @@
 #include "common/loss_ce.h"
 #include "common/loss_soft.h"
 #include "common/loss_entropy.h"
+#include "common/attention.h"
 
 /* This build's entry points: the ops of its exp mode. */
 void SM_ENTRY(softmax_rows)(size_t rows, size_t cols, float beta,
@@ -69,6 +70,11 @@ void SM_ENTRY(exp)(size_t n, const float *x, float *y)
 float SM_ENTRY(exp_sum)(size_t n, const float *x, float c)
 {
     return exp_sum(n, x, c);
+}
+
+void SM_ENTRY(attention_decode)(const struct sm_attention_args *a)
+{
+    attention_decode(a);
 }
 
 #if SM_TABLE_PART

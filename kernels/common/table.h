@@ -108,6 +108,12 @@ static float exp_sum_by_mode(size_t n, const float *x, float c,
     return SM_BY_MODE(exp_sum, n, x, c);
 }
 
+static void attention_decode_by_mode(const struct sm_attention_args *a,
+                                     unsigned flags)
+{
+    SM_BY_MODE(attention_decode, a);
+}
+
 #undef SM_BY_MODE
 
 const struct sm_kernels SM_TABLE_OF(SM_KERNEL_ISA) = {
@@ -128,6 +134,7 @@ const struct sm_kernels SM_TABLE_OF(SM_KERNEL_ISA) = {
     .row_stats = row_stats_by_mode,
     .exp = exp_by_mode,
     .exp_sum = exp_sum_by_mode,
+    .attention_decode = attention_decode_by_mode,
 };
 
 #endif

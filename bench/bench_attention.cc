@@ -1,0 +1,207 @@
+// Attention decode (sm_attention_decode_f32) per ISA and exp mode, beside
+// the three-step composition with this library's softmax (scores by a
+// plain dot loop, sm_softmax_rows_f32, the weighted sum by a plain loop)
+// and the read floor of the same bytes (a streaming sum over K and V's
+// size). Bytes per second count K and V once; H = 32 query heads over
+// H_kv = 8 key/value heads, the KV cache laid out [n][H_kv][d].
+//   attention_decode/avx512/n:32768/d:128/H:32/Hkv:8
+//   attention_decode/avx512-fast/...            SM_FAST_EXP
+//   attention_3step/avx512/n:32768/d:128/H:32/Hkv:8
+//   floor_read_kv/n:32768/d:128/Hkv:8
+// Registered at load, like the peers: bench_softmax.cc's main runs them.
+//   taskset -c 1 build/bench/bench_softmax --benchmark_filter='attention|floor_read_kv'
+#include "bench_util.h"
+
+#include <softmax.h>
+
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr std::size_t kHeads = 32, kKvHeads = 8;
+constexpr std::size_t kSizes[] = {512, 4096, 32768};
+constexpr std::size_t kDims[] = {64, 128};
+
+struct Problem {
+    std::size_t n, d;
+    std::vector<float> q, k, v, o;
+    Problem(std::size_t n_, std::size_t d_)
+        : n(n_), d(d_), q(kHeads * d_), k(n_ * kKvHeads * d_),
+          v(n_ * kKvHeads * d_), o(kHeads * d_)
+    {
+        smbench::fill_logits(q.data(), q.size(), 1);
+        smbench::fill_logits(k.data(), k.size(), 2);
+        smbench::fill_logits(v.data(), v.size(), 3);
+        // fill_logits spans a logit range; keep q.k moderate
+        for (float &x : q)
+            x *= 0.05f;
+    }
+    std::size_t kv_bytes() const { return 2 * k.size() * sizeof(float); }
+};
+
+std::string shape(std::size_t n, std::size_t d)
+{
+    return "n:" + std::to_string(n) + "/d:" + std::to_string(d) +
+           "/H:" + std::to_string(kHeads) + "/Hkv:" + std::to_string(kKvHeads);
+}
+
+void attention(benchmark::State &state, sm_isa isa, sm_flags flags,
+               std::size_t n, std::size_t d)
+{
+    if (sm_isa_force(isa) != SM_OK) {
+        state.SkipWithError("ISA not supported");
+        return;
+    }
+    Problem p(n, d);
+    sm_attention_options o = SM_ATTENTION_OPTIONS_INIT;
+    o.flags = flags;
+    const std::size_t ld = kKvHeads * d;
+    for (auto _ : state) {
+        if (sm_attention_decode_f32(kHeads, kKvHeads, n, d, p.q.data(), d,
+                                    p.k.data(), ld, d, p.v.data(), ld, d,
+                                    p.o.data(), d, &o) != SM_OK)
+            state.SkipWithError("sm_attention_decode_f32 failed");
+        benchmark::DoNotOptimize(p.o.data());
+        benchmark::ClobberMemory();
+    }
+    smbench::set_throughput(state, n, p.kv_bytes());
+    if (sm_isa_force(SM_ISA_AUTO) != SM_OK)
+        state.SkipWithError("cannot restore the automatic ISA");
+}
+
+// The composition a caller without a fused kernel writes: every score by
+// a plain dot loop (no reassociation, as the compiler must keep it), one
+// softmax over each head's row of scores, the weighted sum with the value
+// columns innermost.
+void three_step(benchmark::State &state, sm_isa isa, std::size_t n,
+                std::size_t d)
+{
+    if (sm_isa_force(isa) != SM_OK) {
+        state.SkipWithError("ISA not supported");
+        return;
+    }
+    Problem p(n, d);
+    std::vector<float> scores(kHeads * n), probs(kHeads * n);
+    const std::size_t ld = kKvHeads * d, group = kHeads / kKvHeads;
+    const float scale = static_cast<float>(1.0 / std::sqrt(double(d)));
+    for (auto _ : state) {
+        for (std::size_t h = 0; h < kHeads; h++) {
+            const float *q = p.q.data() + h * d;
+            const float *k = p.k.data() + (h / group) * d;
+            for (std::size_t i = 0; i < n; i++) {
+                float s = 0.0f;
+                for (std::size_t j = 0; j < d; j++)
+                    s += q[j] * k[i * ld + j];
+                scores[h * n + i] = s * scale;
+            }
+        }
+        if (sm_softmax_rows_f32(kHeads, n, scores.data(), n, probs.data(), n,
+                                nullptr) != SM_OK)
+            state.SkipWithError("sm_softmax_rows_f32 failed");
+        for (std::size_t h = 0; h < kHeads; h++) {
+            float *o = p.o.data() + h * d;
+            const float *v = p.v.data() + (h / group) * d;
+            for (std::size_t j = 0; j < d; j++)
+                o[j] = 0.0f;
+            for (std::size_t i = 0; i < n; i++) {
+                const float w = probs[h * n + i];
+                for (std::size_t j = 0; j < d; j++)
+                    o[j] += w * v[i * ld + j];
+            }
+        }
+        benchmark::DoNotOptimize(p.o.data());
+        benchmark::ClobberMemory();
+    }
+    smbench::set_throughput(state, n, p.kv_bytes());
+    if (sm_isa_force(SM_ISA_AUTO) != SM_OK)
+        state.SkipWithError("cannot restore the automatic ISA");
+}
+
+// The read floor: a sum over K and V's bytes with eight independent
+// vector accumulators (as bench_softmax.cc's floor_read), so that memory,
+// not the adds, limits it.
+#if defined(__x86_64__) && defined(__linux__) && \
+    (defined(__GNUC__) || defined(__clang__))
+#define SMBENCH_KV_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define SMBENCH_KV_CLONES
+#endif
+typedef float kv8 __attribute__((vector_size(32)));
+typedef float kv8_u __attribute__((vector_size(32), aligned(4), may_alias));
+
+SMBENCH_KV_CLONES float stream_sum(const float *x, std::size_t n)
+{
+    kv8 a0 = {}, a1 = {}, a2 = {}, a3 = {}, a4 = {}, a5 = {}, a6 = {}, a7 = {};
+    std::size_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+        const kv8_u *v = reinterpret_cast<const kv8_u *>(x + i);
+        a0 += v[0], a1 += v[1], a2 += v[2], a3 += v[3];
+        a4 += v[4], a5 += v[5], a6 += v[6], a7 += v[7];
+    }
+    const kv8 s = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7));
+    float sum = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+    for (; i < n; i++)
+        sum += x[i];
+    return sum;
+}
+
+void floor_read_kv(benchmark::State &state, std::size_t n, std::size_t d)
+{
+    Problem p(n, d);
+    for (auto _ : state) {
+        const float *k = p.k.data(), *v = p.v.data();
+        benchmark::DoNotOptimize(k);
+        benchmark::DoNotOptimize(v);
+        benchmark::DoNotOptimize(stream_sum(k, p.k.size()) +
+                                 stream_sum(v, p.v.size()));
+        benchmark::ClobberMemory();
+    }
+    smbench::set_throughput(state, n, p.kv_bytes());
+}
+
+void configure(benchmark::internal::Benchmark *b, std::size_t n, std::size_t d)
+{
+    b->Unit(benchmark::kMicrosecond);
+    if (n * d >= 32768 * 64)
+        b->Iterations(20); // hundreds of MB per call: a few calls suffice
+}
+
+const bool registered = [] {
+    const unsigned supported = sm_isa_supported();
+    for (std::size_t n : kSizes)
+        for (std::size_t d : kDims) {
+            for (int i = 0; i < SM_ISA_COUNT; i++) {
+                if (!(supported & (1u << i)))
+                    continue;
+                const sm_isa isa = static_cast<sm_isa>(i);
+                const std::string name = sm_isa_name(isa);
+                for (sm_flags flags : {0u, SM_FAST_EXP})
+                    configure(benchmark::RegisterBenchmark(
+                                  ("attention_decode/" + name +
+                                   (flags ? "-fast/" : "/") + shape(n, d))
+                                      .c_str(),
+                                  attention, isa, flags, n, d),
+                              n, d);
+                configure(benchmark::RegisterBenchmark(
+                              ("attention_3step/" + name + "/" + shape(n, d))
+                                  .c_str(),
+                              three_step, isa, n, d),
+                          n, d);
+            }
+            configure(benchmark::RegisterBenchmark(
+                          ("floor_read_kv/n:" + std::to_string(n) + "/d:" +
+                           std::to_string(d) + "/Hkv:" + std::to_string(kKvHeads))
+                              .c_str(),
+                          floor_read_kv, n, d),
+                      n, d);
+        }
+    return true;
+}();
+
+} // namespace
