@@ -143,6 +143,16 @@ SM_INLINE double acc_fold_nv(const sm_acc *acc, size_t nv)
     return acc_fold(acc);
 }
 
+/* The pairwise fold of the 8 lanes, l += l+4, l += l+2, l += l+1:
+ * attention's dot products (common/attention.h). */
+#define SM_HAVE_FOLD8 1
+SM_INLINE float v_fold8(sm_v a)
+{
+    __m128 x = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+    x = _mm_add_ps(x, _mm_movehl_ps(x, x));
+    return _mm_cvtss_f32(_mm_add_ss(x, _mm_movehdup_ps(x)));
+}
+
 /* r[j] = lane j of every r[i] (an 8 x 8 transpose): rows to columns and
  * back for the column kernels (common/columns.h). */
 #define SM_HAVE_TRANSPOSE 1

@@ -142,6 +142,18 @@ SM_INLINE double acc_fold_nv(const sm_acc *acc, size_t nv)
     return nv == 1 ? fold8(_mm512_add_pd(acc->d[0], acc->d[1])) : acc_fold(acc);
 }
 
+/* The pairwise fold of the 16 lanes, l += l+8, l += l+4, l += l+2,
+ * l += l+1: attention's dot products (common/attention.h). */
+#define SM_HAVE_FOLD16 1
+SM_INLINE float v_fold16(sm_v a)
+{
+    const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(a),
+                                   _mm512_extractf32x8_ps(a, 1));
+    __m128 x = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+    x = _mm_add_ps(x, _mm_movehl_ps(x, x));
+    return _mm_cvtss_f32(_mm_add_ss(x, _mm_movehdup_ps(x)));
+}
+
 /* r[j] = lane j of every r[i] (a 16 x 16 transpose): rows to columns and
  * back for the column kernels (common/columns.h). */
 #define SM_HAVE_TRANSPOSE 1

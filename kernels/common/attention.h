@@ -38,15 +38,15 @@
 #include "common/inline.h"
 #include "kernels.h"
 
-/* The query heads of one pass over a kv head's keys and values, and the
- * output columns of one pass over a piece: bounded scratch on the stack
- * for any number of heads and any d. More heads or a wider d only repeat
- * the passes, with the same bits. */
 /* The entry points of both exp modes, for the table (common/table.h). */
 void SM_ENTRY_OF(exact, attention_decode)(const struct sm_attention_args *a);
 void SM_ENTRY_OF(fast, attention_decode)(const struct sm_attention_args *a);
 
-#define SM_ATT_HEADS 16
+/* The query heads of one pass over the keys and values, and the output
+ * columns of one pass over a piece: bounded scratch on the stack (about
+ * 36 KiB) for any number of heads and any d. More heads or a wider d only
+ * repeat the passes, with the same bits. */
+#define SM_ATT_HEADS 32
 #define SM_ATT_TILE 256
 
 _Static_assert(SM_ATT_TILE % 32 == 0, "tiles hold whole vectors");
@@ -77,37 +77,164 @@ SM_INLINE sm_v att_load(const float *p, size_t c)
     return c == (size_t)SM_VW ? v_load(p) : v_load_part(p, c, 0.0f);
 }
 
-/* q . k in the 16-lane order above. */
-SM_INLINE float att_dot(const float *q, const float *k, size_t d)
+/* The fold of the 16 lanes: l += l+8, l += l+4, l += l+2, l += l+1. */
+SM_INLINE float att_fold(float *part)
 {
-    const size_t lw = att_lanes();
-    float part[SM_ATTENTION_LANES + 32];
-    for (size_t v = 0; v < SM_ATTENTION_LANES; v += lw) {
-        sm_v acc = v_set1(0.0f);
-        size_t row = 0; /* 16 row + v: the first j of this lane group */
-        for (; row + SM_ATTENTION_LANES <= d; row += SM_ATTENTION_LANES)
-            acc = v_fma(att_load(q + row + v, lw), att_load(k + row + v, lw),
-                        acc);
-        if (row < d) { /* the last row of 16, zero past d */
-            const size_t at = row + v;
-            const size_t c = at >= d ? 0 : d - at < lw ? d - at : lw;
-            acc = v_fma(att_load(q + at, c), att_load(k + at, c), acc);
-        }
-        if (lw == (size_t)SM_VW)
-            v_store(part + v, acc);
-        else
-            v_store_part(part + v, lw, acc);
-    }
     for (size_t h = SM_ATTENTION_LANES / 2; h >= 1; h /= 2)
         for (size_t l = 0; l < h; l++)
             part[l] += part[l + h];
     return part[0];
 }
 
-/* One pass's heads (g of them, the first at q) over one kv head (keys at
- * kh, values at vh, column j0 first) for keys [i0, i1) and the output
- * columns [j0, j0 + w): the piece's state m, l, nan and acc (row h at
- * acc + h SM_ATT_TILE). */
+/* Four dot products q_r . k_r in the 16-lane order above, side by side
+ * (independent chains), into out[r]. A vector of 16 lanes or two of 8
+ * fold in registers (SM_HAVE_FOLD16, SM_HAVE_FOLD8 in vec.h: the same
+ * tree); other widths through memory. */
+#if defined(SM_HAVE_FOLD16)
+SM_INLINE void att_dot4(const float *const qr[4], const float *const kr[4],
+                        size_t d, float out[4])
+{
+    sm_v a0 = v_set1(0.0f), a1 = a0, a2 = a0, a3 = a0;
+    size_t row = 0;
+    for (; row + 16 <= d; row += 16) {
+        a0 = v_fma(v_load(qr[0] + row), v_load(kr[0] + row), a0);
+        a1 = v_fma(v_load(qr[1] + row), v_load(kr[1] + row), a1);
+        a2 = v_fma(v_load(qr[2] + row), v_load(kr[2] + row), a2);
+        a3 = v_fma(v_load(qr[3] + row), v_load(kr[3] + row), a3);
+    }
+    if (row < d) {
+        const size_t c = d - row;
+        a0 = v_fma(att_load(qr[0] + row, c), att_load(kr[0] + row, c), a0);
+        a1 = v_fma(att_load(qr[1] + row, c), att_load(kr[1] + row, c), a1);
+        a2 = v_fma(att_load(qr[2] + row, c), att_load(kr[2] + row, c), a2);
+        a3 = v_fma(att_load(qr[3] + row, c), att_load(kr[3] + row, c), a3);
+    }
+    out[0] = v_fold16(a0);
+    out[1] = v_fold16(a1);
+    out[2] = v_fold16(a2);
+    out[3] = v_fold16(a3);
+}
+#elif defined(SM_HAVE_FOLD8)
+/* Lanes 0-7 in a_r, 8-15 in b_r; the first level, l += l+8, is a + b. */
+SM_INLINE void att_dot4(const float *const qr[4], const float *const kr[4],
+                        size_t d, float out[4])
+{
+    sm_v a0 = v_set1(0.0f), a1 = a0, a2 = a0, a3 = a0;
+    sm_v b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    size_t row = 0;
+    for (; row + 16 <= d; row += 16) {
+        a0 = v_fma(v_load(qr[0] + row), v_load(kr[0] + row), a0);
+        b0 = v_fma(v_load(qr[0] + row + 8), v_load(kr[0] + row + 8), b0);
+        a1 = v_fma(v_load(qr[1] + row), v_load(kr[1] + row), a1);
+        b1 = v_fma(v_load(qr[1] + row + 8), v_load(kr[1] + row + 8), b1);
+        a2 = v_fma(v_load(qr[2] + row), v_load(kr[2] + row), a2);
+        b2 = v_fma(v_load(qr[2] + row + 8), v_load(kr[2] + row + 8), b2);
+        a3 = v_fma(v_load(qr[3] + row), v_load(kr[3] + row), a3);
+        b3 = v_fma(v_load(qr[3] + row + 8), v_load(kr[3] + row + 8), b3);
+    }
+    if (row < d) {
+        const size_t ca = d - row < 8 ? d - row : 8;
+        const size_t cb = d - row > 8 ? d - row - 8 : 0;
+        a0 = v_fma(att_load(qr[0] + row, ca), att_load(kr[0] + row, ca), a0);
+        b0 = v_fma(att_load(qr[0] + row + 8, cb), att_load(kr[0] + row + 8, cb), b0);
+        a1 = v_fma(att_load(qr[1] + row, ca), att_load(kr[1] + row, ca), a1);
+        b1 = v_fma(att_load(qr[1] + row + 8, cb), att_load(kr[1] + row + 8, cb), b1);
+        a2 = v_fma(att_load(qr[2] + row, ca), att_load(kr[2] + row, ca), a2);
+        b2 = v_fma(att_load(qr[2] + row + 8, cb), att_load(kr[2] + row + 8, cb), b2);
+        a3 = v_fma(att_load(qr[3] + row, ca), att_load(kr[3] + row, ca), a3);
+        b3 = v_fma(att_load(qr[3] + row + 8, cb), att_load(kr[3] + row + 8, cb), b3);
+    }
+    out[0] = v_fold8(v_add(a0, b0));
+    out[1] = v_fold8(v_add(a1, b1));
+    out[2] = v_fold8(v_add(a2, b2));
+    out[3] = v_fold8(v_add(a3, b3));
+}
+#else
+SM_INLINE void att_dot4(const float *const qr[4], const float *const kr[4],
+                        size_t d, float out[4])
+{
+    const size_t lw = att_lanes();
+    float part[4][SM_ATTENTION_LANES + 32];
+    for (size_t v = 0; v < SM_ATTENTION_LANES; v += lw) {
+        sm_v a0 = v_set1(0.0f), a1 = a0, a2 = a0, a3 = a0;
+        size_t row = 0; /* row + v: the first j of this lane group */
+        for (; row + SM_ATTENTION_LANES <= d; row += SM_ATTENTION_LANES) {
+            const size_t at = row + v;
+            a0 = v_fma(att_load(qr[0] + at, lw), att_load(kr[0] + at, lw), a0);
+            a1 = v_fma(att_load(qr[1] + at, lw), att_load(kr[1] + at, lw), a1);
+            a2 = v_fma(att_load(qr[2] + at, lw), att_load(kr[2] + at, lw), a2);
+            a3 = v_fma(att_load(qr[3] + at, lw), att_load(kr[3] + at, lw), a3);
+        }
+        if (row < d) { /* the last row of 16, zero past d */
+            const size_t at = row + v;
+            const size_t c = at >= d ? 0 : d - at < lw ? d - at : lw;
+            a0 = v_fma(att_load(qr[0] + at, c), att_load(kr[0] + at, c), a0);
+            a1 = v_fma(att_load(qr[1] + at, c), att_load(kr[1] + at, c), a1);
+            a2 = v_fma(att_load(qr[2] + at, c), att_load(kr[2] + at, c), a2);
+            a3 = v_fma(att_load(qr[3] + at, c), att_load(kr[3] + at, c), a3);
+        }
+        if (lw == (size_t)SM_VW) {
+            v_store(part[0] + v, a0);
+            v_store(part[1] + v, a1);
+            v_store(part[2] + v, a2);
+            v_store(part[3] + v, a3);
+        } else {
+            v_store_part(part[0] + v, lw, a0);
+            v_store_part(part[1] + v, lw, a1);
+            v_store_part(part[2] + v, lw, a2);
+            v_store_part(part[3] + v, lw, a3);
+        }
+    }
+    for (int r = 0; r < 4; r++)
+        out[r] = att_fold(part[r]);
+}
+#endif
+
+/* The query heads of one pass, h0 .. h0 + g - 1 (any grouping: head h
+ * reads kv head h / (heads / kv_heads)); each with its query and the
+ * offsets of its kv head's keys and values. */
+struct att_batch {
+    size_t h0, g;
+    const float *q[SM_ATT_HEADS];
+    size_t koff[SM_ATT_HEADS], voff[SM_ATT_HEADS];
+    size_t kspan, vspan; /* elements of a key's (value's) row read */
+};
+
+/* x[h][i] = (q_h . k_i) s + mask_i for the keys [b0, b0 + b): the pairs
+ * (i, h) in that order, four at a time (the last group repeats its last
+ * pair), so that a KV cache [n][kv_heads][d] is read in memory order. */
+static void att_scores(const struct sm_attention_args *a,
+                       const struct att_batch *bt, size_t b0, size_t b,
+                       float x[][SM_ATTENTION_BLOCK])
+{
+    const size_t g = bt->g, pairs = b * g;
+    size_t next_i = 0, next_h = 0; /* pair p0 + r as (i, h) */
+    for (size_t p0 = 0; p0 < pairs; p0 += 4) {
+        const float *qr[4], *kr[4];
+        size_t hr[4], ir[4];
+        for (size_t r = 0; r < 4; r++) {
+            ir[r] = next_i;
+            hr[r] = next_h;
+            if (p0 + r + 1 < pairs && ++next_h == g) { /* else repeat */
+                next_h = 0;
+                next_i++;
+            }
+            qr[r] = bt->q[hr[r]];
+            kr[r] = a->k + (b0 + ir[r]) * a->ldk_token + bt->koff[hr[r]];
+        }
+        float dot[4];
+        att_dot4(qr, kr, a->d, dot);
+        for (size_t r = 0; r < 4 && p0 + r < pairs; r++) {
+            float s = dot[r] * a->scale;
+            if (a->mask)
+                s += a->mask[b0 + ir[r]];
+            x[hr[r]][ir[r]] = s;
+        }
+    }
+}
+
+/* A pass's state over one piece: m, l, nan and the accumulator of the
+ * output columns [j0, j0 + w) (row h at acc + h SM_ATT_TILE). */
 struct att_piece {
     float m[SM_ATT_HEADS], l[SM_ATT_HEADS];
     bool nan[SM_ATT_HEADS];
@@ -121,15 +248,55 @@ SM_INLINE void att_scale_row(float *row, size_t w, float f)
         v_store(row + j, v_mul(v_load(row + j), vf));
 }
 
+/* Block step of head h: the block's maximum, the rescale, e_i into x[h]
+ * and l; false if the block adds nothing to the head. */
+static bool att_block_exps(struct att_piece *p, size_t h, float *xh,
+                           size_t b, size_t wv)
+{
+    float bm = -INFINITY;
+    for (size_t i = 0; i < b; i++) {
+        if (xh[i] != xh[i])
+            p->nan[h] = true;
+        else if (xh[i] > bm)
+            bm = xh[i];
+    }
+    if (p->nan[h] || bm == -INFINITY)
+        return false; /* NaN output, or no key of the block taken */
+    if (bm > p->m[h]) {
+        const float alpha = att_exp1(p->m[h] - bm);
+        p->l[h] *= alpha;
+        att_scale_row(p->acc + h * SM_ATT_TILE, wv, alpha);
+        p->m[h] = bm;
+    }
+    for (size_t i = b; i < SM_ATTENTION_BLOCK; i++)
+        xh[i] = -INFINITY;
+    const sm_v vm = v_set1(p->m[h]);
+    for (size_t i = 0; i < SM_ATTENTION_BLOCK; i += (size_t)SM_VW) {
+        const sm_v xv = v_load(xh + i);
+        const sm_v t = v_sel(m_eq(xv, vm), v_set1(0.0f), v_sub(xv, vm));
+        v_store(xh + i, att_exp(t));
+    }
+    for (size_t i = 0; i < b; i++)
+        p->l[h] += xh[i];
+    return true;
+}
+
+/* Asks for a row of span elements at p to be brought into the caches
+ * (a key's or value's row a block ahead; no result depends on it). */
+static inline void att_prefetch(const float *p, size_t span)
+{
+    for (size_t e = 0; e < span; e += 16)
+        __builtin_prefetch(p + e, 0, 1);
+}
+
 static SM_NOCLONE void att_piece_state(const struct sm_attention_args *a,
-                                       const float *q, size_t g,
-                                       const float *kh, const float *vh,
-                                       size_t i0, size_t i1, size_t w,
-                                       struct att_piece *p)
+                                       const struct att_batch *bt,
+                                       size_t i0, size_t i1, size_t j0,
+                                       size_t w, struct att_piece *p)
 {
     float x[SM_ATT_HEADS][SM_ATTENTION_BLOCK];
     bool take[SM_ATT_HEADS];
-    const size_t d = a->d;
+    const size_t g = bt->g;
     const size_t wv = (w + 31) / 32 * 32; /* whole vectors of every ISA */
     for (size_t h = 0; h < g; h++) {
         p->m[h] = -INFINITY;
@@ -140,61 +307,33 @@ static SM_NOCLONE void att_piece_state(const struct sm_attention_args *a,
     for (size_t b0 = i0; b0 < i1; b0 += SM_ATTENTION_BLOCK) {
         const size_t b = i1 - b0 < SM_ATTENTION_BLOCK ? i1 - b0
                                                       : SM_ATTENTION_BLOCK;
+        att_scores(a, bt, b0, b, x);
+        for (size_t h = 0; h < g; h++)
+            take[h] = !p->nan[h] && att_block_exps(p, h, x[h], b, wv);
+        /* acc = fma(e_i, v_i, acc), each column its own chain in
+         * increasing i; keys in memory order, then heads. */
         for (size_t i = 0; i < b; i++) {
-            const float *ki = kh + (b0 + i) * a->ldk_token;
+            const float *vi = a->v + (b0 + i) * a->ldv_token + j0;
+            if (b0 + i + SM_ATTENTION_BLOCK < a->n) {
+                const size_t ahead = b0 + i + SM_ATTENTION_BLOCK;
+                att_prefetch(a->k + ahead * a->ldk_token + bt->koff[0],
+                             bt->kspan);
+                att_prefetch(vi + SM_ATTENTION_BLOCK * a->ldv_token +
+                                 bt->voff[0], bt->vspan);
+            }
             for (size_t h = 0; h < g; h++) {
-                float s = att_dot(q + h * a->ldq, ki, d) * a->scale;
-                if (a->mask)
-                    s += a->mask[b0 + i];
-                x[h][i] = s;
-            }
-        }
-        for (size_t h = 0; h < g; h++) {
-            float *xh = x[h];
-            take[h] = false;
-            float bm = -INFINITY;
-            for (size_t i = 0; i < b; i++) {
-                if (xh[i] != xh[i])
-                    p->nan[h] = true;
-                else if (xh[i] > bm)
-                    bm = xh[i];
-            }
-            if (p->nan[h] || bm == -INFINITY)
-                continue; /* NaN output, or no key of the block taken */
-            if (bm > p->m[h]) {
-                const float alpha = att_exp1(p->m[h] - bm);
-                p->l[h] *= alpha;
-                att_scale_row(p->acc + h * SM_ATT_TILE, wv, alpha);
-                p->m[h] = bm;
-            }
-            for (size_t i = b; i < SM_ATTENTION_BLOCK; i++)
-                xh[i] = -INFINITY;
-            const sm_v vm = v_set1(p->m[h]);
-            for (size_t i = 0; i < SM_ATTENTION_BLOCK; i += (size_t)SM_VW) {
-                const sm_v xv = v_load(xh + i);
-                const sm_v t =
-                    v_sel(m_eq(xv, vm), v_set1(0.0f), v_sub(xv, vm));
-                v_store(xh + i, att_exp(t));
-            }
-            for (size_t i = 0; i < b; i++)
-                p->l[h] += xh[i];
-            take[h] = true;
-        }
-        /* o = fma(e_i, v_i, o), each column its own chain in increasing i. */
-        for (size_t j = 0; j < w; j += (size_t)SM_VW) {
-            const size_t c = w - j < (size_t)SM_VW ? w - j : (size_t)SM_VW;
-            for (size_t h = 0; h < g; h++) {
-                if (!take[h])
+                const float e = x[h][i];
+                if (!take[h] || e == 0.0f)
                     continue;
-                float *acc = p->acc + h * SM_ATT_TILE + j;
-                sm_v o = v_load(acc);
-                const float *vi = vh + b0 * a->ldv_token + j;
-                for (size_t i = 0; i < b; i++, vi += a->ldv_token) {
-                    const float e = x[h][i];
-                    if (e != 0.0f)
-                        o = v_fma(v_set1(e), att_load(vi, c), o);
-                }
-                v_store(acc, o);
+                const sm_v ve = v_set1(e);
+                const float *vh = vi + bt->voff[h];
+                float *acc = p->acc + h * SM_ATT_TILE;
+                size_t j = 0;
+                for (; j + (size_t)SM_VW <= w; j += (size_t)SM_VW)
+                    v_store(acc + j, v_fma(ve, v_load(vh + j), v_load(acc + j)));
+                if (j < w)
+                    v_store(acc + j, v_fma(ve, att_load(vh + j, w - j),
+                                           v_load(acc + j)));
             }
         }
     }
@@ -208,7 +347,7 @@ struct att_total {
 };
 
 /* Merges columns [0, w) of the piece into out (row h at out + h ldo);
- * the new m and l come from merge_ml, once per piece. */
+ * the new m and l come from att_merge_ml, once per piece. */
 static void att_merge_columns(const struct att_total *t,
                               const struct att_piece *p, size_t g,
                               float *out, size_t ldo, size_t w)
@@ -297,34 +436,35 @@ static void attention_decode(const struct sm_attention_args *a)
 {
     const size_t group = a->heads / a->kv_heads;
     struct att_piece p;
-    for (size_t kv = 0; kv < a->kv_heads; kv++) {
-        const float *kh = a->k + kv * a->ldk_head;
-        const float *vh = a->v + kv * a->ldv_head;
-        for (size_t h0 = kv * group; h0 < (kv + 1) * group;
-             h0 += SM_ATT_HEADS) {
-            const size_t end = (kv + 1) * group;
-            const size_t g = end - h0 < SM_ATT_HEADS ? end - h0 : SM_ATT_HEADS;
-            const float *q = a->q + h0 * a->ldq;
-            float *o = a->o + h0 * a->ldo;
-            struct att_total t;
-            for (size_t h = 0; h < g; h++) {
-                t.m[h] = -INFINITY;
-                t.l[h] = 0.0f;
-                t.nan[h] = false;
-            }
-            for (size_t i0 = 0; i0 < a->n; i0 += SM_ATTENTION_PIECE) {
-                const size_t i1 = a->n - i0 < SM_ATTENTION_PIECE
-                                      ? a->n : i0 + SM_ATTENTION_PIECE;
-                for (size_t j0 = 0; j0 < a->d; j0 += SM_ATT_TILE) {
-                    const size_t w = a->d - j0 < SM_ATT_TILE ? a->d - j0
-                                                             : SM_ATT_TILE;
-                    att_piece_state(a, q, g, kh, vh + j0, i0, i1, w, &p);
-                    att_merge_columns(&t, &p, g, o + j0, a->ldo, w);
-                }
-                att_merge_ml(&t, &p, g);
-            }
-            att_finish(&t, g, a->d, o, a->ldo, a->lse ? a->lse + h0 : NULL);
+    struct att_batch bt;
+    for (bt.h0 = 0; bt.h0 < a->heads; bt.h0 += SM_ATT_HEADS) {
+        bt.g = a->heads - bt.h0 < SM_ATT_HEADS ? a->heads - bt.h0
+                                               : SM_ATT_HEADS;
+        struct att_total t;
+        for (size_t h = 0; h < bt.g; h++) {
+            const size_t kv = (bt.h0 + h) / group;
+            bt.q[h] = a->q + (bt.h0 + h) * a->ldq;
+            bt.koff[h] = kv * a->ldk_head;
+            bt.voff[h] = kv * a->ldv_head;
+            t.m[h] = -INFINITY;
+            t.l[h] = 0.0f;
+            t.nan[h] = false;
         }
+        bt.kspan = bt.koff[bt.g - 1] - bt.koff[0] + a->d;
+        bt.vspan = bt.voff[bt.g - 1] - bt.voff[0] + a->d;
+        float *o = a->o + bt.h0 * a->ldo;
+        for (size_t i0 = 0; i0 < a->n; i0 += SM_ATTENTION_PIECE) {
+            const size_t i1 = a->n - i0 < SM_ATTENTION_PIECE
+                                  ? a->n : i0 + SM_ATTENTION_PIECE;
+            for (size_t j0 = 0; j0 < a->d; j0 += SM_ATT_TILE) {
+                const size_t w = a->d - j0 < SM_ATT_TILE ? a->d - j0
+                                                         : SM_ATT_TILE;
+                att_piece_state(a, &bt, i0, i1, j0, w, &p);
+                att_merge_columns(&t, &p, bt.g, o + j0, a->ldo, w);
+            }
+            att_merge_ml(&t, &p, bt.g);
+        }
+        att_finish(&t, bt.g, a->d, o, a->ldo, a->lse ? a->lse + bt.h0 : NULL);
     }
 }
 
