@@ -629,19 +629,26 @@ SM_API SM_NODISCARD sm_status sm_entropy_rows_f32(
  *      disjoint key ranges (o = sum_c exp(lse_c - L) o_c, L = logsumexp of
  *      the lse_c).
  *
- * Accuracy against an exact evaluation from the same f32 inputs: x_i is
- * within dx_i = (d/16 + 6) 2^-24 (s sum_j |q_j k_ij| + |x_i|); each o_hj
- * within (2 max_i dx_i + (P + n/P + 2 n/32 + 12) 2^-24) sum_i p_i |v_ij|
- * (p_i the exact weights, P = 512: the sequential f32 sums of a piece,
- * the merges and the rescales); lse within max_i dx_i plus the same
- * relative term and 2 ulp.
+ * Accuracy against an exact evaluation from the same f32 inputs (tested
+ * in tests/test_attention.c): x_i is within
+ *   dx_i = (d/16 + 6) 2^-24 (s sum_j |q_j k_ij| + |x_i|)
+ * (the 16 chains of about d/16 FMAs, the fold, the scale and the mask);
+ * with p_i the exact weights, t_i = x_i - max_k x_k and
+ * c = min(n, 512) + n/512 + 2 n/32 + 12 (a piece's sequential sums, the
+ * merges, the rescales, the exps and the final scaling), each o_hj is
+ * within
+ *   sum_i p_i |v_ij| (2 max_i dx_i + (c + 2 |t_i|) 2^-24)
+ * and lse_h within max_i dx_i + (c + 2 max_i p_i |t_i|) 2^-24 + 2 ulp.
+ * The dot products' rounding is the term to watch: it grows with d and
+ * with s |q| |k| against the spread of the scores.
  *
  * Special values, per head: a NaN score (NaN in q, k, the mask, or an
  * inf * 0 in the product) makes the head's o and lse NaN (the library's
- * NaN 0x7fc00000); a NaN or inf in a value read makes the o entries it
- * reaches NaN; scores of +inf share the mass equally (o the mean of their
- * values, lse +inf); a head with no key taken (n or valid_length 0, every
- * key masked) gets o = 0 and lse = -inf, as a fully masked row does.
+ * NaN 0x7fc00000); a NaN in a value read makes the o entries it reaches
+ * NaN (an infinite one gives +-inf or NaN there); scores of +inf share
+ * the mass equally (o the mean of their values, lse +inf); a head with
+ * no key taken (n or valid_length 0, every key masked) gets o = 0 and
+ * lse = -inf, as a fully masked row does.
  *
  * Errors (nothing written): SM_EINVAL for kv_heads 0, heads not a multiple
  * of kv_heads, d 0, a stride < d, q or o NULL (heads > 0), k or v NULL

@@ -200,12 +200,20 @@ struct att_batch {
     size_t kspan, vspan; /* elements of a key's (value's) row read */
 };
 
+/* Asks for a row of span elements at p to be brought into the caches
+ * (a key's or value's row a block ahead; no result depends on it). */
+static inline void att_prefetch(const float *p, size_t span)
+{
+    for (size_t e = 0; e < span; e += 16)
+        __builtin_prefetch(p + e, 0, 1);
+}
+
 /* x[h][i] = (q_h . k_i) s + mask_i for the keys [b0, b0 + b): the pairs
  * (i, h) in that order, four at a time (the last group repeats its last
  * pair), so that a KV cache [n][kv_heads][d] is read in memory order. */
 static void att_scores(const struct sm_attention_args *a,
                        const struct att_batch *bt, size_t b0, size_t b,
-                       float x[][SM_ATTENTION_BLOCK])
+                       size_t j0, float x[][SM_ATTENTION_BLOCK])
 {
     const size_t g = bt->g, pairs = b * g;
     size_t next_i = 0, next_h = 0; /* pair p0 + r as (i, h) */
@@ -221,6 +229,13 @@ static void att_scores(const struct sm_attention_args *a,
             }
             qr[r] = bt->q[hr[r]];
             kr[r] = a->k + (b0 + ir[r]) * a->ldk_token + bt->koff[hr[r]];
+            if (hr[r] == 0 && b0 + ir[r] + SM_ATTENTION_BLOCK < a->n) {
+                const size_t ahead = b0 + ir[r] + SM_ATTENTION_BLOCK;
+                att_prefetch(a->k + ahead * a->ldk_token + bt->koff[0],
+                             bt->kspan);
+                att_prefetch(a->v + ahead * a->ldv_token + bt->voff[0] + j0,
+                             bt->vspan);
+            }
         }
         float dot[4];
         att_dot4(qr, kr, a->d, dot);
@@ -281,12 +296,45 @@ static bool att_block_exps(struct att_piece *p, size_t h, float *xh,
     return true;
 }
 
-/* Asks for a row of span elements at p to be brought into the caches
- * (a key's or value's row a block ahead; no result depends on it). */
-static inline void att_prefetch(const float *p, size_t span)
+/* acc_j = fma(e_i, v_ij, acc_j) over the block's keys in increasing i
+ * for head h's columns [j0, j0 + w): four vectors of columns at a time
+ * kept in registers (four independent chains); a key with e_i = 0 is
+ * skipped. */
+static void att_weighted_sum(const struct sm_attention_args *a,
+                             const struct att_batch *bt, size_t h,
+                             const float *e, size_t b0, size_t b, size_t j0,
+                             size_t w, float *acc)
 {
-    for (size_t e = 0; e < span; e += 16)
-        __builtin_prefetch(p + e, 0, 1);
+    const size_t vw = (size_t)SM_VW, ld = a->ldv_token;
+    const float *v0 = a->v + b0 * ld + bt->voff[h] + j0;
+    size_t j = 0;
+    for (; j + 4 * vw <= w; j += 4 * vw) {
+        sm_v o0 = v_load(acc + j), o1 = v_load(acc + j + vw);
+        sm_v o2 = v_load(acc + j + 2 * vw), o3 = v_load(acc + j + 3 * vw);
+        const float *vi = v0 + j;
+        for (size_t i = 0; i < b; i++, vi += ld) {
+            if (e[i] == 0.0f)
+                continue;
+            const sm_v ve = v_set1(e[i]);
+            o0 = v_fma(ve, v_load(vi), o0);
+            o1 = v_fma(ve, v_load(vi + vw), o1);
+            o2 = v_fma(ve, v_load(vi + 2 * vw), o2);
+            o3 = v_fma(ve, v_load(vi + 3 * vw), o3);
+        }
+        v_store(acc + j, o0);
+        v_store(acc + j + vw, o1);
+        v_store(acc + j + 2 * vw, o2);
+        v_store(acc + j + 3 * vw, o3);
+    }
+    for (; j < w; j += vw) {
+        const size_t c = w - j < vw ? w - j : vw;
+        sm_v o = v_load(acc + j);
+        const float *vi = v0 + j;
+        for (size_t i = 0; i < b; i++, vi += ld)
+            if (e[i] != 0.0f)
+                o = v_fma(v_set1(e[i]), att_load(vi, c), o);
+        v_store(acc + j, o);
+    }
 }
 
 static SM_NOCLONE void att_piece_state(const struct sm_attention_args *a,
@@ -307,35 +355,13 @@ static SM_NOCLONE void att_piece_state(const struct sm_attention_args *a,
     for (size_t b0 = i0; b0 < i1; b0 += SM_ATTENTION_BLOCK) {
         const size_t b = i1 - b0 < SM_ATTENTION_BLOCK ? i1 - b0
                                                       : SM_ATTENTION_BLOCK;
-        att_scores(a, bt, b0, b, x);
+        att_scores(a, bt, b0, b, j0, x);
         for (size_t h = 0; h < g; h++)
             take[h] = !p->nan[h] && att_block_exps(p, h, x[h], b, wv);
-        /* acc = fma(e_i, v_i, acc), each column its own chain in
-         * increasing i; keys in memory order, then heads. */
-        for (size_t i = 0; i < b; i++) {
-            const float *vi = a->v + (b0 + i) * a->ldv_token + j0;
-            if (b0 + i + SM_ATTENTION_BLOCK < a->n) {
-                const size_t ahead = b0 + i + SM_ATTENTION_BLOCK;
-                att_prefetch(a->k + ahead * a->ldk_token + bt->koff[0],
-                             bt->kspan);
-                att_prefetch(vi + SM_ATTENTION_BLOCK * a->ldv_token +
-                                 bt->voff[0], bt->vspan);
-            }
-            for (size_t h = 0; h < g; h++) {
-                const float e = x[h][i];
-                if (!take[h] || e == 0.0f)
-                    continue;
-                const sm_v ve = v_set1(e);
-                const float *vh = vi + bt->voff[h];
-                float *acc = p->acc + h * SM_ATT_TILE;
-                size_t j = 0;
-                for (; j + (size_t)SM_VW <= w; j += (size_t)SM_VW)
-                    v_store(acc + j, v_fma(ve, v_load(vh + j), v_load(acc + j)));
-                if (j < w)
-                    v_store(acc + j, v_fma(ve, att_load(vh + j, w - j),
-                                           v_load(acc + j)));
-            }
-        }
+        for (size_t h = 0; h < g; h++)
+            if (take[h])
+                att_weighted_sum(a, bt, h, x[h], b0, b, j0, w,
+                                 p->acc + h * SM_ATT_TILE);
     }
 }
 
