@@ -48,6 +48,10 @@ void SM_ENTRY_OF(fast, attention_decode)(const struct sm_attention_args *a);
  * repeat the passes, with the same bits. */
 #define SM_ATT_HEADS 32
 #define SM_ATT_TILE 256
+/* Keys ahead whose rows are prefetched (no result depends on it). */
+#ifndef SM_ATT_AHEAD
+#define SM_ATT_AHEAD 4
+#endif
 
 _Static_assert(SM_ATT_TILE % 32 == 0, "tiles hold whole vectors");
 _Static_assert(SM_ATTENTION_BLOCK % 32 == 0, "blocks hold whole vectors");
@@ -91,16 +95,18 @@ SM_INLINE float att_fold(float *part)
  * fold in registers (SM_HAVE_FOLD16, SM_HAVE_FOLD8 in vec.h: the same
  * tree); other widths through memory. */
 #if defined(SM_HAVE_FOLD16)
-SM_INLINE void att_dot4(const float *const qr[4], const float *const kr[4],
-                        size_t d, float out[4])
+/* shared: the four keys are one (four heads of a kv head), loaded once. */
+SM_INLINE void att_dot4_with(const float *const qr[4], const float *const kr[4],
+                             size_t d, float out[4], const bool shared)
 {
     sm_v a0 = v_set1(0.0f), a1 = a0, a2 = a0, a3 = a0;
     size_t row = 0;
     for (; row + 16 <= d; row += 16) {
-        a0 = v_fma(v_load(qr[0] + row), v_load(kr[0] + row), a0);
-        a1 = v_fma(v_load(qr[1] + row), v_load(kr[1] + row), a1);
-        a2 = v_fma(v_load(qr[2] + row), v_load(kr[2] + row), a2);
-        a3 = v_fma(v_load(qr[3] + row), v_load(kr[3] + row), a3);
+        const sm_v k0 = v_load(kr[0] + row);
+        a0 = v_fma(v_load(qr[0] + row), k0, a0);
+        a1 = v_fma(v_load(qr[1] + row), shared ? k0 : v_load(kr[1] + row), a1);
+        a2 = v_fma(v_load(qr[2] + row), shared ? k0 : v_load(kr[2] + row), a2);
+        a3 = v_fma(v_load(qr[3] + row), shared ? k0 : v_load(kr[3] + row), a3);
     }
     if (row < d) {
         const size_t c = d - row;
@@ -115,34 +121,39 @@ SM_INLINE void att_dot4(const float *const qr[4], const float *const kr[4],
     out[3] = v_fold16(a3);
 }
 #elif defined(SM_HAVE_FOLD8)
-/* Lanes 0-7 in a_r, 8-15 in b_r; the first level, l += l+8, is a + b. */
-SM_INLINE void att_dot4(const float *const qr[4], const float *const kr[4],
-                        size_t d, float out[4])
+/* Lanes 0-7 in a_r, 8-15 in b_r; the first level, l += l+8, is a + b.
+ * shared: the four keys are one, loaded once. */
+SM_INLINE void att_dot4_with(const float *const qr[4], const float *const kr[4],
+                             size_t d, float out[4], const bool shared)
 {
     sm_v a0 = v_set1(0.0f), a1 = a0, a2 = a0, a3 = a0;
     sm_v b0 = a0, b1 = a0, b2 = a0, b3 = a0;
     size_t row = 0;
     for (; row + 16 <= d; row += 16) {
-        a0 = v_fma(v_load(qr[0] + row), v_load(kr[0] + row), a0);
-        b0 = v_fma(v_load(qr[0] + row + 8), v_load(kr[0] + row + 8), b0);
-        a1 = v_fma(v_load(qr[1] + row), v_load(kr[1] + row), a1);
-        b1 = v_fma(v_load(qr[1] + row + 8), v_load(kr[1] + row + 8), b1);
-        a2 = v_fma(v_load(qr[2] + row), v_load(kr[2] + row), a2);
-        b2 = v_fma(v_load(qr[2] + row + 8), v_load(kr[2] + row + 8), b2);
-        a3 = v_fma(v_load(qr[3] + row), v_load(kr[3] + row), a3);
-        b3 = v_fma(v_load(qr[3] + row + 8), v_load(kr[3] + row + 8), b3);
+        const sm_v k0 = v_load(kr[0] + row), l0 = v_load(kr[0] + row + 8);
+        a0 = v_fma(v_load(qr[0] + row), k0, a0);
+        b0 = v_fma(v_load(qr[0] + row + 8), l0, b0);
+        a1 = v_fma(v_load(qr[1] + row), shared ? k0 : v_load(kr[1] + row), a1);
+        b1 = v_fma(v_load(qr[1] + row + 8),
+                   shared ? l0 : v_load(kr[1] + row + 8), b1);
+        a2 = v_fma(v_load(qr[2] + row), shared ? k0 : v_load(kr[2] + row), a2);
+        b2 = v_fma(v_load(qr[2] + row + 8),
+                   shared ? l0 : v_load(kr[2] + row + 8), b2);
+        a3 = v_fma(v_load(qr[3] + row), shared ? k0 : v_load(kr[3] + row), a3);
+        b3 = v_fma(v_load(qr[3] + row + 8),
+                   shared ? l0 : v_load(kr[3] + row + 8), b3);
     }
     if (row < d) {
         const size_t ca = d - row < 8 ? d - row : 8;
         const size_t cb = d - row > 8 ? d - row - 8 : 0;
-        a0 = v_fma(att_load(qr[0] + row, ca), att_load(kr[0] + row, ca), a0);
-        b0 = v_fma(att_load(qr[0] + row + 8, cb), att_load(kr[0] + row + 8, cb), b0);
-        a1 = v_fma(att_load(qr[1] + row, ca), att_load(kr[1] + row, ca), a1);
-        b1 = v_fma(att_load(qr[1] + row + 8, cb), att_load(kr[1] + row + 8, cb), b1);
-        a2 = v_fma(att_load(qr[2] + row, ca), att_load(kr[2] + row, ca), a2);
-        b2 = v_fma(att_load(qr[2] + row + 8, cb), att_load(kr[2] + row + 8, cb), b2);
-        a3 = v_fma(att_load(qr[3] + row, ca), att_load(kr[3] + row, ca), a3);
-        b3 = v_fma(att_load(qr[3] + row + 8, cb), att_load(kr[3] + row + 8, cb), b3);
+#define SM_ATT_TAIL(r, a, b)                                                 \
+    a = v_fma(att_load(qr[r] + row, ca), att_load(kr[r] + row, ca), a);      \
+    b = v_fma(att_load(qr[r] + row + 8, cb), att_load(kr[r] + row + 8, cb), b)
+        SM_ATT_TAIL(0, a0, b0);
+        SM_ATT_TAIL(1, a1, b1);
+        SM_ATT_TAIL(2, a2, b2);
+        SM_ATT_TAIL(3, a3, b3);
+#undef SM_ATT_TAIL
     }
     out[0] = v_fold8(v_add(a0, b0));
     out[1] = v_fold8(v_add(a1, b1));
@@ -150,9 +161,10 @@ SM_INLINE void att_dot4(const float *const qr[4], const float *const kr[4],
     out[3] = v_fold8(v_add(a3, b3));
 }
 #else
-SM_INLINE void att_dot4(const float *const qr[4], const float *const kr[4],
-                        size_t d, float out[4])
+SM_INLINE void att_dot4_with(const float *const qr[4], const float *const kr[4],
+                             size_t d, float out[4], const bool shared)
 {
+    (void)shared; /* the loads go through memory anyway */
     const size_t lw = att_lanes();
     float part[4][SM_ATTENTION_LANES + 32];
     for (size_t v = 0; v < SM_ATTENTION_LANES; v += lw) {
@@ -189,6 +201,16 @@ SM_INLINE void att_dot4(const float *const qr[4], const float *const kr[4],
         out[r] = att_fold(part[r]);
 }
 #endif
+
+/* The same four dot products, specialised for one key shared by all. */
+SM_INLINE void att_dot4(const float *const qr[4], const float *const kr[4],
+                            size_t d, float out[4])
+{
+    if (kr[0] == kr[1] && kr[0] == kr[2] && kr[0] == kr[3])
+        att_dot4_with(qr, kr, d, out, true);
+    else
+        att_dot4_with(qr, kr, d, out, false);
+}
 
 /* The query heads of one pass, h0 .. h0 + g - 1 (any grouping: head h
  * reads kv head h / (heads / kv_heads)); each with its query and the
@@ -229,8 +251,8 @@ static void att_scores(const struct sm_attention_args *a,
             }
             qr[r] = bt->q[hr[r]];
             kr[r] = a->k + (b0 + ir[r]) * a->ldk_token + bt->koff[hr[r]];
-            if (hr[r] == 0 && b0 + ir[r] + SM_ATTENTION_BLOCK < a->n) {
-                const size_t ahead = b0 + ir[r] + SM_ATTENTION_BLOCK;
+            if (hr[r] == 0 && b0 + ir[r] + SM_ATT_AHEAD < a->n) {
+                const size_t ahead = b0 + ir[r] + SM_ATT_AHEAD;
                 att_prefetch(a->k + ahead * a->ldk_token + bt->koff[0],
                              bt->kspan);
                 att_prefetch(a->v + ahead * a->ldv_token + bt->voff[0] + j0,
@@ -297,17 +319,16 @@ static bool att_block_exps(struct att_piece *p, size_t h, float *xh,
 }
 
 /* acc_j = fma(e_i, v_ij, acc_j) over the block's keys in increasing i
- * for head h's columns [j0, j0 + w): four vectors of columns at a time
- * kept in registers (four independent chains); a key with e_i = 0 is
- * skipped. */
+ * for head h's columns [j, w) of the tile at j0 (acc: the head's row):
+ * four vectors of columns at a time kept in registers (four independent
+ * chains); a key with e_i = 0 is skipped. */
 static void att_weighted_sum(const struct sm_attention_args *a,
                              const struct att_batch *bt, size_t h,
                              const float *e, size_t b0, size_t b, size_t j0,
-                             size_t w, float *acc)
+                             size_t j, size_t w, float *acc)
 {
     const size_t vw = (size_t)SM_VW, ld = a->ldv_token;
     const float *v0 = a->v + b0 * ld + bt->voff[h] + j0;
-    size_t j = 0;
     for (; j + 4 * vw <= w; j += 4 * vw) {
         sm_v o0 = v_load(acc + j), o1 = v_load(acc + j + vw);
         sm_v o2 = v_load(acc + j + 2 * vw), o3 = v_load(acc + j + 3 * vw);
@@ -337,6 +358,55 @@ static void att_weighted_sum(const struct sm_attention_args *a,
     }
 }
 
+/* The same for four heads h .. h + 3 of one kv head, two vectors of
+ * columns at a time: each value vector loaded once for the four (eight
+ * independent chains); the columns left over go head by head. Each
+ * head's chains are att_weighted_sum's, so are its bits. */
+static void att_weighted_sum4(const struct sm_attention_args *a,
+                              const struct att_batch *bt, size_t h,
+                              float x[][SM_ATTENTION_BLOCK], size_t b0,
+                              size_t b, size_t j0, size_t w, float *acc)
+{
+    const size_t vw = (size_t)SM_VW, ld = a->ldv_token;
+    const float *v0 = a->v + b0 * ld + bt->voff[h] + j0;
+    const float *e0 = x[h], *e1 = x[h + 1], *e2 = x[h + 2], *e3 = x[h + 3];
+    float *c0 = acc, *c1 = acc + SM_ATT_TILE, *c2 = acc + 2 * SM_ATT_TILE,
+          *c3 = acc + 3 * SM_ATT_TILE;
+    size_t j = 0;
+    for (; j + 2 * vw <= w; j += 2 * vw) {
+        sm_v p0 = v_load(c0 + j), q0 = v_load(c0 + j + vw);
+        sm_v p1 = v_load(c1 + j), q1 = v_load(c1 + j + vw);
+        sm_v p2 = v_load(c2 + j), q2 = v_load(c2 + j + vw);
+        sm_v p3 = v_load(c3 + j), q3 = v_load(c3 + j + vw);
+        const float *vi = v0 + j;
+        for (size_t i = 0; i < b; i++, vi += ld) {
+            const float f0 = e0[i], f1 = e1[i], f2 = e2[i], f3 = e3[i];
+            if (f0 == 0.0f && f1 == 0.0f && f2 == 0.0f && f3 == 0.0f)
+                continue; /* a masked key: its values are not read */
+            const sm_v va = v_load(vi), vb = v_load(vi + vw);
+#define SM_ATT_STEP(f, p, q)                                                 \
+    if (f != 0.0f) {                                                         \
+        const sm_v ve = v_set1(f);                                           \
+        p = v_fma(ve, va, p);                                                \
+        q = v_fma(ve, vb, q);                                                \
+    }
+            SM_ATT_STEP(f0, p0, q0)
+            SM_ATT_STEP(f1, p1, q1)
+            SM_ATT_STEP(f2, p2, q2)
+            SM_ATT_STEP(f3, p3, q3)
+#undef SM_ATT_STEP
+        }
+        v_store(c0 + j, p0), v_store(c0 + j + vw, q0);
+        v_store(c1 + j, p1), v_store(c1 + j + vw, q1);
+        v_store(c2 + j, p2), v_store(c2 + j + vw, q2);
+        v_store(c3 + j, p3), v_store(c3 + j + vw, q3);
+    }
+    if (j < w)
+        for (size_t r = 0; r < 4; r++)
+            att_weighted_sum(a, bt, h + r, x[h + r], b0, b, j0, j, w,
+                             acc + r * SM_ATT_TILE);
+}
+
 static SM_NOCLONE void att_piece_state(const struct sm_attention_args *a,
                                        const struct att_batch *bt,
                                        size_t i0, size_t i1, size_t j0,
@@ -358,10 +428,19 @@ static SM_NOCLONE void att_piece_state(const struct sm_attention_args *a,
         att_scores(a, bt, b0, b, j0, x);
         for (size_t h = 0; h < g; h++)
             take[h] = !p->nan[h] && att_block_exps(p, h, x[h], b, wv);
-        for (size_t h = 0; h < g; h++)
+        for (size_t h = 0; h < g;) {
+            if (h + 4 <= g && take[h] && take[h + 1] && take[h + 2] &&
+                take[h + 3] && bt->voff[h] == bt->voff[h + 3]) {
+                att_weighted_sum4(a, bt, h, x, b0, b, j0, w,
+                                  p->acc + h * SM_ATT_TILE);
+                h += 4;
+                continue;
+            }
             if (take[h])
-                att_weighted_sum(a, bt, h, x[h], b0, b, j0, w,
+                att_weighted_sum(a, bt, h, x[h], b0, b, j0, 0, w,
                                  p->acc + h * SM_ATT_TILE);
+            h++;
+        }
     }
 }
 
