@@ -620,7 +620,7 @@ SM_API SM_NODISCARD sm_status sm_entropy_rows_f32(
  *      e_i = exp(x_i - m) (exactly 1 where x_i == m), l += e_i and
  *      acc_j = fma(e_i, v_ij, acc_j) in increasing i. A key whose e_i is 0
  *      adds nothing to the head (NaN or garbage in its values is
- *      harmless); a key masked with -inf is not read at all.
+ *      harmless); the values of a key masked with -inf are not read.
  *   3. Pieces merge in order: the first that takes a key is copied; then
  *      M = max(m, m'), a = exp(m - M), a' = exp(m' - M) (1 where equal),
  *      acc = acc a + acc' a', l = l a + l' a' (f32, each product rounded).
