@@ -44,14 +44,16 @@ static void fold_row(const float *x, size_t n, float *e, sm_softmax_state *st)
         store_state(st, row);
         return;
     }
-    if (e && n <= SM_CHUNK) { /* one chunk, e as its by-product */
-        const struct row_stats chunk = chunk_stats(x, n, beta, e);
+    /* each chunk through row_stats, the one-shot's own out-of-line code */
+    const bool stored = e && n <= SM_CHUNK;
+    for (size_t at = 0; at < n; at += SM_CHUNK) {
+        const size_t len = n - at < SM_CHUNK ? n - at : SM_CHUNK;
+        const struct row_stats chunk =
+            row_stats(x + at, len, beta, stored ? e : NULL);
         merge_stats(&row, &chunk, beta);
-    } else {
-        merge_chunks(&row, x, n, beta);
-        if (e)
-            exp_scale(x, n, row.m, beta, 1.0f, e);
     }
+    if (e && !stored)
+        exp_scale(x, n, row.m, beta, 1.0f, e);
     if (row.s != row.s)
         row.s = (double)sm_qnan;
     store_state(st, row);
