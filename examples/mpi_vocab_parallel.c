@@ -62,7 +62,7 @@ static const char usage[] =
     "[--beta B]\n"
     "           [--seed S] [--fast-exp] [--expect-exact]\n"
     "  --rows R        rows (default 8)\n"
-    "  --vocab V       columns, split into P contiguous shards (default 50257)\n"
+    "  --vocab V       columns, in P contiguous shards (default 50257)\n"
     "  --beta B        inverse temperature, finite (default 1)\n"
     "  --seed S        seed of the logits and labels (default 1)\n"
     "  --fast-exp      SM_FAST_EXP\n"
@@ -213,7 +213,7 @@ static void merge_states(void *in, void *inout, int *len, MPI_Datatype *type)
     }
 }
 
-/* ---- the vocabulary-parallel computation ---------------------------------- */
+/* ---- the vocabulary-parallel computation ------------------------------ */
 
 struct shard_out {
     sm_softmax_state *state; /* rows: the rows' complete states */
@@ -257,7 +257,8 @@ static void vocab_parallel(const struct args *a, size_t lo, size_t hi,
                   MPI_COMM_WORLD);
     for (size_t r = 0; r < rows; r++) {
         o->loss[r] = -(float)label[r];
-        /* The brief form logsumexp - beta x_c, one rounding from double. */
+        /* The unshifted form logsumexp - beta x_c, one rounding from
+         * double: it loses the digits a large logsumexp cancels. */
         o->loss_lse[r] = (float)((double)o->lse[r] - label[rows + r]);
     }
     free(label);
