@@ -256,7 +256,9 @@ static void vocab_parallel(const struct args *a, size_t lo, size_t hi,
     MPI_Allreduce(MPI_IN_PLACE, label, (int)(2 * rows), MPI_DOUBLE, MPI_SUM,
                   MPI_COMM_WORLD);
     for (size_t r = 0; r < rows; r++) {
-        o->loss[r] = -(float)label[r];
+        /* 0 - y, not -y: a log-probability of +0 is a loss of +0, as
+         * the library's L - t_c gives it. */
+        o->loss[r] = (float)(0.0 - label[r]);
         /* The unshifted form logsumexp - beta x_c, one rounding from
          * double: it loses the digits a large logsumexp cancels. */
         o->loss_lse[r] = (float)((double)o->lse[r] - label[rows + r]);
