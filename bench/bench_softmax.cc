@@ -140,28 +140,29 @@ std::vector<sm_softmax_state> &state_scratch(std::size_t n)
         scratch.resize(n);
     return scratch;
 }
-// Fold every piece into the rows' states, then their logsumexp.
-sm_status state_logsumexp_rows(const Call &c)
+// Fresh states for the rows with every piece folded in.
+sm_status fold_pieces(const Call &c, sm_softmax_state *st)
 {
     const sm_options o{sizeof(sm_options), c.beta, c.flags};
-    sm_softmax_state *st = state_scratch(c.rows).data();
     sm_status s = sm_softmax_state_init(c.rows, st, &o);
     for (std::size_t at = 0; s == SM_OK && at < c.cols; at += kPiece)
         s = sm_softmax_state_fold_rows_f32(
             c.rows, std::min(kPiece, c.cols - at), c.x + at, c.cols, nullptr,
             0, st);
+    return s;
+}
+// Fold every piece into the rows' states, then their logsumexp.
+sm_status state_logsumexp_rows(const Call &c)
+{
+    sm_softmax_state *st = state_scratch(c.rows).data();
+    const sm_status s = fold_pieces(c, st);
     return s == SM_OK ? sm_softmax_state_logsumexp(c.rows, st, c.y) : s;
 }
 // Fold every piece, then write softmax piece by piece: two exps per entry.
 sm_status state_softmax_rows(const Call &c)
 {
-    const sm_options o{sizeof(sm_options), c.beta, c.flags};
     sm_softmax_state *st = state_scratch(c.rows).data();
-    sm_status s = sm_softmax_state_init(c.rows, st, &o);
-    for (std::size_t at = 0; s == SM_OK && at < c.cols; at += kPiece)
-        s = sm_softmax_state_fold_rows_f32(
-            c.rows, std::min(kPiece, c.cols - at), c.x + at, c.cols, nullptr,
-            0, st);
+    sm_status s = fold_pieces(c, st);
     for (std::size_t at = 0; s == SM_OK && at < c.cols; at += kPiece)
         s = sm_softmax_state_softmax_rows_f32(
             c.rows, std::min(kPiece, c.cols - at), c.x + at, c.cols, st,
