@@ -11,6 +11,9 @@
 //   sample_f32/avx512/n:128000/out/beta:1       a token per row, no filters
 //   sample_filtered_f32/...                     top-k 40, top-p 0.95, min-p 0.05
 //   gumbel_f32/avx512/n:128000/out/beta:1       a token per row by Gumbel-max
+//   state_logsumexp_f32/...                     the online state, pieces of 4096:
+//   state_softmax_f32/...                       fold + logsumexp; fold + softmax
+//   state_softmax_e_f32/...                     per piece; fold with exps + scale
 //   floor_memcpy/n:1000, floor_read/n:1000      what memory alone costs
 // Only the ISAs this CPU and build support are registered.
 //
@@ -31,6 +34,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -124,6 +128,71 @@ sm_status gumbel_rows(const Call &c)
     o.beta = c.beta;
     return sm_gumbel_max_rows_f32(c.rows, c.cols, c.x, c.cols, c.counter,
                                   reinterpret_cast<std::int32_t *>(c.y), &o);
+}
+// The online state over rows cut into pieces of kPiece columns (a
+// vocabulary computed tile by tile), each piece strided within its rows.
+constexpr std::size_t kPiece = 4096;
+// States live across calls so that the timed loop does not allocate.
+std::vector<sm_softmax_state> &state_scratch(std::size_t n)
+{
+    static thread_local std::vector<sm_softmax_state> scratch;
+    if (scratch.size() < n)
+        scratch.resize(n);
+    return scratch;
+}
+// Fresh states for the rows with every piece folded in.
+sm_status fold_pieces(const Call &c, sm_softmax_state *st)
+{
+    const sm_options o{sizeof(sm_options), c.beta, c.flags};
+    sm_status s = sm_softmax_state_init(c.rows, st, &o);
+    for (std::size_t at = 0; s == SM_OK && at < c.cols; at += kPiece)
+        s = sm_softmax_state_fold_rows_f32(
+            c.rows, std::min(kPiece, c.cols - at), c.x + at, c.cols, nullptr,
+            0, st);
+    return s;
+}
+// Fold every piece into the rows' states, then their logsumexp.
+sm_status state_logsumexp_rows(const Call &c)
+{
+    sm_softmax_state *st = state_scratch(c.rows).data();
+    const sm_status s = fold_pieces(c, st);
+    return s == SM_OK ? sm_softmax_state_logsumexp(c.rows, st, c.y) : s;
+}
+// Fold every piece, then write softmax piece by piece: two exps per entry.
+sm_status state_softmax_rows(const Call &c)
+{
+    sm_softmax_state *st = state_scratch(c.rows).data();
+    sm_status s = fold_pieces(c, st);
+    for (std::size_t at = 0; s == SM_OK && at < c.cols; at += kPiece)
+        s = sm_softmax_state_softmax_rows_f32(
+            c.rows, std::min(kPiece, c.cols - at), c.x + at, c.cols, st,
+            c.y + at, c.cols);
+    return s;
+}
+// Fold every piece into a state of its own, writing its exps, merge the
+// states, then scale each piece: one exp per entry.
+sm_status state_softmax_e_rows(const Call &c)
+{
+    const sm_options o{sizeof(sm_options), c.beta, c.flags};
+    const std::size_t pieces = (c.cols + kPiece - 1) / kPiece;
+    sm_softmax_state *total = state_scratch(c.rows * (pieces + 1)).data();
+    sm_status s = sm_softmax_state_init(c.rows * (pieces + 1), total, &o);
+    for (std::size_t p = 0; s == SM_OK && p < pieces; p++) {
+        sm_softmax_state *piece = total + c.rows * (p + 1);
+        const std::size_t at = p * kPiece;
+        s = sm_softmax_state_fold_rows_f32(
+            c.rows, std::min(kPiece, c.cols - at), c.x + at, c.cols, c.y + at,
+            c.cols, piece);
+        if (s == SM_OK)
+            s = sm_softmax_state_merge(c.rows, piece, total);
+    }
+    for (std::size_t p = 0; s == SM_OK && p < pieces; p++) {
+        const std::size_t at = p * kPiece;
+        s = sm_softmax_state_scale_rows_f32(
+            c.rows, std::min(kPiece, c.cols - at), total + c.rows * (p + 1),
+            total, c.y + at, c.cols);
+    }
+    return s;
 }
 // The 20 most probable entries (an LLM API's top log-probabilities); the
 // indices and log-probabilities of all rows fit in the output rows.
@@ -228,6 +297,12 @@ const Op kOps[] = {
      run_case<sample_filtered_rows>, false, false, true},
     {"gumbel", run_case<gumbel_rows>, run_case<gumbel_rows>, false, false,
      false},
+    {"state_logsumexp", run_case<state_logsumexp_rows>,
+     run_case<state_logsumexp_rows>, false, false, true, 2 * kPiece},
+    {"state_softmax", run_case<state_softmax_rows>,
+     run_case<state_softmax_rows>, true, false, true, 2 * kPiece},
+    {"state_softmax_e", run_case<state_softmax_e_rows>,
+     run_case<state_softmax_e_rows>, true, false, true, 2 * kPiece},
 };
 
 // ---- floors ---------------------------------------------------------------

@@ -29,9 +29,8 @@
  *  - Names: sm_<op>_rows_<type> works on rows x cols; sm_<op>_<type> is the
  *    one-row short form (n elements, default options). The element type is
  *    the suffix: _f32 here, _f64, _bf16 and _f16 for the variants to come.
- *    Functions still to come fit the same scheme: an online softmax state
- *    sm_online_state with sm_online_fold_f32 / sm_online_merge /
- *    sm_online_finalize, sm_attention_decode_f32 (with its options),
+ *    Operations on an object name it: sm_softmax_state_fold_rows_f32,
+ *    sm_softmax_state_merge. Functions still to come fit the same scheme:
  *    sm_sparsemax_rows_f32, sm_entmax_rows_f32, sm_gumbel_softmax_rows_f32,
  *    sm_hardmax_rows_f32.
  *  - In place is allowed (y == x with ldy == ldx). Any other overlap between
@@ -254,6 +253,97 @@ SM_API SM_NODISCARD sm_status sm_logsumexp_rows_f32(size_t rows, size_t cols,
  * options. */
 SM_API SM_NODISCARD sm_status sm_logsumexp_f32(size_t n, const float *x,
                                                float *result);
+
+/* ---- the online state: softmax of a row seen in pieces ------------------ */
+
+/* A row's running statistics, the numerics contract's M, K and S'': the
+ * caller owns it (one per row), folds pieces of the row into it in any
+ * number of calls, merges states of disjoint parts of a row (shards of a
+ * vocabulary on other threads or processes) and, once every entry has been
+ * seen, reads the row's logsumexp from it or writes softmax or log-softmax
+ * of any piece. 32 bytes, no padding, no pointers: states can be copied,
+ * sent (an MPI struct type of 2 doubles, 2 floats, 2 uint32) and merged
+ * anywhere. */
+typedef struct sm_softmax_state {
+    double sum;      /* S'': sum of exp(beta (x_i - max)) over the entries
+                        not equal to max, in double */
+    double count;    /* K: the entries equal to max */
+    float max;       /* M: the largest entry so far (the smallest for beta
+                        < 0; 0 for beta = 0) */
+    float beta;      /* the inverse temperature of every call on the state */
+    sm_flags flags;  /* SM_FAST_EXP: the exp of every call on the state */
+    uint32_t reserved; /* 0 */
+} sm_softmax_state;
+
+/* Sets rows empty states with options->beta (not NaN) and options->flags:
+ * every later call on a state uses them. An empty state's logsumexp is
+ * -inf. */
+SM_API SM_NODISCARD sm_status sm_softmax_state_init(size_t rows,
+                                                    sm_softmax_state *state,
+                                                    const sm_options *options);
+
+/* Folds a piece of each row (rows x cols, stride ldx) into state[r]: one
+ * pass per chunk of 262,144 entries while it is in cache. With e (not
+ * NULL, stride lde) each state must be empty: it becomes the piece's own
+ * statistics, and e_i = exp(beta (x_i - m)) with m the piece's extremum (1
+ * for the entries equal to it) is written as a by-product, for
+ * sm_softmax_state_scale_rows_f32 to turn into softmax once the row's
+ * state is complete: one exp per entry in all. e must not overlap x or
+ * the states (in place, e == x with lde == ldx, is allowed). */
+SM_API SM_NODISCARD sm_status sm_softmax_state_fold_rows_f32(
+    size_t rows, size_t cols, const float *x, size_t ldx, float *e,
+    size_t lde, sm_softmax_state *state);
+
+/* into[r] = the statistics of the entries of from[r] and into[r] together.
+ * Symmetric (merge(a, b) has the bits of merge(b, a)), associative up to
+ * rounding in the last bits of sum (see below). Both states must have the
+ * same beta and flags. */
+SM_API SM_NODISCARD sm_status sm_softmax_state_merge(
+    size_t rows, const sm_softmax_state *from, sm_softmax_state *into);
+
+/* result[r] = log sum_i exp(beta x_i) over every entry folded into
+ * state[r] (the finalize step: beta M + log K + log1p(S'' / K)), -inf for
+ * an empty state. */
+SM_API SM_NODISCARD sm_status sm_softmax_state_logsumexp(
+    size_t rows, const sm_softmax_state *state, float *result);
+
+/* Softmax (log-softmax) of a piece x of each row, given the row's complete
+ * state: y_i = exp(beta (x_i - M)) / S (beta (x_i - M) - L), as the
+ * one-shot functions compute it from the same statistics. y may equal x
+ * (ldy == ldx). A non-empty piece with an empty state: SM_EINVAL. */
+SM_API SM_NODISCARD sm_status sm_softmax_state_softmax_rows_f32(
+    size_t rows, size_t cols, const float *x, size_t ldx,
+    const sm_softmax_state *state, float *y, size_t ldy);
+SM_API SM_NODISCARD sm_status sm_softmax_state_log_softmax_rows_f32(
+    size_t rows, size_t cols, const float *x, size_t ldx,
+    const sm_softmax_state *state, float *y, size_t ldy);
+
+/* Turns the e a fold wrote for a piece into that piece's softmax, in place:
+ * e_i *= (float)(exp(beta (m - M)) / S), with piece[r] the piece's own
+ * state (as its fold left it) and total[r] the row's complete state (1 / S
+ * when m = M). */
+SM_API SM_NODISCARD sm_status sm_softmax_state_scale_rows_f32(
+    size_t rows, size_t cols, const sm_softmax_state *piece,
+    const sm_softmax_state *total, float *e, size_t lde);
+
+/* The bits. A row whose pieces were folded into one state in order, each
+ * piece starting at a multiple of 262,144 of the row (the contract's
+ * chunks: a row of at most 262,144 entries in one piece, for example), has
+ * exactly the one-shot statistics, so softmax, log-softmax and logsumexp
+ * from it are bit for bit sm_softmax_rows_f32's, sm_log_softmax_rows_f32's
+ * and sm_logsumexp_rows_f32's; so is the fold-with-e route for a row of one
+ * piece. Any other split or merge order takes the exps against each
+ * piece's own extremum and sums them in another order (M and K stay
+ * exact): the results are
+ * then not the one-shot's bits but within the accuracy bounds at the top of
+ * this header (the fold-with-e route: softmax within (6 + 2|t_i|) 2^-24),
+ * as the tests check against a long-double reference. Special
+ * values are the one-shot's: a NaN anywhere in the row makes every output
+ * NaN, a fully masked row softmax 0, log-softmax -inf and logsumexp -inf.
+ * Errors: NULL with rows > 0 (x, y or e with cols > 0), strides < cols, a
+ * state with a NaN beta, unknown flags or reserved != 0, states of one call
+ * with different flags, a merge of different betas or flags: SM_EINVAL;
+ * overlaps other than in place: SM_EOVERLAP; nothing is written. */
 
 /* ---- argmax: the most probable entry of each row ------------------------- */
 

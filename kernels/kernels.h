@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "softmax.h"
+
 /* Chunk length of the numerics contract: 1 MiB of f32. */
 #define SM_CHUNK ((size_t)262144)
 
@@ -175,6 +177,26 @@ struct sm_attention_args {
 typedef void (*sm_attention_fn)(const struct sm_attention_args *a,
                                 unsigned flags);
 
+/* The online state (common/softmax_state.h); src/ has checked the states
+ * (beta not NaN, the flags of the call, reserved 0). fold: with e, every
+ * state is empty. */
+typedef void (*sm_state_fold_fn)(size_t rows, size_t cols, const float *x,
+                                 size_t ldx, float *e, size_t lde,
+                                 sm_softmax_state *state, unsigned flags);
+typedef void (*sm_state_merge_fn)(size_t rows, const sm_softmax_state *from,
+                                  sm_softmax_state *into);
+typedef void (*sm_state_logsumexp_fn)(size_t rows,
+                                      const sm_softmax_state *state,
+                                      float *result);
+/* Softmax or log-softmax of a piece from complete, non-empty states. */
+typedef void (*sm_state_rows_fn)(size_t rows, size_t cols, const float *x,
+                                 size_t ldx, const sm_softmax_state *state,
+                                 float *y, size_t ldy, unsigned flags);
+typedef void (*sm_state_scale_fn)(size_t rows, size_t cols,
+                                  const sm_softmax_state *piece,
+                                  const sm_softmax_state *total, float *e,
+                                  size_t lde);
+
 /* X-macro over the slots, so the dispatcher's fallback fill and the tests
  * never miss a new operation. */
 #define SM_KERNEL_SLOTS(X) \
@@ -195,7 +217,13 @@ typedef void (*sm_attention_fn)(const struct sm_attention_args *a,
     X(sm_stats_fn, row_stats) \
     X(sm_exp_fn, exp) \
     X(sm_exp_sum_fn, exp_sum) \
-    X(sm_attention_fn, attention_decode)
+    X(sm_attention_fn, attention_decode) \
+    X(sm_state_fold_fn, state_fold_rows) \
+    X(sm_state_merge_fn, state_merge) \
+    X(sm_state_logsumexp_fn, state_logsumexp) \
+    X(sm_state_rows_fn, state_softmax_rows) \
+    X(sm_state_rows_fn, state_log_softmax_rows) \
+    X(sm_state_scale_fn, state_scale_rows)
 
 struct sm_kernels {
 #define SM_DECLARE_SLOT(type, name) type name;

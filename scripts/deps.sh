@@ -24,3 +24,6 @@ sm_install_deps() {
 
 # What building the library and its tool needs.
 SM_BUILD_DEPS="gcc libc6-dev meson ninja-build pkg-config libsleef-dev libcpu-features-dev"
+
+# What the MPI example and its tests need (meson's option mpi, auto).
+SM_MPI_DEPS="libopenmpi-dev openmpi-bin"

@@ -7,7 +7,8 @@
 # and UndefinedBehaviorSanitizer (clang's UBSan checks more, e.g. arithmetic
 # on NULL) running every suite at reduced sizes, the concurrency test under
 # ThreadSanitizer, then an aarch64 cross build tested under qemu (NEON, SVE
-# at several vector lengths: scripts/test-arm.sh).
+# at several vector lengths: scripts/test-arm.sh). The x86-64 builds find
+# Open MPI (installed here) and run the MPI example's suite, mpi.
 #
 # --quick: one release build (kept between runs, rebuilt incrementally) and
 # the unit, reproducibility and dispatch suites at reduced sizes
@@ -33,7 +34,7 @@ if [ $quick = 1 ]; then
 else
     # shellcheck disable=SC2086
     sm_install_deps $SM_BUILD_DEPS libcmocka-dev g++ libbenchmark-dev clang \
-        binutils python3 || exit 1
+        binutils python3 $SM_MPI_DEPS || exit 1
 fi
 
 status=0

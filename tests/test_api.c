@@ -1309,6 +1309,16 @@ _Static_assert(sizeof(sm_attention_options) ==
                    offsetof(sm_attention_options, flags) ==
                        offsetof(sm_options, flags),
                "sm_attention_options has padding");
+/* The online state: a fixed 32-byte layout (arrays of it cross process
+ * boundaries, e.g. as an MPI struct type). */
+_Static_assert(sizeof(sm_softmax_state) == 32 &&
+                   offsetof(sm_softmax_state, sum) == 0 &&
+                   offsetof(sm_softmax_state, count) == 8 &&
+                   offsetof(sm_softmax_state, max) == 16 &&
+                   offsetof(sm_softmax_state, beta) == 20 &&
+                   offsetof(sm_softmax_state, flags) == 24 &&
+                   offsetof(sm_softmax_state, reserved) == 28,
+               "sm_softmax_state's layout");
 
 /* The smallest size the library takes: through beta. */
 #define MIN_SIZE(T) (offsetof(T, beta) + sizeof(float))

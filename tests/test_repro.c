@@ -14,7 +14,8 @@
  * REPRO_DECODE_HASH: the indices, log-probabilities, sampled tokens and
  * their probabilities, for fixed seeds and counters; Gumbel-max, the
  * sampler with bias and penalties, and speculative verification into
- * REPRO_SAMPLING_HASH (every row but the longest).
+ * REPRO_SAMPLING_HASH (every row but the longest); the online state
+ * (pieces that are not chunks, merged pairwise) into REPRO_STREAM_HASH.
  *
  * If an intended change of the contract changes the bits, update
  * REPRO_HASH from this program's output on any machine, and check that the
@@ -32,6 +33,7 @@
 #define REPRO_HASH 0xec201d55fc822e47ULL
 #define REPRO_DECODE_HASH 0xbfd41f13fc953dc6ULL
 #define REPRO_SAMPLING_HASH 0x8a7c37f727d4deb6ULL
+#define REPRO_STREAM_HASH 0x530d18a3577ea41bULL
 
 /* FNV-1a 64 over each float's bits, least significant byte first. */
 struct hash {
@@ -156,6 +158,73 @@ static void forward(struct hash *hs, const float *x, size_t n, float *y,
             ok(sm_logsumexp_rows_f32(1, n, x, n, &lse, &o), "logsumexp", n,
                beta);
             hash_floats(hs, &lse, 1);
+        }
+    }
+}
+
+/* st[lo, hi) merged pairwise into st[lo]. */
+static void merge_pairwise(sm_softmax_state *st, size_t lo, size_t hi)
+{
+    if (hi - lo < 2)
+        return;
+    const size_t mid = lo + (hi - lo) / 2;
+    merge_pairwise(st, lo, mid);
+    merge_pairwise(st, mid, hi);
+    ok(sm_softmax_state_merge(1, &st[mid], &st[lo]), "state_merge", hi - lo,
+       st[lo].beta);
+}
+
+/* The online state over pieces of 37 entries (4099 in long rows), each
+ * folded with its exps into a state of its own, merged pairwise: the
+ * row's state, logsumexp, softmax and log-softmax from it, and the
+ * scaled exps. */
+static void streaming(struct hash *hs, const float *x, size_t n, float *y,
+                      float *e, size_t nb)
+{
+    enum { MAX_PIECES = 300 };
+    static sm_softmax_state st[2 * MAX_PIECES];
+    const size_t piece = n > 10000 ? 4099 : 37;
+    const size_t pieces = (n + piece - 1) / piece;
+    if (pieces > MAX_PIECES) {
+        fprintf(stderr, "repro: a row of %zu is too long to stream\n", n);
+        failures++;
+        return;
+    }
+    for (size_t b = 0; b < nb; b++) {
+        const float beta = fwd_betas[b];
+        for (unsigned flags = 0; flags <= SM_FAST_EXP; flags += SM_FAST_EXP) {
+            const sm_options o = {sizeof o, beta, flags};
+            ok(sm_softmax_state_init(pieces, st, &o), "state_init", n, beta);
+            for (size_t p = 0; p < pieces; p++) {
+                const size_t at = p * piece;
+                const size_t len = n - at < piece ? n - at : piece;
+                ok(sm_softmax_state_fold_rows_f32(1, len, x + at, len, e + at,
+                                                  len, &st[p]),
+                   "state_fold", n, beta);
+            }
+            /* copies of the pieces' states merged pairwise: the row's */
+            sm_softmax_state *total = st + pieces;
+            memcpy(total, st, pieces * sizeof *st);
+            merge_pairwise(total, 0, pieces);
+            float v[9];
+            memcpy(v, total, sizeof *total);
+            ok(sm_softmax_state_logsumexp(1, total, &v[8]),
+               "state_logsumexp", n, beta);
+            hash_floats(hs, v, 9);
+            ok(sm_softmax_state_softmax_rows_f32(1, n, x, n, total, y, n),
+               "state_softmax", n, beta);
+            hash_floats(hs, y, n);
+            ok(sm_softmax_state_log_softmax_rows_f32(1, n, x, n, total, y, n),
+               "state_log_softmax", n, beta);
+            hash_floats(hs, y, n);
+            for (size_t p = 0; p < pieces; p++) {
+                const size_t at = p * piece;
+                const size_t len = n - at < piece ? n - at : piece;
+                ok(sm_softmax_state_scale_rows_f32(1, len, &st[p], total,
+                                                   e + at, len),
+                   "state_scale", n, beta);
+            }
+            hash_floats(hs, e, n);
         }
     }
 }
@@ -354,11 +423,12 @@ static void sampling(struct hash *hs, const float *x, const float *dy,
 /* Everything through the active ISA. */
 static struct hash run_all(float *x, float *dy, float *y, float *dx, float *jac,
                            float *w, float *q, struct hash *decode,
-                           struct hash *extra)
+                           struct hash *extra, struct hash *stream)
 {
     struct hash hs = {0xcbf29ce484222325ULL, 0};
     *decode = hs;
     *extra = hs;
+    *stream = hs;
     uint64_t s = 0x5eed0123456789abULL;
     for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
         const size_t n = rows[r].n;
@@ -367,6 +437,7 @@ static struct hash run_all(float *x, float *dy, float *y, float *dx, float *jac,
             dy[i] = uniform(&s, -1.0f, 1.0f);
         /* The long row: the SLEEF and fast paths at two beta suffice. */
         forward(&hs, x, n, y, rows[r].kind == CHUNKS ? 3 : 5);
+        streaming(stream, x, n, y, w, rows[r].kind == CHUNKS ? 2 : 5);
         decoding(decode, x, n);
         if (rows[r].kind != CHUNKS)
             sampling(extra, x, dy, n);
@@ -398,14 +469,15 @@ int main(void)
             failures++;
             continue;
         }
-        struct hash dec, extra;
-        const struct hash hs = run_all(x, dy, y, dx, jac, w, q, &dec, &extra);
-        const struct hash *got[3] = {&hs, &dec, &extra};
-        const uint64_t want[3] = {REPRO_HASH, REPRO_DECODE_HASH,
-                                  REPRO_SAMPLING_HASH};
-        static const char *const what[3] = {"contract", "decoding",
-                                            "sampling"};
-        for (int h = 0; h < 3; h++) {
+        struct hash dec, extra, stream;
+        const struct hash hs =
+            run_all(x, dy, y, dx, jac, w, q, &dec, &extra, &stream);
+        const struct hash *got[4] = {&hs, &dec, &extra, &stream};
+        const uint64_t want[4] = {REPRO_HASH, REPRO_DECODE_HASH,
+                                  REPRO_SAMPLING_HASH, REPRO_STREAM_HASH};
+        static const char *const what[4] = {"contract", "decoding",
+                                            "sampling", "stream"};
+        for (int h = 0; h < 4; h++) {
             const int match = got[h]->h == want[h];
             printf("repro: %-6s %-8s %zu values, FNV-1a 64 = 0x%016llx %s\n",
                    sm_isa_name((sm_isa)isa), what[h],

@@ -103,6 +103,18 @@ expect '--op top: 5 by default' '6:-0.458 5:-1.458 4:-2.458 3:-3.458 2:-4.458' \
     --op top -p 3 1 2 3 4 5 6 7
 expect '--op top: NaNs first, the row NaN' '0:nan 2:nan' --op top --top-n 2 nan 1 2
 expect_usage '--top-n 0' --op top --top-n 0 1 2
+# --pieces: through the online state; the seeds' example entry by entry
+expect '--pieces 1: the seeds example' \
+    '0.023641 0.064262 0.174681 0.474833 0.023641 0.064262 0.174681' \
+    --pieces 1 1 2 3 4 1 2 3
+expect '--pieces 3 --op log-softmax -b 0.1' \
+    '-2.079817 -1.979817 -1.879817 -1.779817 -2.079817 -1.979817 -1.879817' \
+    --pieces 3 --op log-softmax -b 0.1 1 2 3 4 1 2 3
+expect '--pieces 2 --op logsumexp' '4.744792' --pieces 2 --op logsumexp 1 2 3 4 1 2 3
+expect '--pieces 2: a masked piece' '0.000000 0.000000 0.500000 0.500000' \
+    --pieces 2 -- -inf -inf 0 0
+expect_usage '--pieces 0' --pieces 0 1 2
+expect_usage '--pieces with --op argmax' --pieces 2 --op argmax 1 2
 expect '--op sample -t 0: the argmax, certainly' '1 1.000000' --op sample -t 0 1 3 2 3
 expect '--op sample --top-k 1' '3 1.000000' --op sample --top-k 1 --seed 9 1 2 3 4
 expect '--op sample --min-p 1: a maximum, half each' '3 0.500' \

@@ -27,6 +27,7 @@ enum {
     OPT_MIN_P,
     OPT_SEED,
     OPT_DRAWS,
+    OPT_PIECES,
     /* The losses' options, from here on: a bit each in loss_given. */
     OPT_LABELS,
     OPT_TARGETS,
@@ -64,6 +65,7 @@ static const struct option long_options[] = {
     {"min-p", required_argument, NULL, OPT_MIN_P},
     {"seed", required_argument, NULL, OPT_SEED},
     {"draws", required_argument, NULL, OPT_DRAWS},
+    {"pieces", required_argument, NULL, OPT_PIECES},
     {"labels", required_argument, NULL, OPT_LABELS},
     {"targets", required_argument, NULL, OPT_TARGETS},
     {"teacher", required_argument, NULL, OPT_TEACHER},
@@ -331,6 +333,12 @@ static int apply_option(int c, const char *value, struct options *o,
         o->draws = (size_t)n;
         o->sampling_given = true;
         break;
+    case OPT_PIECES:
+        if (!parse_int_in(value, 1, INT32_MAX, &n))
+            return usage_error("--pieces needs an integer >= 1, not '%s'",
+                               value);
+        o->pieces = (size_t)n;
+        break;
     default:
         return apply_loss_option(c, value, o);
     }
@@ -431,6 +439,11 @@ static int check_combination(const struct options *o, int beta_from,
                            "file ('%s'), not both", o->file);
     if (o->top_n && (o->loss != LOSS_NONE || o->op != OP_TOP))
         return usage_error("--top-n goes with --op top");
+    if (o->pieces && (o->loss != LOSS_NONE ||
+                      (o->op != OP_SOFTMAX && o->op != OP_LOG_SOFTMAX &&
+                       o->op != OP_LOGSUMEXP)))
+        return usage_error("--pieces goes with --op softmax, log-softmax or "
+                           "logsumexp");
     const bool draws_op = o->op == OP_SAMPLE || o->op == OP_GUMBEL;
     if (o->sampling_given && (o->loss != LOSS_NONE || !draws_op))
         return usage_error("--top-k, --top-p, --min-p, --seed and --draws go "

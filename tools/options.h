@@ -40,6 +40,8 @@ struct options {
     const char *isa;     /* --isa NAME, or NULL */
     bool fast_exp;       /* --fast-exp: SM_FAST_EXP */
     size_t top_n;        /* --top-n N: entries per row for --op top */
+    size_t pieces;       /* --pieces N: through the online state, N entries
+                            at a time; 0: the one-shot functions */
     /* --op sample: the filters (0 top_k, 1 top_p, 0 min_p: off), the seed
      * and the draws per row; sampling_given: any of them was given. */
     int32_t top_k;

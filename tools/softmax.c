@@ -91,6 +91,34 @@ static size_t top_count(const struct options *o, size_t cols)
     return n < cols ? n : cols;
 }
 
+/* --pieces: the row folded into an online state o->pieces entries at a
+ * time, then softmax or log-softmax written piece by piece (in place), or
+ * the state's logsumexp. */
+static sm_status compute_in_pieces(const struct options *o,
+                                   const sm_options *opt, struct row *row,
+                                   struct row_result *out)
+{
+    const size_t n = row->n, step = o->pieces;
+    float *v = row->v;
+    sm_softmax_state st;
+    sm_status s = sm_softmax_state_init(1, &st, opt);
+    for (size_t at = 0; s == SM_OK && at < n; at += step) {
+        const size_t len = n - at < step ? n - at : step;
+        s = sm_softmax_state_fold_rows_f32(1, len, v + at, len, NULL, 0, &st);
+    }
+    if (s != SM_OK || o->op == OP_LOGSUMEXP)
+        return s == SM_OK ? sm_softmax_state_logsumexp(1, &st, &out->lse) : s;
+    for (size_t at = 0; s == SM_OK && at < n; at += step) {
+        const size_t len = n - at < step ? n - at : step;
+        s = o->op == OP_SOFTMAX
+                ? sm_softmax_state_softmax_rows_f32(1, len, v + at, len, &st,
+                                                    v + at, len)
+                : sm_softmax_state_log_softmax_rows_f32(1, len, v + at, len,
+                                                        &st, v + at, len);
+    }
+    return s;
+}
+
 static sm_status compute(const struct options *o, struct row *row,
                          struct row_result *out)
 {
@@ -98,6 +126,8 @@ static sm_status compute(const struct options *o, struct row *row,
     sm_options opt = SM_OPTIONS_INIT;
     opt.beta = o->beta;
     opt.flags = o->fast_exp ? SM_FAST_EXP : 0;
+    if (o->pieces)
+        return compute_in_pieces(o, &opt, row, out);
     float *v = row->v;
     switch (o->op) {
     case OP_SOFTMAX:

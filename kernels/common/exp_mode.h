@@ -28,7 +28,7 @@
 #endif
 
 /* The build that holds the ISA's table: the exact one. */
-#if !SM_EXP_FAST && !defined(SM_SELECT_OPS)
+#if !SM_EXP_FAST && !defined(SM_SELECT_OPS) && !defined(SM_STREAM_OPS)
 #define SM_TABLE_PART 1
 #else
 #define SM_TABLE_PART 0
@@ -78,10 +78,31 @@
         float *logprob);                                                     \
     bool SM_ENTRY_OF(mode, verify)(                                          \
         size_t n, size_t cols, float beta, const float *target, size_t ldt,  \
-        const struct sm_verify_args *a, size_t *accepted, int32_t *next);
+        const struct sm_verify_args *a, size_t *accepted, int32_t *next);     \
+    void SM_ENTRY_OF(mode, state_fold_rows)(                                 \
+        size_t rows, size_t cols, const float *x, size_t ldx, float *e,      \
+        size_t lde, sm_softmax_state *state);                                \
+    void SM_ENTRY_OF(mode, state_softmax_rows)(                              \
+        size_t rows, size_t cols, const float *x, size_t ldx,                \
+        const sm_softmax_state *state, float *y, size_t ldy);                \
+    void SM_ENTRY_OF(mode, state_log_softmax_rows)(                          \
+        size_t rows, size_t cols, const float *x, size_t ldx,                \
+        const sm_softmax_state *state, float *y, size_t ldy);
 
 SM_DECLARE_ENTRIES(exact)
 SM_DECLARE_ENTRIES(fast)
+
+/* The exact streaming build's ops without an exp (stream_entries.h). */
+void SM_ENTRY_OF(exact, state_merge)(size_t rows,
+                                     const sm_softmax_state *from,
+                                     sm_softmax_state *into);
+void SM_ENTRY_OF(exact, state_logsumexp)(size_t rows,
+                                         const sm_softmax_state *state,
+                                         float *result);
+void SM_ENTRY_OF(exact, state_scale_rows)(size_t rows, size_t cols,
+                                          const sm_softmax_state *piece,
+                                          const sm_softmax_state *total,
+                                          float *e, size_t lde);
 
 /* The exact selection build's argmax and Gumbel-max (select_entries.h):
  * no exp. */

@@ -7,7 +7,8 @@
  * the ops that write a probability per entry (exp_entries.h; the exact
  * build also holds the ISA's kernel table sm_kernels_<isa>,
  * common/table.h) and once per exp mode for those that select entries
- * (SM_SELECT_OPS: select_entries.h: argmax, top-n). Builds of their own
+ * (SM_SELECT_OPS: select_entries.h: argmax, top-n) and once per exp mode
+ * for the online state's ops (SM_STREAM_OPS: stream_entries.h). Builds of their own
  * keep each group's machine code independent of the other's.
  * Includes go one way, down: the entry files include the ops
  * (softmax_rows.h, probes.h, loss_*.h, backward.h, argmax.h, top.h), they
@@ -83,8 +84,10 @@
  * operations below are exactly the contract's, in its order.
  */
 #include "common/exp_mode.h"
-#ifdef SM_SELECT_OPS
+#if defined(SM_SELECT_OPS)
 #include "common/select_entries.h"
+#elif defined(SM_STREAM_OPS)
+#include "common/stream_entries.h"
 #else
 #include "common/exp_entries.h"
 #endif

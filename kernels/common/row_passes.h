@@ -35,7 +35,7 @@ static void canonical_nan_row(float *y, size_t n)
  * any) whose loss is not finite, where NaN or infinite targets, weights or
  * logits make them. A gradient row of a finite loss has none (the header
  * states the exception), so the gradient passes pay no select. */
-static void canonical_nan_losses(double *loss, size_t rows, size_t cols,
+static __attribute__((unused)) void canonical_nan_losses(double *loss, size_t rows, size_t cols,
                                  float *g, size_t ldg)
 {
     for (size_t r = 0; r < rows; r++) {
@@ -140,6 +140,34 @@ static void shift_sub(const float *x, size_t n, float m, float beta, float l,
         shift_sub_with(x, n, m, beta, l, y, true);
     else
         shift_sub_with(x, n, m, beta, l, y, false);
+}
+
+/* log-softmax's output from the row's statistics and l, their
+ * log_partition (beta != 0). Out of line, with its passes inlined here: one
+ * copy for the row groups and the single rows. */
+static __attribute__((noinline)) void
+log_softmax_from(const float *x, size_t n, float beta, struct row_stats st,
+                 double l, float *y)
+{
+    if (isnan(st.k + st.s))
+        fill(y, n, sm_qnan);
+    else if (row_is_masked(st.m, beta))
+        fill(y, n, -INFINITY);
+    else
+        shift_sub(x, n, st.m, beta, (float)l, y);
+}
+
+/* logsumexp from a row's statistics and l = log_partition(K, S'') (beta
+ * != 0). */
+static float logsumexp_of(struct row_stats st, float beta, double l)
+{
+    if (isnan(st.k + st.s))
+        return sm_qnan;
+    if (row_is_masked(st.m, beta))
+        return -INFINITY;
+    /* beta * M is the limit 0 when M = 0, also for an infinite beta. */
+    const double bm = st.m == 0.0f ? 0.0 : (double)beta * (double)st.m;
+    return (float)(bm + l);
 }
 
 #endif

@@ -121,11 +121,6 @@ SM_INLINE void block_exps(const float *p, sm_v vm, sm_v vb,
 }
 #endif
 
-/* Rows of more chunks than this find M with one extra read of the row
- * instead of keeping every chunk's statistics on the stack. 64 chunks is a
- * 64 MiB row. */
-#define SM_STACK_CHUNKS 64
-
 SM_INLINE float extremum_with(const float *x, size_t n, bool use_max)
 {
     const float init = use_max ? -INFINITY : INFINITY;
@@ -309,17 +304,36 @@ struct row_stats {
     double k, s;
 };
 
-static inline void combine_chunk(struct row_stats *row,
-                                 const struct row_stats *chunk, float beta)
+/* The statistics with no entries: no count, no sum, and an extremum that
+ * every entry equals or beats (beta = 0 weighs every entry alike: M = 0). */
+static inline struct row_stats empty_stats(float beta)
 {
-    if (chunk->m == row->m) {
-        row->k += chunk->k;
-        row->s += chunk->s;
-    } else {
-        const double scale =
-            SM_EXPD((double)beta * ((double)chunk->m - (double)row->m));
-        row->s += scale * (chunk->k + chunk->s);
+    const struct row_stats st = {
+        beta > 0 ? -INFINITY : beta < 0 ? INFINITY : 0.0f, 0.0, 0.0};
+    return st;
+}
+
+/* *into = the statistics of the entries of *into and *from together: the
+ * side with the extremum on beta's side keeps its K and S'' and adds the
+ * other's K + S'' scaled by exp(beta (m_other - M)) (SLEEF's double exp).
+ * Symmetric in its operands, bit for bit. A row longer than a chunk is its
+ * chunks merged in order, so a state folded chunk by chunk
+ * (softmax_state.h) has the one-shot statistics. */
+static inline void merge_stats(struct row_stats *into,
+                               const struct row_stats *from, float beta)
+{
+    if (from->m == into->m) {
+        into->k += from->k;
+        into->s += from->s;
+        return;
     }
+    const bool from_wins = beta > 0 ? from->m > into->m : from->m < into->m;
+    const struct row_stats w = from_wins ? *from : *into;
+    const struct row_stats l = from_wins ? *into : *from;
+    const double scale = SM_EXPD((double)beta * ((double)l.m - (double)w.m));
+    into->m = w.m;
+    into->k = w.k;
+    into->s = w.s + scale * (l.k + l.s);
 }
 
 SM_INLINE struct row_stats chunk_stats(const float *x, size_t n, float beta,
@@ -333,39 +347,27 @@ SM_INLINE struct row_stats chunk_stats(const float *x, size_t n, float beta,
     return st;
 }
 
-/* y (optional, single-chunk rows only) receives e_i as a by-product. A row
- * longer than a chunk reads each chunk twice while it is in cache. Out of
- * line, and not cloned per call site (one copy serves every op). */
+/* Merges the chunks of the n entries at x into *row, in order, each while
+ * it is in cache (two reads). */
+SM_INLINE void merge_chunks(struct row_stats *row, const float *x, size_t n,
+                            float beta)
+{
+    for (size_t at = 0; at < n; at += SM_CHUNK) {
+        const size_t len = n - at < SM_CHUNK ? n - at : SM_CHUNK;
+        const struct row_stats chunk = chunk_stats(x + at, len, beta, NULL);
+        merge_stats(row, &chunk, beta);
+    }
+}
+
+/* y (optional, single-chunk rows only) receives e_i as a by-product. Out
+ * of line, and not cloned per call site (one copy serves every op). */
 static SM_NOCLONE struct row_stats
 row_stats(const float *x, size_t n, float beta, float *y)
 {
     if (n <= SM_CHUNK)
         return chunk_stats(x, n, beta, y);
-
-    const bool use_max = beta > 0;
-    const size_t chunks = (n + SM_CHUNK - 1) / SM_CHUNK;
-    struct row_stats row = {0.0f, 0.0, 0.0};
-    if (chunks <= SM_STACK_CHUNKS) {
-        struct row_stats st[SM_STACK_CHUNKS];
-        row.m = use_max ? -INFINITY : INFINITY;
-        for (size_t b = 0; b < chunks; b++) {
-            const size_t len = b + 1 < chunks ? SM_CHUNK : n - b * SM_CHUNK;
-            st[b] = chunk_stats(x + b * SM_CHUNK, len, beta, NULL);
-            if (use_max ? st[b].m > row.m : st[b].m < row.m)
-                row.m = st[b].m;
-        }
-        for (size_t b = 0; b < chunks; b++)
-            combine_chunk(&row, &st[b], beta);
-        return row;
-    }
-    /* Very long rows: M first, then combine each chunk as it is done. */
-    row.m = row_extremum(x, n, use_max);
-    for (size_t b = 0; b < chunks; b++) {
-        const size_t len = b + 1 < chunks ? SM_CHUNK : n - b * SM_CHUNK;
-        const struct row_stats st =
-            chunk_stats(x + b * SM_CHUNK, len, beta, NULL);
-        combine_chunk(&row, &st, beta);
-    }
+    struct row_stats row = empty_stats(beta);
+    merge_chunks(&row, x, n, beta);
     return row;
 }
 

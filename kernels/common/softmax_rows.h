@@ -61,21 +61,6 @@ SM_INLINE void softmax_row(const float *x, size_t n, float beta, float *y)
         exp_scale(x, n, st.m, beta, (float)(1.0 / s), y);
 }
 
-/* log-softmax's output from the row's statistics and l, their
- * log_partition (beta != 0). Out of line, with its passes inlined here: one
- * copy for the row groups and the single rows. */
-static __attribute__((noinline)) void
-log_softmax_from(const float *x, size_t n, float beta, struct row_stats st,
-                 double l, float *y)
-{
-    if (isnan(st.k + st.s))
-        fill(y, n, sm_qnan);
-    else if (row_is_masked(st.m, beta))
-        fill(y, n, -INFINITY);
-    else
-        shift_sub(x, n, st.m, beta, (float)l, y);
-}
-
 SM_INLINE void log_softmax_row(const float *x, size_t n, float beta, float *y)
 {
     if (n == 0)
@@ -108,19 +93,6 @@ SM_INLINE void row_group_stats(const float *x, size_t ldx, size_t rows,
             st[j] = short_row_stats(x + j * ldx, n, beta,
                                     y ? y + j * ldy : NULL);
     row_group_log_partition(st, rows, logk, l);
-}
-
-/* logsumexp from a row's statistics and l = log_partition(K, S'') (beta
- * != 0). */
-static float logsumexp_of(struct row_stats st, float beta, double l)
-{
-    if (isnan(st.k + st.s))
-        return sm_qnan;
-    if (row_is_masked(st.m, beta))
-        return -INFINITY;
-    /* beta * M is the limit 0 when M = 0, also for an infinite beta. */
-    const double bm = st.m == 0.0f ? 0.0 : (double)beta * (double)st.m;
-    return (float)(bm + l);
 }
 
 SM_INLINE float logsumexp_row(const float *x, size_t n, float beta)

@@ -114,6 +114,30 @@ static void attention_decode_by_mode(const struct sm_attention_args *a,
     SM_BY_MODE(attention_decode, a);
 }
 
+static void state_fold_rows_by_mode(size_t rows, size_t cols, const float *x,
+                                    size_t ldx, float *e, size_t lde,
+                                    sm_softmax_state *state, unsigned flags)
+{
+    SM_BY_MODE(state_fold_rows, rows, cols, x, ldx, e, lde, state);
+}
+
+static void state_softmax_rows_by_mode(size_t rows, size_t cols,
+                                       const float *x, size_t ldx,
+                                       const sm_softmax_state *state, float *y,
+                                       size_t ldy, unsigned flags)
+{
+    SM_BY_MODE(state_softmax_rows, rows, cols, x, ldx, state, y, ldy);
+}
+
+static void state_log_softmax_rows_by_mode(size_t rows, size_t cols,
+                                           const float *x, size_t ldx,
+                                           const sm_softmax_state *state,
+                                           float *y, size_t ldy,
+                                           unsigned flags)
+{
+    SM_BY_MODE(state_log_softmax_rows, rows, cols, x, ldx, state, y, ldy);
+}
+
 #undef SM_BY_MODE
 
 const struct sm_kernels SM_TABLE_OF(SM_KERNEL_ISA) = {
@@ -135,6 +159,12 @@ const struct sm_kernels SM_TABLE_OF(SM_KERNEL_ISA) = {
     .exp = exp_by_mode,
     .exp_sum = exp_sum_by_mode,
     .attention_decode = attention_decode_by_mode,
+    .state_fold_rows = state_fold_rows_by_mode,
+    .state_merge = SM_ENTRY_OF(exact, state_merge),
+    .state_logsumexp = SM_ENTRY_OF(exact, state_logsumexp),
+    .state_softmax_rows = state_softmax_rows_by_mode,
+    .state_log_softmax_rows = state_log_softmax_rows_by_mode,
+    .state_scale_rows = SM_ENTRY_OF(exact, state_scale_rows),
 };
 
 #endif
