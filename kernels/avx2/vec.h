@@ -12,6 +12,8 @@
 /* 8 double accumulators + the exp constants exceed 16 ymm: sum per tile. */
 #define SM_SUM_TILE 256
 #define SM_VW 8
+/* Vector registers: the shared source sizes its register tiles by it. */
+#define SM_VREGS 16
 /* Rows of up to 8 vectors (64 entries) stay in registers. */
 #define SM_WIDE_VECS 8
 typedef __m256 sm_v;
@@ -151,6 +153,23 @@ SM_INLINE float v_fold8(sm_v a)
     __m128 x = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
     x = _mm_add_ps(x, _mm_movehl_ps(x, x));
     return _mm_cvtss_f32(_mm_add_ss(x, _mm_movehdup_ps(x)));
+}
+
+/* v_fold8 of four vectors at once, the same additions on lanes placed
+ * side by side: out[r] = v_fold8(c_r). */
+SM_INLINE void v_fold8x4(sm_v c0, sm_v c1, sm_v c2, sm_v c3, float out[4])
+{
+    /* l += l+4: c0's lanes in the low half, c1's in the high half */
+    const __m256 t01 = _mm256_add_ps(_mm256_permute2f128_ps(c0, c1, 0x20),
+                                     _mm256_permute2f128_ps(c0, c1, 0x31));
+    const __m256 t23 = _mm256_add_ps(_mm256_permute2f128_ps(c2, c3, 0x20),
+                                     _mm256_permute2f128_ps(c2, c3, 0x31));
+    /* l += l+2: halves [c0 c0 c2 c2 | c1 c1 c3 c3] */
+    const __m256 s = _mm256_add_ps(_mm256_shuffle_ps(t01, t23, 0x44),
+                                   _mm256_shuffle_ps(t01, t23, 0xee));
+    const __m256 w = _mm256_hadd_ps(s, s); /* l += l+1: [c0 c2 . . | c1 c3 . .] */
+    _mm_storeu_ps(out, _mm_unpacklo_ps(_mm256_castps256_ps128(w),
+                                       _mm256_extractf128_ps(w, 1)));
 }
 
 /* r[j] = lane j of every r[i] (an 8 x 8 transpose): rows to columns and

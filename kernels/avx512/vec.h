@@ -154,6 +154,25 @@ SM_INLINE float v_fold16(sm_v a)
     return _mm_cvtss_f32(_mm_add_ss(x, _mm_movehdup_ps(x)));
 }
 
+/* v_fold16 of four vectors at once, the same additions on lanes placed
+ * side by side: out[r] = v_fold16(a_r). */
+SM_INLINE void v_fold16x4(sm_v a0, sm_v a1, sm_v a2, sm_v a3, float out[4])
+{
+    /* l += l+8: a0's lanes in the low half, a1's in the high half */
+    const __m512 t01 = _mm512_add_ps(_mm512_shuffle_f32x4(a0, a1, 0x44),
+                                     _mm512_shuffle_f32x4(a0, a1, 0xee));
+    const __m512 t23 = _mm512_add_ps(_mm512_shuffle_f32x4(a2, a3, 0x44),
+                                     _mm512_shuffle_f32x4(a2, a3, 0xee));
+    /* l += l+4: quarter r holds a_r's four lanes */
+    __m512 u = _mm512_add_ps(_mm512_shuffle_f32x4(t01, t23, 0x88),
+                             _mm512_shuffle_f32x4(t01, t23, 0xdd));
+    u = _mm512_add_ps(u, _mm512_permute_ps(u, 0x4e)); /* l += l+2 */
+    u = _mm512_add_ps(u, _mm512_permute_ps(u, 0xb1)); /* l += l+1 */
+    const __m512i first = _mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0,
+                                            0, 0, 0, 0, 0);
+    _mm_storeu_ps(out, _mm512_castps512_ps128(_mm512_permutexvar_ps(first, u)));
+}
+
 /* r[j] = lane j of every r[i] (a 16 x 16 transpose): rows to columns and
  * back for the column kernels (common/columns.h). */
 #define SM_HAVE_TRANSPOSE 1

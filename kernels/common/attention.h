@@ -49,6 +49,10 @@ void SM_ENTRY_OF(fast, attention_decode)(const struct sm_attention_args *a);
 #define SM_ATT_HEADS 32
 #define SM_ATT_TILE 256
 /* Keys ahead whose rows are prefetched (no result depends on it). */
+/* Vector registers of the ISA (vec.h may say fewer). */
+#ifndef SM_VREGS
+#define SM_VREGS 32
+#endif
 #ifndef SM_ATT_AHEAD
 #define SM_ATT_AHEAD 4
 #endif
@@ -115,10 +119,7 @@ SM_INLINE void att_dot4_with(const float *const qr[4], const float *const kr[4],
         a2 = v_fma(att_load(qr[2] + row, c), att_load(kr[2] + row, c), a2);
         a3 = v_fma(att_load(qr[3] + row, c), att_load(kr[3] + row, c), a3);
     }
-    out[0] = v_fold16(a0);
-    out[1] = v_fold16(a1);
-    out[2] = v_fold16(a2);
-    out[3] = v_fold16(a3);
+    v_fold16x4(a0, a1, a2, a3, out);
 }
 #elif defined(SM_HAVE_FOLD8)
 /* Lanes 0-7 in a_r, 8-15 in b_r; the first level, l += l+8, is a + b.
@@ -155,10 +156,7 @@ SM_INLINE void att_dot4_with(const float *const qr[4], const float *const kr[4],
         SM_ATT_TAIL(3, a3, b3);
 #undef SM_ATT_TAIL
     }
-    out[0] = v_fold8(v_add(a0, b0));
-    out[1] = v_fold8(v_add(a1, b1));
-    out[2] = v_fold8(v_add(a2, b2));
-    out[3] = v_fold8(v_add(a3, b3));
+    v_fold8x4(v_add(a0, b0), v_add(a1, b1), v_add(a2, b2), v_add(a3, b3), out);
 }
 #else
 SM_INLINE void att_dot4_with(const float *const qr[4], const float *const kr[4],
@@ -230,51 +228,50 @@ static inline void att_prefetch(const float *p, size_t span)
         __builtin_prefetch(p + e, 0, 1);
 }
 
-/* x[h][i] = (q_h . k_i) s + mask_i for the keys [b0, b0 + b): the pairs
- * (i, h) in that order, four at a time (the last group repeats its last
- * pair), so that a KV cache [n][kv_heads][d] is read in memory order. */
-static void att_scores(const struct sm_attention_args *a,
-                       const struct att_batch *bt, size_t b0, size_t b,
-                       size_t j0, float x[][SM_ATTENTION_BLOCK])
+/* A block's scores, key by key: x[i][h] for key b0 + i and head h of the
+ * pass (a row of SM_ATT_HEADS per key, so that the block step works on
+ * heads side by side). */
+typedef float att_scores_t[SM_ATTENTION_BLOCK][SM_ATT_HEADS];
+
+/* x[i][h] = q_h . k_i for the keys [b0, b0 + b), key by key, four heads
+ * at a time (the last group repeats its last head), so that a KV cache
+ * [n][kv_heads][d] is read in memory order. */
+static void att_dots(const struct sm_attention_args *a,
+                     const struct att_batch *bt, size_t b0, size_t b,
+                     size_t j0, att_scores_t x)
 {
-    const size_t g = bt->g, pairs = b * g;
-    size_t next_i = 0, next_h = 0; /* pair p0 + r as (i, h) */
-    for (size_t p0 = 0; p0 < pairs; p0 += 4) {
-        const float *qr[4], *kr[4];
-        size_t hr[4], ir[4];
-        for (size_t r = 0; r < 4; r++) {
-            ir[r] = next_i;
-            hr[r] = next_h;
-            if (p0 + r + 1 < pairs && ++next_h == g) { /* else repeat */
-                next_h = 0;
-                next_i++;
-            }
-            qr[r] = bt->q[hr[r]];
-            kr[r] = a->k + (b0 + ir[r]) * a->ldk_token + bt->koff[hr[r]];
-            if (hr[r] == 0 && b0 + ir[r] + SM_ATT_AHEAD < a->n) {
-                const size_t ahead = b0 + ir[r] + SM_ATT_AHEAD;
-                att_prefetch(a->k + ahead * a->ldk_token + bt->koff[0],
-                             bt->kspan);
-                att_prefetch(a->v + ahead * a->ldv_token + bt->voff[0] + j0,
-                             bt->vspan);
-            }
+    const size_t g = bt->g;
+    for (size_t i = 0; i < b; i++) {
+        const size_t key = b0 + i;
+        if (key + SM_ATT_AHEAD < a->n) {
+            const size_t ahead = key + SM_ATT_AHEAD;
+            att_prefetch(a->k + ahead * a->ldk_token + bt->koff[0], bt->kspan);
+            att_prefetch(a->v + ahead * a->ldv_token + bt->voff[0] + j0,
+                         bt->vspan);
         }
-        float dot[4];
-        att_dot4(qr, kr, a->d, dot);
-        for (size_t r = 0; r < 4 && p0 + r < pairs; r++) {
-            float s = dot[r] * a->scale;
-            if (a->mask)
-                s += a->mask[b0 + ir[r]];
-            x[hr[r]][ir[r]] = s;
+        const float *krow = a->k + key * a->ldk_token;
+        for (size_t h = 0; h < g; h += 4) {
+            const float *qr[4], *kr[4];
+            for (size_t r = 0; r < 4; r++) {
+                const size_t hr = h + r < g ? h + r : g - 1;
+                qr[r] = bt->q[hr];
+                kr[r] = krow + bt->koff[hr];
+            }
+            float dot[4];
+            att_dot4(qr, kr, a->d, dot);
+            for (size_t r = 0; r < 4 && h + r < g; r++)
+                x[i][h + r] = dot[r];
         }
     }
 }
 
 /* A pass's state over one piece: m, l, nan and the accumulator of the
- * output columns [j0, j0 + w) (row h at acc + h SM_ATT_TILE). */
+ * output columns [j0, j0 + w) (row h at acc + h SM_ATT_TILE); per block,
+ * whether the head takes it and whether one of its e_i is 0. */
 struct att_piece {
     float m[SM_ATT_HEADS], l[SM_ATT_HEADS];
     bool nan[SM_ATT_HEADS];
+    bool take[SM_ATT_HEADS], zero[SM_ATT_HEADS];
     float acc[SM_ATT_HEADS * SM_ATT_TILE];
 };
 
@@ -285,37 +282,66 @@ SM_INLINE void att_scale_row(float *row, size_t w, float f)
         v_store(row + j, v_mul(v_load(row + j), vf));
 }
 
-/* Block step of head h: the block's maximum, the rescale, e_i into x[h]
- * and l; false if the block adds nothing to the head. */
-static bool att_block_exps(struct att_piece *p, size_t h, float *xh,
-                           size_t b, size_t wv)
+/* The block step of every head, heads side by side in vectors (each head
+ * its own lane, so each keeps the order of the contract): x = dot s +
+ * mask; the block's maximum, the rescale, e_i into x and l += e_i in
+ * increasing i. A head takes the block unless it is NaN or every score
+ * of the block is -inf; a head that does not take it is left as it was.
+ * Lanes of heads past g hold -inf scores and are never taken. */
+static void att_block_step(const struct sm_attention_args *a,
+                           struct att_piece *p, size_t g, size_t b0,
+                           size_t b, size_t wv, att_scores_t x)
 {
-    float bm = -INFINITY;
-    for (size_t i = 0; i < b; i++) {
-        if (xh[i] != xh[i])
+    const size_t vw = (size_t)SM_VW;
+    const sm_v vs = v_set1(a->scale), one = v_set1(1.0f),
+               zero = v_set1(0.0f), ninf = v_set1(-INFINITY);
+    float bm[SM_ATT_HEADS], nans[SM_ATT_HEADS];
+    for (size_t h = 0; h < g; h += vw) {
+        sm_v top = ninf, count = zero;
+        for (size_t i = 0; i < b; i++) {
+            sm_v xv = v_mul(v_load(x[i] + h), vs);
+            if (a->mask)
+                xv = v_add(xv, v_set1(a->mask[b0 + i]));
+            v_store(x[i] + h, xv);
+            count = v_add(count, v_sel(m_eq(xv, xv), zero, one));
+            top = v_max(xv, top); /* NaN lanes keep top */
+        }
+        v_store(bm + h, top);
+        v_store(nans + h, count);
+    }
+    float take[SM_ATT_HEADS];
+    for (size_t h = 0; h < g; h++) {
+        if (nans[h] != 0.0f)
             p->nan[h] = true;
-        else if (xh[i] > bm)
-            bm = xh[i];
+        p->take[h] = !p->nan[h] && bm[h] != -INFINITY;
+        take[h] = p->take[h] ? 1.0f : 0.0f;
+        if (p->take[h] && bm[h] > p->m[h]) {
+            const float alpha = att_exp1(p->m[h] - bm[h]);
+            p->l[h] *= alpha;
+            att_scale_row(p->acc + h * SM_ATT_TILE, wv, alpha);
+            p->m[h] = bm[h];
+        }
     }
-    if (p->nan[h] || bm == -INFINITY)
-        return false; /* NaN output, or no key of the block taken */
-    if (bm > p->m[h]) {
-        const float alpha = att_exp1(p->m[h] - bm);
-        p->l[h] *= alpha;
-        att_scale_row(p->acc + h * SM_ATT_TILE, wv, alpha);
-        p->m[h] = bm;
+    for (size_t h = g; h < SM_ATT_HEADS; h++)
+        take[h] = 0.0f;
+    float zeros[SM_ATT_HEADS];
+    for (size_t h = 0; h < g; h += vw) {
+        const sm_v vm = v_load(p->m + h);
+        const sm_m taken = m_eq(v_load(take + h), one);
+        sm_v l = v_load(p->l + h), count = zero;
+        for (size_t i = 0; i < b; i++) {
+            const sm_v xv = v_load(x[i] + h);
+            const sm_v t = v_sel(m_eq(xv, vm), zero, v_sub(xv, vm));
+            const sm_v e = v_sel(taken, att_exp(t), zero);
+            count = v_add(count, v_sel(m_eq(e, zero), one, zero));
+            l = v_add(l, e);
+            v_store(x[i] + h, e);
+        }
+        v_store(p->l + h, l);
+        v_store(zeros + h, count);
     }
-    for (size_t i = b; i < SM_ATTENTION_BLOCK; i++)
-        xh[i] = -INFINITY;
-    const sm_v vm = v_set1(p->m[h]);
-    for (size_t i = 0; i < SM_ATTENTION_BLOCK; i += (size_t)SM_VW) {
-        const sm_v xv = v_load(xh + i);
-        const sm_v t = v_sel(m_eq(xv, vm), v_set1(0.0f), v_sub(xv, vm));
-        v_store(xh + i, att_exp(t));
-    }
-    for (size_t i = 0; i < b; i++)
-        p->l[h] += xh[i];
-    return true;
+    for (size_t h = 0; h < g; h++)
+        p->zero[h] = zeros[h] != 0.0f;
 }
 
 /* acc_j = fma(e_i, v_ij, acc_j) over the block's keys in increasing i
@@ -324,7 +350,7 @@ static bool att_block_exps(struct att_piece *p, size_t h, float *xh,
  * chains); a key with e_i = 0 is skipped. */
 static void att_weighted_sum(const struct sm_attention_args *a,
                              const struct att_batch *bt, size_t h,
-                             const float *e, size_t b0, size_t b, size_t j0,
+                             att_scores_t x, size_t b0, size_t b, size_t j0,
                              size_t j, size_t w, float *acc)
 {
     const size_t vw = (size_t)SM_VW, ld = a->ldv_token;
@@ -334,9 +360,9 @@ static void att_weighted_sum(const struct sm_attention_args *a,
         sm_v o2 = v_load(acc + j + 2 * vw), o3 = v_load(acc + j + 3 * vw);
         const float *vi = v0 + j;
         for (size_t i = 0; i < b; i++, vi += ld) {
-            if (e[i] == 0.0f)
+            if (x[i][h] == 0.0f)
                 continue;
-            const sm_v ve = v_set1(e[i]);
+            const sm_v ve = v_set1(x[i][h]);
             o0 = v_fma(ve, v_load(vi), o0);
             o1 = v_fma(ve, v_load(vi + vw), o1);
             o2 = v_fma(ve, v_load(vi + 2 * vw), o2);
@@ -352,58 +378,80 @@ static void att_weighted_sum(const struct sm_attention_args *a,
         sm_v o = v_load(acc + j);
         const float *vi = v0 + j;
         for (size_t i = 0; i < b; i++, vi += ld)
-            if (e[i] != 0.0f)
-                o = v_fma(v_set1(e[i]), att_load(vi, c), o);
+            if (x[i][h] != 0.0f)
+                o = v_fma(v_set1(x[i][h]), att_load(vi, c), o);
         v_store(acc + j, o);
     }
 }
 
-/* The same for four heads h .. h + 3 of one kv head, two vectors of
- * columns at a time: each value vector loaded once for the four (eight
- * independent chains); the columns left over go head by head. Each
- * head's chains are att_weighted_sum's, so are its bits. */
+/* The same for four heads h .. h + 3 of one kv head, none of which has
+ * an e_i of 0 in the block: each value vector loaded once for the four,
+ * SM_ATT_SUM_VECTORS vectors of columns at a time (four times as many
+ * independent chains, kept in registers); the columns left over go head
+ * by head. Each head's chains are att_weighted_sum's, so are its bits. */
+#if SM_VREGS >= 32
+#define SM_ATT_SUM_VECTORS 4
+#else
+#define SM_ATT_SUM_VECTORS 2
+#endif
 static void att_weighted_sum4(const struct sm_attention_args *a,
                               const struct att_batch *bt, size_t h,
-                              float x[][SM_ATTENTION_BLOCK], size_t b0,
-                              size_t b, size_t j0, size_t w, float *acc)
+                              att_scores_t x, size_t b0, size_t b, size_t j0,
+                              size_t w, float *acc)
 {
     const size_t vw = (size_t)SM_VW, ld = a->ldv_token;
+    const size_t span = SM_ATT_SUM_VECTORS * vw;
+    const bool four = SM_ATT_SUM_VECTORS == 4;
     const float *v0 = a->v + b0 * ld + bt->voff[h] + j0;
-    const float *e0 = x[h], *e1 = x[h + 1], *e2 = x[h + 2], *e3 = x[h + 3];
-    float *c0 = acc, *c1 = acc + SM_ATT_TILE, *c2 = acc + 2 * SM_ATT_TILE,
-          *c3 = acc + 3 * SM_ATT_TILE;
     size_t j = 0;
-    for (; j + 2 * vw <= w; j += 2 * vw) {
-        sm_v p0 = v_load(c0 + j), q0 = v_load(c0 + j + vw);
-        sm_v p1 = v_load(c1 + j), q1 = v_load(c1 + j + vw);
-        sm_v p2 = v_load(c2 + j), q2 = v_load(c2 + j + vw);
-        sm_v p3 = v_load(c3 + j), q3 = v_load(c3 + j + vw);
+    for (; j + span <= w; j += span) {
+#define SM_ATT_LOAD(r)                                                       \
+    float *c##r = acc + r * SM_ATT_TILE + j;                                 \
+    sm_v p##r = v_load(c##r), q##r = v_load(c##r + vw);                      \
+    sm_v s##r = four ? v_load(c##r + 2 * vw) : p##r;                         \
+    sm_v t##r = four ? v_load(c##r + 3 * vw) : p##r
+        SM_ATT_LOAD(0);
+        SM_ATT_LOAD(1);
+        SM_ATT_LOAD(2);
+        SM_ATT_LOAD(3);
+#undef SM_ATT_LOAD
         const float *vi = v0 + j;
         for (size_t i = 0; i < b; i++, vi += ld) {
-            const float f0 = e0[i], f1 = e1[i], f2 = e2[i], f3 = e3[i];
-            if (f0 == 0.0f && f1 == 0.0f && f2 == 0.0f && f3 == 0.0f)
-                continue; /* a masked key: its values are not read */
             const sm_v va = v_load(vi), vb = v_load(vi + vw);
-#define SM_ATT_STEP(f, p, q)                                                 \
-    if (f != 0.0f) {                                                         \
-        const sm_v ve = v_set1(f);                                           \
-        p = v_fma(ve, va, p);                                                \
-        q = v_fma(ve, vb, q);                                                \
+            const sm_v vc = four ? v_load(vi + 2 * vw) : va;
+            const sm_v vd = four ? v_load(vi + 3 * vw) : va;
+#define SM_ATT_STEP(r)                                                       \
+    {                                                                        \
+        const sm_v ve = v_set1(x[i][h + r]);                                 \
+        p##r = v_fma(ve, va, p##r);                                          \
+        q##r = v_fma(ve, vb, q##r);                                          \
+        if (four) {                                                          \
+            s##r = v_fma(ve, vc, s##r);                                      \
+            t##r = v_fma(ve, vd, t##r);                                      \
+        }                                                                    \
     }
-            SM_ATT_STEP(f0, p0, q0)
-            SM_ATT_STEP(f1, p1, q1)
-            SM_ATT_STEP(f2, p2, q2)
-            SM_ATT_STEP(f3, p3, q3)
+            SM_ATT_STEP(0)
+            SM_ATT_STEP(1)
+            SM_ATT_STEP(2)
+            SM_ATT_STEP(3)
 #undef SM_ATT_STEP
         }
-        v_store(c0 + j, p0), v_store(c0 + j + vw, q0);
-        v_store(c1 + j, p1), v_store(c1 + j + vw, q1);
-        v_store(c2 + j, p2), v_store(c2 + j + vw, q2);
-        v_store(c3 + j, p3), v_store(c3 + j + vw, q3);
+#define SM_ATT_STORE(r)                                                      \
+    v_store(c##r, p##r);                                                     \
+    v_store(c##r + vw, q##r);                                                \
+    if (four) {                                                              \
+        v_store(c##r + 2 * vw, s##r);                                        \
+        v_store(c##r + 3 * vw, t##r);                                        \
+    }
+        SM_ATT_STORE(0)
+        SM_ATT_STORE(1)
+        SM_ATT_STORE(2)
+        SM_ATT_STORE(3)
+#undef SM_ATT_STORE
     }
     if (j < w)
         for (size_t r = 0; r < 4; r++)
-            att_weighted_sum(a, bt, h + r, x[h + r], b0, b, j0, j, w,
+            att_weighted_sum(a, bt, h + r, x, b0, b, j0, j, w,
                              acc + r * SM_ATT_TILE);
 }
 
@@ -412,32 +460,36 @@ static SM_NOCLONE void att_piece_state(const struct sm_attention_args *a,
                                        size_t i0, size_t i1, size_t j0,
                                        size_t w, struct att_piece *p)
 {
-    float x[SM_ATT_HEADS][SM_ATTENTION_BLOCK];
-    bool take[SM_ATT_HEADS];
+    att_scores_t x;
     const size_t g = bt->g;
     const size_t wv = (w + 31) / 32 * 32; /* whole vectors of every ISA */
-    for (size_t h = 0; h < g; h++) {
+    for (size_t h = 0; h < SM_ATT_HEADS; h++) {
         p->m[h] = -INFINITY;
         p->l[h] = 0.0f;
         p->nan[h] = false;
-        memset(p->acc + h * SM_ATT_TILE, 0, wv * sizeof(float));
     }
+    for (size_t h = 0; h < g; h++)
+        memset(p->acc + h * SM_ATT_TILE, 0, wv * sizeof(float));
+    for (size_t i = 0; i < SM_ATTENTION_BLOCK; i++) /* lanes past g */
+        for (size_t h = g; h < SM_ATT_HEADS; h++)
+            x[i][h] = -INFINITY;
     for (size_t b0 = i0; b0 < i1; b0 += SM_ATTENTION_BLOCK) {
         const size_t b = i1 - b0 < SM_ATTENTION_BLOCK ? i1 - b0
                                                       : SM_ATTENTION_BLOCK;
-        att_scores(a, bt, b0, b, j0, x);
-        for (size_t h = 0; h < g; h++)
-            take[h] = !p->nan[h] && att_block_exps(p, h, x[h], b, wv);
+        att_dots(a, bt, b0, b, j0, x);
+        att_block_step(a, p, g, b0, b, wv, x);
         for (size_t h = 0; h < g;) {
-            if (h + 4 <= g && take[h] && take[h + 1] && take[h + 2] &&
-                take[h + 3] && bt->voff[h] == bt->voff[h + 3]) {
+            if (h + 4 <= g && bt->voff[h] == bt->voff[h + 3] &&
+                p->take[h] && p->take[h + 1] && p->take[h + 2] &&
+                p->take[h + 3] && !p->zero[h] && !p->zero[h + 1] &&
+                !p->zero[h + 2] && !p->zero[h + 3]) {
                 att_weighted_sum4(a, bt, h, x, b0, b, j0, w,
                                   p->acc + h * SM_ATT_TILE);
                 h += 4;
                 continue;
             }
-            if (take[h])
-                att_weighted_sum(a, bt, h, x[h], b0, b, j0, 0, w,
+            if (p->take[h])
+                att_weighted_sum(a, bt, h, x, b0, b, j0, 0, w,
                                  p->acc + h * SM_ATT_TILE);
             h++;
         }
