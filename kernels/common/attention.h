@@ -48,14 +48,15 @@ void SM_ENTRY_OF(fast, attention_decode)(const struct sm_attention_args *a);
  * repeat the passes, with the same bits. */
 #define SM_ATT_HEADS 32
 #define SM_ATT_TILE 256
-/* Keys ahead whose rows are prefetched (no result depends on it). */
 /* Vector registers of the ISA (vec.h may say fewer). */
 #ifndef SM_VREGS
 #define SM_VREGS 32
 #endif
-#ifndef SM_ATT_AHEAD
-#define SM_ATT_AHEAD 4
-#endif
+/* Prefetches (no result depends on them): the keys this many keys ahead
+ * while computing dot products, into the outer caches; the values one
+ * block ahead while summing them. */
+#define SM_ATT_KEYS_AHEAD 4
+#define SM_ATT_LOCALITY 1
 
 _Static_assert(SM_ATT_TILE % 32 == 0, "tiles hold whole vectors");
 _Static_assert(SM_ATTENTION_BLOCK % 32 == 0, "blocks hold whole vectors");
@@ -210,6 +211,46 @@ SM_INLINE void att_dot4(const float *const qr[4], const float *const kr[4],
         att_dot4_with(qr, kr, d, out, false);
 }
 
+#if defined(SM_HAVE_FOLD16)
+/* Sixteen dot products, four keys by four heads that share them:
+ * out[r][c] = q_c . k_r, each in the 16-lane order (one vector a chain);
+ * every query and key vector loaded once for the sixteen. */
+#define SM_HAVE_DOT16 1
+SM_INLINE void att_dot16(const float *const qr[4], const float *const kr[4],
+                         size_t d, size_t ahead, float out[4][4])
+{
+    sm_v a00 = v_set1(0.0f), a01 = a00, a02 = a00, a03 = a00;
+    sm_v a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+    sm_v a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+    sm_v a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+    for (size_t j = 0; j < d; j += 16) {
+        const size_t c = d - j < 16 ? d - j : 16;
+        const sm_v q0 = att_load(qr[0] + j, c), q1 = att_load(qr[1] + j, c);
+        const sm_v q2 = att_load(qr[2] + j, c), q3 = att_load(qr[3] + j, c);
+        if (ahead) /* the same kv head of the next four keys, a line each */
+            for (size_t r = 0; r < 4; r++)
+                __builtin_prefetch(kr[r] + ahead + j, 0, SM_ATT_LOCALITY);
+#define SM_ATT_KEY(r)                                                        \
+    {                                                                        \
+        const sm_v k = att_load(kr[r] + j, c);                               \
+        a##r##0 = v_fma(q0, k, a##r##0);                                     \
+        a##r##1 = v_fma(q1, k, a##r##1);                                     \
+        a##r##2 = v_fma(q2, k, a##r##2);                                     \
+        a##r##3 = v_fma(q3, k, a##r##3);                                     \
+    }
+        SM_ATT_KEY(0)
+        SM_ATT_KEY(1)
+        SM_ATT_KEY(2)
+        SM_ATT_KEY(3)
+#undef SM_ATT_KEY
+    }
+    v_fold16x4(a00, a01, a02, a03, out[0]);
+    v_fold16x4(a10, a11, a12, a13, out[1]);
+    v_fold16x4(a20, a21, a22, a23, out[2]);
+    v_fold16x4(a30, a31, a32, a33, out[3]);
+}
+#endif
+
 /* The query heads of one pass, h0 .. h0 + g - 1 (any grouping: head h
  * reads kv head h / (heads / kv_heads)); each with its query and the
  * offsets of its kv head's keys and values. */
@@ -217,38 +258,47 @@ struct att_batch {
     size_t h0, g;
     const float *q[SM_ATT_HEADS];
     size_t koff[SM_ATT_HEADS], voff[SM_ATT_HEADS];
-    size_t kspan, vspan; /* elements of a key's (value's) row read */
 };
-
-/* Asks for a row of span elements at p to be brought into the caches
- * (a key's or value's row a block ahead; no result depends on it). */
-static inline void att_prefetch(const float *p, size_t span)
-{
-    for (size_t e = 0; e < span; e += 16)
-        __builtin_prefetch(p + e, 0, 1);
-}
 
 /* A block's scores, key by key: x[i][h] for key b0 + i and head h of the
  * pass (a row of SM_ATT_HEADS per key, so that the block step works on
  * heads side by side). */
 typedef float att_scores_t[SM_ATTENTION_BLOCK][SM_ATT_HEADS];
 
-/* x[i][h] = q_h . k_i for the keys [b0, b0 + b), key by key, four heads
+/* x[i][h] = q_h . k_i for the keys [b0, b0 + b): four keys by four heads
+ * sharing them at a time where the ISA folds four vectors at once and the
+ * heads come in fours per kv head; otherwise key by key, four heads
  * at a time (the last group repeats its last head), so that a KV cache
  * [n][kv_heads][d] is read in memory order. */
 static void att_dots(const struct sm_attention_args *a,
                      const struct att_batch *bt, size_t b0, size_t b,
-                     size_t j0, att_scores_t x)
+                     att_scores_t x)
 {
     const size_t g = bt->g;
-    for (size_t i = 0; i < b; i++) {
+    size_t i = 0;
+#if defined(SM_HAVE_DOT16)
+    /* four keys at a time for heads in fours that share a kv head */
+    const bool quads = (a->heads / a->kv_heads) % 4 == 0 && g % 4 == 0;
+    for (; quads && i + 4 <= b; i += 4) {
         const size_t key = b0 + i;
-        if (key + SM_ATT_AHEAD < a->n) {
-            const size_t ahead = key + SM_ATT_AHEAD;
-            att_prefetch(a->k + ahead * a->ldk_token + bt->koff[0], bt->kspan);
-            att_prefetch(a->v + ahead * a->ldv_token + bt->voff[0] + j0,
-                         bt->vspan);
+        const size_t ahead = key + 4 + SM_ATT_KEYS_AHEAD <= a->n
+                                 ? SM_ATT_KEYS_AHEAD * a->ldk_token
+                                 : 0;
+        for (size_t h = 0; h < g; h += 4) {
+            const float *qr[4], *kr[4];
+            for (size_t r = 0; r < 4; r++) {
+                qr[r] = bt->q[h + r];
+                kr[r] = a->k + (key + r) * a->ldk_token + bt->koff[h];
+            }
+            float dot[4][4];
+            att_dot16(qr, kr, a->d, ahead, dot);
+            for (size_t r = 0; r < 4; r++)
+                memcpy(x[i + r] + h, dot[r], sizeof dot[r]);
         }
+    }
+#endif
+    for (; i < b; i++) {
+        const size_t key = b0 + i;
         const float *krow = a->k + key * a->ldk_token;
         for (size_t h = 0; h < g; h += 4) {
             const float *qr[4], *kr[4];
@@ -403,6 +453,8 @@ static void att_weighted_sum4(const struct sm_attention_args *a,
     const size_t span = SM_ATT_SUM_VECTORS * vw;
     const bool four = SM_ATT_SUM_VECTORS == 4;
     const float *v0 = a->v + b0 * ld + bt->voff[h] + j0;
+    const size_t next = b0 + 2 * SM_ATTENTION_BLOCK <= a->n
+                            ? SM_ATTENTION_BLOCK * ld : 0;
     size_t j = 0;
     for (; j + span <= w; j += span) {
 #define SM_ATT_LOAD(r)                                                       \
@@ -417,6 +469,9 @@ static void att_weighted_sum4(const struct sm_attention_args *a,
 #undef SM_ATT_LOAD
         const float *vi = v0 + j;
         for (size_t i = 0; i < b; i++, vi += ld) {
+            if (next) /* this key's columns in the next block */
+                for (size_t e = 0; e < span; e += 16)
+                    __builtin_prefetch(vi + next + e, 0, SM_ATT_LOCALITY);
             const sm_v va = v_load(vi), vb = v_load(vi + vw);
             const sm_v vc = four ? v_load(vi + 2 * vw) : va;
             const sm_v vd = four ? v_load(vi + 3 * vw) : va;
@@ -476,7 +531,7 @@ static SM_NOCLONE void att_piece_state(const struct sm_attention_args *a,
     for (size_t b0 = i0; b0 < i1; b0 += SM_ATTENTION_BLOCK) {
         const size_t b = i1 - b0 < SM_ATTENTION_BLOCK ? i1 - b0
                                                       : SM_ATTENTION_BLOCK;
-        att_dots(a, bt, b0, b, j0, x);
+        att_dots(a, bt, b0, b, x);
         att_block_step(a, p, g, b0, b, wv, x);
         for (size_t h = 0; h < g;) {
             if (h + 4 <= g && bt->voff[h] == bt->voff[h + 3] &&
@@ -607,8 +662,6 @@ static void attention_decode(const struct sm_attention_args *a)
             t.l[h] = 0.0f;
             t.nan[h] = false;
         }
-        bt.kspan = bt.koff[bt.g - 1] - bt.koff[0] + a->d;
-        bt.vspan = bt.voff[bt.g - 1] - bt.voff[0] + a->d;
         float *o = a->o + bt.h0 * a->ldo;
         for (size_t i0 = 0; i0 < a->n; i0 += SM_ATTENTION_PIECE) {
             const size_t i1 = a->n - i0 < SM_ATTENTION_PIECE
