@@ -7,6 +7,7 @@
 //   attention_decode/avx512/n:32768/d:128/H:32/Hkv:8
 //   attention_decode/avx512-fast/...            SM_FAST_EXP
 //   attention_3step/avx512/n:32768/d:128/H:32/Hkv:8
+//   attention_3step_vec/avx512/...   the same, in vector-friendly C
 //   floor_read_kv/n:32768/d:128/Hkv:8
 // Registered at load, like the peers: bench_softmax.cc's main runs them.
 //   taskset -c 1 build/bench/bench_softmax --benchmark_filter='attention|floor_read_kv'
@@ -75,6 +76,17 @@ void attention(benchmark::State &state, sm_isa isa, sm_flags flags,
         state.SkipWithError("cannot restore the automatic ISA");
 }
 
+// Vector code for the plain-C baselines below: AVX2 where the CPU has it.
+#if defined(__x86_64__) && defined(__linux__) && \
+    (defined(__GNUC__) || defined(__clang__))
+#define SMBENCH_KV_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define SMBENCH_KV_CLONES
+#endif
+typedef float kv8 __attribute__((vector_size(32)));
+typedef float kv8_u __attribute__((vector_size(32), aligned(4), may_alias));
+
+
 // The composition a caller without a fused kernel writes: every score by
 // a plain dot loop (no reassociation, as the compiler must keep it), one
 // softmax over each head's row of scores, the weighted sum with the value
@@ -123,18 +135,83 @@ void three_step(benchmark::State &state, sm_isa isa, std::size_t n,
         state.SkipWithError("cannot restore the automatic ISA");
 }
 
+// The same composition written for speed in portable C: K and V read
+// once each in memory order (a key's row serves the heads of its kv head),
+// the dot products in eight vector lanes, the weighted sum as vector
+// multiply-adds over each head's output row (in the cache throughout).
+SMBENCH_KV_CLONES void scores_vec(const Problem &p, float scale, float *scores)
+{
+    const std::size_t n = p.n, d = p.d, ld = kKvHeads * d;
+    const std::size_t group = kHeads / kKvHeads;
+    for (std::size_t i = 0; i < n; i++)
+        for (std::size_t h = 0; h < kHeads; h++) {
+            const float *q = p.q.data() + h * d;
+            const float *k = p.k.data() + i * ld + (h / group) * d;
+            kv8 a = {}, b = {};
+            std::size_t j = 0;
+            for (; j + 16 <= d; j += 16) {
+                a += *reinterpret_cast<const kv8_u *>(q + j) *
+                     *reinterpret_cast<const kv8_u *>(k + j);
+                b += *reinterpret_cast<const kv8_u *>(q + j + 8) *
+                     *reinterpret_cast<const kv8_u *>(k + j + 8);
+            }
+            a += b;
+            float s = ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
+            for (; j < d; j++)
+                s += q[j] * k[j];
+            scores[h * n + i] = s * scale;
+        }
+}
+
+SMBENCH_KV_CLONES void weighted_sum_vec(const Problem &p, const float *probs,
+                                        float *out)
+{
+    const std::size_t n = p.n, d = p.d, ld = kKvHeads * d;
+    const std::size_t group = kHeads / kKvHeads;
+    for (std::size_t j = 0; j < kHeads * d; j++)
+        out[j] = 0.0f;
+    for (std::size_t i = 0; i < n; i++)
+        for (std::size_t h = 0; h < kHeads; h++) {
+            const float *v = p.v.data() + i * ld + (h / group) * d;
+            float *o = out + h * d;
+            const float w = probs[h * n + i];
+            const kv8 wv = {w, w, w, w, w, w, w, w};
+            std::size_t j = 0;
+            for (; j + 8 <= d; j += 8)
+                *reinterpret_cast<kv8_u *>(o + j) +=
+                    wv * *reinterpret_cast<const kv8_u *>(v + j);
+            for (; j < d; j++)
+                o[j] += w * v[j];
+        }
+}
+
+void three_step_vec(benchmark::State &state, sm_isa isa, std::size_t n,
+                    std::size_t d)
+{
+    if (sm_isa_force(isa) != SM_OK) {
+        state.SkipWithError("ISA not supported");
+        return;
+    }
+    Problem p(n, d);
+    std::vector<float> scores(kHeads * n), probs(kHeads * n);
+    const float scale = static_cast<float>(1.0 / std::sqrt(double(d)));
+    for (auto _ : state) {
+        scores_vec(p, scale, scores.data());
+        if (sm_softmax_rows_f32(kHeads, n, scores.data(), n, probs.data(), n,
+                                nullptr) != SM_OK)
+            state.SkipWithError("sm_softmax_rows_f32 failed");
+        weighted_sum_vec(p, probs.data(), p.o.data());
+        benchmark::DoNotOptimize(p.o.data());
+        benchmark::ClobberMemory();
+    }
+    smbench::set_throughput(state, n, p.kv_bytes());
+    if (sm_isa_force(SM_ISA_AUTO) != SM_OK)
+        state.SkipWithError("cannot restore the automatic ISA");
+}
+
 // The read floor: a sum over K and V's bytes with eight independent
 // vector accumulators (as bench_softmax.cc's floor_read), so that memory,
 // not the adds, limits it.
-#if defined(__x86_64__) && defined(__linux__) && \
-    (defined(__GNUC__) || defined(__clang__))
-#define SMBENCH_KV_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define SMBENCH_KV_CLONES
-#endif
-typedef float kv8 __attribute__((vector_size(32)));
-typedef float kv8_u __attribute__((vector_size(32), aligned(4), may_alias));
-
 SMBENCH_KV_CLONES float stream_sum(const float *x, std::size_t n)
 {
     kv8 a0 = {}, a1 = {}, a2 = {}, a3 = {}, a4 = {}, a5 = {}, a6 = {}, a7 = {};
@@ -192,6 +269,11 @@ const bool registered = [] {
                               ("attention_3step/" + name + "/" + shape(n, d))
                                   .c_str(),
                               three_step, isa, n, d),
+                          n, d);
+                configure(benchmark::RegisterBenchmark(
+                              ("attention_3step_vec/" + name + "/" + shape(n, d))
+                                  .c_str(),
+                              three_step_vec, isa, n, d),
                           n, d);
             }
             configure(benchmark::RegisterBenchmark(

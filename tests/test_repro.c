@@ -15,7 +15,9 @@
  * their probabilities, for fixed seeds and counters; Gumbel-max, the
  * sampler with bias and penalties, and speculative verification into
  * REPRO_SAMPLING_HASH (every row but the longest); the online state
- * (pieces that are not chunks, merged pairwise) into REPRO_STREAM_HASH.
+ * (pieces that are not chunks, merged pairwise) into REPRO_STREAM_HASH;
+ * attention decode (several pieces, GQA, MQA, masks, odd d, both exps,
+ * outputs and logsumexps) into REPRO_ATTENTION_HASH.
  *
  * If an intended change of the contract changes the bits, update
  * REPRO_HASH from this program's output on any machine, and check that the
@@ -34,6 +36,7 @@
 #define REPRO_DECODE_HASH 0xbfd41f13fc953dc6ULL
 #define REPRO_SAMPLING_HASH 0x8a7c37f727d4deb6ULL
 #define REPRO_STREAM_HASH 0x530d18a3577ea41bULL
+#define REPRO_ATTENTION_HASH 0xf73ce48f9ed62ed8ULL
 
 /* FNV-1a 64 over each float's bits, least significant byte first. */
 struct hash {
@@ -420,6 +423,65 @@ static void sampling(struct hash *hs, const float *x, const float *dy,
     free(work);
 }
 
+/* Attention decode over a few shapes: several pieces of keys, grouped,
+ * multi-query and multi-head layouts, a mask with -inf and a valid
+ * length, d not a multiple of any vector width. */
+static struct hash attention(void)
+{
+    static const struct {
+        size_t heads, kv_heads, n, d;
+        int mask;
+    } shapes[] = {
+        {8, 2, 1100, 64, 0}, {4, 4, 37, 100, 1}, {6, 1, 300, 17, 1},
+        {32, 8, 96, 128, 0},
+    };
+    struct hash hs = {0xcbf29ce484222325ULL, 0};
+    uint64_t s = 0xa77e4710de60de00ULL;
+    for (size_t c = 0; c < sizeof shapes / sizeof shapes[0]; c++) {
+        const size_t heads = shapes[c].heads, kv = shapes[c].kv_heads;
+        const size_t n = shapes[c].n, d = shapes[c].d;
+        float *q = malloc(heads * d * sizeof(float));
+        float *k = malloc(n * kv * d * sizeof(float));
+        float *v = malloc(n * kv * d * sizeof(float));
+        float *mask = malloc(n * sizeof(float));
+        float *o = malloc(heads * d * sizeof(float));
+        float lse[32];
+        if (!q || !k || !v || !mask || !o) {
+            failures++;
+            break;
+        }
+        for (size_t i = 0; i < heads * d; i++)
+            q[i] = uniform(&s, -1.0f, 1.0f);
+        for (size_t i = 0; i < n * kv * d; i++) {
+            k[i] = uniform(&s, -1.0f, 1.0f);
+            v[i] = uniform(&s, -2.0f, 2.0f);
+        }
+        for (size_t i = 0; i < n; i++)
+            mask[i] = i % 5 == 2 ? -INFINITY : uniform(&s, -3.0f, 0.0f);
+        for (int fast = 0; fast < 2; fast++) {
+            sm_attention_options opt = SM_ATTENTION_OPTIONS_INIT;
+            opt.flags = fast ? SM_FAST_EXP : 0u;
+            opt.lse = lse;
+            if (shapes[c].mask) {
+                opt.mask = mask;
+                opt.valid_length = n - 3;
+                opt.scale = 0.3f;
+            }
+            ok(sm_attention_decode_f32(heads, kv, n, d, q, d, k, kv * d, d,
+                                       v, kv * d, d, o, d, &opt),
+               "attention_decode", n, 1.0f);
+            hash_floats(&hs, o, heads * d);
+            hash_floats(&hs, lse, heads);
+        }
+        free(o);
+        free(mask);
+        free(v);
+        free(k);
+        free(q);
+    }
+    return hs;
+}
+
 /* Everything through the active ISA. */
 static struct hash run_all(float *x, float *dy, float *y, float *dx, float *jac,
                            float *w, float *q, struct hash *decode,
@@ -472,14 +534,16 @@ int main(void)
         struct hash dec, extra, stream;
         const struct hash hs =
             run_all(x, dy, y, dx, jac, w, q, &dec, &extra, &stream);
-        const struct hash *got[4] = {&hs, &dec, &extra, &stream};
-        const uint64_t want[4] = {REPRO_HASH, REPRO_DECODE_HASH,
-                                  REPRO_SAMPLING_HASH, REPRO_STREAM_HASH};
-        static const char *const what[4] = {"contract", "decoding",
-                                            "sampling", "stream"};
-        for (int h = 0; h < 4; h++) {
+        const struct hash att = attention();
+        const struct hash *got[5] = {&hs, &dec, &extra, &stream, &att};
+        const uint64_t want[5] = {REPRO_HASH, REPRO_DECODE_HASH,
+                                  REPRO_SAMPLING_HASH, REPRO_STREAM_HASH,
+                                  REPRO_ATTENTION_HASH};
+        static const char *const what[5] = {"contract", "decoding",
+                                            "sampling", "stream", "attention"};
+        for (int h = 0; h < 5; h++) {
             const int match = got[h]->h == want[h];
-            printf("repro: %-6s %-8s %zu values, FNV-1a 64 = 0x%016llx %s\n",
+            printf("repro: %-6s %-9s %zu values, FNV-1a 64 = 0x%016llx %s\n",
                    sm_isa_name((sm_isa)isa), what[h],
                    got[h]->count, (unsigned long long)got[h]->h,
                    match ? "(matches)" : "MISMATCH");
