@@ -53,10 +53,12 @@ void SM_ENTRY_OF(fast, attention_decode)(const struct sm_attention_args *a);
 #define SM_VREGS 32
 #endif
 /* Prefetches (no result depends on them): the keys this many keys ahead
- * while computing dot products, into the outer caches; the values one
- * block ahead while summing them. */
+ * while computing dot products, as non-temporal (a KV cache row of 4 KiB
+ * puts every key in the same L1 sets); the values one block ahead while
+ * summing them. */
 #define SM_ATT_KEYS_AHEAD 4
-#define SM_ATT_LOCALITY 1
+#define SM_ATT_KEY_LOCALITY 0
+#define SM_ATT_VALUE_LOCALITY 1
 
 _Static_assert(SM_ATT_TILE % 32 == 0, "tiles hold whole vectors");
 _Static_assert(SM_ATTENTION_BLOCK % 32 == 0, "blocks hold whole vectors");
@@ -229,7 +231,7 @@ SM_INLINE void att_dot16(const float *const qr[4], const float *const kr[4],
         const sm_v q2 = att_load(qr[2] + j, c), q3 = att_load(qr[3] + j, c);
         if (ahead) /* the same kv head of the next four keys, a line each */
             for (size_t r = 0; r < 4; r++)
-                __builtin_prefetch(kr[r] + ahead + j, 0, SM_ATT_LOCALITY);
+                __builtin_prefetch(kr[r] + ahead + j, 0, SM_ATT_KEY_LOCALITY);
 #define SM_ATT_KEY(r)                                                        \
     {                                                                        \
         const sm_v k = att_load(kr[r] + j, c);                               \
@@ -471,7 +473,7 @@ static void att_weighted_sum4(const struct sm_attention_args *a,
         for (size_t i = 0; i < b; i++, vi += ld) {
             if (next) /* this key's columns in the next block */
                 for (size_t e = 0; e < span; e += 16)
-                    __builtin_prefetch(vi + next + e, 0, SM_ATT_LOCALITY);
+                    __builtin_prefetch(vi + next + e, 0, SM_ATT_VALUE_LOCALITY);
             const sm_v va = v_load(vi), vb = v_load(vi + vw);
             const sm_v vc = four ? v_load(vi + 2 * vw) : va;
             const sm_v vd = four ? v_load(vi + 3 * vw) : va;
