@@ -76,70 +76,50 @@ void attention(benchmark::State &state, sm_isa isa, sm_flags flags,
         state.SkipWithError("cannot restore the automatic ISA");
 }
 
-// Vector code for the plain-C baselines below: AVX2 where the CPU has it.
-#if defined(__x86_64__) && defined(__linux__) && \
-    (defined(__GNUC__) || defined(__clang__))
-#define SMBENCH_KV_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define SMBENCH_KV_CLONES
-#endif
-typedef float kv8 __attribute__((vector_size(32)));
-typedef float kv8_u __attribute__((vector_size(32), aligned(4), may_alias));
 
 
 // The composition a caller without a fused kernel writes: every score by
 // a plain dot loop (no reassociation, as the compiler must keep it), one
 // softmax over each head's row of scores, the weighted sum with the value
 // columns innermost.
-void three_step(benchmark::State &state, sm_isa isa, std::size_t n,
-                std::size_t d)
+void scores_plain(const Problem &p, float scale, float *scores)
 {
-    if (sm_isa_force(isa) != SM_OK) {
-        state.SkipWithError("ISA not supported");
-        return;
-    }
-    Problem p(n, d);
-    std::vector<float> scores(kHeads * n), probs(kHeads * n);
-    const std::size_t ld = kKvHeads * d, group = kHeads / kKvHeads;
-    const float scale = static_cast<float>(1.0 / std::sqrt(double(d)));
-    for (auto _ : state) {
-        for (std::size_t h = 0; h < kHeads; h++) {
-            const float *q = p.q.data() + h * d;
-            const float *k = p.k.data() + (h / group) * d;
-            for (std::size_t i = 0; i < n; i++) {
-                float s = 0.0f;
-                for (std::size_t j = 0; j < d; j++)
-                    s += q[j] * k[i * ld + j];
-                scores[h * n + i] = s * scale;
-            }
-        }
-        if (sm_softmax_rows_f32(kHeads, n, scores.data(), n, probs.data(), n,
-                                nullptr) != SM_OK)
-            state.SkipWithError("sm_softmax_rows_f32 failed");
-        for (std::size_t h = 0; h < kHeads; h++) {
-            float *o = p.o.data() + h * d;
-            const float *v = p.v.data() + (h / group) * d;
+    const std::size_t n = p.n, d = p.d, ld = kKvHeads * d;
+    const std::size_t group = kHeads / kKvHeads;
+    for (std::size_t h = 0; h < kHeads; h++) {
+        const float *q = p.q.data() + h * d;
+        const float *k = p.k.data() + (h / group) * d;
+        for (std::size_t i = 0; i < n; i++) {
+            float s = 0.0f;
             for (std::size_t j = 0; j < d; j++)
-                o[j] = 0.0f;
-            for (std::size_t i = 0; i < n; i++) {
-                const float w = probs[h * n + i];
-                for (std::size_t j = 0; j < d; j++)
-                    o[j] += w * v[i * ld + j];
-            }
+                s += q[j] * k[i * ld + j];
+            scores[h * n + i] = s * scale;
         }
-        benchmark::DoNotOptimize(p.o.data());
-        benchmark::ClobberMemory();
     }
-    smbench::set_throughput(state, n, p.kv_bytes());
-    if (sm_isa_force(SM_ISA_AUTO) != SM_OK)
-        state.SkipWithError("cannot restore the automatic ISA");
+}
+
+void weighted_sum_plain(const Problem &p, const float *probs, float *out)
+{
+    const std::size_t n = p.n, d = p.d, ld = kKvHeads * d;
+    const std::size_t group = kHeads / kKvHeads;
+    for (std::size_t h = 0; h < kHeads; h++) {
+        float *o = out + h * d;
+        const float *v = p.v.data() + (h / group) * d;
+        for (std::size_t j = 0; j < d; j++)
+            o[j] = 0.0f;
+        for (std::size_t i = 0; i < n; i++) {
+            const float w = probs[h * n + i];
+            for (std::size_t j = 0; j < d; j++)
+                o[j] += w * v[i * ld + j];
+        }
+    }
 }
 
 // The same composition written for speed in portable C: K and V read
 // once each in memory order (a key's row serves the heads of its kv head),
 // the dot products in eight vector lanes, the weighted sum as vector
 // multiply-adds over each head's output row (in the cache throughout).
-SMBENCH_KV_CLONES void scores_vec(const Problem &p, float scale, float *scores)
+SMBENCH_CLONES void scores_vec(const Problem &p, float scale, float *scores)
 {
     const std::size_t n = p.n, d = p.d, ld = kKvHeads * d;
     const std::size_t group = kHeads / kKvHeads;
@@ -147,13 +127,13 @@ SMBENCH_KV_CLONES void scores_vec(const Problem &p, float scale, float *scores)
         for (std::size_t h = 0; h < kHeads; h++) {
             const float *q = p.q.data() + h * d;
             const float *k = p.k.data() + i * ld + (h / group) * d;
-            kv8 a = {}, b = {};
+            v8sf a = {}, b = {};
             std::size_t j = 0;
             for (; j + 16 <= d; j += 16) {
-                a += *reinterpret_cast<const kv8_u *>(q + j) *
-                     *reinterpret_cast<const kv8_u *>(k + j);
-                b += *reinterpret_cast<const kv8_u *>(q + j + 8) *
-                     *reinterpret_cast<const kv8_u *>(k + j + 8);
+                a += *reinterpret_cast<const v8sf_u *>(q + j) *
+                     *reinterpret_cast<const v8sf_u *>(k + j);
+                b += *reinterpret_cast<const v8sf_u *>(q + j + 8) *
+                     *reinterpret_cast<const v8sf_u *>(k + j + 8);
             }
             a += b;
             float s = ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
@@ -163,7 +143,7 @@ SMBENCH_KV_CLONES void scores_vec(const Problem &p, float scale, float *scores)
         }
 }
 
-SMBENCH_KV_CLONES void weighted_sum_vec(const Problem &p, const float *probs,
+SMBENCH_CLONES void weighted_sum_vec(const Problem &p, const float *probs,
                                         float *out)
 {
     const std::size_t n = p.n, d = p.d, ld = kKvHeads * d;
@@ -175,18 +155,20 @@ SMBENCH_KV_CLONES void weighted_sum_vec(const Problem &p, const float *probs,
             const float *v = p.v.data() + i * ld + (h / group) * d;
             float *o = out + h * d;
             const float w = probs[h * n + i];
-            const kv8 wv = {w, w, w, w, w, w, w, w};
+            const v8sf wv = {w, w, w, w, w, w, w, w};
             std::size_t j = 0;
             for (; j + 8 <= d; j += 8)
-                *reinterpret_cast<kv8_u *>(o + j) +=
-                    wv * *reinterpret_cast<const kv8_u *>(v + j);
+                *reinterpret_cast<v8sf_u *>(o + j) +=
+                    wv * *reinterpret_cast<const v8sf_u *>(v + j);
             for (; j < d; j++)
                 o[j] += w * v[j];
         }
 }
 
-void three_step_vec(benchmark::State &state, sm_isa isa, std::size_t n,
-                    std::size_t d)
+// Scores, this library's softmax over the 32 rows of them, weighted sum:
+// the plain loops or the vector ones.
+void three_step(benchmark::State &state, sm_isa isa, std::size_t n,
+                std::size_t d, bool vector)
 {
     if (sm_isa_force(isa) != SM_OK) {
         state.SkipWithError("ISA not supported");
@@ -196,11 +178,17 @@ void three_step_vec(benchmark::State &state, sm_isa isa, std::size_t n,
     std::vector<float> scores(kHeads * n), probs(kHeads * n);
     const float scale = static_cast<float>(1.0 / std::sqrt(double(d)));
     for (auto _ : state) {
-        scores_vec(p, scale, scores.data());
+        if (vector)
+            scores_vec(p, scale, scores.data());
+        else
+            scores_plain(p, scale, scores.data());
         if (sm_softmax_rows_f32(kHeads, n, scores.data(), n, probs.data(), n,
                                 nullptr) != SM_OK)
             state.SkipWithError("sm_softmax_rows_f32 failed");
-        weighted_sum_vec(p, probs.data(), p.o.data());
+        if (vector)
+            weighted_sum_vec(p, probs.data(), p.o.data());
+        else
+            weighted_sum_plain(p, probs.data(), p.o.data());
         benchmark::DoNotOptimize(p.o.data());
         benchmark::ClobberMemory();
     }
@@ -209,25 +197,8 @@ void three_step_vec(benchmark::State &state, sm_isa isa, std::size_t n,
         state.SkipWithError("cannot restore the automatic ISA");
 }
 
-// The read floor: a sum over K and V's bytes with eight independent
-// vector accumulators (as bench_softmax.cc's floor_read), so that memory,
-// not the adds, limits it.
-SMBENCH_KV_CLONES float stream_sum(const float *x, std::size_t n)
-{
-    kv8 a0 = {}, a1 = {}, a2 = {}, a3 = {}, a4 = {}, a5 = {}, a6 = {}, a7 = {};
-    std::size_t i = 0;
-    for (; i + 64 <= n; i += 64) {
-        const kv8_u *v = reinterpret_cast<const kv8_u *>(x + i);
-        a0 += v[0], a1 += v[1], a2 += v[2], a3 += v[3];
-        a4 += v[4], a5 += v[5], a6 += v[6], a7 += v[7];
-    }
-    const kv8 s = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7));
-    float sum = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
-    for (; i < n; i++)
-        sum += x[i];
-    return sum;
-}
-
+// The read floor: K and V's bytes summed as bench_softmax.cc's floor_read
+// sums a row, so that memory, not the adds, limits it.
 void floor_read_kv(benchmark::State &state, std::size_t n, std::size_t d)
 {
     Problem p(n, d);
@@ -235,8 +206,8 @@ void floor_read_kv(benchmark::State &state, std::size_t n, std::size_t d)
         const float *k = p.k.data(), *v = p.v.data();
         benchmark::DoNotOptimize(k);
         benchmark::DoNotOptimize(v);
-        benchmark::DoNotOptimize(stream_sum(k, p.k.size()) +
-                                 stream_sum(v, p.v.size()));
+        benchmark::DoNotOptimize(smbench::sum_floats(k, p.k.size()) +
+                                 smbench::sum_floats(v, p.v.size()));
         benchmark::ClobberMemory();
     }
     smbench::set_throughput(state, n, p.kv_bytes());
@@ -268,12 +239,12 @@ const bool registered = [] {
                 configure(benchmark::RegisterBenchmark(
                               ("attention_3step/" + name + "/" + shape(n, d))
                                   .c_str(),
-                              three_step, isa, n, d),
+                              three_step, isa, n, d, false),
                           n, d);
                 configure(benchmark::RegisterBenchmark(
                               ("attention_3step_vec/" + name + "/" + shape(n, d))
                                   .c_str(),
-                              three_step_vec, isa, n, d),
+                              three_step, isa, n, d, true),
                           n, d);
             }
             configure(benchmark::RegisterBenchmark(

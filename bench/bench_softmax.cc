@@ -312,45 +312,6 @@ const Op kOps[] = {
 // the read floor is a sum with enough independent accumulators that memory,
 // not the add latency, limits it.
 
-// An AVX2 clone picked at load time, like libsoftmax's own dispatch: a
-// baseline SSE2 loop would be a floor only SSE2 kernels could meet.
-#if defined(__x86_64__) && defined(__linux__) && \
-    (defined(__GNUC__) || defined(__clang__))
-#define SMBENCH_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define SMBENCH_CLONES
-#endif
-
-// Eight floats; the _u variant is the unaligned load type, declared the way
-// <immintrin.h> declares _mm256_loadu_ps's (may_alias: it reads floats).
-typedef float v8sf __attribute__((vector_size(32)));
-typedef float v8sf_u __attribute__((vector_size(32), aligned(4), may_alias));
-
-// Eight independent vector sums: enough adds in flight to cover their
-// latency at two loads a cycle. (Plain float code would not do: without
-// -ffast-math the compiler may not reorder a float sum, so it would run one
-// add at a time.) 32-byte vectors even on AVX-512: only the L1-resident
-// sizes, where the kernels are bound by exp, not loads, would read faster.
-SMBENCH_CLONES float sum_floats(const float *x, std::size_t n)
-{
-    constexpr std::size_t kW = 8;
-    v8sf a0 = {}, a1 = {}, a2 = {}, a3 = {}, a4 = {}, a5 = {}, a6 = {}, a7 = {};
-    std::size_t i = 0;
-    for (; i + 8 * kW <= n; i += 8 * kW) {
-        const v8sf_u *v = reinterpret_cast<const v8sf_u *>(x + i);
-        a0 += v[0], a1 += v[1], a2 += v[2], a3 += v[3];
-        a4 += v[4], a5 += v[5], a6 += v[6], a7 += v[7];
-    }
-    for (; i + kW <= n; i += kW)
-        a0 += *reinterpret_cast<const v8sf_u *>(x + i);
-    // A tree, not a chain of dependent adds, which on a short row would
-    // cost more than the reads.
-    const v8sf s = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7));
-    float sum = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
-    for (; i < n; i++)
-        sum += x[i];
-    return sum;
-}
 
 void floor_memcpy(benchmark::State &state, std::size_t n)
 {
@@ -377,7 +338,7 @@ void floor_read(benchmark::State &state, std::size_t n)
     for (auto _ : state) {
         // x escapes and memory is clobbered: the sum is recomputed.
         benchmark::DoNotOptimize(x);
-        benchmark::DoNotOptimize(sum_floats(x, n));
+        benchmark::DoNotOptimize(smbench::sum_floats(x, n));
         benchmark::ClobberMemory();
     }
     smbench::set_throughput(state, n, n * sizeof(float));
@@ -467,6 +428,36 @@ std::string isa_list(const std::vector<sm_isa> &isas)
 }
 
 } // namespace
+
+namespace smbench {
+
+// Eight independent vector sums: enough adds in flight to cover their
+// latency at two loads a cycle. (Plain float code would not do: without
+// -ffast-math the compiler may not reorder a float sum, so it would run one
+// add at a time.) 32-byte vectors even on AVX-512: only the L1-resident
+// sizes, where the kernels are bound by exp, not loads, would read faster.
+SMBENCH_CLONES float sum_floats(const float *x, std::size_t n)
+{
+    constexpr std::size_t kW = 8;
+    v8sf a0 = {}, a1 = {}, a2 = {}, a3 = {}, a4 = {}, a5 = {}, a6 = {}, a7 = {};
+    std::size_t i = 0;
+    for (; i + 8 * kW <= n; i += 8 * kW) {
+        const v8sf_u *v = reinterpret_cast<const v8sf_u *>(x + i);
+        a0 += v[0], a1 += v[1], a2 += v[2], a3 += v[3];
+        a4 += v[4], a5 += v[5], a6 += v[6], a7 += v[7];
+    }
+    for (; i + kW <= n; i += kW)
+        a0 += *reinterpret_cast<const v8sf_u *>(x + i);
+    // A tree, not a chain of dependent adds, which on a short row would
+    // cost more than the reads.
+    const v8sf s = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7));
+    float sum = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+    for (; i < n; i++)
+        sum += x[i];
+    return sum;
+}
+
+} // namespace smbench
 
 int main(int argc, char **argv)
 {

@@ -176,6 +176,25 @@ inline void apply_defaults(benchmark::internal::Benchmark *b,
         b->Iterations(kHugeIterations);
 }
 
+// The sum of n floats, read once with eight vector accumulators: the read
+// floor's loop (bench_softmax.cc).
+float sum_floats(const float *x, std::size_t n);
+
 } // namespace smbench
+
+// Plain-C baselines (the read floors, the attention compositions) as an
+// AVX2 clone picked at load time, like libsoftmax's own dispatch: a
+// baseline SSE2 loop would be a floor only SSE2 kernels could meet.
+#if defined(__x86_64__) && defined(__linux__) && \
+    (defined(__GNUC__) || defined(__clang__))
+#define SMBENCH_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define SMBENCH_CLONES
+#endif
+
+// Eight floats; the _u variant is the unaligned load type, declared the way
+// <immintrin.h> declares _mm256_loadu_ps's (may_alias: it reads floats).
+typedef float v8sf __attribute__((vector_size(32)));
+typedef float v8sf_u __attribute__((vector_size(32), aligned(4), may_alias));
 
 #endif // SMBENCH_BENCH_UTIL_H
