@@ -164,13 +164,15 @@ SM_INLINE void v_fold16x4(sm_v a0, sm_v a1, sm_v a2, sm_v a3, float out[4])
     const __m512 t23 = _mm512_add_ps(_mm512_shuffle_f32x4(a2, a3, 0x44),
                                      _mm512_shuffle_f32x4(a2, a3, 0xee));
     /* l += l+4: quarter r holds a_r's four lanes */
-    __m512 u = _mm512_add_ps(_mm512_shuffle_f32x4(t01, t23, 0x88),
-                             _mm512_shuffle_f32x4(t01, t23, 0xdd));
-    u = _mm512_add_ps(u, _mm512_permute_ps(u, 0x4e)); /* l += l+2 */
-    u = _mm512_add_ps(u, _mm512_permute_ps(u, 0xb1)); /* l += l+1 */
-    const __m512i first = _mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0,
-                                            0, 0, 0, 0, 0);
-    _mm_storeu_ps(out, _mm512_castps512_ps128(_mm512_permutexvar_ps(first, u)));
+    const __m512 u = _mm512_add_ps(_mm512_shuffle_f32x4(t01, t23, 0x88),
+                                   _mm512_shuffle_f32x4(t01, t23, 0xdd));
+    const __m256 lo = _mm512_castps512_ps256(u), hi = _mm512_extractf32x8_ps(u, 1);
+    /* l += l+2: halves [a0 a0 a2 a2 | a1 a1 a3 a3] */
+    const __m256 s = _mm256_add_ps(_mm256_shuffle_ps(lo, hi, 0x44),
+                                   _mm256_shuffle_ps(lo, hi, 0xee));
+    const __m256 w = _mm256_hadd_ps(s, s); /* l += l+1: [a0 a2 . . | a1 a3 . .] */
+    _mm_storeu_ps(out, _mm_unpacklo_ps(_mm256_castps256_ps128(w),
+                                       _mm256_extractf128_ps(w, 1)));
 }
 
 /* r[j] = lane j of every r[i] (a 16 x 16 transpose): rows to columns and
