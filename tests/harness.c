@@ -115,6 +115,12 @@ static int isa_selected(sm_isa isa)
     return 0;
 }
 
+int test_isas_narrowed(void)
+{
+    const char *env = getenv("SM_TEST_ISAS");
+    return env && *env;
+}
+
 int isa_available(sm_isa isa)
 {
     static unsigned reported;

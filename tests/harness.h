@@ -51,4 +51,10 @@ int test_quick(void);
  * test, e.g. to what an SVE vector length changes; scalar stays. */
 int isa_available(sm_isa isa);
 
+/* Nonzero when SM_TEST_ISAS narrows the run to some SIMD ISAs (a run per
+ * SVE vector length): tests of code no SIMD ISA runs (the scalar kernels
+ * alone, the long-double references) then print why and skip, since the
+ * full run does them. */
+int test_isas_narrowed(void);
+
 #endif

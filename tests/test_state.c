@@ -262,13 +262,15 @@ static void test_chunk_folds_are_one_shot(void **state)
     int bad = 0;
     for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
         const size_t n = sizes[si];
+        /* quick: a row of one whole chunk is trimmed as the longer ones */
+        const bool long_row = n > C || (test_quick() && n == C);
         for (int p = 0; p < PATTERNS; p++) {
-            if (n > C && test_quick() && (p != RISING || n > 2 * C))
+            if (long_row && test_quick() && (p != RISING || n > 2 * C))
                 continue;
             fill_pattern(x, n, (enum pattern)p, &s);
             for (size_t bi = 0; bi < sizeof betas / sizeof *betas; bi++) {
                 const float beta = betas[bi];
-                if (n > C && bi > 2 && (test_quick() || p != RISING))
+                if (long_row && bi > 2 && (test_quick() || p != RISING))
                     continue;
                 for (unsigned flags = 0; flags <= SM_FAST_EXP;
                      flags += SM_FAST_EXP) {
@@ -411,7 +413,9 @@ static void test_splits_and_trees_within_bounds(void **state)
                         run_split(table_for(SM_ISA_SCALAR), flags, x, n,
                                   betas[bi], lens[li], nlens[li], (enum tree)t,
                                   &ref);
-                        bad += check_bounds(what, x, n, betas[bi], flags, &ref);
+                        if (!test_isas_narrowed())
+                            bad += check_bounds(what, x, n, betas[bi], flags,
+                                                &ref);
                         for (int isa = SM_ISA_SCALAR + 1; isa <= SM_ISA_COUNT;
                              isa++) {
                             const struct sm_kernels *k = table_for(isa);
