@@ -31,8 +31,7 @@
  *    the suffix: _f32 here, _f64, _bf16 and _f16 for the variants to come.
  *    Operations on an object name it: sm_softmax_state_fold_rows_f32,
  *    sm_softmax_state_merge. Functions still to come fit the same scheme:
- *    sm_sparsemax_rows_f32, sm_entmax_rows_f32, sm_gumbel_softmax_rows_f32,
- *    sm_hardmax_rows_f32.
+ *    sm_entmax_rows_f32, sm_gumbel_softmax_rows_f32.
  *  - In place is allowed (y == x with ldy == ldx). Any other overlap between
  *    input and output is SM_EOVERLAP. With equal strides, rows that
  *    interleave without sharing an element (disjoint columns of one matrix)
@@ -585,6 +584,74 @@ SM_API SM_NODISCARD sm_status sm_log_softmax_backward_rows_f32(
 SM_API SM_NODISCARD sm_status sm_softmax_jacobian_f32(size_t k, const float *x,
                                                       float *jac, size_t ldj,
                                                       const sm_options *options);
+
+/* ---- sparsemax and hardmax: distributions with exact zeros ---------------- */
+/* sparsemax_beta(x) is the Euclidean projection of z = beta x onto the
+ * probability simplex (Martins & Astudillo 2016): p_i = max(0, z_i - tau)
+ * with tau such that sum p = 1. Entries far enough below the maximum get
+ * exactly 0.
+ *
+ * The bits, the same on every ISA: with M the row's maximum (its minimum
+ * for beta < 0), u_i = beta (x_i - M) in float, as softmax's t (one
+ * subtraction, then one multiplication; +0 where x_i = M), so max u = 0 and
+ * tau lies in [-1, 0). tau is found without sorting: S_0 = {i : u_i > -1},
+ * tau_k = (sum_{S_k} u - 1) / |S_k| in double, S_{k+1} = {i in S_k : u_i >
+ * tau_k}, until S stops changing; each sum in the contract's order (lane
+ * i mod 32 adds the row's u_i in increasing i, the 32 lanes folded by the
+ * fixed pairwise tree; one chain per row, no chunks). Then p_i = max(0, u_i
+ * - (float)tau) in float: the support is exactly {i : p_i > 0}.
+ *
+ * Accuracy, against the exact projection of the same f32 inputs (2^-24 =
+ * u): |p_i - ref_i| <= 8 u (absolute) for every i while the support holds
+ * at most 2^24 entries, and |sum_i p_i - 1| <= (k + 2) u with k the number
+ * of nonzero p_i.
+ *
+ * Special values (beta > 0; mirrored for beta < 0), as softmax's: a NaN in
+ * the row: all NaN; k entries +inf: 1/k on them, 0 elsewhere; all -inf:
+ * all 0; beta = 0: 1/n everywhere; beta = +-inf: hardmax (hardmin), the
+ * bits of sm_hardmax_rows_f32. -inf entries of a finite row get 0.
+ *
+ * rows x cols, row strides ldx and ldy (>= cols); y may equal x (ldy ==
+ * ldx), any other overlap is SM_EOVERLAP. options: beta (not NaN); flags:
+ * SM_FAST_EXP is accepted and ignored (there is no exp), any other bit is
+ * SM_EINVAL. On an error nothing is written. */
+SM_API SM_NODISCARD sm_status sm_sparsemax_rows_f32(size_t rows, size_t cols,
+                                                    const float *x, size_t ldx,
+                                                    float *y, size_t ldy,
+                                                    const sm_options *options);
+
+/* One row of n floats, default options (beta 1). y may equal x. */
+SM_API SM_NODISCARD sm_status sm_sparsemax_f32(size_t n, const float *x,
+                                               float *y);
+
+/* Sparsemax backward (vector-Jacobian product; the Jacobian is symmetric):
+ * given the forward output y and the upstream gradient dy, with support
+ * S = {i : y_i > 0}, dx_i = beta (dy_i - mean_S dy) on S and +0 off it,
+ * computed as (dy_i - c) * beta with c = (float)(sum_S dy / |S|), the sum in
+ * double in the contract's lane order (the same bits on every ISA). An
+ * infinite beta (the forward is then hardmax, constant almost everywhere)
+ * gives dx = 0. NaN in dy on S propagates. Shapes, options, errors and
+ * overlaps as sm_softmax_backward_rows_f32 (dx may equal y or dy). */
+SM_API SM_NODISCARD sm_status sm_sparsemax_backward_rows_f32(
+    size_t rows, size_t cols, const float *y, size_t ldy, const float *dy,
+    size_t lddy, float *dx, size_t lddx, const sm_options *options);
+
+/* hardmax: 1/k on the k entries equal to the row's maximum (ties share the
+ * mass), 0 elsewhere; beta > 0 selects the maximum, beta < 0 the minimum
+ * (hardmin); only beta's sign matters, and beta = 0 or NaN is SM_EINVAL.
+ * The bits are sm_softmax_rows_f32's at beta = +inf (-inf), special values
+ * included: a NaN in the row: all NaN; k entries +inf: 1/k on them; all
+ * -inf: all 0. Its gradient is zero almost everywhere, so there is no
+ * backward function. Shapes, overlaps, flags and errors as
+ * sm_sparsemax_rows_f32. */
+SM_API SM_NODISCARD sm_status sm_hardmax_rows_f32(size_t rows, size_t cols,
+                                                  const float *x, size_t ldx,
+                                                  float *y, size_t ldy,
+                                                  const sm_options *options);
+
+/* One row of n floats, the maximum (beta 1). y may equal x. */
+SM_API SM_NODISCARD sm_status sm_hardmax_f32(size_t n, const float *x,
+                                             float *y);
 
 /* ---- losses and their gradients ------------------------------------------ */
 /* Each loss is computed from the logits x (rows x cols, stride ldx) at

@@ -197,6 +197,17 @@ typedef void (*sm_state_scale_fn)(size_t rows, size_t cols,
                                   const sm_softmax_state *total, float *e,
                                   size_t lde);
 
+/* sparsemax and hardmax (common/sparsemax.h, common/hardmax.h): rows of
+ * cols > 0, beta not NaN (hardmax: not 0 either); no flags, as no exp.
+ * The backward pass takes the forward output y and the upstream dy. */
+typedef void (*sm_plain_rows_fn)(size_t rows, size_t cols, float beta,
+                                 const float *x, size_t ldx, float *y,
+                                 size_t ldy);
+typedef void (*sm_plain_backward_fn)(size_t rows, size_t cols, float beta,
+                                     const float *y, size_t ldy,
+                                     const float *dy, size_t lddy, float *dx,
+                                     size_t lddx);
+
 /* X-macro over the slots, so the dispatcher's fallback fill and the tests
  * never miss a new operation. */
 #define SM_KERNEL_SLOTS(X) \
@@ -223,7 +234,10 @@ typedef void (*sm_state_scale_fn)(size_t rows, size_t cols,
     X(sm_state_logsumexp_fn, state_logsumexp) \
     X(sm_state_rows_fn, state_softmax_rows) \
     X(sm_state_rows_fn, state_log_softmax_rows) \
-    X(sm_state_scale_fn, state_scale_rows)
+    X(sm_state_scale_fn, state_scale_rows) \
+    X(sm_plain_rows_fn, sparsemax_rows) \
+    X(sm_plain_backward_fn, sparsemax_backward_rows) \
+    X(sm_plain_rows_fn, hardmax_rows)
 
 struct sm_kernels {
 #define SM_DECLARE_SLOT(type, name) type name;

@@ -28,7 +28,8 @@
 #endif
 
 /* The build that holds the ISA's table: the exact one. */
-#if !SM_EXP_FAST && !defined(SM_SELECT_OPS) && !defined(SM_STREAM_OPS)
+#if !SM_EXP_FAST && !defined(SM_SELECT_OPS) && !defined(SM_STREAM_OPS) && \
+    !defined(SM_SPARSE_OPS)
 #define SM_TABLE_PART 1
 #else
 #define SM_TABLE_PART 0
@@ -113,5 +114,16 @@ size_t SM_ENTRY_OF(exact, gumbel_rows)(size_t rows, size_t cols, float beta,
                                        const float *x, size_t ldx,
                                        const struct sm_sample_args *a,
                                        int32_t *token);
+
+/* The sparse build's ops (sparse_entries.h): no exp. */
+void SM_ENTRY_OF(exact, sparsemax_rows)(size_t rows, size_t cols, float beta,
+                                        const float *x, size_t ldx, float *y,
+                                        size_t ldy);
+void SM_ENTRY_OF(exact, sparsemax_backward_rows)(
+    size_t rows, size_t cols, float beta, const float *y, size_t ldy,
+    const float *dy, size_t lddy, float *dx, size_t lddx);
+void SM_ENTRY_OF(exact, hardmax_rows)(size_t rows, size_t cols, float beta,
+                                      const float *x, size_t ldx, float *y,
+                                      size_t ldy);
 
 #endif

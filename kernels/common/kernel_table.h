@@ -8,7 +8,9 @@
  * build also holds the ISA's kernel table sm_kernels_<isa>,
  * common/table.h) and once per exp mode for those that select entries
  * (SM_SELECT_OPS: select_entries.h: argmax, top-n) and once per exp mode
- * for the online state's ops (SM_STREAM_OPS: stream_entries.h). Builds of their own
+ * for the online state's ops (SM_STREAM_OPS: stream_entries.h), and once
+ * for the ops without an exp that write a row (SM_SPARSE_OPS:
+ * sparse_entries.h: sparsemax, hardmax). Builds of their own
  * keep each group's machine code independent of the other's.
  * Includes go one way, down: the entry files include the ops
  * (softmax_rows.h, probes.h, loss_*.h, backward.h, argmax.h, top.h), they
@@ -88,6 +90,8 @@
 #include "common/select_entries.h"
 #elif defined(SM_STREAM_OPS)
 #include "common/stream_entries.h"
+#elif defined(SM_SPARSE_OPS)
+#include "common/sparse_entries.h"
 #else
 #include "common/exp_entries.h"
 #endif

@@ -2,8 +2,9 @@
  * The ISA's kernel table, compiled into its exact build: each slot that
  * uses an exp calls the entry point of the build the SM_FAST_EXP flag asks
  * for (common/exp_mode.h); the ops without an exp are this build's (the
- * backward passes, the Jacobian, whose softmax is the exact one) or the
- * exact selection build's (argmax).
+ * backward passes, the Jacobian, whose softmax is the exact one), the
+ * exact selection build's (argmax) or the sparse build's (sparsemax,
+ * hardmax).
  */
 #ifndef SM_TABLE_H
 #define SM_TABLE_H
@@ -165,6 +166,9 @@ const struct sm_kernels SM_TABLE_OF(SM_KERNEL_ISA) = {
     .state_softmax_rows = state_softmax_rows_by_mode,
     .state_log_softmax_rows = state_log_softmax_rows_by_mode,
     .state_scale_rows = SM_ENTRY_OF(exact, state_scale_rows),
+    .sparsemax_rows = SM_ENTRY_OF(exact, sparsemax_rows),
+    .sparsemax_backward_rows = SM_ENTRY_OF(exact, sparsemax_backward_rows),
+    .hardmax_rows = SM_ENTRY_OF(exact, hardmax_rows),
 };
 
 #endif

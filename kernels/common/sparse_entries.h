@@ -1,0 +1,32 @@
+/*
+ * The entry points of the sparse build (SM_SPARSE_OPS): sparsemax, its
+ * backward pass and hardmax. None uses an exp, so there is one build, the
+ * exact one, whose machine code is apart from the other ops'.
+ */
+#ifndef SM_SPARSE_ENTRIES_H
+#define SM_SPARSE_ENTRIES_H
+
+#include "common/sparsemax.h"
+
+void SM_ENTRY(sparsemax_rows)(size_t rows, size_t cols, float beta,
+                              const float *x, size_t ldx, float *y,
+                              size_t ldy)
+{
+    sparsemax_rows(rows, cols, beta, x, ldx, y, ldy);
+}
+
+void SM_ENTRY(sparsemax_backward_rows)(size_t rows, size_t cols, float beta,
+                                       const float *y, size_t ldy,
+                                       const float *dy, size_t lddy,
+                                       float *dx, size_t lddx)
+{
+    sparsemax_backward_rows(rows, cols, beta, y, ldy, dy, lddy, dx, lddx);
+}
+
+void SM_ENTRY(hardmax_rows)(size_t rows, size_t cols, float beta,
+                            const float *x, size_t ldx, float *y, size_t ldy)
+{
+    hardmax_rows(rows, cols, beta, x, ldx, y, ldy);
+}
+
+#endif

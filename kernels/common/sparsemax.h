@@ -1,0 +1,295 @@
+/*
+ * sparsemax of rows (the Euclidean projection of beta x onto the simplex)
+ * and its backward pass, written once for every ISA.
+ *
+ * Relative to the extremum M: u_i = beta (x_i - M), rounded as softmax's t
+ * (+0 where x_i = M), so max u = 0 and tau lies in [-1, 0). tau comes from
+ * Michelot's iteration, no sort: S_0 = {u_i > -1}, tau_k = (sum_{S_k} u - 1)
+ * / |S_k|, S_{k+1} = {i in S_k : u_i > tau_k} until S stops shrinking. Each
+ * sum is in double in the contract's order (lane i mod 32 takes the row's
+ * u_i in increasing i, then the fixed fold), so it depends only on the set:
+ * once a set's members fit in a small buffer, kept in index order, the
+ * iteration continues there in scalar with lane = index & 31 and the same
+ * bits. Output: p_i = max(0, u_i - (float)tau).
+ */
+#ifndef SM_SPARSEMAX_H
+#define SM_SPARSEMAX_H
+
+#include <math.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/hardmax.h"
+
+/* Members of a set kept for the scalar iteration (8 bytes each, on the
+ * stack); a larger set iterates over the row. */
+#define SM_SPARSE_KEEP 1024
+
+struct sparse_set {
+    double sum;   /* sum of the members' u, in the contract's order */
+    size_t count; /* members */
+    size_t kept;  /* members in the buffer; all of them unless overflowed */
+    bool overflowed;
+    uint32_t index[SM_SPARSE_KEEP];
+    float u[SM_SPARSE_KEEP];
+};
+
+/* The smallest float g with u > tau exactly when u >= g (u a float). */
+static inline float above(double tau)
+{
+    const float f = (float)tau;
+    return (double)f > tau ? f : nextafterf(f, INFINITY);
+}
+
+/* Lanes with u >= g (u not NaN): v_max returns g unless u > g. */
+SM_INLINE sm_m m_at_least(sm_v u, sm_v vg)
+{
+    return m_eq(v_max(u, vg), u);
+}
+
+/* The 32 lanes folded as acc_fold does: l += l+16, ... l += l+1. */
+static inline double fold32(double lane[32])
+{
+    for (int half = 16; half >= 1; half /= 2)
+        for (int l = 0; l < half; l++)
+            lane[l] += lane[l + half];
+    return lane[0];
+}
+
+/* Lanes < lanes (<= SM_VW) of p, the rest fill; and their store. */
+SM_INLINE sm_v load_lanes(const float *p, size_t lanes, float fill)
+{
+    return lanes == (size_t)SM_VW ? v_load(p) : v_load_part(p, lanes, fill);
+}
+
+SM_INLINE void store_lanes(float *p, size_t lanes, sm_v v)
+{
+    if (lanes == (size_t)SM_VW)
+        v_store(p, v);
+    else
+        v_store_part(p, lanes, v);
+}
+
+/* Vector v of a 32-element block at i, its lanes in of the set: summed and
+ * counted, and kept while the buffer has room (u read back from y). */
+SM_INLINE void set_add(struct sparse_set *s, sm_acc *acc, int v, sm_v u,
+                       sm_m in, size_t i, const float *y, size_t lanes,
+                       float g)
+{
+    acc_add(acc, v, v_sel(in, u, v_set1(0.0f)));
+    const size_t c = m_count(in);
+    s->count += c;
+    if (c == 0 || s->overflowed)
+        return;
+    for (size_t j = 0; j < lanes; j++) {
+        if (!(y[i + j] >= g))
+            continue;
+        if (s->kept == SM_SPARSE_KEEP) {
+            s->overflowed = true;
+            return;
+        }
+        s->index[s->kept] = (uint32_t)(i + j);
+        s->u[s->kept++] = y[i + j];
+    }
+}
+
+static inline void set_begin(struct sparse_set *s, sm_acc *acc)
+{
+    acc_zero(acc);
+    s->count = 0;
+    s->kept = 0;
+    s->overflowed = false;
+}
+
+/* The candidates S_0 = {u > -1}: u_i = beta (x_i - m) into y on the way
+ * (n > 0; y may equal x). */
+static void candidates_pass(const float *x, size_t n, float m, float beta,
+                            float *y, struct sparse_set *s)
+{
+    const float g = above(-1.0);
+    const sm_v vm = v_set1(m), vb = v_set1(beta), vg = v_set1(g);
+    sm_acc acc;
+    set_begin(s, &acc);
+    size_t i0 = 0;
+    for (; i0 + 32 <= n; i0 += 32)
+        for (int v = 0; v < SM_VPB; v++) {
+            const size_t i = i0 + (size_t)v * SM_VW;
+            const sm_v u = t_of(v_load(x + i), vm, vb);
+            v_store(y + i, u);
+            set_add(s, &acc, v, u, m_at_least(u, vg), i, y, SM_VW, g);
+        }
+    for (int v = 0; i0 + (size_t)v * SM_VW < n; v++) {
+        const size_t i = i0 + (size_t)v * SM_VW, c = n - i;
+        const size_t lanes = c < (size_t)SM_VW ? c : SM_VW;
+        const sm_v u = t_of(load_lanes(x + i, lanes, m), vm, vb);
+        store_lanes(y + i, lanes, u);
+        set_add(s, &acc, v, u, m_and(m_at_least(u, vg), m_first(lanes)), i,
+                y, lanes, g);
+    }
+    s->sum = acc_fold(&acc);
+}
+
+/* The set {u >= g} of the u in y (n > 0). */
+static void row_pass(const float *y, size_t n, float g, struct sparse_set *s)
+{
+    const sm_v vg = v_set1(g);
+    sm_acc acc;
+    set_begin(s, &acc);
+    size_t i0 = 0;
+    for (; i0 + 32 <= n; i0 += 32)
+        for (int v = 0; v < SM_VPB; v++) {
+            const size_t i = i0 + (size_t)v * SM_VW;
+            const sm_v u = v_load(y + i);
+            set_add(s, &acc, v, u, m_at_least(u, vg), i, y, SM_VW, g);
+        }
+    for (int v = 0; i0 + (size_t)v * SM_VW < n; v++) {
+        const size_t i = i0 + (size_t)v * SM_VW, c = n - i;
+        const size_t lanes = c < (size_t)SM_VW ? c : SM_VW;
+        const sm_v u = load_lanes(y + i, lanes, 0.0f);
+        set_add(s, &acc, v, u, m_and(m_at_least(u, vg), m_first(lanes)), i,
+                y, lanes, g);
+    }
+    s->sum = acc_fold(&acc);
+}
+
+/* The kept set narrowed to {u >= g}, in place and in index order. */
+static void kept_pass(float g, struct sparse_set *s)
+{
+    double lane[32] = {0};
+    size_t kept = 0;
+    for (size_t j = 0; j < s->kept; j++) {
+        if (!(s->u[j] >= g))
+            continue;
+        lane[s->index[j] & 31] += (double)s->u[j];
+        s->index[kept] = s->index[j];
+        s->u[kept++] = s->u[j];
+    }
+    s->kept = s->count = kept;
+    s->sum = fold32(lane);
+}
+
+/* tau for the u in y (n > 0, max u = +0, no NaN). */
+static double sparse_threshold(const float *y, size_t n, struct sparse_set *s)
+{
+    float g = above(-1.0);
+    for (;;) {
+        const double tau = (s->sum - 1.0) / (double)s->count;
+        /* tau does not decrease in exact arithmetic; the max keeps the sets
+         * nested whatever the rounding. */
+        const float next = above(tau) > g ? above(tau) : g;
+        const size_t before = s->count;
+        if (s->overflowed)
+            row_pass(y, n, next, s);
+        else
+            kept_pass(next, s);
+        if (s->count == before)
+            return tau;
+        g = next;
+    }
+}
+
+/* y_i = max(0, y_i - t). */
+static void subtract_clip(float *y, size_t n, float t)
+{
+    const sm_v vt = v_set1(t), zero = v_set1(0.0f);
+    size_t i = 0;
+    for (; i + SM_VW <= n; i += SM_VW)
+        v_store(y + i, v_max(v_sub(v_load(y + i), vt), zero));
+    if (i < n)
+        v_store_part(y + i, n - i,
+                     v_max(v_sub(v_load_part(y + i, n - i, 0.0f), vt), zero));
+}
+
+/* One row of n > 0 entries, beta not NaN; y may equal x. */
+static void sparsemax_row(const float *x, size_t n, float beta, float *y)
+{
+    const bool use_max = beta >= 0.0f;
+    const struct span_scan scan = span_scan_with(x, n, use_max);
+    if (scan.has_nan) {
+        fill(y, n, sm_qnan);
+        return;
+    }
+    if (beta == 0.0f) {
+        fill(y, n, (float)(1.0 / (double)n));
+        return;
+    }
+    if (isinf(beta) || isinf(scan.ext)) {
+        /* the limit: the extremal entries share the mass */
+        hardmax_row(x, n, use_max, y);
+        return;
+    }
+    struct sparse_set s;
+    candidates_pass(x, n, scan.ext, beta, y, &s);
+    subtract_clip(y, n, (float)sparse_threshold(y, n, &s));
+}
+
+static void sparsemax_rows(size_t rows, size_t cols, float beta,
+                           const float *x, size_t ldx, float *y, size_t ldy)
+{
+    for (size_t r = 0; r < rows; r++)
+        sparsemax_row(x + r * ldx, cols, beta, y + r * ldy);
+}
+
+/* Lanes of the support: y > 0 (the smallest subnormal or more). */
+SM_INLINE sm_m m_support(sm_v y)
+{
+    return m_at_least(y, v_set1(0x1p-149f));
+}
+
+/* dx_i = (dy_i - c) * beta on the support {y_i > 0}, +0 off it, with
+ * c = (float)(sum_S dy / |S|); dx = 0 for an infinite beta (the forward is
+ * then hardmax, constant almost everywhere). dx may equal y or dy. */
+static void sparsemax_backward_row(const float *y, const float *dy, float *dx,
+                                   size_t n, float beta)
+{
+    const sm_v zero = v_set1(0.0f);
+    if (isinf(beta)) {
+        fill(dx, n, 0.0f);
+        return;
+    }
+    sm_acc acc;
+    acc_zero(&acc);
+    size_t count = 0, i0 = 0;
+    for (; i0 + 32 <= n; i0 += 32)
+        for (int v = 0; v < SM_VPB; v++) {
+            const size_t i = i0 + (size_t)v * SM_VW;
+            const sm_m in = m_support(v_load(y + i));
+            acc_add(&acc, v, v_sel(in, v_load(dy + i), zero));
+            count += m_count(in);
+        }
+    for (int v = 0; i0 + (size_t)v * SM_VW < n; v++) {
+        const size_t i = i0 + (size_t)v * SM_VW, c = n - i;
+        const size_t lanes = c < (size_t)SM_VW ? c : SM_VW;
+        const sm_m in = m_and(m_support(load_lanes(y + i, lanes, 0.0f)),
+                              m_first(lanes));
+        acc_add(&acc, v, v_sel(in, load_lanes(dy + i, lanes, 0.0f), zero));
+        count += m_count(in);
+    }
+    const double sum = acc_fold(&acc);
+    const sm_v vc = v_set1(count ? (float)(sum / (double)count) : 0.0f);
+    const sm_v vb = v_set1(beta);
+    size_t i = 0;
+    for (; i + SM_VW <= n; i += SM_VW) {
+        const sm_m in = m_support(v_load(y + i));
+        const sm_v g = v_mul(v_sub(v_load(dy + i), vc), vb);
+        v_store(dx + i, v_canonical_nan(v_sel(in, g, zero)));
+    }
+    if (i < n) {
+        const sm_m in = m_support(v_load_part(y + i, n - i, 0.0f));
+        const sm_v g = v_mul(v_sub(v_load_part(dy + i, n - i, 0.0f), vc), vb);
+        v_store_part(dx + i, n - i, v_canonical_nan(v_sel(in, g, zero)));
+    }
+}
+
+static void sparsemax_backward_rows(size_t rows, size_t cols, float beta,
+                                    const float *y, size_t ldy,
+                                    const float *dy, size_t lddy, float *dx,
+                                    size_t lddx)
+{
+    for (size_t r = 0; r < rows; r++)
+        sparsemax_backward_row(y + r * ldy, dy + r * lddy, dx + r * lddx, cols,
+                               beta);
+}
+
+#endif
