@@ -95,6 +95,49 @@ expect '--op argmax -b 0: every entry as likely, the first' '0' --op argmax -b 0
 expect '--op argmax: a NaN row gives its first NaN' '1' --op argmax 1 nan 5 nan
 expect '--op argmax of a fully masked row' '0' --op argmax -- -inf -inf
 expect_usage 'softmax bench --op argmax' bench --op argmax
+
+# ---- sparsemax and hardmax ----------------------------------------------------
+expect '--op sparsemax: two survive' '0.600000 0.400000 0.000000' --op sparsemax 1 0.8 0.1
+expect '--op sparsemax: one survivor' '0.000000 1.000000 0.000000' --op sparsemax 0 3 1
+expect '--op sparsemax -b 0: uniform' '0.250000 0.250000 0.250000 0.250000' \
+    --op sparsemax -b 0 1 2 3 4
+expect '--op sparsemax -t 0: hardmax' '0.000000 0.500000 0.500000' --op sparsemax -t 0 1 5 5
+expect '--op sparsemax: +inf entries share' '0.500000 0.000000 0.500000' \
+    --op sparsemax -- inf 2 inf
+expect '--op sparsemax: a NaN row' 'nan nan' --op sparsemax 1 nan
+expect '--op hardmax: ties split' '0.000000 0.500000 0.500000' --op hardmax 1 5 5
+expect '--op hardmax -b -1: hardmin' '0.500000 0.000000 0.500000' --op hardmax -b -1 1 5 1
+expect '--op hardmax: all -inf' '0.000000 0.000000' --op hardmax -- -inf -inf
+run --op hardmax -b 0 1 2
+want_status '--op hardmax -b 0: the library refuses beta 0' 1
+want_err '--op hardmax -b 0' 'invalid'
+pass
+expect '--op sparsemax --grad: p, then beta (dy - mean_S dy) on S' '0.600000 0.400000 0.000000
+-0.500000 0.500000 0.000000' --op sparsemax --grad --upstream 1,2,7 1 0.8 0.1
+expect '--op sparsemax --grad -b 2' '0.700000 0.300000 0.000000
+-1.000000 1.000000 0.000000' --op sparsemax -b 2 --grad --upstream 1,2,7 1 0.8 0.1
+printf '1 0.8 0.1\n0 0 0 0\n' >"$tmp/sparse_x"
+printf '1 2 7\n4 0 0 0\n' >"$tmp/sparse_dy"
+run --op sparsemax --grad --upstream "$tmp/sparse_dy" --file "$tmp/sparse_x"
+want_status '--op sparsemax --grad, rows from files' 0
+want_out '--op sparsemax --grad, rows from files' '0.600000 0.400000 0.000000
+-0.500000 0.500000 0.000000
+0.250000 0.250000 0.250000 0.250000
+3.000000 -1.000000 -1.000000 -1.000000'
+pass
+expect_usage '--op sparsemax --grad without --upstream' --op sparsemax --grad 1 2
+expect_usage '--upstream without --grad' --op sparsemax --upstream 1,2 1 2
+expect_usage '--upstream with --op softmax' --op softmax --grad --upstream 1,2 1 2
+expect_usage '--grad with --op hardmax' --op hardmax --grad 1 2
+run --op sparsemax --grad --upstream 1,2,3 1 2
+want_status '--upstream row of another length' 2
+want_err '--upstream row of another length' 'upstream'
+pass
+printf '1 2\n' >"$tmp/one_dy"
+run --op sparsemax --grad --upstream "$tmp/one_dy" --file "$tmp/sparse_x"
+want_status '--upstream with fewer rows' 2
+want_err '--upstream with fewer rows' 'upstream'
+pass
 expect '--op top: ties to the lower index, log-softmax values' \
     '1:-0.917576 3:-0.917576 2:-1.917576 0:-2.917576' --op top 1 3 2 3
 expect '--op top --top-n 2 -b -1: the smallest' '2:-0.061342 0:-3.061342' \
@@ -308,7 +351,7 @@ awk 'BEGIN { for (i = 0; i < 1000; i++) printf "%.3f ", (i * 7919 % 1000) / 37.0
 for mode in sleef fast-exp; do
     flag=
     [ "$mode" = sleef ] || flag=--fast-exp
-    for op in softmax log-softmax logsumexp argmax top sample; do
+    for op in softmax log-softmax logsumexp argmax top sample sparsemax hardmax; do
         # $flag is unquoted: empty, it must vanish rather than be an argument.
         run_in "$tmp/mixed" --isa scalar $flag --op "$op" -t 0.7 --format e -p 8
         want_status "--isa scalar $flag --op $op" 0

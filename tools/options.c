@@ -37,7 +37,8 @@ enum {
     OPT_IGNORE_INDEX,
     OPT_L2,
     OPT_REDUCTION,
-    OPT_GRAD
+    OPT_GRAD,
+    OPT_UPSTREAM
 };
 #define LOSS_BIT(c) (1u << ((c) - OPT_LABELS))
 
@@ -75,6 +76,7 @@ static const struct option long_options[] = {
     {"l2", required_argument, NULL, OPT_L2},
     {"reduction", required_argument, NULL, OPT_REDUCTION},
     {"grad", no_argument, NULL, OPT_GRAD},
+    {"upstream", required_argument, NULL, OPT_UPSTREAM},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -138,6 +140,8 @@ static const char *const op_names[] = {
     [OP_TOP] = "top",
     [OP_SAMPLE] = "sample",
     [OP_GUMBEL] = "gumbel",
+    [OP_SPARSEMAX] = "sparsemax",
+    [OP_HARDMAX] = "hardmax",
 };
 
 const char *op_name(enum tool_op op)
@@ -176,7 +180,8 @@ static int parse_op(const char *value, struct options *o)
         }
     }
     return usage_error("unknown --op '%s' (expected softmax, log-softmax, "
-                       "logsumexp, argmax, top, sample, gumbel, cross-entropy, "
+                       "logsumexp, argmax, top, sample, gumbel, sparsemax, "
+                       "hardmax, cross-entropy, "
                        "soft-cross-entropy, kl, distill or entropy)", value);
 }
 
@@ -243,6 +248,8 @@ static int apply_loss_option(int c, const char *value, struct options *o)
     case OPT_GRAD:
         o->grad = true;
         break;
+    case OPT_UPSTREAM:
+        return side_input("upstream", value, &o->upstream);
     }
     return EXIT_OK;
 }
@@ -387,6 +394,8 @@ static unsigned loss_option_ops(int c)
     case OPT_REDUCTION:
     case OPT_GRAD:
         return all;
+    case OPT_UPSTREAM:
+        return 0; /* --op sparsemax --grad only */
     default:
         return 1u << LOSS_CROSS_ENTROPY;
     }
@@ -396,8 +405,15 @@ static unsigned loss_option_ops(int c)
  * --label-smoothing with --op kl) would print a different loss than asked. */
 static int check_loss_options(const struct options *o, unsigned loss_given)
 {
-    for (int c = OPT_LABELS; c <= OPT_GRAD; c++)
+    /* sparsemax's backward pass: --grad with the upstream rows */
+    const bool sparse = o->loss == LOSS_NONE && o->op == OP_SPARSEMAX;
+    if (sparse && o->grad != (o->upstream != NULL))
+        return usage_error(o->grad ? "--grad with --op sparsemax needs "
+                                     "--upstream"
+                                   : "--upstream goes with --grad");
+    for (int c = OPT_LABELS; c <= OPT_UPSTREAM; c++)
         if ((loss_given & LOSS_BIT(c)) &&
+            !(sparse && (c == OPT_GRAD || c == OPT_UPSTREAM)) &&
             !(loss_option_ops(c) & (1u << o->loss)))
             return usage_error("--%s does not apply to --op %s", long_name(c),
                                o->loss == LOSS_NONE ? op_name(o->op)
@@ -418,7 +434,8 @@ static int check_loss_options(const struct options *o, unsigned loss_given)
     /* One stream cannot feed two inputs. */
     const bool logits_stdin =
         o->n_number_args == 0 && (!o->file || strcmp(o->file, "-") == 0);
-    const char *const side[] = {o->labels, o->targets, o->teacher, o->weights};
+    const char *const side[] = {o->labels, o->targets, o->teacher, o->weights,
+                                o->upstream};
     int from_stdin = logits_stdin;
     for (size_t i = 0; i < sizeof side / sizeof side[0]; i++)
         from_stdin += side[i] && strcmp(side[i], "-") == 0;

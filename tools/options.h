@@ -18,7 +18,7 @@ enum {
 /* 'softmax bench' measures the first three. */
 enum tool_op {
     OP_SOFTMAX, OP_LOG_SOFTMAX, OP_LOGSUMEXP, OP_ARGMAX, OP_TOP, OP_SAMPLE,
-    OP_GUMBEL
+    OP_GUMBEL, OP_SPARSEMAX, OP_HARDMAX
 };
 /* The losses are --op values too, kept apart from tool_op. */
 enum loss_op {
@@ -61,6 +61,8 @@ struct options {
     float label_smoothing, l2;
     int32_t ignore_index;
     bool grad;           /* --grad: print the gradients too */
+    const char *upstream; /* --upstream DY: sparsemax's upstream gradient
+                             rows, for --grad */
 };
 
 /* Fills *o from argv and returns EXIT_OK, or prints the problem on stderr

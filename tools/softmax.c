@@ -17,12 +17,23 @@
 #include "parse.h"
 #include "reader.h"
 #include "report.h"
+#include "side.h"
 #include "softmax.h"
+
+/* --op sparsemax --grad: the upstream rows, read one per row of logits. */
+struct upstream {
+    struct side side;
+    struct reader rows;
+    struct row dy;
+    float *dx;
+    size_t cap;
+};
 
 /* What each row goes to: the op's own computation, or the loss run. */
 struct job {
     const struct options *o;
     struct loss_run *loss; /* NULL unless --op names a loss */
+    struct upstream *up;   /* NULL unless --op sparsemax --grad */
 };
 
 static int force_isa(const char *name)
@@ -141,6 +152,10 @@ static sm_status compute(const struct options *o, struct row *row,
         out->n = top_count(o, n);
         return sm_top_rows_f32(1, n, out->n, v, n, out->index, out->n,
                                out->logp, out->n, &opt);
+    case OP_SPARSEMAX:
+        return sm_sparsemax_rows_f32(1, n, v, n, v, n, &opt);
+    case OP_HARDMAX:
+        return sm_hardmax_rows_f32(1, n, v, n, v, n, &opt);
     case OP_LOGSUMEXP:
     case OP_SAMPLE: /* sample_row */
     case OP_GUMBEL:
@@ -194,6 +209,64 @@ static int library_error(struct source src, sm_status st)
     return EXIT_FAILED;
 }
 
+static int upstream_open(const char *value, struct upstream **out)
+{
+    struct upstream *u = calloc(1, sizeof *u);
+    *out = u;
+    if (!u) {
+        fputs("softmax: out of memory\n", stderr);
+        return EXIT_FAILED;
+    }
+    const int status = side_open("--upstream", value, &u->side);
+    if (status == EXIT_OK)
+        side_reader(&u->side, &u->rows);
+    return status;
+}
+
+static void upstream_close(struct upstream *u)
+{
+    if (!u)
+        return;
+    reader_free(&u->rows);
+    side_close(&u->side);
+    row_free(&u->dy);
+    free(u->dx);
+    free(u);
+}
+
+/* The gradient row of sparsemax output y (n entries) from the next
+ * upstream row, printed; src names the row of logits. */
+static int emit_sparse_grad(const struct options *o, struct upstream *u,
+                            const float *y, size_t n, struct source src)
+{
+    bool got;
+    int status = reader_row(&u->rows, &u->dy, &got);
+    if (status != EXIT_OK)
+        return status;
+    if (!got)
+        return input_error(src, "no upstream row left for this row");
+    if (u->dy.n != n)
+        return input_error(src, "%zu logits, but %zu upstream values", n,
+                           u->dy.n);
+    if (n > u->cap) {
+        float *dx = realloc(u->dx, n * sizeof *dx);
+        if (!dx) {
+            fputs("softmax: out of memory\n", stderr);
+            return EXIT_FAILED;
+        }
+        u->dx = dx;
+        u->cap = n;
+    }
+    sm_options opt = SM_OPTIONS_INIT;
+    opt.beta = o->beta;
+    const sm_status st = sm_sparsemax_backward_rows_f32(1, n, y, n, u->dy.v,
+                                                        n, u->dx, n, &opt);
+    if (st != SM_OK)
+        return library_error(src, st);
+    print_values(o, u->dx, n);
+    return check_stdout();
+}
+
 /* Computes and prints one fully parsed, non-empty row. */
 static int emit_row(const struct job *j, struct row *row, struct source src)
 {
@@ -220,12 +293,27 @@ static int emit_row(const struct job *j, struct row *row, struct source src)
         putchar('\n');
     } else
         print_values(o, row->v, row->n);
+    if (j->up) {
+        const int status = check_stdout();
+        return status != EXIT_OK ? status
+                                 : emit_sparse_grad(o, j->up, row->v, row->n,
+                                                    src);
+    }
     return check_stdout();
 }
 
 /* After the last row: a loss may have more to check and print. */
 static int end_rows(const struct job *j)
 {
+    if (j->up) {
+        bool got;
+        const int status = reader_row(&j->up->rows, &j->up->dy, &got);
+        if (status != EXIT_OK)
+            return status;
+        if (got)
+            return input_error(j->up->rows.at, "more upstream rows than rows "
+                                               "of logits");
+    }
     return j->loss ? loss_finish(j->loss) : EXIT_OK;
 }
 
@@ -315,8 +403,10 @@ static int run(const struct options *o, char **argv)
               "information.\n", stderr);
         return EXIT_USAGE;
     }
-    struct job j = {o, NULL};
+    struct job j = {o, NULL, NULL};
     int status = o->loss != LOSS_NONE ? loss_open(o, &j.loss) : EXIT_OK;
+    if (status == EXIT_OK && o->upstream)
+        status = upstream_open(o->upstream, &j.up);
     if (status == EXIT_OK) {
         if (o->n_number_args > 0)
             status = run_args(&j, argv);
@@ -326,6 +416,7 @@ static int run(const struct options *o, char **argv)
             status = run_stream(&j, stdin, "standard input");
     }
     loss_close(j.loss);
+    upstream_close(j.up);
     return status;
 }
 
