@@ -594,12 +594,19 @@ SM_API SM_NODISCARD sm_status sm_softmax_jacobian_f32(size_t k, const float *x,
  * The bits, the same on every ISA: with M the row's maximum (its minimum
  * for beta < 0), u_i = beta (x_i - M) in float, as softmax's t (one
  * subtraction, then one multiplication; +0 where x_i = M), so max u = 0 and
- * tau lies in [-1, 0). tau is found without sorting: S_0 = {i : u_i > -1},
- * tau_k = (sum_{S_k} u - 1) / |S_k| in double, S_{k+1} = {i in S_k : u_i >
- * tau_k}, until S stops changing; each sum in the contract's order (lane
- * i mod 32 adds the row's u_i in increasing i, the 32 lanes folded by the
- * fixed pairwise tree; one chain per row, no chunks). Then p_i = max(0, u_i
- * - (float)tau) in float: the support is exactly {i : p_i > 0}.
+ * tau lies in [-1, 0). tau is found without sorting, by Michelot's
+ * iteration: tau_k = (sum_{S_k} u - 1) / |S_k| in double, S_{k+1} = {i in
+ * S_k : u_i > tau_k}, until S stops changing; each sum in the contract's
+ * order (lane i mod 32 adds the row's u_i in increasing i, the 32 lanes
+ * folded by the fixed pairwise tree; one chain per row, no chunks). S_0 is
+ * the candidates u_i > -1, read in index order: whenever 1024 are held and
+ * another comes, those at or below (sum u - 1) / count over the held ones
+ * (a lower bound of tau, as for any set) are dropped and the bar rises to
+ * that bound for the rest of the row (if that frees no room, S_0 is every
+ * u_i above the bar). The result is the exact projection's support up to
+ * rounding; each step depends only on the values and their order. Then
+ * p_i = max(0, u_i - (float)tau) in float: the support is exactly
+ * {i : p_i > 0}.
  *
  * Accuracy, against the exact projection of the same f32 inputs (2^-24 =
  * u): |p_i - ref_i| <= 8 u (absolute) for every i while the support holds

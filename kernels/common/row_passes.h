@@ -58,7 +58,7 @@ static void fill(float *y, size_t n, float value)
         v_store_part(y + i, n - i, v);
 }
 
-static void scale(float *y, size_t n, float r)
+static __attribute__((unused)) void scale(float *y, size_t n, float r)
 {
     const sm_v vr = v_set1(r);
     size_t i = 0;
@@ -145,7 +145,7 @@ static void shift_sub(const float *x, size_t n, float m, float beta, float l,
 /* log-softmax's output from the row's statistics and l, their
  * log_partition (beta != 0). Out of line, with its passes inlined here: one
  * copy for the row groups and the single rows. */
-static __attribute__((noinline)) void
+static __attribute__((noinline, unused)) void
 log_softmax_from(const float *x, size_t n, float beta, struct row_stats st,
                  double l, float *y)
 {
@@ -159,7 +159,8 @@ log_softmax_from(const float *x, size_t n, float beta, struct row_stats st,
 
 /* logsumexp from a row's statistics and l = log_partition(K, S'') (beta
  * != 0). */
-static float logsumexp_of(struct row_stats st, float beta, double l)
+static __attribute__((unused)) float
+logsumexp_of(struct row_stats st, float beta, double l)
 {
     if (isnan(st.k + st.s))
         return sm_qnan;

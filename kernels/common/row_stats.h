@@ -361,7 +361,7 @@ SM_INLINE void merge_chunks(struct row_stats *row, const float *x, size_t n,
 
 /* y (optional, single-chunk rows only) receives e_i as a by-product. Out
  * of line, and not cloned per call site (one copy serves every op). */
-static SM_NOCLONE struct row_stats
+static SM_NOCLONE __attribute__((unused)) struct row_stats
 row_stats(const float *x, size_t n, float beta, float *y)
 {
     if (n <= SM_CHUNK)

@@ -4,13 +4,16 @@
  *
  * Relative to the extremum M: u_i = beta (x_i - M), rounded as softmax's t
  * (+0 where x_i = M), so max u = 0 and tau lies in [-1, 0). tau comes from
- * Michelot's iteration, no sort: S_0 = {u_i > -1}, tau_k = (sum_{S_k} u - 1)
- * / |S_k|, S_{k+1} = {i in S_k : u_i > tau_k} until S stops shrinking. Each
- * sum is in double in the contract's order (lane i mod 32 takes the row's
- * u_i in increasing i, then the fixed fold), so it depends only on the set:
- * once a set's members fit in a small buffer, kept in index order, the
- * iteration continues there in scalar with lane = index & 31 and the same
- * bits. Output: p_i = max(0, u_i - (float)tau).
+ * Michelot's iteration, no sort: S_0 = the candidates u_i > -1, tau_k =
+ * (sum_{S_k} u - 1) / |S_k|, S_{k+1} = {i in S_k : u_i > tau_k} until S
+ * stops shrinking. Each sum is in double in the contract's order (lane
+ * i mod 32 takes the row's u_i in increasing i, then the fixed fold), so it
+ * depends only on the set: while a set's members fit in a small buffer,
+ * kept in index order, the iteration runs there in scalar with lane =
+ * index & 31 and the same bits. The candidate pass keeps them there, and
+ * when the buffer fills it drops those at or below a lower bound of tau
+ * that its entries give, entry by entry in index order, so that nothing
+ * depends on the vector width. Output: p_i = max(0, u_i - (float)tau).
  */
 #ifndef SM_SPARSEMAX_H
 #define SM_SPARSEMAX_H
@@ -71,8 +74,25 @@ SM_INLINE void store_lanes(float *p, size_t lanes, sm_v v)
         v_store_part(p, lanes, v);
 }
 
-/* Vector v of a 32-element block at i, its lanes in of the set: summed and
- * counted, and kept while the buffer has room (u read back from y). */
+/* Appends the lanes of u (at i, read back from y) at or above g while
+ * there is room; false once the buffer is full (the rest not kept). */
+static inline bool keep_lanes(struct sparse_set *s, const float *y, size_t i,
+                              size_t lanes, size_t members, float g)
+{
+    for (size_t j = 0; j < lanes && members > 0; j++) {
+        if (!(y[i + j] >= g))
+            continue;
+        if (s->kept == SM_SPARSE_KEEP)
+            return false;
+        s->index[s->kept] = (uint32_t)(i + j);
+        s->u[s->kept++] = y[i + j];
+        members--;
+    }
+    return true;
+}
+
+/* Vector v of a 32-element block at i, its lanes in of the set {u >= g}:
+ * summed, counted and kept while the buffer has room. */
 SM_INLINE void set_add(struct sparse_set *s, sm_acc *acc, int v, sm_v u,
                        sm_m in, size_t i, const float *y, size_t lanes,
                        float g)
@@ -80,18 +100,8 @@ SM_INLINE void set_add(struct sparse_set *s, sm_acc *acc, int v, sm_v u,
     acc_add(acc, v, v_sel(in, u, v_set1(0.0f)));
     const size_t c = m_count(in);
     s->count += c;
-    if (c == 0 || s->overflowed)
-        return;
-    for (size_t j = 0; j < lanes; j++) {
-        if (!(y[i + j] >= g))
-            continue;
-        if (s->kept == SM_SPARSE_KEEP) {
-            s->overflowed = true;
-            return;
-        }
-        s->index[s->kept] = (uint32_t)(i + j);
-        s->u[s->kept++] = y[i + j];
-    }
+    if (c > 0 && !s->overflowed && !keep_lanes(s, y, i, lanes, c, g))
+        s->overflowed = true;
 }
 
 static inline void set_begin(struct sparse_set *s, sm_acc *acc)
@@ -102,32 +112,81 @@ static inline void set_begin(struct sparse_set *s, sm_acc *acc)
     s->overflowed = false;
 }
 
-/* The candidates S_0 = {u > -1}: u_i = beta (x_i - m) into y on the way
- * (n > 0; y may equal x). */
-static void candidates_pass(const float *x, size_t n, float m, float beta,
-                            float *y, struct sparse_set *s)
+/* The kept set narrowed to {u >= g}, in place and in index order, with its
+ * sum in the lane order. */
+static void kept_pass(float g, struct sparse_set *s)
 {
-    const float g = above(-1.0);
-    const sm_v vm = v_set1(m), vb = v_set1(beta), vg = v_set1(g);
-    sm_acc acc;
-    set_begin(s, &acc);
-    size_t i0 = 0;
-    for (; i0 + 32 <= n; i0 += 32)
-        for (int v = 0; v < SM_VPB; v++) {
-            const size_t i = i0 + (size_t)v * SM_VW;
-            const sm_v u = t_of(v_load(x + i), vm, vb);
-            v_store(y + i, u);
-            set_add(s, &acc, v, u, m_at_least(u, vg), i, y, SM_VW, g);
+    double lane[32] = {0};
+    size_t kept = 0;
+    for (size_t j = 0; j < s->kept; j++) {
+        if (!(s->u[j] >= g))
+            continue;
+        lane[s->index[j] & 31] += (double)s->u[j];
+        s->index[kept] = s->index[j];
+        s->u[kept++] = s->u[j];
+    }
+    s->kept = s->count = kept;
+    s->sum = fold32(lane);
+}
+
+/* A full buffer B narrowed to u > (sum_B u - 1) / |B|, a lower bound of
+ * tau (tau >= (sum_A u - 1) / |A| for any set A: sum_A (u - tau) <=
+ * sum max(0, u - tau) = 1): entries at or below it are in no support.
+ * Returns the raised threshold, or g if that frees no room. */
+static float prune_kept(float g, struct sparse_set *s)
+{
+    kept_pass(g, s);
+    const double bound = (s->sum - 1.0) / (double)s->count;
+    const float raised = above(bound) > g ? above(bound) : g;
+    kept_pass(raised, s);
+    return raised;
+}
+
+/* Appends the lanes of u (at i, read back from y) at or above *g, one
+ * entry at a time in index order, so that what happens does not depend on
+ * the vector width: an entry that finds the buffer full prunes it and
+ * raises *g (prune_kept), and if that frees no room the row overflows. */
+static void keep_candidates(struct sparse_set *s, const float *y, size_t i,
+                            size_t lanes, float *g)
+{
+    for (size_t j = 0; j < lanes; j++) {
+        if (!(y[i + j] >= *g))
+            continue;
+        if (s->kept == SM_SPARSE_KEEP) {
+            *g = prune_kept(*g, s);
+            if (s->kept == SM_SPARSE_KEEP) {
+                s->overflowed = true;
+                return;
+            }
+            if (!(y[i + j] >= *g))
+                continue;
         }
-    for (int v = 0; i0 + (size_t)v * SM_VW < n; v++) {
-        const size_t i = i0 + (size_t)v * SM_VW, c = n - i;
-        const size_t lanes = c < (size_t)SM_VW ? c : SM_VW;
+        s->index[s->kept] = (uint32_t)(i + j);
+        s->u[s->kept++] = y[i + j];
+    }
+}
+
+/* u_i = beta (x_i - m) into y (n > 0; y may equal x), and the candidates
+ * u > -1 kept; a full buffer is pruned by the lower bound of tau its
+ * entries give, and the threshold rises for the rest of the row. Returns
+ * the final threshold g: the set is {u >= g}, all of it kept unless
+ * s->overflowed (no room even after pruning: g then stays). */
+static float candidates_pass(const float *x, size_t n, float m, float beta,
+                             float *y, struct sparse_set *s)
+{
+    float g = above(-1.0);
+    const sm_v vm = v_set1(m), vb = v_set1(beta);
+    s->kept = 0;
+    s->overflowed = false;
+    for (size_t i = 0; i < n; i += SM_VW) {
+        const size_t lanes = n - i < (size_t)SM_VW ? n - i : (size_t)SM_VW;
         const sm_v u = t_of(load_lanes(x + i, lanes, m), vm, vb);
         store_lanes(y + i, lanes, u);
-        set_add(s, &acc, v, u, m_and(m_at_least(u, vg), m_first(lanes)), i,
-                y, lanes, g);
+        if (!s->overflowed &&
+            m_count(m_and(m_at_least(u, v_set1(g)), m_first(lanes))) > 0)
+            keep_candidates(s, y, i, lanes, &g);
     }
-    s->sum = acc_fold(&acc);
+    return g;
 }
 
 /* The set {u >= g} of the u in y (n > 0). */
@@ -153,26 +212,15 @@ static void row_pass(const float *y, size_t n, float g, struct sparse_set *s)
     s->sum = acc_fold(&acc);
 }
 
-/* The kept set narrowed to {u >= g}, in place and in index order. */
-static void kept_pass(float g, struct sparse_set *s)
+/* tau for the u in y (n > 0, max u = +0, no NaN), from the set {u >= g}
+ * the candidate pass left. */
+static double sparse_threshold(const float *y, size_t n, float g,
+                               struct sparse_set *s)
 {
-    double lane[32] = {0};
-    size_t kept = 0;
-    for (size_t j = 0; j < s->kept; j++) {
-        if (!(s->u[j] >= g))
-            continue;
-        lane[s->index[j] & 31] += (double)s->u[j];
-        s->index[kept] = s->index[j];
-        s->u[kept++] = s->u[j];
-    }
-    s->kept = s->count = kept;
-    s->sum = fold32(lane);
-}
-
-/* tau for the u in y (n > 0, max u = +0, no NaN). */
-static double sparse_threshold(const float *y, size_t n, struct sparse_set *s)
-{
-    float g = above(-1.0);
+    if (s->overflowed)
+        row_pass(y, n, g, s);
+    else
+        kept_pass(g, s);
     for (;;) {
         const double tau = (s->sum - 1.0) / (double)s->count;
         /* tau does not decrease in exact arithmetic; the max keeps the sets
@@ -220,8 +268,8 @@ static void sparsemax_row(const float *x, size_t n, float beta, float *y)
         return;
     }
     struct sparse_set s;
-    candidates_pass(x, n, scan.ext, beta, y, &s);
-    subtract_clip(y, n, (float)sparse_threshold(y, n, &s));
+    const float g = candidates_pass(x, n, scan.ext, beta, y, &s);
+    subtract_clip(y, n, (float)sparse_threshold(y, n, g, &s));
 }
 
 static void sparsemax_rows(size_t rows, size_t cols, float beta,
