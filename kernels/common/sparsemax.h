@@ -25,7 +25,7 @@
 
 #include "common/hardmax.h"
 
-/* Members of a set kept for the scalar iteration (8 bytes each, on the
+/* Members of a set kept for the scalar iteration (5 bytes each, on the
  * stack); a larger set iterates over the row. */
 #define SM_SPARSE_KEEP 1024
 
@@ -34,7 +34,7 @@ struct sparse_set {
     size_t count; /* members */
     size_t kept;  /* members in the buffer; all of them unless overflowed */
     bool overflowed;
-    uint32_t index[SM_SPARSE_KEEP];
+    uint8_t lane[SM_SPARSE_KEEP]; /* index mod 32, in index order */
     float u[SM_SPARSE_KEEP];
 };
 
@@ -84,7 +84,7 @@ static inline bool keep_lanes(struct sparse_set *s, const float *y, size_t i,
             continue;
         if (s->kept == SM_SPARSE_KEEP)
             return false;
-        s->index[s->kept] = (uint32_t)(i + j);
+        s->lane[s->kept] = (uint8_t)((i + j) & 31);
         s->u[s->kept++] = y[i + j];
         members--;
     }
@@ -121,8 +121,8 @@ static void kept_pass(float g, struct sparse_set *s)
     for (size_t j = 0; j < s->kept; j++) {
         if (!(s->u[j] >= g))
             continue;
-        lane[s->index[j] & 31] += (double)s->u[j];
-        s->index[kept] = s->index[j];
+        lane[s->lane[j]] += (double)s->u[j];
+        s->lane[kept] = s->lane[j];
         s->u[kept++] = s->u[j];
     }
     s->kept = s->count = kept;
@@ -161,7 +161,7 @@ static void keep_candidates(struct sparse_set *s, const float *y, size_t i,
             if (!(y[i + j] >= *g))
                 continue;
         }
-        s->index[s->kept] = (uint32_t)(i + j);
+        s->lane[s->kept] = (uint8_t)((i + j) & 31);
         s->u[s->kept++] = y[i + j];
     }
 }
