@@ -10,10 +10,14 @@
  * i mod 32 takes the row's u_i in increasing i, then the fixed fold), so it
  * depends only on the set: while a set's members fit in a small buffer,
  * kept in index order, the iteration runs there in scalar with lane =
- * index & 31 and the same bits. The candidate pass keeps them there, and
- * when the buffer fills it drops those at or below a lower bound of tau
- * that its entries give, entry by entry in index order, so that nothing
- * depends on the vector width. Output: p_i = max(0, u_i - (float)tau).
+ * index & 31 and the same bits. Rows of at most that many entries sum
+ * each set by a vector pass instead (the same sets, sums and bits). The
+ * candidate pass of a longer row keeps them there, and whenever they
+ * reach a limit (64, doubled up to the buffer's size while narrowing frees
+ * less than half) it drops those at or below the threshold of the held
+ * entries alone (a lower bound of tau), entry by entry in index order, so that
+ * nothing depends on the vector width. Output: p_i = max(0, u_i -
+ * (float)tau).
  */
 #ifndef SM_SPARSEMAX_H
 #define SM_SPARSEMAX_H
@@ -75,32 +79,40 @@ SM_INLINE void store_lanes(float *p, size_t lanes, sm_v v)
 }
 
 /* Appends the lanes of u (at i, read back from y) at or above g while
- * there is room; false once the buffer is full (the rest not kept). */
+ * there is room; false once an entry finds the buffer full. Each lane is
+ * written and the count advanced by the test, with no branch on it: which
+ * lanes pass is as random as the logits. */
 static inline bool keep_lanes(struct sparse_set *s, const float *y, size_t i,
-                              size_t lanes, size_t members, float g)
+                              size_t lanes, float g)
 {
-    for (size_t j = 0; j < lanes && members > 0; j++) {
-        if (!(y[i + j] >= g))
+    size_t kept = s->kept;
+    bool room = true;
+    for (size_t j = 0; j < lanes; j++) {
+        const float u = y[i + j];
+        if (kept == SM_SPARSE_KEEP) {
+            room = !(u >= g);
+            if (!room)
+                break;
             continue;
-        if (s->kept == SM_SPARSE_KEEP)
-            return false;
-        s->lane[s->kept] = (uint8_t)((i + j) & 31);
-        s->u[s->kept++] = y[i + j];
-        members--;
+        }
+        s->lane[kept] = (uint8_t)((i + j) & 31);
+        s->u[kept] = u;
+        kept += u >= g;
     }
-    return true;
+    s->kept = kept;
+    return room;
 }
 
 /* Vector v of a 32-element block at i, its lanes in of the set {u >= g}:
- * summed, counted and kept while the buffer has room. */
+ * summed, counted and, with keep, kept while the buffer has room. */
 SM_INLINE void set_add(struct sparse_set *s, sm_acc *acc, int v, sm_v u,
                        sm_m in, size_t i, const float *y, size_t lanes,
-                       float g)
+                       float g, bool keep)
 {
     acc_add(acc, v, v_sel(in, u, v_set1(0.0f)));
     const size_t c = m_count(in);
     s->count += c;
-    if (c > 0 && !s->overflowed && !keep_lanes(s, y, i, lanes, c, g))
+    if (keep && c > 0 && !s->overflowed && !keep_lanes(s, y, i, lanes, g))
         s->overflowed = true;
 }
 
@@ -113,68 +125,91 @@ static inline void set_begin(struct sparse_set *s, sm_acc *acc)
 }
 
 /* The kept set narrowed to {u >= g}, in place and in index order, with its
- * sum in the lane order. */
+ * sum in the lane order (an entry left out adds +0: the same sums). */
 static void kept_pass(float g, struct sparse_set *s)
 {
     double lane[32] = {0};
     size_t kept = 0;
     for (size_t j = 0; j < s->kept; j++) {
-        if (!(s->u[j] >= g))
-            continue;
-        lane[s->lane[j]] += (double)s->u[j];
+        const float u = s->u[j];
+        const bool in = u >= g;
+        lane[s->lane[j]] += (double)u * (double)in; /* no branch; x + -0 = x */
         s->lane[kept] = s->lane[j];
-        s->u[kept++] = s->u[j];
+        s->u[kept] = u;
+        kept += in;
     }
     s->kept = s->count = kept;
     s->sum = fold32(lane);
 }
 
-/* A full buffer B narrowed to u > (sum_B u - 1) / |B|, a lower bound of
- * tau (tau >= (sum_A u - 1) / |A| for any set A: sum_A (u - tau) <=
- * sum max(0, u - tau) = 1): entries at or below it are in no support.
- * Returns the raised threshold, or g if that frees no room. */
+/* A full buffer B narrowed to its own projection's support: Michelot's
+ * iteration on B alone converges to tau_B = (sum_A u - 1) / |A| over that
+ * support A, a lower bound of the row's tau (for any set A, sum_A (u - tau)
+ * <= sum max(0, u - tau) = 1), so the entries it drops are in no support.
+ * Returns the raised threshold (g if nothing could go). */
 static float prune_kept(float g, struct sparse_set *s)
 {
     kept_pass(g, s);
-    const double bound = (s->sum - 1.0) / (double)s->count;
-    const float raised = above(bound) > g ? above(bound) : g;
-    kept_pass(raised, s);
-    return raised;
-}
-
-/* Appends the lanes of u (at i, read back from y) at or above *g, one
- * entry at a time in index order, so that what happens does not depend on
- * the vector width: an entry that finds the buffer full prunes it and
- * raises *g (prune_kept), and if that frees no room the row overflows. */
-static void keep_candidates(struct sparse_set *s, const float *y, size_t i,
-                            size_t lanes, float *g)
-{
-    for (size_t j = 0; j < lanes; j++) {
-        if (!(y[i + j] >= *g))
-            continue;
-        if (s->kept == SM_SPARSE_KEEP) {
-            *g = prune_kept(*g, s);
-            if (s->kept == SM_SPARSE_KEEP) {
-                s->overflowed = true;
-                return;
-            }
-            if (!(y[i + j] >= *g))
-                continue;
-        }
-        s->lane[s->kept] = (uint8_t)((i + j) & 31);
-        s->u[s->kept++] = y[i + j];
+    for (;;) {
+        const double bound = (s->sum - 1.0) / (double)s->count;
+        const float raised = above(bound) > g ? above(bound) : g;
+        const size_t before = s->count;
+        kept_pass(raised, s);
+        g = raised;
+        if (s->count == before)
+            return g;
     }
 }
 
+/* Held candidates that trigger the first narrowing; each narrowing that
+ * frees less than half of the limit doubles it, up to SM_SPARSE_KEEP. */
+#define SM_SPARSE_FIRST_LIMIT 64
+
+/* Appends the lanes of u (at i, read back from y) at or above *g, one
+ * entry at a time in index order, so that what happens does not depend on
+ * the vector width: an entry that finds *limit held narrows the buffer
+ * (prune_kept) and raises *g; if the buffer is full and that frees no
+ * room, the row overflows. */
+static void keep_candidates(struct sparse_set *s, const float *y, size_t i,
+                            size_t lanes, float *bar, size_t *limit)
+{
+    float g = *bar;
+    size_t kept = s->kept;
+    for (size_t j = 0; j < lanes; j++) {
+        const float u = y[i + j];
+        if (kept == *limit) {
+            if (!(u >= g))
+                continue;
+            s->kept = kept;
+            g = prune_kept(g, s);
+            kept = s->kept;
+            if (kept == SM_SPARSE_KEEP) {
+                s->overflowed = true;
+                break;
+            }
+            if (kept > *limit / 2 && *limit < SM_SPARSE_KEEP)
+                *limit *= 2;
+            if (!(u >= g))
+                continue;
+        }
+        s->lane[kept] = (uint8_t)((i + j) & 31);
+        s->u[kept] = u;
+        kept += u >= g;
+    }
+    s->kept = kept;
+    *bar = g;
+}
+
 /* u_i = beta (x_i - m) into y (n > 0; y may equal x), and the candidates
- * u > -1 kept; a full buffer is pruned by the lower bound of tau its
- * entries give, and the threshold rises for the rest of the row. Returns
+ * u > -1 kept; the buffer is narrowed whenever it reaches its limit, and
+ * the threshold rises for the rest of the row. Returns
  * the final threshold g: the set is {u >= g}, all of it kept unless
  * s->overflowed (no room even after pruning: g then stays). */
 static float candidates_pass(const float *x, size_t n, float m, float beta,
                              float *y, struct sparse_set *s)
 {
     float g = above(-1.0);
+    size_t limit = SM_SPARSE_FIRST_LIMIT;
     const sm_v vm = v_set1(m), vb = v_set1(beta);
     s->kept = 0;
     s->overflowed = false;
@@ -184,13 +219,15 @@ static float candidates_pass(const float *x, size_t n, float m, float beta,
         store_lanes(y + i, lanes, u);
         if (!s->overflowed &&
             m_count(m_and(m_at_least(u, v_set1(g)), m_first(lanes))) > 0)
-            keep_candidates(s, y, i, lanes, &g);
+            keep_candidates(s, y, i, lanes, &g, &limit);
     }
     return g;
 }
 
-/* The set {u >= g} of the u in y (n > 0). */
-static void row_pass(const float *y, size_t n, float g, struct sparse_set *s)
+/* The set {u >= g} of the u in y (n > 0), kept in the buffer if keep and
+ * it fits. */
+SM_INLINE void row_pass_with(const float *y, size_t n, float g,
+                             struct sparse_set *s, bool keep)
 {
     const sm_v vg = v_set1(g);
     sm_acc acc;
@@ -200,16 +237,52 @@ static void row_pass(const float *y, size_t n, float g, struct sparse_set *s)
         for (int v = 0; v < SM_VPB; v++) {
             const size_t i = i0 + (size_t)v * SM_VW;
             const sm_v u = v_load(y + i);
-            set_add(s, &acc, v, u, m_at_least(u, vg), i, y, SM_VW, g);
+            set_add(s, &acc, v, u, m_at_least(u, vg), i, y, SM_VW, g, keep);
         }
     for (int v = 0; i0 + (size_t)v * SM_VW < n; v++) {
         const size_t i = i0 + (size_t)v * SM_VW, c = n - i;
         const size_t lanes = c < (size_t)SM_VW ? c : SM_VW;
         const sm_v u = load_lanes(y + i, lanes, 0.0f);
         set_add(s, &acc, v, u, m_and(m_at_least(u, vg), m_first(lanes)), i,
-                y, lanes, g);
+                y, lanes, g, keep);
     }
     s->sum = acc_fold(&acc);
+}
+
+static void row_pass(const float *y, size_t n, float g, struct sparse_set *s)
+{
+    row_pass_with(y, n, g, s, true);
+}
+
+/* u_i = beta (x_i - m) into y; y may equal x. */
+static void write_u(const float *x, size_t n, float m, float beta, float *y)
+{
+    const sm_v vm = v_set1(m), vb = v_set1(beta);
+    size_t i = 0;
+    for (; i + SM_VW <= n; i += SM_VW)
+        v_store(y + i, t_of(v_load(x + i), vm, vb));
+    if (i < n)
+        v_store_part(y + i, n - i, t_of(v_load_part(x + i, n - i, m), vm, vb));
+}
+
+/* tau for a row of at most SM_SPARSE_KEEP entries (u in y): each set summed
+ * by a vector pass over the row, in cache. The buffer could neither prune
+ * nor overflow here, so these are its sets and sums, and its bits, without
+ * the scalar bookkeeping of which entries pass. */
+static double short_row_threshold(const float *y, size_t n)
+{
+    struct sparse_set s;
+    float g = above(-1.0);
+    row_pass_with(y, n, g, &s, false);
+    for (;;) {
+        const double tau = (s.sum - 1.0) / (double)s.count;
+        const float next = above(tau) > g ? above(tau) : g;
+        const size_t before = s.count;
+        row_pass_with(y, n, next, &s, false);
+        if (s.count == before)
+            return tau;
+        g = next;
+    }
 }
 
 /* tau for the u in y (n > 0, max u = +0, no NaN), from the set {u >= g}
@@ -267,9 +340,16 @@ static void sparsemax_row(const float *x, size_t n, float beta, float *y)
         hardmax_row(x, n, use_max, y);
         return;
     }
-    struct sparse_set s;
-    const float g = candidates_pass(x, n, scan.ext, beta, y, &s);
-    subtract_clip(y, n, (float)sparse_threshold(y, n, g, &s));
+    double tau;
+    if (n <= SM_SPARSE_KEEP) {
+        write_u(x, n, scan.ext, beta, y);
+        tau = short_row_threshold(y, n);
+    } else {
+        struct sparse_set s;
+        const float g = candidates_pass(x, n, scan.ext, beta, y, &s);
+        tau = sparse_threshold(y, n, g, &s);
+    }
+    subtract_clip(y, n, (float)tau);
 }
 
 static void sparsemax_rows(size_t rows, size_t cols, float beta,
