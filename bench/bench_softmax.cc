@@ -11,6 +11,10 @@
 //   sample_f32/avx512/n:128000/out/beta:1       a token per row, no filters
 //   sample_filtered_f32/...                     top-k 40, top-p 0.95, min-p 0.05
 //   gumbel_f32/avx512/n:128000/out/beta:1       a token per row by Gumbel-max
+//   sparsemax_f32/avx512/n:1000/out/beta:1      sparsemax, no exp; beside it
+//   sparsemax_f32/sort_baseline/...             a sort-based one
+//                                               (peer_sparsemax_sort.cc)
+//   hardmax_f32/avx512/n:1000/out/beta:1        1/k on the k maxima
 //   state_logsumexp_f32/...                     the online state, pieces of 4096:
 //   state_softmax_f32/...                       fold + logsumexp; fold + softmax
 //   state_softmax_e_f32/...                     per piece; fold with exps + scale
@@ -128,6 +132,21 @@ sm_status gumbel_rows(const Call &c)
     o.beta = c.beta;
     return sm_gumbel_max_rows_f32(c.rows, c.cols, c.x, c.cols, c.counter,
                                   reinterpret_cast<std::int32_t *>(c.y), &o);
+}
+sm_status sparsemax_row(const Call &c)
+{
+    return sm_sparsemax_f32(c.cols, c.x, c.y);
+}
+sm_status sparsemax_rows(const Call &c)
+{
+    const sm_options o{sizeof(sm_options), c.beta, c.flags};
+    return sm_sparsemax_rows_f32(c.rows, c.cols, c.x, c.cols, c.y, c.cols, &o);
+}
+sm_status hardmax_row(const Call &c) { return sm_hardmax_f32(c.cols, c.x, c.y); }
+sm_status hardmax_rows(const Call &c)
+{
+    const sm_options o{sizeof(sm_options), c.beta, c.flags};
+    return sm_hardmax_rows_f32(c.rows, c.cols, c.x, c.cols, c.y, c.cols, &o);
 }
 // The online state over rows cut into pieces of kPiece columns (a
 // vocabulary computed tile by tile), each piece strided within its rows.
@@ -303,6 +322,10 @@ const Op kOps[] = {
      run_case<state_softmax_rows>, true, false, true, 2 * kPiece},
     {"state_softmax_e", run_case<state_softmax_e_rows>,
      run_case<state_softmax_e_rows>, true, false, true, 2 * kPiece},
+    {"sparsemax", run_case<sparsemax_row>, run_case<sparsemax_rows>, true,
+     true, false},
+    {"hardmax", run_case<hardmax_row>, run_case<hardmax_rows>, true, true,
+     false},
 };
 
 // ---- floors ---------------------------------------------------------------
