@@ -70,9 +70,10 @@ SM_INLINE void write_indicator(const float *x, size_t n, float m, float r,
     size_t i = 0;
     for (; i + SM_VW <= n; i += SM_VW)
         v_store(y + i, v_sel(m_eq(v_load(x + i), vm), vr, zero));
-    if (i < n)
-        v_store_part(y + i, n - i,
-                     v_sel(m_eq(v_load_part(x + i, n - i, 0.0f), vm), vr, zero));
+    if (i < n) {
+        const sm_v xv = v_load_part(x + i, n - i, 0.0f);
+        v_store_part(y + i, n - i, v_sel(m_eq(xv, vm), vr, zero));
+    }
 }
 
 /* One row of n > 0 entries; y may equal x. */

@@ -12,10 +12,10 @@
  * kept in index order, the iteration runs there in scalar with lane =
  * index & 31 and the same bits. Rows of at most that many entries sum
  * each set by a vector pass instead (the same sets, sums and bits). The
- * candidate pass of a longer row keeps them there, and whenever they
- * reach a limit (64, doubled up to the buffer's size while narrowing frees
- * less than half) it drops those at or below the threshold of the held
- * entries alone (a lower bound of tau), entry by entry in index order, so that
+ * candidate pass of a longer row keeps them there, and whenever they reach
+ * a limit (64, doubled up to the buffer's size while narrowing frees less
+ * than half) it drops those at or below the threshold of the held entries
+ * alone (a lower bound of tau), entry by entry in index order, so that
  * nothing depends on the vector width. Output: p_i = max(0, u_i -
  * (float)tau).
  */
@@ -202,9 +202,9 @@ static void keep_candidates(struct sparse_set *s, const float *y, size_t i,
 
 /* u_i = beta (x_i - m) into y (n > 0; y may equal x), and the candidates
  * u > -1 kept; the buffer is narrowed whenever it reaches its limit, and
- * the threshold rises for the rest of the row. Returns
- * the final threshold g: the set is {u >= g}, all of it kept unless
- * s->overflowed (no room even after pruning: g then stays). */
+ * the threshold rises for the rest of the row. Returns the final
+ * threshold g: the set is {u >= g}, all of it kept unless s->overflowed
+ * (no room even after narrowing). */
 static float candidates_pass(const float *x, size_t n, float m, float beta,
                              float *y, struct sparse_set *s)
 {
