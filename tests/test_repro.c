@@ -17,7 +17,8 @@
  * REPRO_SAMPLING_HASH (every row but the longest); the online state
  * (pieces that are not chunks, merged pairwise) into REPRO_STREAM_HASH;
  * attention decode (several pieces, GQA, MQA, masks, odd d, both exps,
- * outputs and logsumexps) into REPRO_ATTENTION_HASH.
+ * outputs and logsumexps) into REPRO_ATTENTION_HASH; sparsemax (several
+ * beta), its backward pass and hardmax into REPRO_SPARSE_HASH.
  *
  * If an intended change of the contract changes the bits, update
  * REPRO_HASH from this program's output on any machine, and check that the
@@ -38,6 +39,7 @@
 #define REPRO_SAMPLING_HASH 0x8a7c37f727d4deb6ULL
 #define REPRO_STREAM_HASH 0x530d18a3577ea41bULL
 #define REPRO_ATTENTION_HASH 0xf73ce48f9ed62ed8ULL
+#define REPRO_SPARSE_HASH 0x7fb86a228a4e1c85ULL
 
 /* FNV-1a 64 over each float's bits, least significant byte first. */
 struct hash {
@@ -483,15 +485,41 @@ static struct hash attention(void)
     return hs;
 }
 
+/* sparsemax of one row at several beta, its backward pass (finite beta)
+ * and hardmax (beta != 0). */
+static void sparse(struct hash *hs, const float *x, const float *dy, size_t n,
+                   float *y, float *dx)
+{
+    static const float betas[] = {1.0f, 0.5f, -2.0f, 0.0f, INFINITY, 7.0f};
+    for (size_t b = 0; b < sizeof betas / sizeof betas[0]; b++) {
+        const sm_options o = {sizeof(sm_options), betas[b], 0u};
+        ok(sm_sparsemax_rows_f32(1, n, x, n, y, n, &o), "sparsemax", n,
+           betas[b]);
+        hash_floats(hs, y, n);
+        if (isfinite(betas[b])) {
+            ok(sm_sparsemax_backward_rows_f32(1, n, y, n, dy, n, dx, n, &o),
+               "sparsemax backward", n, betas[b]);
+            hash_floats(hs, dx, n);
+        }
+        if (betas[b] != 0.0f) {
+            ok(sm_hardmax_rows_f32(1, n, x, n, y, n, &o), "hardmax", n,
+               betas[b]);
+            hash_floats(hs, y, n);
+        }
+    }
+}
+
 /* Everything through the active ISA. */
 static struct hash run_all(float *x, float *dy, float *y, float *dx, float *jac,
                            float *w, float *q, struct hash *decode,
-                           struct hash *extra, struct hash *stream)
+                           struct hash *extra, struct hash *stream,
+                           struct hash *sparse_hs)
 {
     struct hash hs = {0xcbf29ce484222325ULL, 0};
     *decode = hs;
     *extra = hs;
     *stream = hs;
+    *sparse_hs = hs;
     uint64_t s = 0x5eed0123456789abULL;
     for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
         const size_t n = rows[r].n;
@@ -505,6 +533,7 @@ static struct hash run_all(float *x, float *dy, float *y, float *dx, float *jac,
         if (rows[r].kind != CHUNKS)
             sampling(extra, x, dy, n);
         gradients(&hs, x, dy, n, y, dx, n <= 65 ? jac : NULL);
+        sparse(sparse_hs, x, dy, n, y, dx);
         for (size_t i = 0; i < n; i++)
             w[i] = i % 7 == 3 ? 0.0f : uniform(&s, 0.25f, 2.0f);
         ok(sm_softmax_f32(n, dy, q), "softmax", n, 1.0f);
@@ -534,17 +563,18 @@ int main(void)
             failures++;
             continue;
         }
-        struct hash dec, extra, stream;
+        struct hash dec, extra, stream, sp;
         const struct hash hs =
-            run_all(x, dy, y, dx, jac, w, q, &dec, &extra, &stream);
+            run_all(x, dy, y, dx, jac, w, q, &dec, &extra, &stream, &sp);
         const struct hash att = attention();
-        const struct hash *got[5] = {&hs, &dec, &extra, &stream, &att};
-        const uint64_t want[5] = {REPRO_HASH, REPRO_DECODE_HASH,
+        const struct hash *got[6] = {&hs, &dec, &extra, &stream, &att, &sp};
+        const uint64_t want[6] = {REPRO_HASH, REPRO_DECODE_HASH,
                                   REPRO_SAMPLING_HASH, REPRO_STREAM_HASH,
-                                  REPRO_ATTENTION_HASH};
-        static const char *const what[5] = {"contract", "decoding",
-                                            "sampling", "stream", "attention"};
-        for (int h = 0; h < 5; h++) {
+                                  REPRO_ATTENTION_HASH, REPRO_SPARSE_HASH};
+        static const char *const what[6] = {"contract", "decoding",
+                                            "sampling", "stream", "attention",
+                                            "sparse"};
+        for (int h = 0; h < 6; h++) {
             const int match = got[h]->h == want[h];
             printf("repro: %-6s %-9s %zu values, FNV-1a 64 = 0x%016llx %s\n",
                    sm_isa_name((sm_isa)isa), what[h],
