@@ -599,16 +599,16 @@ SM_API SM_NODISCARD sm_status sm_softmax_jacobian_f32(size_t k, const float *x,
  * S_k : u_i > tau_k}, until S stops changing; each sum in the contract's
  * order (lane i mod 32 adds the row's u_i in increasing i, the 32 lanes
  * folded by the fixed pairwise tree; one chain per row, no chunks). S_0 is
- * the candidates u_i > -1, read in index order: whenever a limit is held
- * and another comes (64 at first; the limit doubles, up to 1024, after a
- * narrowing that leaves more than half of it), the held ones are narrowed
- * to their own projection's
- * support (the same iteration on them alone; its threshold is a lower bound
- * of tau) and the bar rises to that threshold for the rest of the row (if
- * that frees no room, S_0 is every u_i above the bar). The result is the
- * exact projection's support up to rounding; each step depends only on
- * the values and their order. Then
- * p_i = max(0, u_i - (float)tau) in float: the support is exactly
+ * the candidates u_i > -1. In a row of more than 1024 entries they are
+ * read in index order, and whenever a limit of them is held and another
+ * comes (64 at first; the limit doubles, up to 1024, after a narrowing
+ * that leaves more than half of it), the held ones are narrowed to their
+ * own projection's support (the same iteration on them alone, whose
+ * threshold is a lower bound of tau) and the bar rises to that threshold
+ * for the rest of the row; if that frees no room, S_0 is every u_i above
+ * the bar. Either way the result is the exact projection's support up to
+ * rounding, and each step depends only on the values and their order.
+ * Then p_i = max(0, u_i - (float)tau) in float: the support is exactly
  * {i : p_i > 0}.
  *
  * Accuracy, against the exact projection of the same f32 inputs (2^-24 =

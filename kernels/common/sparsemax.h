@@ -10,8 +10,8 @@
  * i mod 32 takes the row's u_i in increasing i, then the fixed fold), so it
  * depends only on the set: while a set's members fit in a small buffer,
  * kept in index order, the iteration runs there in scalar with lane =
- * index & 31 and the same bits. Rows of at most that many entries sum
- * each set by a vector pass instead (the same sets, sums and bits). The
+ * index & 31 and the same bits. Rows of at most that many entries start
+ * from every candidate and sum each set by a vector pass over the row. The
  * candidate pass of a longer row keeps them there, and whenever they reach
  * a limit (64, doubled up to the buffer's size while narrowing frees less
  * than half) it drops those at or below the threshold of the held entries
@@ -265,10 +265,9 @@ static void write_u(const float *x, size_t n, float m, float beta, float *y)
         v_store_part(y + i, n - i, t_of(v_load_part(x + i, n - i, m), vm, vb));
 }
 
-/* tau for a row of at most SM_SPARSE_KEEP entries (u in y): each set summed
- * by a vector pass over the row, in cache. The buffer could neither prune
- * nor overflow here, so these are its sets and sums, and its bits, without
- * the scalar bookkeeping of which entries pass. */
+/* tau for a row of at most SM_SPARSE_KEEP entries (u in y), from every
+ * candidate u > -1: each set summed by a vector pass over the row, in
+ * cache, without the scalar bookkeeping of which entries pass. */
 static double short_row_threshold(const float *y, size_t n)
 {
     struct sparse_set s;
