@@ -5,10 +5,11 @@
 #    the dispatch test asserts);
 #  - the suites whose code depends on the vector length (kernels,
 #    gradients, losses, decoding, sampling, the online state, attention,
-#    sparsemax and hardmax, reproducibility, dispatch) with SVE at 128, 256 and 2048 bits, testing
-#    the SVE kernels only (SM_TEST_ISAS=sve: NEON and scalar code do not
-#    depend on the vector length; tests of ISA-independent code, such as
-#    the long-double references, run once, in the first run);
+#    sparsemax and hardmax, reproducibility, dispatch) with SVE at 128, 256
+#    and 2048 bits, testing the SVE kernels only (SM_TEST_ISAS=sve: NEON
+#    and scalar code do not depend on the vector length; tests of
+#    ISA-independent code, such as the long-double references, run once,
+#    in the first run);
 #  - detection alone (the dispatch suite) with SVE off and on a
 #    Cortex-A72: the NEON kernels are the same code on every CPU and the
 #    first run tests them.
