@@ -640,7 +640,8 @@ SM_API SM_NODISCARD sm_status sm_sparsemax_f32(size_t n, const float *x,
  * computed as (dy_i - c) * beta with c = (float)(sum_S dy / |S|), the sum in
  * double in the contract's lane order (the same bits on every ISA). An
  * infinite beta (the forward is then hardmax, constant almost everywhere)
- * gives dx = 0. NaN in dy on S propagates. Shapes, options, errors and
+ * gives dx = 0. NaN in dy on S propagates; a NaN in y (the forward's output
+ * of a row holding a NaN) makes the whole row of dx NaN. Shapes, options, errors and
  * overlaps as sm_softmax_backward_rows_f32 (dx may equal y or dy). */
 SM_API SM_NODISCARD sm_status sm_sparsemax_backward_rows_f32(
     size_t rows, size_t cols, const float *y, size_t ldy, const float *dy,

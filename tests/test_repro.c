@@ -39,7 +39,7 @@
 #define REPRO_SAMPLING_HASH 0x8a7c37f727d4deb6ULL
 #define REPRO_STREAM_HASH 0x530d18a3577ea41bULL
 #define REPRO_ATTENTION_HASH 0xf73ce48f9ed62ed8ULL
-#define REPRO_SPARSE_HASH 0x7fb86a228a4e1c85ULL
+#define REPRO_SPARSE_HASH 0x83ba02968430a41cULL
 
 /* FNV-1a 64 over each float's bits, least significant byte first. */
 struct hash {

@@ -364,6 +364,20 @@ static void test_special_values(void **state)
         k->sparsemax_rows(1, 4, 1.0f, some, 4, y, 4);
         assert_true(y[0] == 0 && y[2] == 0 && fabs(y[1] - 0.625) <= 4 * U24 &&
                     fabs(y[3] - 0.375) <= 4 * U24);
+        /* a NaN row's output through the backward pass: all NaN, at
+         * every beta, in place too */
+        const float dy8[] = {1, 2, 3, 4, 5, 6, 7, 8};
+        const float betas[] = {1.0f, INFINITY};
+        for (int b = 0; b < 2; b++) {
+            float dx[8];
+            k->sparsemax_rows(1, 8, 1.0f, nan_row, 8, y, 8);
+            k->sparsemax_backward_rows(1, 8, betas[b], y, 8, dy8, 8, dx, 8);
+            k->sparsemax_backward_rows(1, 8, betas[b], y, 8, dy8, 8, y, 8);
+            for (int i = 0; i < 8; i++) {
+                assert_int_equal(f32_bits(dx[i]), SM_TEST_QNAN_BITS);
+                assert_int_equal(f32_bits(y[i]), SM_TEST_QNAN_BITS);
+            }
+        }
         /* differences that overflow: still a distribution */
         const float huge[] = {3e38f, -3e38f, 3e38f};
         k->sparsemax_rows(1, 3, 1.0f, huge, 3, y, 3);

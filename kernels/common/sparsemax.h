@@ -366,32 +366,41 @@ SM_INLINE sm_m m_support(sm_v y)
 
 /* dx_i = (dy_i - c) * beta on the support {y_i > 0}, +0 off it, with
  * c = (float)(sum_S dy / |S|); dx = 0 for an infinite beta (the forward is
- * then hardmax, constant almost everywhere). dx may equal y or dy. */
+ * then hardmax, constant almost everywhere); all NaN where y holds a NaN
+ * (the forward's output of a row with a NaN). dx may equal y or dy. */
 static void sparsemax_backward_row(const float *y, const float *dy, float *dx,
                                    size_t n, float beta)
 {
     const sm_v zero = v_set1(0.0f);
-    if (isinf(beta)) {
-        fill(dx, n, 0.0f);
-        return;
-    }
     sm_acc acc;
     acc_zero(&acc);
+    sm_v y_nan = zero;
     size_t count = 0, i0 = 0;
     for (; i0 + 32 <= n; i0 += 32)
         for (int v = 0; v < SM_VPB; v++) {
             const size_t i = i0 + (size_t)v * SM_VW;
-            const sm_m in = m_support(v_load(y + i));
+            const sm_v yv = v_load(y + i);
+            const sm_m in = m_support(yv);
             acc_add(&acc, v, v_sel(in, v_load(dy + i), zero));
             count += m_count(in);
+            y_nan = nan_mark(yv, y_nan);
         }
     for (int v = 0; i0 + (size_t)v * SM_VW < n; v++) {
         const size_t i = i0 + (size_t)v * SM_VW, c = n - i;
         const size_t lanes = c < (size_t)SM_VW ? c : SM_VW;
-        const sm_m in = m_and(m_support(load_lanes(y + i, lanes, 0.0f)),
-                              m_first(lanes));
+        const sm_v yv = load_lanes(y + i, lanes, 0.0f);
+        const sm_m in = m_and(m_support(yv), m_first(lanes));
         acc_add(&acc, v, v_sel(in, load_lanes(dy + i, lanes, 0.0f), zero));
         count += m_count(in);
+        y_nan = nan_mark(yv, y_nan);
+    }
+    if (v_hmax(y_nan) > 0.0f) {
+        fill(dx, n, sm_qnan);
+        return;
+    }
+    if (isinf(beta)) {
+        fill(dx, n, 0.0f);
+        return;
     }
     const double sum = acc_fold(&acc);
     const sm_v vc = v_set1(count ? (float)(sum / (double)count) : 0.0f);
