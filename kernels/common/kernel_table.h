@@ -2,7 +2,7 @@
  * The kernels of one ISA in one build, written once for every ISA.
  *
  * Each kernels/<isa>/<isa>.c defines SM_KERNEL_ISA, includes its vector
- * helpers (vec.h) and then this file. meson.build compiles it four times,
+ * helpers (vec.h) and then this file. meson.build compiles it seven times:
  * once per exp mode (common/exp_mode.h: the build defines SM_EXP_FAST) for
  * the ops that write a probability per entry (exp_entries.h; the exact
  * build also holds the ISA's kernel table sm_kernels_<isa>,
