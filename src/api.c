@@ -97,11 +97,8 @@ static sm_status backward_op(bool log, size_t rows, size_t cols,
                              const sm_options *options)
 {
     sm_options o;
-    sm_status st = sm_read_options(options, &o);
-    if (st == SM_OK)
-        st = sm_check_rows(rows, cols, o.beta, y, ldy, dx, lddx);
-    if (st == SM_OK)
-        st = sm_check_rows(rows, cols, o.beta, dy, lddy, dx, lddx);
+    const sm_status st =
+        sm_check_backward(rows, cols, y, ldy, dy, lddy, dx, lddx, options, &o);
     if (st != SM_OK || rows == 0 || cols == 0)
         return st;
     const struct sm_kernels *k = sm_dispatch();

@@ -133,6 +133,23 @@ static inline sm_status sm_check_rows(size_t rows, size_t cols, float beta,
     return sm_check_overlap(rows, cols, x, ldx, y, ldy);
 }
 
+/* A backward pass's options (read into *o) and rows: dx checked against
+ * y and against dy, each of which it may equal exactly. */
+static inline sm_status sm_check_backward(size_t rows, size_t cols,
+                                          const float *y, size_t ldy,
+                                          const float *dy, size_t lddy,
+                                          const float *dx, size_t lddx,
+                                          const sm_options *options,
+                                          sm_options *o)
+{
+    sm_status st = sm_read_options(options, o);
+    if (st == SM_OK)
+        st = sm_check_rows(rows, cols, o->beta, y, ldy, dx, lddx);
+    if (st == SM_OK)
+        st = sm_check_rows(rows, cols, o->beta, dy, lddy, dx, lddx);
+    return st;
+}
+
 /* x (rows x cols, stride ldx) to rows results of 4 bytes (float or
  * int32_t) at result; inline, as sm_check_rows. */
 static inline sm_status sm_check_reduce(size_t rows, size_t cols, float beta,

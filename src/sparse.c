@@ -56,7 +56,6 @@ sm_status sm_hardmax_f32(size_t n, const float *x, float *y)
     return sparse_op(true, 1, n, x, n, y, n, 1.0f);
 }
 
-/* dx against y and against dy, as the softmax backward pass checks them. */
 sm_status sm_sparsemax_backward_rows_f32(size_t rows, size_t cols,
                                          const float *y, size_t ldy,
                                          const float *dy, size_t lddy,
@@ -64,11 +63,8 @@ sm_status sm_sparsemax_backward_rows_f32(size_t rows, size_t cols,
                                          const sm_options *options)
 {
     sm_options o;
-    sm_status st = sm_read_options(options, &o);
-    if (st == SM_OK)
-        st = sm_check_rows(rows, cols, o.beta, y, ldy, dx, lddx);
-    if (st == SM_OK)
-        st = sm_check_rows(rows, cols, o.beta, dy, lddy, dx, lddx);
+    const sm_status st =
+        sm_check_backward(rows, cols, y, ldy, dy, lddy, dx, lddx, options, &o);
     if (st != SM_OK || rows == 0 || cols == 0)
         return st;
     sm_dispatch()->sparsemax_backward_rows(rows, cols, o.beta, y, ldy, dy,
