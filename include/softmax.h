@@ -31,7 +31,7 @@
  *    the suffix: _f32 here, _f64, _bf16 and _f16 for the variants to come.
  *    Operations on an object name it: sm_softmax_state_fold_rows_f32,
  *    sm_softmax_state_merge. Functions still to come fit the same scheme:
- *    sm_entmax_rows_f32, sm_gumbel_softmax_rows_f32.
+ *    sm_entmax_rows_f32.
  *  - In place is allowed (y == x with ldy == ldx). Any other overlap between
  *    input and output is SM_EOVERLAP. With equal strides, rows that
  *    interleave without sharing an element (disjoint columns of one matrix)
@@ -396,7 +396,7 @@ SM_API SM_NODISCARD sm_status sm_top_rows_f32(size_t rows, size_t cols,
 typedef struct sm_sampler_options {
     size_t size;     /* sizeof(sm_sampler_options) */
     float beta;      /* inverse temperature 1 / T, not NaN; +inf: greedy */
-    sm_flags flags;  /* SM_FAST_EXP */
+    sm_flags flags;  /* SM_FAST_EXP (Gumbel-softmax: also SM_GUMBEL_HARD) */
     uint64_t seed;   /* with each row's counter, selects its random number */
     int32_t top_k;   /* keep the k most probable, k <= SM_TOP_MAX; 0 (or
                         >= cols): off */
@@ -501,6 +501,52 @@ SM_API SM_NODISCARD sm_status sm_gumbel_max_rows_f32(
     size_t rows, size_t cols, const float *x, size_t ldx,
     const uint64_t *counter, int32_t *token,
     const sm_sampler_options *options);
+
+/* ---- Gumbel-softmax: a differentiable sample (Jang et al. 2017) --------- */
+
+/* Straight-through Gumbel-softmax (sm_gumbel_softmax_rows_f32 only; every
+ * other function, Gumbel-max included, rejects the bit with SM_EINVAL). */
+#define SM_GUMBEL_HARD 2u
+
+/* Gumbel-softmax, soft or straight-through ("hard"), per row r:
+ *   s = softmax_beta(z), z_i = x_i + g_i, beta = 1 / tau,
+ * the noise g_i = -log(-log u_i) from the Philox word w that
+ * sm_gumbel_max_rows_f32 gives entry i (same seed, counter[r] and entry
+ * mapping), u_i = ((w >> 9) + 1/2) 2^-23, exact in float and strictly
+ * inside (0, 1). In float, in this order: L = log(0 - log u_i),
+ * z_i = x_i - L (so z_i = x_i + g_i exactly), both logs SLEEF's finz u10
+ * logf; then s is exactly the bits sm_softmax_rows_f32 writes for z at
+ * beta (SM_FAST_EXP selects its fast exp). The noise is within
+ * 2^-22 + 2^-23 |g| of -log(-log u_i) computed exactly; g lies in
+ * [-2.82, 16.64]. The same seed, counter, logits and options give the same
+ * bits on every ISA.
+ * Without SM_GUMBEL_HARD, y = s and soft (if not NULL) receives s too.
+ * s's first maximum is the argmax of x + g: it is distributed as
+ * softmax(x) whatever beta (beta only sharpens s).
+ * With it, y is the one-hot of s's first maximum (the straight-through
+ * forward output, PyTorch's F.gumbel_softmax(hard=True)) and soft (if not
+ * NULL) receives s, whose softmax backward is the gradient: for an upstream
+ * dy (of the soft or the straight-through output),
+ *   dx = beta s (dy - <dy, s>)
+ * is exactly sm_softmax_backward_rows_f32(s, dy) at the same beta, with the
+ * noise held fixed, so there is no separate backward function.
+ * Special values: x_i = -inf stays excluded (s_i = 0); a row with every
+ * entry -inf: s = 0, and the hard y = 0 (no entry is chosen); a NaN in the
+ * row: s and y all NaN; entries at +inf share s's mass equally (the noise
+ * cannot order infinities) and the hard y takes the first of them.
+ * options: beta > 0 and finite (else SM_EINVAL; for tau -> 0 use
+ * sm_gumbel_max_rows_f32), flags SM_FAST_EXP and SM_GUMBEL_HARD, the seed;
+ * the filters (top_k 0, top_p 1, min_p 0), the logit bias (bias_count 0)
+ * and the penalties (1, 0, 0) must be off: SM_EINVAL. Shapes and strides
+ * as sm_softmax_rows_f32: y == x in place (ldy == ldx) is allowed, any
+ * other overlap of y with x is SM_EOVERLAP; soft (stride ldsoft >= cols
+ * when not NULL) and counter (rows entries) must not overlap x, y or each
+ * other (SM_EOVERLAP). cols = 0 writes nothing; cols > INT32_MAX:
+ * SM_ERANGE. On an error nothing is written. */
+SM_API SM_NODISCARD sm_status sm_gumbel_softmax_rows_f32(
+    size_t rows, size_t cols, const float *x, size_t ldx,
+    const uint64_t *counter, float *y, size_t ldy, float *soft,
+    size_t ldsoft, const sm_sampler_options *options);
 
 /* *bytes = the workspace sm_sample_rows_f32 needs for rows of cols logits
  * with these options: 0 without a bias list or an active penalty with a

@@ -208,6 +208,12 @@ typedef void (*sm_plain_backward_fn)(size_t rows, size_t cols, float beta,
                                      const float *dy, size_t lddy, float *dx,
                                      size_t lddx);
 
+/* z = x + Gumbel noise, row r's from Philox (seed, counter[r])
+ * (common/gumbel_noise.h); z may equal x. */
+typedef void (*sm_noise_rows_fn)(size_t rows, size_t cols, uint64_t seed,
+                                 const uint64_t *counter, const float *x,
+                                 size_t ldx, float *z, size_t ldz);
+
 /* X-macro over the slots, so the dispatcher's fallback fill and the tests
  * never miss a new operation. */
 #define SM_KERNEL_SLOTS(X) \
@@ -237,7 +243,8 @@ typedef void (*sm_plain_backward_fn)(size_t rows, size_t cols, float beta,
     X(sm_state_scale_fn, state_scale_rows) \
     X(sm_plain_rows_fn, sparsemax_rows) \
     X(sm_plain_backward_fn, sparsemax_backward_rows) \
-    X(sm_plain_rows_fn, hardmax_rows)
+    X(sm_plain_rows_fn, hardmax_rows) \
+    X(sm_noise_rows_fn, gumbel_noise_rows)
 
 struct sm_kernels {
 #define SM_DECLARE_SLOT(type, name) type name;

@@ -73,8 +73,8 @@ run() {
 
 # The tests whose code depends on the vector length or the CPU model.
 mapfile -t matrix < <(meson test -C "$BUILD" --no-rebuild --list 2>/dev/null |
-    sed -n 's|^[^ ]* / ||p' | grep -E '^(kernels|backward|loss|decode|sample|penalties|speculative|gumbel|state|attention|sparse|repro|dispatch-.*)$')
-if [ "${#matrix[@]}" -lt 20 ]; then
+    sed -n 's|^[^ ]* / ||p' | grep -E '^(kernels|backward|loss|decode|sample|penalties|speculative|gumbel|gumbel-softmax|state|attention|sparse|repro|dispatch-.*)$')
+if [ "${#matrix[@]}" -lt 21 ]; then
     echo "aarch64: the matrix found only: ${matrix[*]}"; exit 2
 fi
 run default "" "scalar neon sve" 512 ""

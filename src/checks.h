@@ -189,4 +189,11 @@ sm_status sm_span_of(size_t rows, size_t cols, size_t ld, size_t elem,
                      const void *p, struct sm_span *span);
 bool sm_spans_meet(const struct sm_span *a, const struct sm_span *b);
 
+/* The sampler's options with the defaults for what o's size leaves out,
+ * checked (src/decode.c); extra_flags: the bits the caller accepts beyond
+ * SM_KNOWN_FLAGS. */
+sm_status sm_read_sampler_options(const sm_sampler_options *o,
+                                  sm_sampler_options *out,
+                                  sm_flags extra_flags);
+
 #endif

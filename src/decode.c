@@ -60,9 +60,11 @@ sm_status sm_top_rows_f32(size_t rows, size_t cols, size_t n, const float *x,
     return SM_OK;
 }
 
-/* The defaults, overwritten by the members the caller's size covers. */
-static sm_status read_sampler_options(const sm_sampler_options *o,
-                                      sm_sampler_options *out)
+/* The defaults, overwritten by the members the caller's size covers;
+ * flags outside SM_KNOWN_FLAGS | extra_flags are SM_EINVAL. */
+sm_status sm_read_sampler_options(const sm_sampler_options *o,
+                                  sm_sampler_options *out,
+                                  sm_flags extra_flags)
 {
     const sm_sampler_options d = SM_SAMPLER_OPTIONS_INIT;
     *out = d;
@@ -93,7 +95,8 @@ static sm_status read_sampler_options(const sm_sampler_options *o,
     SM_TAKE(workspace_size)
 #undef SM_TAKE
     const float rep = out->repetition_penalty;
-    const bool ok = !(out->flags & ~SM_KNOWN_FLAGS) && out->top_k >= 0 &&
+    const sm_flags known = SM_KNOWN_FLAGS | extra_flags;
+    const bool ok = !(out->flags & ~known) && out->top_k >= 0 &&
                     out->top_p >= 0.0f && out->top_p <= 1.0f &&
                     out->min_p >= 0.0f && out->min_p <= 1.0f &&
                     out->reserved == 0 && out->beta == out->beta &&
@@ -103,6 +106,12 @@ static sm_status read_sampler_options(const sm_sampler_options *o,
                     (out->bias_count == 0 ||
                      (out->bias_token && out->bias_value));
     return ok ? SM_OK : SM_EINVAL; /* the comparisons are false for NaN */
+}
+
+static sm_status read_sampler_options(const sm_sampler_options *o,
+                                      sm_sampler_options *out)
+{
+    return sm_read_sampler_options(o, out, 0u);
 }
 
 /* Whether the penalties change anything: a history and a penalty on. */

@@ -29,7 +29,7 @@
 
 /* The build that holds the ISA's table: the exact one. */
 #if !SM_EXP_FAST && !defined(SM_SELECT_OPS) && !defined(SM_STREAM_OPS) && \
-    !defined(SM_SPARSE_OPS)
+    !defined(SM_SPARSE_OPS) && !defined(SM_GUMBEL_OPS)
 #define SM_TABLE_PART 1
 #else
 #define SM_TABLE_PART 0
@@ -125,5 +125,12 @@ void SM_ENTRY_OF(exact, sparsemax_backward_rows)(
 void SM_ENTRY_OF(exact, hardmax_rows)(size_t rows, size_t cols, float beta,
                                       const float *x, size_t ldx, float *y,
                                       size_t ldy);
+
+/* The Gumbel-softmax build's noise (gumbel_entries.h): no exp. */
+void SM_ENTRY_OF(exact, gumbel_noise_rows)(size_t rows, size_t cols,
+                                           uint64_t seed,
+                                           const uint64_t *counter,
+                                           const float *x, size_t ldx,
+                                           float *z, size_t ldz);
 
 #endif

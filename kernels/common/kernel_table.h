@@ -2,7 +2,7 @@
  * The kernels of one ISA in one build, written once for every ISA.
  *
  * Each kernels/<isa>/<isa>.c defines SM_KERNEL_ISA, includes its vector
- * helpers (vec.h) and then this file. meson.build compiles it seven times:
+ * helpers (vec.h) and then this file. meson.build compiles it eight times:
  * once per exp mode (common/exp_mode.h: the build defines SM_EXP_FAST) for
  * the ops that write a probability per entry (exp_entries.h; the exact
  * build also holds the ISA's kernel table sm_kernels_<isa>,
@@ -10,7 +10,8 @@
  * (SM_SELECT_OPS: select_entries.h: argmax, top-n) and once per exp mode
  * for the online state's ops (SM_STREAM_OPS: stream_entries.h), and once
  * for the ops without an exp that write a row (SM_SPARSE_OPS:
- * sparse_entries.h: sparsemax, hardmax). Builds of their own
+ * sparse_entries.h: sparsemax, hardmax), and once for the Gumbel-softmax
+ * noise (SM_GUMBEL_OPS: gumbel_entries.h). Builds of their own
  * keep each group's machine code independent of the other's.
  * Includes go one way, down: the entry files include the ops
  * (softmax_rows.h, probes.h, loss_*.h, backward.h, argmax.h, top.h), they
@@ -92,6 +93,8 @@
 #include "common/stream_entries.h"
 #elif defined(SM_SPARSE_OPS)
 #include "common/sparse_entries.h"
+#elif defined(SM_GUMBEL_OPS)
+#include "common/gumbel_entries.h"
 #else
 #include "common/exp_entries.h"
 #endif

@@ -3,8 +3,8 @@
  * uses an exp calls the entry point of the build the SM_FAST_EXP flag asks
  * for (common/exp_mode.h); the ops without an exp are this build's (the
  * backward passes, the Jacobian, whose softmax is the exact one), the
- * exact selection build's (argmax) or the sparse build's (sparsemax,
- * hardmax).
+ * exact selection build's (argmax), the sparse build's (sparsemax,
+ * hardmax) or the Gumbel-softmax build's (its noise).
  */
 #ifndef SM_TABLE_H
 #define SM_TABLE_H
@@ -169,6 +169,7 @@ const struct sm_kernels SM_TABLE_OF(SM_KERNEL_ISA) = {
     .sparsemax_rows = SM_ENTRY_OF(exact, sparsemax_rows),
     .sparsemax_backward_rows = SM_ENTRY_OF(exact, sparsemax_backward_rows),
     .hardmax_rows = SM_ENTRY_OF(exact, hardmax_rows),
+    .gumbel_noise_rows = SM_ENTRY_OF(exact, gumbel_noise_rows),
 };
 
 #endif
