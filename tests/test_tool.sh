@@ -184,6 +184,34 @@ run --op gumbel --seed 7 --draws 300 1 2 3 4
 cmp -s "$tmp/gumbel1" "$tmp/out" || fail '--op gumbel: the same seed drew differently'
 pass
 expect_usage '--op gumbel --top-k 2' --op gumbel --top-k 2 1 2 3
+# Gumbel-softmax: the soft sample's bits, the same on every ISA; the
+# straight-through one-hot; the gradient through the soft sample.
+expect '--op gumbel-softmax' '0.029415 0.000949 0.969636' \
+    --op gumbel-softmax --tau 0.5 --seed 7 1 2 3
+expect '--op gumbel-softmax --isa scalar' '0.029415 0.000949 0.969636' \
+    --op gumbel-softmax --tau 0.5 --seed 7 --isa scalar 1 2 3
+expect '--op gumbel-softmax --hard' '0.000000 0.000000 1.000000' \
+    --op gumbel-softmax --tau 0.5 --seed 7 --hard 1 2 3
+expect '--op gumbel-softmax --grad' '0.000000 0.000000 1.000000
+0.057099 -0.000056 -0.057043' --op gumbel-softmax --tau 0.5 --seed 7 --hard \
+    --grad --upstream 1,0,0 1 2 3
+expect '--op gumbel-softmax of a fully masked row' '0.000000 0.000000' \
+    --op gumbel-softmax --hard -- -inf -inf
+run --op gumbel-softmax --hard --seed 3 --draws 400 1 2 3 4
+want_status '--op gumbel-softmax --hard --draws 400' 0
+awk 'NF != 4 || $1 + $2 + $3 + $4 != 1 { exit 1 }' "$tmp/out" ||
+    fail '--op gumbel-softmax --hard: a row that is not one-hot'
+n3=$(awk '$4 == 1' "$tmp/out" | wc -l)
+[ "$n3" -gt 220 ] && [ "$n3" -lt 290 ] ||
+    fail "--op gumbel-softmax --hard: entry 3 (p 0.64) chosen $n3 times in 400"
+pass
+expect_usage '--op gumbel-softmax --tau 0' --op gumbel-softmax --tau 0 1 2
+expect_usage '--hard without --op gumbel-softmax' --op softmax --hard 1 2
+expect_usage '--op gumbel-softmax --grad without --upstream' \
+    --op gumbel-softmax --grad 1 2
+expect_usage '--op gumbel-softmax --grad --draws 2' \
+    --op gumbel-softmax --grad --upstream 1,1 --draws 2 1 2
+expect_usage '--op gumbel-softmax --top-k 2' --op gumbel-softmax --top-k 2 1 2
 run --op sample -- -inf -inf
 want_status '--op sample of a fully masked row' 1
 pass

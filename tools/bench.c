@@ -279,6 +279,7 @@ static sm_status call_once(const struct work *w)
     case OP_GUMBEL:
     case OP_SPARSEMAX:
     case OP_HARDMAX:
+    case OP_GUMBEL_SOFTMAX:
         return SM_EINVAL;
     }
     return sm_logsumexp_rows_f32(1, w->n, w->x, w->n, w->y, &w->opt);

@@ -28,6 +28,7 @@ enum {
     OPT_SEED,
     OPT_DRAWS,
     OPT_PIECES,
+    OPT_HARD,
     /* The losses' options, from here on: a bit each in loss_given. */
     OPT_LABELS,
     OPT_TARGETS,
@@ -54,6 +55,7 @@ static const struct option long_options[] = {
     {"file", required_argument, NULL, 'f'},
     {"op", required_argument, NULL, 'o'},
     {"temperature", required_argument, NULL, 't'},
+    {"tau", required_argument, NULL, 't'},
     {"beta", required_argument, NULL, 'b'},
     {"precision", required_argument, NULL, 'p'},
     {"format", required_argument, NULL, OPT_FORMAT},
@@ -67,6 +69,7 @@ static const struct option long_options[] = {
     {"seed", required_argument, NULL, OPT_SEED},
     {"draws", required_argument, NULL, OPT_DRAWS},
     {"pieces", required_argument, NULL, OPT_PIECES},
+    {"hard", no_argument, NULL, OPT_HARD},
     {"labels", required_argument, NULL, OPT_LABELS},
     {"targets", required_argument, NULL, OPT_TARGETS},
     {"teacher", required_argument, NULL, OPT_TEACHER},
@@ -142,6 +145,7 @@ static const char *const op_names[] = {
     [OP_GUMBEL] = "gumbel",
     [OP_SPARSEMAX] = "sparsemax",
     [OP_HARDMAX] = "hardmax",
+    [OP_GUMBEL_SOFTMAX] = "gumbel-softmax",
 };
 
 const char *op_name(enum tool_op op)
@@ -180,8 +184,8 @@ static int parse_op(const char *value, struct options *o)
         }
     }
     return usage_error("unknown --op '%s' (expected softmax, log-softmax, "
-                       "logsumexp, argmax, top, sample, gumbel, sparsemax, "
-                       "hardmax, cross-entropy, "
+                       "logsumexp, argmax, top, sample, gumbel, "
+                       "gumbel-softmax, sparsemax, hardmax, cross-entropy, "
                        "soft-cross-entropy, kl, distill or entropy)", value);
 }
 
@@ -333,6 +337,9 @@ static int apply_option(int c, const char *value, struct options *o,
         o->sampling_given = true;
         break;
     }
+    case OPT_HARD:
+        o->hard = true;
+        break;
     case OPT_DRAWS:
         if (!parse_int_in(value, 1, 1000000, &n))
             return usage_error("--draws needs an integer from 1 to 1000000, "
@@ -395,7 +402,7 @@ static unsigned loss_option_ops(int c)
     case OPT_GRAD:
         return all;
     case OPT_UPSTREAM:
-        return 0; /* --op sparsemax --grad only */
+        return 0; /* --op sparsemax or gumbel-softmax --grad only */
     default:
         return 1u << LOSS_CROSS_ENTROPY;
     }
@@ -405,12 +412,16 @@ static unsigned loss_option_ops(int c)
  * --label-smoothing with --op kl) would print a different loss than asked. */
 static int check_loss_options(const struct options *o, unsigned loss_given)
 {
-    /* sparsemax's backward pass: --grad with the upstream rows */
-    const bool sparse = o->loss == LOSS_NONE && o->op == OP_SPARSEMAX;
+    /* sparsemax's and Gumbel-softmax's backward passes: --grad with the
+     * upstream rows */
+    const bool sparse = o->loss == LOSS_NONE && (o->op == OP_SPARSEMAX ||
+                                                 o->op == OP_GUMBEL_SOFTMAX);
     if (sparse && o->grad != (o->upstream != NULL))
-        return usage_error(o->grad ? "--grad with --op sparsemax needs "
-                                     "--upstream"
-                                   : "--upstream goes with --grad");
+        return usage_error(o->grad ? "--grad with --op %s needs --upstream"
+                                   : "--upstream goes with --grad",
+                           op_name(o->op));
+    if (sparse && o->grad && o->draws != 1)
+        return usage_error("--grad takes one draw per row (no --draws)");
     for (int c = OPT_LABELS; c <= OPT_UPSTREAM; c++)
         if ((loss_given & LOSS_BIT(c)) &&
             !(sparse && (c == OPT_GRAD || c == OPT_UPSTREAM)) &&
@@ -461,15 +472,22 @@ static int check_combination(const struct options *o, int beta_from,
                        o->op != OP_LOGSUMEXP)))
         return usage_error("--pieces goes with --op softmax, log-softmax or "
                            "logsumexp");
-    const bool draws_op = o->op == OP_SAMPLE || o->op == OP_GUMBEL;
+    const bool gumbel = o->op == OP_GUMBEL || o->op == OP_GUMBEL_SOFTMAX;
+    const bool draws_op = o->op == OP_SAMPLE || gumbel;
     if (o->sampling_given && (o->loss != LOSS_NONE || !draws_op))
         return usage_error("--top-k, --top-p, --min-p, --seed and --draws go "
                            "with --op sample (--seed and --draws also with "
-                           "--op gumbel)");
-    if (o->op == OP_GUMBEL &&
+                           "--op gumbel and gumbel-softmax)");
+    if (o->hard && (o->loss != LOSS_NONE || o->op != OP_GUMBEL_SOFTMAX))
+        return usage_error("--hard goes with --op gumbel-softmax");
+    if (o->op == OP_GUMBEL_SOFTMAX && o->loss == LOSS_NONE &&
+        !(o->beta > 0.0f && o->beta <= FLT_MAX))
+        return usage_error("--op gumbel-softmax needs a temperature (--tau) "
+                           "> 0 whose inverse, beta, is finite");
+    if (gumbel && o->loss == LOSS_NONE &&
         (o->top_k != 0 || o->top_p != 1.0f || o->min_p != 0.0f))
-        return usage_error("--op gumbel takes no filters (--top-k, --top-p, "
-                           "--min-p): use --op sample");
+        return usage_error("--op %s takes no filters (--top-k, --top-p, "
+                           "--min-p): use --op sample", op_name(o->op));
     return check_loss_options(o, loss_given);
 }
 

@@ -18,7 +18,7 @@ enum {
 /* 'softmax bench' measures the first three. */
 enum tool_op {
     OP_SOFTMAX, OP_LOG_SOFTMAX, OP_LOGSUMEXP, OP_ARGMAX, OP_TOP, OP_SAMPLE,
-    OP_GUMBEL, OP_SPARSEMAX, OP_HARDMAX
+    OP_GUMBEL, OP_SPARSEMAX, OP_HARDMAX, OP_GUMBEL_SOFTMAX
 };
 /* The losses are --op values too, kept apart from tool_op. */
 enum loss_op {
@@ -49,6 +49,8 @@ struct options {
     uint64_t seed;
     size_t draws;
     bool sampling_given;
+    bool hard;           /* --hard: --op gumbel-softmax's straight-through
+                            (one-hot) output */
     const char *file;    /* --file F or a lone "-" ("-" is stdin); or NULL */
     int *number_args;    /* argv indices of the numbers on the command line */
     int n_number_args;
@@ -61,8 +63,8 @@ struct options {
     float label_smoothing, l2;
     int32_t ignore_index;
     bool grad;           /* --grad: print the gradients too */
-    const char *upstream; /* --upstream DY: sparsemax's upstream gradient
-                             rows, for --grad */
+    const char *upstream; /* --upstream DY: the upstream gradient rows of
+                             --op sparsemax or gumbel-softmax, for --grad */
 };
 
 /* Fills *o from argv and returns EXIT_OK, or prints the problem on stderr

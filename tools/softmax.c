@@ -20,7 +20,8 @@
 #include "side.h"
 #include "softmax.h"
 
-/* --op sparsemax --grad: the upstream rows, read one per row of logits. */
+/* --op sparsemax or gumbel-softmax --grad: the upstream rows, read one per
+ * row of logits. */
 struct upstream {
     struct side side;
     struct reader rows;
@@ -33,7 +34,8 @@ struct upstream {
 struct job {
     const struct options *o;
     struct loss_run *loss; /* NULL unless --op names a loss */
-    struct upstream *up;   /* NULL unless --op sparsemax --grad */
+    struct upstream *up;   /* NULL unless --op sparsemax or gumbel-softmax
+                              --grad */
 };
 
 static int force_isa(const char *name)
@@ -159,6 +161,7 @@ static sm_status compute(const struct options *o, struct row *row,
     case OP_LOGSUMEXP:
     case OP_SAMPLE: /* sample_row */
     case OP_GUMBEL:
+    case OP_GUMBEL_SOFTMAX: /* gumbel_softmax_row */
         break;
     }
     return sm_logsumexp_rows_f32(1, n, v, n, &out->lse, &opt);
@@ -234,10 +237,11 @@ static void upstream_close(struct upstream *u)
     free(u);
 }
 
-/* The gradient row of sparsemax output y (n entries) from the next
- * upstream row, printed; src names the row of logits. */
-static int emit_sparse_grad(const struct options *o, struct upstream *u,
-                            const float *y, size_t n, struct source src)
+/* The gradient row from the next upstream row, printed: sparsemax's of its
+ * output y, Gumbel-softmax's through the softmax backward of its soft
+ * sample y (n entries); src names the row of logits. */
+static int emit_grad(const struct options *o, struct upstream *u,
+                     const float *y, size_t n, struct source src)
 {
     bool got;
     int status = reader_row(&u->rows, &u->dy, &got);
@@ -259,12 +263,54 @@ static int emit_sparse_grad(const struct options *o, struct upstream *u,
     }
     sm_options opt = SM_OPTIONS_INIT;
     opt.beta = o->beta;
-    const sm_status st = sm_sparsemax_backward_rows_f32(1, n, y, n, u->dy.v,
-                                                        n, u->dx, n, &opt);
+    const sm_status st =
+        o->op == OP_GUMBEL_SOFTMAX
+            ? sm_softmax_backward_rows_f32(1, n, y, n, u->dy.v, n, u->dx, n,
+                                           &opt)
+            : sm_sparsemax_backward_rows_f32(1, n, y, n, u->dy.v, n, u->dx,
+                                             n, &opt);
     if (st != SM_OK)
         return library_error(src, st);
     print_values(o, u->dx, n);
     return check_stdout();
+}
+
+/* --op gumbel-softmax: --draws output rows per row, soft or (--hard)
+ * one-hot; draw d of the k-th row (from 0) takes counter k * draws + d, as
+ * --op gumbel. With --grad (one draw), the gradient row follows. */
+static int gumbel_softmax_row(const struct job *j, const struct row *row,
+                              struct source src)
+{
+    static uint64_t rows_done;
+    const struct options *o = j->o;
+    sm_sampler_options so = SM_SAMPLER_OPTIONS_INIT;
+    so.beta = o->beta;
+    so.flags = (o->fast_exp ? SM_FAST_EXP : 0) | (o->hard ? SM_GUMBEL_HARD : 0);
+    so.seed = o->seed;
+    const size_t n = row->n;
+    float *y = malloc(2 * n * sizeof *y);
+    if (!y) {
+        fputs("softmax: out of memory\n", stderr);
+        return EXIT_FAILED;
+    }
+    float *soft = y + n;
+    int status = EXIT_OK;
+    for (size_t d = 0; status == EXIT_OK && d < o->draws; d++) {
+        const uint64_t counter = rows_done * o->draws + d;
+        const sm_status st = sm_gumbel_softmax_rows_f32(
+            1, n, row->v, n, &counter, y, n, soft, n, &so);
+        if (st != SM_OK) {
+            status = library_error(src, st);
+            break;
+        }
+        print_values(o, y, n);
+        status = check_stdout();
+        if (status == EXIT_OK && j->up)
+            status = emit_grad(o, j->up, soft, n, src);
+    }
+    free(y);
+    rows_done++;
+    return status;
 }
 
 /* Computes and prints one fully parsed, non-empty row. */
@@ -273,6 +319,8 @@ static int emit_row(const struct job *j, struct row *row, struct source src)
     if (j->loss)
         return loss_add_row(j->loss, row, src);
     const struct options *o = j->o;
+    if (o->op == OP_GUMBEL_SOFTMAX)
+        return gumbel_softmax_row(j, row, src);
     if (o->op == OP_SAMPLE || o->op == OP_GUMBEL) {
         const sm_status st = sample_row(o, row);
         return st != SM_OK ? library_error(src, st) : check_stdout();
@@ -296,8 +344,7 @@ static int emit_row(const struct job *j, struct row *row, struct source src)
     if (j->up) {
         const int status = check_stdout();
         return status != EXIT_OK ? status
-                                 : emit_sparse_grad(o, j->up, row->v, row->n,
-                                                    src);
+                                 : emit_grad(o, j->up, row->v, row->n, src);
     }
     return check_stdout();
 }
