@@ -11,6 +11,7 @@
 //   sample_f32/avx512/n:128000/out/beta:1       a token per row, no filters
 //   sample_filtered_f32/...                     top-k 40, top-p 0.95, min-p 0.05
 //   gumbel_f32/avx512/n:128000/out/beta:1       a token per row by Gumbel-max
+//   gumbel_softmax_f32/avx512/n:1000/out/beta:1 Gumbel-softmax's soft sample
 //   sparsemax_f32/avx512/n:1000/out/beta:1      sparsemax, no exp; beside it
 //   sparsemax_f32/sort_baseline/...             a sort-based one
 //                                               (peer_sparsemax_sort.cc)
@@ -132,6 +133,15 @@ sm_status gumbel_rows(const Call &c)
     o.beta = c.beta;
     return sm_gumbel_max_rows_f32(c.rows, c.cols, c.x, c.cols, c.counter,
                                   reinterpret_cast<std::int32_t *>(c.y), &o);
+}
+// Gumbel-softmax's soft sample (noise, then softmax), into y.
+sm_status gumbel_softmax_rows(const Call &c)
+{
+    sm_sampler_options o = SM_SAMPLER_OPTIONS_INIT;
+    o.beta = c.beta;
+    o.flags = c.flags;
+    return sm_gumbel_softmax_rows_f32(c.rows, c.cols, c.x, c.cols, c.counter,
+                                      c.y, c.cols, nullptr, 0, &o);
 }
 sm_status sparsemax_row(const Call &c)
 {
@@ -316,6 +326,8 @@ const Op kOps[] = {
      run_case<sample_filtered_rows>, false, false, true},
     {"gumbel", run_case<gumbel_rows>, run_case<gumbel_rows>, false, false,
      false},
+    {"gumbel_softmax", run_case<gumbel_softmax_rows>,
+     run_case<gumbel_softmax_rows>, true, false, true},
     {"state_logsumexp", run_case<state_logsumexp_rows>,
      run_case<state_logsumexp_rows>, false, false, true, 2 * kPiece},
     {"state_softmax", run_case<state_softmax_rows>,
