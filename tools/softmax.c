@@ -285,7 +285,8 @@ static int gumbel_softmax_row(const struct job *j, const struct row *row,
     const struct options *o = j->o;
     sm_sampler_options so = SM_SAMPLER_OPTIONS_INIT;
     so.beta = o->beta;
-    so.flags = (o->fast_exp ? SM_FAST_EXP : 0) | (o->hard ? SM_GUMBEL_HARD : 0);
+    so.flags = (o->fast_exp ? SM_FAST_EXP : 0u) |
+               (o->hard ? SM_GUMBEL_HARD : 0u);
     so.seed = o->seed;
     const size_t n = row->n;
     float *y = malloc(2 * n * sizeof *y);
