@@ -2,10 +2,10 @@
  * Gumbel-softmax: the noise kernel of every ISA against scalar bit for bit
  * and against the header's definition (Philox word mapping, long-double
  * bound); the public function per ISA against scalar (sizes, strides,
- * betas, exp modes, soft and hard, masked and NaN rows), its soft sample
- * equal to softmax of x + g, the hard sample one-hot at the soft sample's
- * first maximum; the hard sample's frequencies against softmax
- * (chi-square); the backward route against central differences in double;
+ * betas, exp modes, soft and hard, in place, masked and NaN rows), its
+ * soft sample equal to softmax of x + g, the hard sample one-hot at the
+ * soft sample's first maximum; the hard sample's frequencies against
+ * softmax (chi-square); the backward route against central differences in double;
  * the error paths, with nothing written.
  */
 #include <math.h>
@@ -217,6 +217,18 @@ static void test_public_every_isa(void **state)
                             bad++;
                         checked++;
                     }
+                    /* in place (y == x): the same bits */
+                    memcpy(z, x, total * sizeof *z);
+                    assert_int_equal(sm_gumbel_softmax_rows_f32(
+                                         ROWS, cols, z, ld, counter, z, ld,
+                                         with_soft ? so : NULL, ld, &o),
+                                     SM_OK);
+                    for (int r = 0; r < ROWS; r++)
+                        if (memcmp(z + r * ld, ys + r * ld,
+                                   cols * sizeof *z) != 0 ||
+                            (with_soft && memcmp(so + r * ld, ss + r * ld,
+                                                 cols * sizeof *so) != 0))
+                            bad++;
                     for (int isa = SM_ISA_SCALAR + 1; isa < SM_ISA_COUNT;
                          isa++) {
                         if (!isa_available((sm_isa)isa))
