@@ -521,9 +521,10 @@ SM_API SM_NODISCARD sm_status sm_gumbel_max_rows_f32(
  * [-2.82, 16.64]. The same seed, counter, logits and options give the same
  * bits on every ISA.
  * Without SM_GUMBEL_HARD, y = s and soft (if not NULL) receives s too.
- * s's first maximum is the argmax of x + g: it is distributed as
- * softmax(x) whatever beta (beta only sharpens s).
- * With it, y is the one-hot of s's first maximum (the straight-through
+ * s's first maximum is the argmax of x + g (but for ties that rounding
+ * makes in s), so it is distributed as softmax(x) whatever beta; beta
+ * only sharpens s.
+ * With SM_GUMBEL_HARD, y is the one-hot of s's first maximum (the straight-through
  * forward output, PyTorch's F.gumbel_softmax(hard=True)) and soft (if not
  * NULL) receives s, whose softmax backward is the gradient: for an upstream
  * dy (of the soft or the straight-through output),
