@@ -711,6 +711,75 @@ SM_API SM_NODISCARD sm_status sm_hardmax_rows_f32(size_t rows, size_t cols,
 SM_API SM_NODISCARD sm_status sm_hardmax_f32(size_t n, const float *x,
                                              float *y);
 
+/* ---- alpha-entmax: between softmax (alpha -> 1) and sparsemax (2) -------- */
+/* entmax_alpha(beta x) (Peters, Niculae & Martins 2019): p_i = ((alpha - 1)
+ * z_i - tau)_+^(1 / (alpha - 1)) with z = beta x and tau such that
+ * sum p = 1. Entries far enough below the maximum get exactly 0; alpha = 2
+ * is sparsemax, alpha -> 1+ tends to softmax.
+ *
+ * The bits, the same on every ISA: u_i = beta (x_i - M) as sparsemax's
+ * (M the maximum, the minimum for beta < 0), t_i = (float)((alpha - 1) u_i),
+ * so max t = 0 and tau lies in [-1, 0). Every sum is in double in the
+ * contract's order (lane i mod 32, the fixed fold).
+ *  - alpha = 2: sm_sparsemax_rows_f32's bits exactly.
+ *  - alpha = 1.5: tau exact up to rounding: over the support S (k entries),
+ *    tau = mean_S t - sqrt((1 - sum_S (t - mean_S t)^2) / k), S found
+ *    without sorting by a bracketing iteration on tau's bounds (sums of t
+ *    and t^2, the squares to double precision); then p_i = d * d with
+ *    d = max(t_i - (float)tau, 0) in float.
+ *  - any other alpha: tau bisected over floats in [-1, 0] until its
+ *    bounds are adjacent floats, each step's sum of (t_i - tau)_+^r
+ *    (r = 1 / (alpha - 1)) computed as the output is, then
+ *    e_i = exp(log(max(t_i - tau, 0)) * r) in float with SLEEF's logf and
+ *    expf, and p_i = e_i * (float)(1 / sum e) (normalised).
+ *
+ * Accuracy, against a long-double reference from the same f32 inputs
+ * (2^-24 = u): alpha = 1.5: |p_i - ref_i| <= 8 u (absolute); other alpha:
+ * |p_i - ref_i| <= (32 + 4 r) u (absolute), for rows of up to 2^20
+ * entries. |sum_i p_i - 1| <= 1e-6 for such rows. As alpha -> 1+ the
+ * output tends to softmax: at alpha = 1.01 it is within 0.02 (absolute)
+ * of softmax's.
+ *
+ * Special values, as sparsemax's: a NaN in the row: all NaN; k entries
+ * +inf: 1/k on them, 0 elsewhere; all -inf: all 0; beta = 0: 1/n; beta =
+ * +-inf: hardmax (hardmin), the bits of sm_hardmax_rows_f32. -inf entries
+ * of a finite row get 0.
+ *
+ * Options: beta (not NaN), flags (SM_FAST_EXP is accepted and ignored:
+ * entmax always uses SLEEF's exp and log; any other bit is SM_EINVAL) and
+ * alpha (> 1 and finite, else SM_EINVAL). SM_ENTMAX_OPTIONS_INIT (or NULL
+ * options): beta 1, no flags, alpha 1.5. Shapes, overlaps and errors as
+ * sm_sparsemax_rows_f32; on an error nothing is written. */
+typedef struct sm_entmax_options {
+    size_t size;    /* sizeof(sm_entmax_options), as the INIT macro sets it */
+    float beta;     /* inverse temperature, not NaN */
+    sm_flags flags; /* SM_FAST_EXP (ignored) */
+    float alpha;    /* > 1, finite; 1.5 by default */
+} sm_entmax_options;
+#define SM_ENTMAX_OPTIONS_INIT { sizeof(sm_entmax_options), 1.0f, 0u, 1.5f }
+
+SM_API SM_NODISCARD sm_status sm_entmax_rows_f32(
+    size_t rows, size_t cols, const float *x, size_t ldx, float *y,
+    size_t ldy, const sm_entmax_options *options);
+
+/* 1.5-entmax of one row of n floats, beta 1. y may equal x. */
+SM_API SM_NODISCARD sm_status sm_entmax15_f32(size_t n, const float *x,
+                                              float *y);
+
+/* entmax backward (vector-Jacobian product; the Jacobian is symmetric):
+ * with S = {i : y_i > 0} and s_i = y_i^(2 - alpha) on S (computed as
+ * exp(log(y_i) (2 - alpha)) in float; 0 off S), dx_i = beta s_i (dy_i -
+ * sum_S s dy / sum_S s), computed as ((dy_i - q) * s_i) * beta with
+ * q = (float)(sum_S s_j dy_j / sum_S s_j) (s_j dy_j a float product, both
+ * sums in double in the contract's order), +0 off S. alpha = 2 gives
+ * sm_sparsemax_backward_rows_f32's bits. An infinite beta gives dx = 0; a
+ * NaN in y makes the row of dx NaN; NaN in dy on S propagates. Options,
+ * shapes, errors and overlaps as sm_entmax_rows_f32 and
+ * sm_sparsemax_backward_rows_f32 (dx may equal y or dy). */
+SM_API SM_NODISCARD sm_status sm_entmax_backward_rows_f32(
+    size_t rows, size_t cols, const float *y, size_t ldy, const float *dy,
+    size_t lddy, float *dx, size_t lddx, const sm_entmax_options *options);
+
 /* ---- losses and their gradients ------------------------------------------ */
 /* Each loss is computed from the logits x (rows x cols, stride ldx) at
  * inverse temperature beta in as few passes as the options allow, with its

@@ -213,6 +213,15 @@ typedef void (*sm_plain_backward_fn)(size_t rows, size_t cols, float beta,
 typedef void (*sm_noise_rows_fn)(size_t rows, size_t cols, uint64_t seed,
                                  const uint64_t *counter, const float *x,
                                  size_t ldx, float *z, size_t ldz);
+/* alpha-entmax (common/entmax.h): as sparsemax, with alpha > 1 finite
+ * (alpha = 2 is sparsemax's kernel). */
+typedef void (*sm_alpha_rows_fn)(size_t rows, size_t cols, float beta,
+                                 float alpha, const float *x, size_t ldx,
+                                 float *y, size_t ldy);
+typedef void (*sm_alpha_backward_fn)(size_t rows, size_t cols, float beta,
+                                     float alpha, const float *y, size_t ldy,
+                                     const float *dy, size_t lddy, float *dx,
+                                     size_t lddx);
 
 /* X-macro over the slots, so the dispatcher's fallback fill and the tests
  * never miss a new operation. */
@@ -244,7 +253,9 @@ typedef void (*sm_noise_rows_fn)(size_t rows, size_t cols, uint64_t seed,
     X(sm_plain_rows_fn, sparsemax_rows) \
     X(sm_plain_backward_fn, sparsemax_backward_rows) \
     X(sm_plain_rows_fn, hardmax_rows) \
-    X(sm_noise_rows_fn, gumbel_noise_rows)
+    X(sm_noise_rows_fn, gumbel_noise_rows) \
+    X(sm_alpha_rows_fn, entmax_rows) \
+    X(sm_alpha_backward_fn, entmax_backward_rows)
 
 struct sm_kernels {
 #define SM_DECLARE_SLOT(type, name) type name;

@@ -5,8 +5,8 @@
 #    the dispatch test asserts);
 #  - the suites whose code depends on the vector length (kernels,
 #    gradients, losses, decoding, sampling, the online state, attention,
-#    sparsemax and hardmax, reproducibility, dispatch) with SVE at 128, 256
-#    and 2048 bits, testing the SVE kernels only (SM_TEST_ISAS=sve: NEON
+#    sparsemax and hardmax, entmax, reproducibility, dispatch) with SVE at
+#    128, 256 and 2048 bits, testing the SVE kernels only (SM_TEST_ISAS=sve: NEON
 #    and scalar code do not depend on the vector length; tests of
 #    ISA-independent code, such as the long-double references, run once,
 #    in the first run);
@@ -73,8 +73,8 @@ run() {
 
 # The tests whose code depends on the vector length or the CPU model.
 mapfile -t matrix < <(meson test -C "$BUILD" --no-rebuild --list 2>/dev/null |
-    sed -n 's|^[^ ]* / ||p' | grep -E '^(kernels|backward|loss|decode|sample|penalties|speculative|gumbel|gumbel-softmax|state|attention|sparse|repro|dispatch-.*)$')
-if [ "${#matrix[@]}" -lt 21 ]; then
+    sed -n 's|^[^ ]* / ||p' | grep -E '^(kernels|backward|loss|decode|sample|penalties|speculative|gumbel|gumbel-softmax|state|attention|sparse|entmax|repro|dispatch-.*)$')
+if [ "${#matrix[@]}" -lt 22 ]; then
     echo "aarch64: the matrix found only: ${matrix[*]}"; exit 2
 fi
 run default "" "scalar neon sve" 512 ""

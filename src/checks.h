@@ -2,6 +2,7 @@
 #ifndef SM_CHECKS_H
 #define SM_CHECKS_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,6 +34,25 @@ static inline sm_status sm_read_options(const sm_options *o, sm_options *out)
     out->beta = o->beta;
     if (SM_COVERS(o, sm_options, flags))
         out->flags = o->flags;
+    return out->flags & ~SM_KNOWN_FLAGS ? SM_EINVAL : SM_OK;
+}
+
+static inline sm_status sm_read_entmax_options(const sm_entmax_options *o,
+                                               sm_entmax_options *out)
+{
+    const sm_entmax_options d = SM_ENTMAX_OPTIONS_INIT;
+    *out = d;
+    if (!o)
+        return SM_OK;
+    if (!SM_SIZE_OK(o, sm_entmax_options))
+        return SM_EINVAL;
+    out->beta = o->beta;
+    if (SM_COVERS(o, sm_entmax_options, flags))
+        out->flags = o->flags;
+    if (SM_COVERS(o, sm_entmax_options, alpha))
+        out->alpha = o->alpha;
+    if (!(out->alpha > 1.0f) || isinf(out->alpha))
+        return SM_EINVAL;
     return out->flags & ~SM_KNOWN_FLAGS ? SM_EINVAL : SM_OK;
 }
 

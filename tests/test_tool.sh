@@ -138,6 +138,29 @@ run --op sparsemax --grad --upstream "$tmp/one_dy" --file "$tmp/sparse_x"
 want_status '--upstream with fewer rows' 2
 want_err '--upstream with fewer rows' 'upstream'
 pass
+
+# ---- entmax --------------------------------------------------------------------
+# 1.5-entmax of (1, 0.8, 0.1): t = (0, -0.1, -0.45), all in the support,
+# tau = mean - sqrt((1 - sum (t - mean)^2) / 3) = -0.727494
+expect '--op entmax: alpha 1.5 by default' '0.529248 0.393749 0.077003' --op entmax 1 0.8 0.1
+expect '--op entmax --alpha 2: sparsemax' '0.600000 0.400000 0.000000' --op entmax --alpha 2 1 0.8 0.1
+expect '--op entmax --alpha 1.25' '0.484180 0.378119 0.137701' --op entmax --alpha 1.25 1 0.8 0.1
+expect '--op entmax: one survivor' '0.000000 1.000000 0.000000' --op entmax 0 3 1
+expect '--op entmax -b 0: uniform' '0.250000 0.250000 0.250000 0.250000' \
+    --op entmax -b 0 1 2 3 4
+expect '--op entmax: +inf entries share' '0.500000 0.000000 0.500000' \
+    --op entmax -- inf 2 inf
+expect '--op entmax: a NaN row' 'nan nan' --op entmax 1 nan
+# s = sqrt(p), dx = s (dy - sum s dy / sum s)
+expect '--op entmax --grad' '0.529248 0.393749 0.077003
+-1.021604 -0.253682 1.275286' --op entmax --grad --upstream 1,2,7 1 0.8 0.1
+expect '--op entmax --alpha 2 --grad: sparsemax backward' '0.600000 0.400000 0.000000
+-0.500000 0.500000 0.000000' --op entmax --alpha 2 --grad --upstream 1,2,7 1 0.8 0.1
+expect_usage '--alpha 1' --op entmax --alpha 1 1 2
+expect_usage '--alpha inf' --op entmax --alpha inf 1 2
+expect_usage '--alpha nan' --op entmax --alpha nan 1 2
+expect_usage '--alpha with --op softmax' --op softmax --alpha 1.5 1 2
+expect_usage '--op entmax --grad without --upstream' --op entmax --grad 1 2
 expect '--op top: ties to the lower index, log-softmax values' \
     '1:-0.917576 3:-0.917576 2:-1.917576 0:-2.917576' --op top 1 3 2 3
 expect '--op top --top-n 2 -b -1: the smallest' '2:-0.061342 0:-3.061342' \
@@ -379,7 +402,7 @@ awk 'BEGIN { for (i = 0; i < 1000; i++) printf "%.3f ", (i * 7919 % 1000) / 37.0
 for mode in sleef fast-exp; do
     flag=
     [ "$mode" = sleef ] || flag=--fast-exp
-    for op in softmax log-softmax logsumexp argmax top sample sparsemax hardmax; do
+    for op in softmax log-softmax logsumexp argmax top sample sparsemax hardmax entmax; do
         # $flag is unquoted: empty, it must vanish rather than be an argument.
         run_in "$tmp/mixed" --isa scalar $flag --op "$op" -t 0.7 --format e -p 8
         want_status "--isa scalar $flag --op $op" 0

@@ -280,6 +280,7 @@ static sm_status call_once(const struct work *w)
     case OP_SPARSEMAX:
     case OP_HARDMAX:
     case OP_GUMBEL_SOFTMAX:
+    case OP_ENTMAX:
         return SM_EINVAL;
     }
     return sm_logsumexp_rows_f32(1, w->n, w->x, w->n, w->y, &w->opt);

@@ -29,6 +29,7 @@ enum {
     OPT_DRAWS,
     OPT_PIECES,
     OPT_HARD,
+    OPT_ALPHA,
     /* The losses' options, from here on: a bit each in loss_given. */
     OPT_LABELS,
     OPT_TARGETS,
@@ -70,6 +71,7 @@ static const struct option long_options[] = {
     {"draws", required_argument, NULL, OPT_DRAWS},
     {"pieces", required_argument, NULL, OPT_PIECES},
     {"hard", no_argument, NULL, OPT_HARD},
+    {"alpha", required_argument, NULL, OPT_ALPHA},
     {"labels", required_argument, NULL, OPT_LABELS},
     {"targets", required_argument, NULL, OPT_TARGETS},
     {"teacher", required_argument, NULL, OPT_TEACHER},
@@ -146,6 +148,7 @@ static const char *const op_names[] = {
     [OP_SPARSEMAX] = "sparsemax",
     [OP_HARDMAX] = "hardmax",
     [OP_GUMBEL_SOFTMAX] = "gumbel-softmax",
+    [OP_ENTMAX] = "entmax",
 };
 
 const char *op_name(enum tool_op op)
@@ -185,7 +188,8 @@ static int parse_op(const char *value, struct options *o)
     }
     return usage_error("unknown --op '%s' (expected softmax, log-softmax, "
                        "logsumexp, argmax, top, sample, gumbel, "
-                       "gumbel-softmax, sparsemax, hardmax, cross-entropy, "
+                       "gumbel-softmax, sparsemax, hardmax, entmax, "
+                       "cross-entropy, "
                        "soft-cross-entropy, kl, distill or entropy)", value);
 }
 
@@ -353,6 +357,14 @@ static int apply_option(int c, const char *value, struct options *o,
                                value);
         o->pieces = (size_t)n;
         break;
+    case OPT_ALPHA:
+        status = parse_real_option("alpha", value, &d);
+        if (status == EXIT_OK && !(d > 1.0 && (float)d <= FLT_MAX))
+            return usage_error("--alpha needs a finite number > 1, not '%s'",
+                               value);
+        o->alpha = (float)d;
+        o->alpha_given = true;
+        break;
     default:
         return apply_loss_option(c, value, o);
     }
@@ -402,7 +414,7 @@ static unsigned loss_option_ops(int c)
     case OPT_GRAD:
         return all;
     case OPT_UPSTREAM:
-        return 0; /* --op sparsemax or gumbel-softmax --grad only */
+        return 0; /* --op sparsemax, entmax or gumbel-softmax --grad only */
     default:
         return 1u << LOSS_CROSS_ENTROPY;
     }
@@ -412,10 +424,11 @@ static unsigned loss_option_ops(int c)
  * --label-smoothing with --op kl) would print a different loss than asked. */
 static int check_loss_options(const struct options *o, unsigned loss_given)
 {
-    /* sparsemax's and Gumbel-softmax's backward passes: --grad with the
-     * upstream rows */
-    const bool sparse = o->loss == LOSS_NONE && (o->op == OP_SPARSEMAX ||
-                                                 o->op == OP_GUMBEL_SOFTMAX);
+    /* the backward passes of sparsemax, entmax and Gumbel-softmax: --grad
+     * with the upstream rows */
+    const bool sparse = o->loss == LOSS_NONE &&
+                        (o->op == OP_SPARSEMAX || o->op == OP_ENTMAX ||
+                         o->op == OP_GUMBEL_SOFTMAX);
     if (sparse && o->grad != (o->upstream != NULL))
         return usage_error(o->grad ? "--grad with --op %s needs --upstream"
                                    : "--upstream goes with --grad",
@@ -465,6 +478,8 @@ static int check_combination(const struct options *o, int beta_from,
     if (o->file && o->n_number_args > 0)
         return usage_error("give numbers on the command line or an input "
                            "file ('%s'), not both", o->file);
+    if (o->alpha_given && (o->loss != LOSS_NONE || o->op != OP_ENTMAX))
+        return usage_error("--alpha goes with --op entmax");
     if (o->top_n && (o->loss != LOSS_NONE || o->op != OP_TOP))
         return usage_error("--top-n goes with --op top");
     if (o->pieces && (o->loss != LOSS_NONE ||
@@ -497,7 +512,7 @@ int parse_options(int argc, char **argv, struct options *o)
                           .beta = 1.0f, .precision = 6, .conversion = 'f',
                           .temperature = 1.0, .ignore_index = -100,
                           .reduction = SM_REDUCTION_NONE, .top_p = 1.0f,
-                          .draws = 1};
+                          .draws = 1, .alpha = 1.5f};
     o->number_args = malloc((size_t)argc * sizeof *o->number_args);
     if (!o->number_args) {
         fputs("softmax: out of memory\n", stderr);

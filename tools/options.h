@@ -18,7 +18,7 @@ enum {
 /* 'softmax bench' measures the first three. */
 enum tool_op {
     OP_SOFTMAX, OP_LOG_SOFTMAX, OP_LOGSUMEXP, OP_ARGMAX, OP_TOP, OP_SAMPLE,
-    OP_GUMBEL, OP_SPARSEMAX, OP_HARDMAX, OP_GUMBEL_SOFTMAX
+    OP_GUMBEL, OP_SPARSEMAX, OP_HARDMAX, OP_GUMBEL_SOFTMAX, OP_ENTMAX
 };
 /* The losses are --op values too, kept apart from tool_op. */
 enum loss_op {
@@ -64,7 +64,10 @@ struct options {
     int32_t ignore_index;
     bool grad;           /* --grad: print the gradients too */
     const char *upstream; /* --upstream DY: the upstream gradient rows of
-                             --op sparsemax or gumbel-softmax, for --grad */
+                             --op sparsemax, entmax or gumbel-softmax, for
+                             --grad */
+    float alpha;         /* --alpha A: entmax's alpha (1.5 unless given) */
+    bool alpha_given;
 };
 
 /* Fills *o from argv and returns EXIT_OK, or prints the problem on stderr

@@ -20,8 +20,8 @@
 #include "side.h"
 #include "softmax.h"
 
-/* --op sparsemax or gumbel-softmax --grad: the upstream rows, read one per
- * row of logits. */
+/* --op sparsemax, entmax or gumbel-softmax --grad: the upstream rows, read
+ * one per row of logits. */
 struct upstream {
     struct side side;
     struct reader rows;
@@ -34,8 +34,8 @@ struct upstream {
 struct job {
     const struct options *o;
     struct loss_run *loss; /* NULL unless --op names a loss */
-    struct upstream *up;   /* NULL unless --op sparsemax or gumbel-softmax
-                              --grad */
+    struct upstream *up;   /* NULL unless --op sparsemax, entmax or
+                              gumbel-softmax --grad */
 };
 
 static int force_isa(const char *name)
@@ -132,6 +132,15 @@ static sm_status compute_in_pieces(const struct options *o,
     return s;
 }
 
+static sm_entmax_options entmax_options(const struct options *o)
+{
+    sm_entmax_options e = SM_ENTMAX_OPTIONS_INIT;
+    e.beta = o->beta;
+    e.flags = o->fast_exp ? SM_FAST_EXP : 0;
+    e.alpha = o->alpha;
+    return e;
+}
+
 static sm_status compute(const struct options *o, struct row *row,
                          struct row_result *out)
 {
@@ -158,6 +167,10 @@ static sm_status compute(const struct options *o, struct row *row,
         return sm_sparsemax_rows_f32(1, n, v, n, v, n, &opt);
     case OP_HARDMAX:
         return sm_hardmax_rows_f32(1, n, v, n, v, n, &opt);
+    case OP_ENTMAX: {
+        const sm_entmax_options e = entmax_options(o);
+        return sm_entmax_rows_f32(1, n, v, n, v, n, &e);
+    }
     case OP_LOGSUMEXP:
     case OP_SAMPLE: /* sample_row */
     case OP_GUMBEL:
@@ -237,9 +250,9 @@ static void upstream_close(struct upstream *u)
     free(u);
 }
 
-/* The gradient row from the next upstream row, printed: sparsemax's of its
- * output y, Gumbel-softmax's through the softmax backward of its soft
- * sample y (n entries); src names the row of logits. */
+/* The gradient row from the next upstream row, printed: sparsemax's or
+ * entmax's of its output y, Gumbel-softmax's through the softmax backward of
+ * its soft sample y (n entries); src names the row of logits. */
 static int emit_grad(const struct options *o, struct upstream *u,
                      const float *y, size_t n, struct source src)
 {
@@ -263,12 +276,16 @@ static int emit_grad(const struct options *o, struct upstream *u,
     }
     sm_options opt = SM_OPTIONS_INIT;
     opt.beta = o->beta;
-    const sm_status st =
-        o->op == OP_GUMBEL_SOFTMAX
-            ? sm_softmax_backward_rows_f32(1, n, y, n, u->dy.v, n, u->dx, n,
-                                           &opt)
-            : sm_sparsemax_backward_rows_f32(1, n, y, n, u->dy.v, n, u->dx,
-                                             n, &opt);
+    const sm_entmax_options e = entmax_options(o);
+    sm_status st;
+    if (o->op == OP_GUMBEL_SOFTMAX)
+        st = sm_softmax_backward_rows_f32(1, n, y, n, u->dy.v, n, u->dx, n,
+                                          &opt);
+    else if (o->op == OP_ENTMAX)
+        st = sm_entmax_backward_rows_f32(1, n, y, n, u->dy.v, n, u->dx, n, &e);
+    else
+        st = sm_sparsemax_backward_rows_f32(1, n, y, n, u->dy.v, n, u->dx, n,
+                                            &opt);
     if (st != SM_OK)
         return library_error(src, st);
     print_values(o, u->dx, n);

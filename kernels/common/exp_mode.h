@@ -125,6 +125,12 @@ void SM_ENTRY_OF(exact, sparsemax_backward_rows)(
 void SM_ENTRY_OF(exact, hardmax_rows)(size_t rows, size_t cols, float beta,
                                       const float *x, size_t ldx, float *y,
                                       size_t ldy);
+void SM_ENTRY_OF(exact, entmax_rows)(size_t rows, size_t cols, float beta,
+                                     float alpha, const float *x, size_t ldx,
+                                     float *y, size_t ldy);
+void SM_ENTRY_OF(exact, entmax_backward_rows)(
+    size_t rows, size_t cols, float beta, float alpha, const float *y,
+    size_t ldy, const float *dy, size_t lddy, float *dx, size_t lddx);
 
 /* The Gumbel-softmax build's noise (gumbel_entries.h): no exp. */
 void SM_ENTRY_OF(exact, gumbel_noise_rows)(size_t rows, size_t cols,

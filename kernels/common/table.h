@@ -4,7 +4,7 @@
  * for (common/exp_mode.h); the ops without an exp are this build's (the
  * backward passes, the Jacobian, whose softmax is the exact one), the
  * exact selection build's (argmax), the sparse build's (sparsemax,
- * hardmax) or the Gumbel-softmax build's (its noise).
+ * hardmax, entmax) or the Gumbel-softmax build's (its noise).
  */
 #ifndef SM_TABLE_H
 #define SM_TABLE_H
@@ -170,6 +170,8 @@ const struct sm_kernels SM_TABLE_OF(SM_KERNEL_ISA) = {
     .sparsemax_backward_rows = SM_ENTRY_OF(exact, sparsemax_backward_rows),
     .hardmax_rows = SM_ENTRY_OF(exact, hardmax_rows),
     .gumbel_noise_rows = SM_ENTRY_OF(exact, gumbel_noise_rows),
+    .entmax_rows = SM_ENTRY_OF(exact, entmax_rows),
+    .entmax_backward_rows = SM_ENTRY_OF(exact, entmax_backward_rows),
 };
 
 #endif

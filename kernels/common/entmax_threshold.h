@@ -1,0 +1,178 @@
+/*
+ * The threshold tau of alpha-entmax, written once for every ISA. The row
+ * holds t_i = (alpha - 1) u_i (u as sparsemax's, so max t = +0) and
+ * p_i = (t_i - tau)_+^(1 / (alpha - 1)) with sum p = 1; as p_max <= 1,
+ * tau lies in [-1, 0). Every sum is in double in the contract's order
+ * (lane i mod 32 takes the row's terms in increasing i, the fixed fold),
+ * over sets {t > threshold} found by vector passes, so the bits depend only
+ * on the values, never on the vector width.
+ */
+#ifndef SM_ENTMAX_THRESHOLD_H
+#define SM_ENTMAX_THRESHOLD_H
+
+#include <math.h>
+#include <stddef.h>
+
+#include "common/sparsemax.h"
+
+/* A set {t >= g}: its size, sum t and sum t^2 (each t^2 = sq + err, the
+ * float product and its exact error, summed apart: sum t^2 to double
+ * precision). */
+struct entmax_set {
+    size_t count;
+    double sum, squares;
+};
+
+SM_INLINE void set_terms(sm_acc *a1, sm_acc *a2, sm_acc *a3, int v, sm_v t,
+                         sm_m in, size_t *count)
+{
+    const sm_v zero = v_set1(0.0f);
+    const sm_v tin = v_sel(in, t, zero);
+    const sm_v sq = v_mul(tin, tin);
+    acc_add(a1, v, tin);
+    acc_add(a2, v, sq);
+    acc_add(a3, v, v_fma(tin, tin, v_sub(zero, sq)));
+    *count += m_count(in);
+}
+
+static struct entmax_set entmax_set_of(const float *t, size_t n, float g)
+{
+    const sm_v vg = v_set1(g);
+    sm_acc a1, a2, a3;
+    acc_zero(&a1);
+    acc_zero(&a2);
+    acc_zero(&a3);
+    size_t count = 0, i0 = 0;
+    for (; i0 + 32 <= n; i0 += 32)
+        for (int v = 0; v < SM_VPB; v++) {
+            const sm_v tv = v_load(t + i0 + (size_t)v * SM_VW);
+            set_terms(&a1, &a2, &a3, v, tv, m_at_least(tv, vg), &count);
+        }
+    for (int v = 0; i0 + (size_t)v * SM_VW < n; v++) {
+        const size_t i = i0 + (size_t)v * SM_VW, c = n - i;
+        const size_t lanes = c < (size_t)SM_VW ? c : SM_VW;
+        const sm_v tv = load_lanes(t + i, lanes, -INFINITY);
+        set_terms(&a1, &a2, &a3, v, tv,
+                  m_and(m_at_least(tv, vg), m_first(lanes)), &count);
+    }
+    const double sq = acc_fold(&a2), err = acc_fold(&a3);
+    return (struct entmax_set){count, acc_fold(&a1), sq + err};
+}
+
+/* alpha = 1.5: the smaller root of sum_A (t - tau)^2 = 1 over the set A,
+ * mean - sqrt((1 - sum_A (t - mean)^2) / k); NAN if there is none. */
+static double root15(struct entmax_set a)
+{
+    const double k = (double)a.count, mean = a.sum / k;
+    const double radicand = (1.0 - (a.squares - a.sum * mean)) / k;
+    return radicand >= 0.0 ? mean - sqrt(radicand) : NAN;
+}
+
+/* sum_{t > tau} (t - tau)^2 from that set's sums (for bisection only). */
+static double mass15(struct entmax_set a, double tau)
+{
+    return a.squares - 2.0 * tau * a.sum + (double)a.count * tau * tau;
+}
+
+/*
+ * alpha = 1.5, exact up to rounding. F(tau) = sum (t - tau)_+^2 falls
+ * strictly on [-1, 0] from F(-1) >= 1 to 0; the answer tau* has F = 1 and
+ * support S* = {t > tau*}. Keep lo <= tau* <= hi:
+ *  - A = {t > lo} contains S*; on tau >= lo, F <= h_A = sum_A (t - tau)^2
+ *    (an entry of A below tau adds to h_A only), h_A(lo) = F(lo) >= 1 and
+ *    lo < mean_A, so h_A's smaller root lies in [lo, mean_A] where F <= 1:
+ *    it is an upper bound of tau*.
+ *  - B = {t > hi} lies in S*; on tau <= hi < min B, F >= h_B (F has the
+ *    other entries too) and h_B(hi) = F(hi) <= 1, so h_B's smaller root,
+ *    where F >= 1, is a lower bound of tau*.
+ * When {t > lo} and {t > hi} hold as many entries, they are S* and
+ * h_{S*}'s smaller root is tau* itself (tau* < min S* <= mean). A round
+ * that moves neither bound bisects, so the bracket shrinks every round and
+ * the sets, which change only at the t values, meet.
+ */
+static double entmax15_threshold(const float *t, size_t n)
+{
+    double lo = -1.0, hi = 0.0;
+    for (int round = 0; round < 200; round++) {
+        const struct entmax_set a = entmax_set_of(t, n, above(lo));
+        const double up = root15(a);
+        const bool hi_moved = up < hi && up >= lo;
+        if (hi_moved)
+            hi = up;
+        const struct entmax_set b = entmax_set_of(t, n, above(hi));
+        if (b.count == a.count)
+            return root15(b);
+        const double down = root15(b);
+        const bool lo_moved = down > lo && down <= hi;
+        if (lo_moved)
+            lo = down;
+        if (!hi_moved && !lo_moved) {
+            const double mid = 0.5 * (lo + hi);
+            const struct entmax_set m = entmax_set_of(t, n, above(mid));
+            if (mass15(m, mid) >= 1.0)
+                lo = mid;
+            else
+                hi = mid;
+        }
+    }
+    return root15(entmax_set_of(t, n, above(hi)));
+}
+
+/* The lanes' (t - tau)_+^r, as exp(log(d) * r) with d = max(t - tau, 0) in
+ * float (0 gives exp(-inf) = +0). */
+SM_INLINE sm_v entmax_power(sm_v t, sm_v vtau, sm_v vr)
+{
+    const sm_v d = v_max(v_sub(t, vtau), v_set1(0.0f));
+    return v_exp(v_mul(v_log(d), vr));
+}
+
+/* sum (t - tau)_+^r over the row, in the contract's order; with out, the
+ * terms are also stored there. */
+static double entmax_mass(const float *t, size_t n, float tau, float r,
+                          float *out)
+{
+    const sm_v vtau = v_set1(tau), vr = v_set1(r);
+    sm_acc acc;
+    acc_zero(&acc);
+    size_t i0 = 0;
+    for (; i0 + 32 <= n; i0 += 32)
+        for (int v = 0; v < SM_VPB; v++) {
+            const size_t i = i0 + (size_t)v * SM_VW;
+            const sm_v p = entmax_power(v_load(t + i), vtau, vr);
+            acc_add(&acc, v, p);
+            if (out)
+                v_store(out + i, p);
+        }
+    for (int v = 0; i0 + (size_t)v * SM_VW < n; v++) {
+        const size_t i = i0 + (size_t)v * SM_VW, c = n - i;
+        const size_t lanes = c < (size_t)SM_VW ? c : SM_VW;
+        const sm_v p =
+            entmax_power(load_lanes(t + i, lanes, -INFINITY), vtau, vr);
+        acc_add(&acc, v, p);
+        if (out)
+            store_lanes(out + i, lanes, p);
+    }
+    return acc_fold(&acc);
+}
+
+/*
+ * General alpha: bisection on a float tau in [-1, 0] (the bounds are
+ * floats), keeping F(lo) >= 1 > F(hi) with F evaluated as the output
+ * computes it, until lo and hi are adjacent floats. Returns lo.
+ */
+static float entmax_bisect(const float *t, size_t n, float r)
+{
+    float lo = -1.0f, hi = 0.0f;
+    for (int step = 0; step < 300; step++) {
+        const float mid = (float)(0.5 * ((double)lo + (double)hi));
+        if (mid <= lo || mid >= hi)
+            break;
+        if (entmax_mass(t, n, mid, r, NULL) >= 1.0)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+#endif
