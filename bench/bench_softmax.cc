@@ -16,6 +16,8 @@
 //   sparsemax_f32/sort_baseline/...             a sort-based one
 //                                               (peer_sparsemax_sort.cc)
 //   hardmax_f32/avx512/n:1000/out/beta:1        1/k on the k maxima
+//   entmax15_f32/avx512/n:1000/out/beta:1       1.5-entmax (exact tau)
+//   entmax125_f32/...                           1.25-entmax (bisected tau)
 //   state_logsumexp_f32/...                     the online state, pieces of 4096:
 //   state_softmax_f32/...                       fold + logsumexp; fold + softmax
 //   state_softmax_e_f32/...                     per piece; fold with exps + scale
@@ -152,6 +154,23 @@ sm_status sparsemax_rows(const Call &c)
     const sm_options o{sizeof(sm_options), c.beta, c.flags};
     return sm_sparsemax_rows_f32(c.rows, c.cols, c.x, c.cols, c.y, c.cols, &o);
 }
+sm_status entmax15_row(const Call &c)
+{
+    return sm_entmax15_f32(c.cols, c.x, c.y);
+}
+sm_status entmax_rows_with(const Call &c, float alpha)
+{
+    const sm_entmax_options o{sizeof(sm_entmax_options), c.beta, c.flags,
+                              alpha};
+    return sm_entmax_rows_f32(c.rows, c.cols, c.x, c.cols, c.y, c.cols, &o);
+}
+sm_status entmax15_rows(const Call &c) { return entmax_rows_with(c, 1.5f); }
+sm_status entmax125_row(const Call &c)
+{
+    const sm_entmax_options o{sizeof(sm_entmax_options), 1.0f, 0u, 1.25f};
+    return sm_entmax_rows_f32(1, c.cols, c.x, c.cols, c.y, c.cols, &o);
+}
+sm_status entmax125_rows(const Call &c) { return entmax_rows_with(c, 1.25f); }
 sm_status hardmax_row(const Call &c) { return sm_hardmax_f32(c.cols, c.x, c.y); }
 sm_status hardmax_rows(const Call &c)
 {
@@ -338,6 +357,10 @@ const Op kOps[] = {
      true, false},
     {"hardmax", run_case<hardmax_row>, run_case<hardmax_rows>, true, true,
      false},
+    {"entmax15", run_case<entmax15_row>, run_case<entmax15_rows>, true, true,
+     false},
+    {"entmax125", run_case<entmax125_row>, run_case<entmax125_rows>, true,
+     true, false},
 };
 
 // ---- floors ---------------------------------------------------------------

@@ -89,7 +89,8 @@ static const float betas[] = {1.0f, 0.5f, -0.75f, 0.0f, INFINITY, 3.0f};
 static size_t sizes(size_t *out)
 {
     static const size_t list[] = {0,  1,  2,  3,  4,  5,  7,   8,   9,
-                                  15, 16, 17, 31, 32, 33, 100, 1000, 30011};
+                                  15, 16, 17, 31, 32, 33, 100, 1000, 4111,
+                                  30011};
     size_t ns = 0;
     for (size_t i = 0; i < sizeof list / sizeof *list; i++)
         if (!test_quick() || list[i] < 10000)

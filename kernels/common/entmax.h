@@ -28,6 +28,20 @@ static void scale_in_place(float *y, size_t n, float c)
         v_store_part(y + i, n - i, v_mul(v_load_part(y + i, n - i, 0.0f), vc));
 }
 
+/* t_i = (alpha - 1) u_i into y, u_i = beta (x_i - m) as write_u; y may
+ * equal x. */
+static void write_t(const float *x, size_t n, float m, float beta, float am1,
+                    float *y)
+{
+    const sm_v vm = v_set1(m), vb = v_set1(beta), va = v_set1(am1);
+    size_t i = 0;
+    for (; i + SM_VW <= n; i += SM_VW)
+        v_store(y + i, v_mul(t_of(v_load(x + i), vm, vb), va));
+    if (i < n)
+        v_store_part(y + i, n - i,
+                     v_mul(t_of(v_load_part(x + i, n - i, m), vm, vb), va));
+}
+
 /* y_i = max(y_i - tau, 0)^2. */
 static void write_squares(float *y, size_t n, float tau)
 {
@@ -63,10 +77,8 @@ static void entmax_row(const float *x, size_t n, float beta, float alpha,
         hardmax_row(x, n, use_max, y);
         return;
     }
-    write_u(x, n, scan.ext, beta, y);
     const float am1 = alpha - 1.0f;
-    if (am1 != 1.0f)
-        scale_in_place(y, n, am1);
+    write_t(x, n, scan.ext, beta, am1, y);
     if (alpha == 1.5f) {
         write_squares(y, n, (float)entmax15_threshold(y, n));
         return;

@@ -12,6 +12,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/sparsemax.h"
 
@@ -74,48 +75,120 @@ static double mass15(struct entmax_set a, double tau)
     return a.squares - 2.0 * tau * a.sum + (double)a.count * tau * tau;
 }
 
+/* The candidates of a set kept for scalar rounds (5 bytes each, on the
+ * stack): a larger set is summed by passes over the row. */
+#define SM_ENTMAX_KEEP 2048
+
+struct entmax_kept {
+    size_t count;
+    uint8_t lane[SM_ENTMAX_KEEP]; /* index mod 32, in index order */
+    float t[SM_ENTMAX_KEEP];
+};
+
+/* The entries t >= g of the row (at most SM_ENTMAX_KEEP of them) into k,
+ * in index order; the vector test skips the vectors with none. */
+static void keep_set(const float *t, size_t n, float g, struct entmax_kept *k)
+{
+    const sm_v vg = v_set1(g);
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i += SM_VW) {
+        const size_t lanes = n - i < (size_t)SM_VW ? n - i : (size_t)SM_VW;
+        const sm_v tv = load_lanes(t + i, lanes, -INFINITY);
+        if (m_count(m_at_least(tv, vg)) == 0)
+            continue;
+        for (size_t j = 0; j < lanes && kept < SM_ENTMAX_KEEP; j++) {
+            k->lane[kept] = (uint8_t)((i + j) & 31);
+            k->t[kept] = t[i + j];
+            kept += t[i + j] >= g;
+        }
+    }
+    k->count = kept;
+}
+
+/* entmax_set_of over the kept entries: the same lanes, the same order, so
+ * the same sums. */
+static struct entmax_set kept_set_of(const struct entmax_kept *k, float g)
+{
+    double l1[32] = {0}, l2[32] = {0}, l3[32] = {0};
+    size_t count = 0;
+    for (size_t j = 0; j < k->count; j++) {
+        const float t = k->t[j];
+        if (!(t >= g))
+            continue;
+        const float sq = t * t;
+        l1[k->lane[j]] += (double)t;
+        l2[k->lane[j]] += (double)sq;
+        l3[k->lane[j]] += (double)fmaf(t, t, -sq);
+        count++;
+    }
+    const double sq = fold32(l2), err = fold32(l3);
+    return (struct entmax_set){count, fold32(l1), sq + err};
+}
+
+static struct entmax_set set_above(const float *t, size_t n,
+                                   const struct entmax_kept *k, double tau)
+{
+    return k ? kept_set_of(k, above(tau)) : entmax_set_of(t, n, above(tau));
+}
+
 /*
- * alpha = 1.5, exact up to rounding. F(tau) = sum (t - tau)_+^2 falls
- * strictly on [-1, 0] from F(-1) >= 1 to 0; the answer tau* has F = 1 and
- * support S* = {t > tau*}. Keep lo <= tau* <= hi:
+ * alpha = 1.5, exact up to rounding. F(tau) = sum (t - tau)_+^2 is convex
+ * and falls strictly on [-1, 0] from F(-1) >= 1 to 0; the answer tau* has
+ * F = 1 and support S* = {t > tau*}. Keep lo <= tau* <= hi:
  *  - A = {t > lo} contains S*; on tau >= lo, F <= h_A = sum_A (t - tau)^2
  *    (an entry of A below tau adds to h_A only), h_A(lo) = F(lo) >= 1 and
  *    lo < mean_A, so h_A's smaller root lies in [lo, mean_A] where F <= 1:
- *    it is an upper bound of tau*.
+ *    it is an upper bound of tau*. Newton's step from lo on sqrt(F) - 1
+ *    (F's value and slope at lo come from A's sums) is a lower bound:
+ *    sqrt(F) = ||(t - tau)_+||_2 is convex in tau (a norm, monotone on the
+ *    nonnegative orthant, of convex nonnegative functions).
  *  - B = {t > hi} lies in S*; on tau <= hi < min B, F >= h_B (F has the
  *    other entries too) and h_B(hi) = F(hi) <= 1, so h_B's smaller root,
  *    where F >= 1, is a lower bound of tau*.
  * When {t > lo} and {t > hi} hold as many entries, they are S* and
  * h_{S*}'s smaller root is tau* itself (tau* < min S* <= mean). A round
  * that moves neither bound bisects, so the bracket shrinks every round and
- * the sets, which change only at the t values, meet.
+ * the sets, which change only at the t values, meet. Once A fits the
+ * buffer, the rounds sum its kept entries instead of the row.
  */
 static double entmax15_threshold(const float *t, size_t n)
 {
+    struct entmax_kept buf;
+    const struct entmax_kept *kept = NULL;
     double lo = -1.0, hi = 0.0;
     for (int round = 0; round < 200; round++) {
-        const struct entmax_set a = entmax_set_of(t, n, above(lo));
+        const struct entmax_set a = set_above(t, n, kept, lo);
+        if (!kept && a.count <= SM_ENTMAX_KEEP) {
+            keep_set(t, n, above(lo), &buf);
+            kept = &buf;
+        }
         const double up = root15(a);
         const bool hi_moved = up < hi && up >= lo;
         if (hi_moved)
             hi = up;
-        const struct entmax_set b = entmax_set_of(t, n, above(hi));
+        /* {t > 0} is empty: max t = 0 */
+        const struct entmax_set b =
+            hi < 0.0 ? set_above(t, n, kept, hi) : (struct entmax_set){0};
         if (b.count == a.count)
             return root15(b);
+        const double norm = sqrt(mass15(a, lo));
+        const double newton =
+            lo + norm * (norm - 1.0) / (a.sum - (double)a.count * lo);
         const double down = root15(b);
-        const bool lo_moved = down > lo && down <= hi;
-        if (lo_moved)
-            lo = down;
+        double raised = newton > lo && newton <= hi ? newton : lo;
+        if (down > raised && down <= hi)
+            raised = down;
+        const bool lo_moved = raised > lo;
+        lo = raised;
         if (!hi_moved && !lo_moved) {
             const double mid = 0.5 * (lo + hi);
-            const struct entmax_set m = entmax_set_of(t, n, above(mid));
-            if (mass15(m, mid) >= 1.0)
+            if (mass15(set_above(t, n, kept, mid), mid) >= 1.0)
                 lo = mid;
             else
                 hi = mid;
         }
     }
-    return root15(entmax_set_of(t, n, above(hi)));
+    return root15(set_above(t, n, kept, hi));
 }
 
 /* The lanes' (t - tau)_+^r, as exp(log(d) * r) with d = max(t - tau, 0) in
