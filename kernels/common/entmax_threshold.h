@@ -229,21 +229,45 @@ static double entmax_mass(const float *t, size_t n, float tau, float r,
 }
 
 /*
- * General alpha: bisection on a float tau in [-1, 0] (the bounds are
- * floats), keeping F(lo) >= 1 > F(hi) with F evaluated as the output
- * computes it, until lo and hi are adjacent floats. Returns lo.
+ * General alpha: tau is the largest float lo in [-1, 0] with F(lo) >= 1,
+ * F evaluated as the output computes it, found by bracketing [lo, hi] with
+ * F(lo) >= 1 > F(hi) (F(-1) >= 1 from the maximum, F(0) = 0) until lo and
+ * hi are adjacent floats. Each step tries the Illinois variant of regula
+ * falsi (superlinear on the smooth F) and falls back to the midpoint when
+ * the bracket did not halve over the last two steps.
  */
 static float entmax_bisect(const float *t, size_t n, float r)
 {
     float lo = -1.0f, hi = 0.0f;
+    double f_lo = entmax_mass(t, n, lo, r, NULL) - 1.0, f_hi = -1.0;
+    int side = 0;
+    double width_before = 2.0; /* the bracket's width two steps back */
+    double width_last = 1.0;
     for (int step = 0; step < 300; step++) {
-        const float mid = (float)(0.5 * ((double)lo + (double)hi));
-        if (mid <= lo || mid >= hi)
+        if (nextafterf(lo, hi) >= hi)
             break;
-        if (entmax_mass(t, n, mid, r, NULL) >= 1.0)
+        const double width = (double)hi - (double)lo;
+        float mid = (float)((double)lo + width * (f_lo / (f_lo - f_hi)));
+        if (width > 0.5 * width_before || !(mid > lo && mid < hi))
+            mid = (float)(0.5 * ((double)lo + (double)hi));
+        if (!(mid > lo && mid < hi))
+            break;
+        width_before = width_last;
+        width_last = width;
+        const double f = entmax_mass(t, n, mid, r, NULL) - 1.0;
+        if (f >= 0.0) {
             lo = mid;
-        else
+            f_lo = f;
+            if (side == 1)
+                f_hi *= 0.5;
+            side = 1;
+        } else {
             hi = mid;
+            f_hi = f;
+            if (side == -1)
+                f_lo *= 0.5;
+            side = -1;
+        }
     }
     return lo;
 }
