@@ -727,9 +727,10 @@ SM_API SM_NODISCARD sm_status sm_hardmax_f32(size_t n, const float *x,
  *    without sorting by a bracketing iteration on tau's bounds (sums of t
  *    and t^2, the squares to double precision); then p_i = d * d with
  *    d = max(t_i - (float)tau, 0) in float.
- *  - any other alpha: tau bisected over floats in [-1, 0] until its
- *    bounds are adjacent floats, each step's sum of (t_i - tau)_+^r
- *    (r = 1 / (alpha - 1)) computed as the output is, then
+ *  - any other alpha: tau is the largest float in [-1, 0] whose sum
+ *    F(tau) of (t_i - tau)_+^r (r = 1 / (alpha - 1)), computed as the
+ *    output is, reaches 1, found by bracketing (regula falsi with a
+ *    bisection fallback) until the bounds are adjacent floats; then
  *    e_i = exp(log(max(t_i - tau, 0)) * r) in float with SLEEF's logf and
  *    expf, and p_i = e_i * (float)(1 / sum e) (normalised).
  *

@@ -5,8 +5,8 @@
  * t_i = (float)((alpha - 1) u_i) in place, and p_i = (t_i - tau)_+^r with
  * r = 1 / (alpha - 1). alpha = 2 is sparsemax itself (its bits); alpha =
  * 1.5 finds tau exactly (entmax_threshold.h) and writes d * d with
- * d = max(t_i - (float)tau, 0) in float; any other alpha bisects tau and
- * writes the normalised exp(log(d) r).
+ * d = max(t_i - (float)tau, 0) in float; any other alpha brackets a float
+ * tau and writes the normalised exp(log(d) r).
  */
 #ifndef SM_ENTMAX_H
 #define SM_ENTMAX_H
@@ -84,7 +84,7 @@ static void entmax_row(const float *x, size_t n, float beta, float alpha,
         return;
     }
     const float r = (float)(1.0 / (double)am1);
-    const float tau = entmax_bisect(y, n, r);
+    const float tau = entmax_float_threshold(y, n, r);
     const double sum = entmax_mass(y, n, tau, r, y);
     scale_in_place(y, n, (float)(1.0 / sum));
 }

@@ -236,7 +236,7 @@ static double entmax_mass(const float *t, size_t n, float tau, float r,
  * falsi (superlinear on the smooth F) and falls back to the midpoint when
  * the bracket did not halve over the last two steps.
  */
-static float entmax_bisect(const float *t, size_t n, float r)
+static float entmax_float_threshold(const float *t, size_t n, float r)
 {
     float lo = -1.0f, hi = 0.0f;
     double f_lo = entmax_mass(t, n, lo, r, NULL) - 1.0, f_hi = -1.0;
