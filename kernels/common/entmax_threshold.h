@@ -156,6 +156,10 @@ static double entmax15_threshold(const float *t, size_t n)
     struct entmax_kept buf;
     const struct entmax_kept *kept = NULL;
     double lo = -1.0, hi = 0.0;
+    if (n <= SM_ENTMAX_KEEP) { /* every candidate fits: no pass of sums */
+        keep_set(t, n, above(lo), &buf);
+        kept = &buf;
+    }
     for (int round = 0; round < 200; round++) {
         const struct entmax_set a = set_above(t, n, kept, lo);
         if (!kept && a.count <= SM_ENTMAX_KEEP) {
