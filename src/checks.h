@@ -153,8 +153,20 @@ static inline sm_status sm_check_rows(size_t rows, size_t cols, float beta,
     return sm_check_overlap(rows, cols, x, ldx, y, ldy);
 }
 
-/* A backward pass's options (read into *o) and rows: dx checked against
- * y and against dy, each of which it may equal exactly. */
+/* A backward pass's rows: dx checked against y and against dy, each of
+ * which it may equal exactly. */
+static inline sm_status sm_check_backward_rows(size_t rows, size_t cols,
+                                               float beta, const float *y,
+                                               size_t ldy, const float *dy,
+                                               size_t lddy, const float *dx,
+                                               size_t lddx)
+{
+    const sm_status st = sm_check_rows(rows, cols, beta, y, ldy, dx, lddx);
+    return st != SM_OK ? st
+                       : sm_check_rows(rows, cols, beta, dy, lddy, dx, lddx);
+}
+
+/* The same with sm_options, read into *o. */
 static inline sm_status sm_check_backward(size_t rows, size_t cols,
                                           const float *y, size_t ldy,
                                           const float *dy, size_t lddy,
@@ -162,12 +174,10 @@ static inline sm_status sm_check_backward(size_t rows, size_t cols,
                                           const sm_options *options,
                                           sm_options *o)
 {
-    sm_status st = sm_read_options(options, o);
-    if (st == SM_OK)
-        st = sm_check_rows(rows, cols, o->beta, y, ldy, dx, lddx);
-    if (st == SM_OK)
-        st = sm_check_rows(rows, cols, o->beta, dy, lddy, dx, lddx);
-    return st;
+    const sm_status st = sm_read_options(options, o);
+    return st != SM_OK ? st
+                       : sm_check_backward_rows(rows, cols, o->beta, y, ldy,
+                                                dy, lddy, dx, lddx);
 }
 
 /* x (rows x cols, stride ldx) to rows results of 4 bytes (float or

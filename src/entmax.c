@@ -21,7 +21,6 @@ sm_status sm_entmax15_f32(size_t n, const float *x, float *y)
     return sm_entmax_rows_f32(1, n, x, n, y, n, NULL);
 }
 
-/* dx against y and against dy, as the sparsemax backward pass checks them. */
 sm_status sm_entmax_backward_rows_f32(size_t rows, size_t cols,
                                       const float *y, size_t ldy,
                                       const float *dy, size_t lddy, float *dx,
@@ -31,9 +30,8 @@ sm_status sm_entmax_backward_rows_f32(size_t rows, size_t cols,
     sm_entmax_options o;
     sm_status st = sm_read_entmax_options(options, &o);
     if (st == SM_OK)
-        st = sm_check_rows(rows, cols, o.beta, y, ldy, dx, lddx);
-    if (st == SM_OK)
-        st = sm_check_rows(rows, cols, o.beta, dy, lddy, dx, lddx);
+        st = sm_check_backward_rows(rows, cols, o.beta, y, ldy, dy, lddy, dx,
+                                    lddx);
     if (st != SM_OK || rows == 0 || cols == 0)
         return st;
     sm_dispatch()->entmax_backward_rows(rows, cols, o.beta, o.alpha, y, ldy,
