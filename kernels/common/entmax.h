@@ -17,17 +17,6 @@
 
 #include "common/entmax_threshold.h"
 
-/* y_i = c * y_i. */
-static void scale_in_place(float *y, size_t n, float c)
-{
-    const sm_v vc = v_set1(c);
-    size_t i = 0;
-    for (; i + SM_VW <= n; i += SM_VW)
-        v_store(y + i, v_mul(v_load(y + i), vc));
-    if (i < n)
-        v_store_part(y + i, n - i, v_mul(v_load_part(y + i, n - i, 0.0f), vc));
-}
-
 /* t_i = (alpha - 1) u_i into y, u_i = beta (x_i - m) as write_u; y may
  * equal x. */
 static void write_t(const float *x, size_t n, float m, float beta, float am1,
@@ -63,20 +52,9 @@ static void write_squares(float *y, size_t n, float tau)
 static void entmax_row(const float *x, size_t n, float beta, float alpha,
                        float *y)
 {
-    const bool use_max = beta >= 0.0f;
-    const struct span_scan scan = span_scan_with(x, n, use_max);
-    if (scan.has_nan) {
-        fill(y, n, sm_qnan);
+    const struct span_scan scan = span_scan_with(x, n, beta >= 0.0f);
+    if (write_limit_row(x, n, beta, scan, y))
         return;
-    }
-    if (beta == 0.0f) {
-        fill(y, n, (float)(1.0 / (double)n));
-        return;
-    }
-    if (isinf(beta) || isinf(scan.ext)) {
-        hardmax_row(x, n, use_max, y);
-        return;
-    }
     const float am1 = alpha - 1.0f;
     write_t(x, n, scan.ext, beta, am1, y);
     if (alpha == 1.5f) {
@@ -86,7 +64,7 @@ static void entmax_row(const float *x, size_t n, float beta, float alpha,
     const float r = (float)(1.0 / (double)am1);
     const float tau = entmax_float_threshold(y, n, r);
     const double sum = entmax_mass(y, n, tau, r, y);
-    scale_in_place(y, n, (float)(1.0 / sum));
+    scale(y, n, (float)(1.0 / sum));
 }
 
 static void entmax_rows(size_t rows, size_t cols, float beta, float alpha,

@@ -89,6 +89,28 @@ static void hardmax_row(const float *x, size_t n, bool use_max, float *y)
 }
 
 /* beta > 0: hardmax, beta < 0: hardmin (beta not 0 or NaN); cols > 0. */
+/* The rows sparsemax and entmax answer without a threshold, from the scan
+ * of the row's extremum (the maximum for beta >= 0): a NaN makes the row
+ * NaN, beta = 0 uniform, and an infinite beta or extremum the limit
+ * hardmax. Returns whether it wrote y. */
+static bool write_limit_row(const float *x, size_t n, float beta,
+                            struct span_scan scan, float *y)
+{
+    if (scan.has_nan) {
+        fill(y, n, sm_qnan);
+        return true;
+    }
+    if (beta == 0.0f) {
+        fill(y, n, (float)(1.0 / (double)n));
+        return true;
+    }
+    if (isinf(beta) || isinf(scan.ext)) {
+        hardmax_row(x, n, beta >= 0.0f, y);
+        return true;
+    }
+    return false;
+}
+
 static void hardmax_rows(size_t rows, size_t cols, float beta, const float *x,
                          size_t ldx, float *y, size_t ldy)
 {

@@ -324,21 +324,9 @@ static void subtract_clip(float *y, size_t n, float t)
 /* One row of n > 0 entries, beta not NaN; y may equal x. */
 static void sparsemax_row(const float *x, size_t n, float beta, float *y)
 {
-    const bool use_max = beta >= 0.0f;
-    const struct span_scan scan = span_scan_with(x, n, use_max);
-    if (scan.has_nan) {
-        fill(y, n, sm_qnan);
+    const struct span_scan scan = span_scan_with(x, n, beta >= 0.0f);
+    if (write_limit_row(x, n, beta, scan, y))
         return;
-    }
-    if (beta == 0.0f) {
-        fill(y, n, (float)(1.0 / (double)n));
-        return;
-    }
-    if (isinf(beta) || isinf(scan.ext)) {
-        /* the limit: the extremal entries share the mass */
-        hardmax_row(x, n, use_max, y);
-        return;
-    }
     double tau;
     if (n <= SM_SPARSE_KEEP) {
         write_u(x, n, scan.ext, beta, y);
