@@ -116,14 +116,8 @@ static void entmax_backward_row(const float *y, const float *dy, float *dx,
         acc_add(&acc_sd, v, v_sel(m_support(yv), sd, zero));
         y_nan = nan_mark(yv, y_nan);
     }
-    if (v_hmax(y_nan) > 0.0f) {
-        fill(dx, n, sm_qnan);
+    if (write_limit_gradient(dx, n, y_nan, beta))
         return;
-    }
-    if (isinf(beta)) {
-        fill(dx, n, 0.0f);
-        return;
-    }
     const double sum_s = acc_fold(&acc_s), sum_sd = acc_fold(&acc_sd);
     const sm_v vq = v_set1(sum_s > 0.0 ? (float)(sum_sd / sum_s) : 0.0f);
     const sm_v vb = v_set1(beta);

@@ -352,6 +352,23 @@ SM_INLINE sm_m m_support(sm_v y)
     return m_at_least(y, v_set1(0x1p-149f));
 }
 
+/* The backward rows that need no sums: a NaN in y (y_nan's lanes > 0
+ * mark one) makes dx NaN, an infinite beta (the hardmax limit) makes it
+ * 0. Returns whether it wrote dx. */
+SM_INLINE bool write_limit_gradient(float *dx, size_t n, sm_v y_nan,
+                                    float beta)
+{
+    if (v_hmax(y_nan) > 0.0f) {
+        fill(dx, n, sm_qnan);
+        return true;
+    }
+    if (isinf(beta)) {
+        fill(dx, n, 0.0f);
+        return true;
+    }
+    return false;
+}
+
 /* dx_i = (dy_i - c) * beta on the support {y_i > 0}, +0 off it, with
  * c = (float)(sum_S dy / |S|); dx = 0 for an infinite beta (the forward is
  * then hardmax, constant almost everywhere); all NaN where y holds a NaN
@@ -382,14 +399,8 @@ static void sparsemax_backward_row(const float *y, const float *dy, float *dx,
         count += m_count(in);
         y_nan = nan_mark(yv, y_nan);
     }
-    if (v_hmax(y_nan) > 0.0f) {
-        fill(dx, n, sm_qnan);
+    if (write_limit_gradient(dx, n, y_nan, beta))
         return;
-    }
-    if (isinf(beta)) {
-        fill(dx, n, 0.0f);
-        return;
-    }
     const double sum = acc_fold(&acc);
     const sm_v vc = v_set1(count ? (float)(sum / (double)count) : 0.0f);
     const sm_v vb = v_set1(beta);
