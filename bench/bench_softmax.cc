@@ -14,9 +14,10 @@
 //   gumbel_softmax_f32/avx512/n:1000/out/beta:1 Gumbel-softmax's soft sample
 //   sparsemax_f32/avx512/n:1000/out/beta:1      sparsemax, no exp; beside it
 //   sparsemax_f32/sort_baseline/...             a sort-based one
-//                                               (peer_sparsemax_sort.cc)
+//                                               (peer_sparse_sort.cc)
 //   hardmax_f32/avx512/n:1000/out/beta:1        1/k on the k maxima
-//   entmax15_f32/avx512/n:1000/out/beta:1       1.5-entmax (exact tau)
+//   entmax15_f32/avx512/n:1000/out/beta:1       1.5-entmax (exact tau); beside
+//   entmax15_f32/sort_baseline/...              it a sort-based one
 //   entmax125_f32/...                           1.25-entmax (bisected tau)
 //   state_logsumexp_f32/...                     the online state, pieces of 4096:
 //   state_softmax_f32/...                       fold + logsumexp; fold + softmax

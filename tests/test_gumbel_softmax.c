@@ -4,7 +4,8 @@
  * bound); the public function per ISA against scalar (sizes, strides,
  * betas, exp modes, soft and hard, in place, masked and NaN rows), its
  * soft sample equal to softmax of x + g, the hard sample one-hot at the
- * soft sample's first maximum; the hard sample's frequencies against
+ * soft sample's first maximum; the special values (+inf, -inf, NaN; in
+ * test_gumbel_softmax_special.h); the hard sample's frequencies against
  * softmax (chi-square); the backward route against central differences in double;
  * the error paths, with nothing written.
  */
@@ -496,11 +497,14 @@ static void test_errors(void **state)
     assert_int_equal(guard_free(&gs), 0);
 }
 
+#include "test_gumbel_softmax_special.h"
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_noise),
         cmocka_unit_test(test_public_every_isa),
+        cmocka_unit_test(test_special_values),
         cmocka_unit_test(test_frequencies),
         cmocka_unit_test(test_backward_route),
         cmocka_unit_test(test_errors),

@@ -18,7 +18,13 @@
  * (pieces that are not chunks, merged pairwise) into REPRO_STREAM_HASH;
  * attention decode (several pieces, GQA, MQA, masks, odd d, both exps,
  * outputs and logsumexps) into REPRO_ATTENTION_HASH; sparsemax (several
- * beta), its backward pass and hardmax into REPRO_SPARSE_HASH.
+ * beta), its backward pass and hardmax into REPRO_SPARSE_HASH;
+ * alpha-entmax (1.5 at several beta, 1.25 and 3 at two) and its backward
+ * pass into REPRO_ENTMAX_HASH, and Gumbel-softmax (soft and hard, both
+ * exps, three beta, two seeds and counters; both outputs and the softmax
+ * backward of the soft one) into REPRO_GUMBEL_SOFTMAX_HASH, both over
+ * every row but the longest (entmax has no chunks; the 4099-entry row
+ * takes its long-row path).
  *
  * If an intended change of the contract changes the bits, update
  * REPRO_HASH from this program's output on any machine, and check that the
@@ -40,6 +46,8 @@
 #define REPRO_STREAM_HASH 0x530d18a3577ea41bULL
 #define REPRO_ATTENTION_HASH 0xf73ce48f9ed62ed8ULL
 #define REPRO_SPARSE_HASH 0x83ba02968430a41cULL
+#define REPRO_ENTMAX_HASH 0x91307aa68a348981ULL
+#define REPRO_GUMBEL_SOFTMAX_HASH 0xd42f432215f2ee19ULL
 
 /* FNV-1a 64 over each float's bits, least significant byte first. */
 struct hash {
@@ -509,17 +517,72 @@ static void sparse(struct hash *hs, const float *x, const float *dy, size_t n,
     }
 }
 
+/* alpha-entmax of one row at several alpha and beta, and its backward
+ * pass (finite beta). */
+static void entmax(struct hash *hs, const float *x, const float *dy, size_t n,
+                   float *y, float *dx)
+{
+    static const float cases[][2] = { /* alpha, beta */
+        {1.5f, 1.0f}, {1.5f, 0.5f}, {1.5f, -2.0f}, {1.5f, 0.0f},
+        {1.5f, INFINITY}, {1.5f, 7.0f}, {1.25f, 1.0f}, {1.25f, -2.0f},
+        {3.0f, 1.0f}, {3.0f, 0.5f},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        sm_entmax_options o = SM_ENTMAX_OPTIONS_INIT;
+        o.alpha = cases[c][0];
+        o.beta = cases[c][1];
+        ok(sm_entmax_rows_f32(1, n, x, n, y, n, &o), "entmax", n, o.beta);
+        hash_floats(hs, y, n);
+        if (isfinite(o.beta)) {
+            ok(sm_entmax_backward_rows_f32(1, n, y, n, dy, n, dx, n, &o),
+               "entmax backward", n, o.beta);
+            hash_floats(hs, dx, n);
+        }
+    }
+}
+
+/* Gumbel-softmax of one row, soft and hard, both exps, at three beta and
+ * two counters: the output, the soft sample and the soft sample's softmax
+ * backward (its gradient). */
+static void gumbel_softmax(struct hash *hs, const float *x, const float *dy,
+                           size_t n, float *y, float *soft, float *dx)
+{
+    static const float betas[] = {1.0f, 0.5f, 4.0f};
+    for (size_t b = 0; b < sizeof betas / sizeof betas[0]; b++)
+        for (unsigned flags = 0; flags <= (SM_FAST_EXP | SM_GUMBEL_HARD);
+             flags++)
+            for (uint64_t c = 0; c < 2; c++) {
+                sm_sampler_options so = SM_SAMPLER_OPTIONS_INIT;
+                so.beta = betas[b];
+                so.flags = flags;
+                so.seed = 0x6b5e + c;
+                ok(sm_gumbel_softmax_rows_f32(1, n, x, n, &c, y, n, soft, n,
+                                              &so),
+                   "gumbel_softmax", n, so.beta);
+                hash_floats(hs, y, n);
+                hash_floats(hs, soft, n);
+                const sm_options o = {sizeof o, so.beta, 0u};
+                ok(sm_softmax_backward_rows_f32(1, n, soft, n, dy, n, dx, n,
+                                                &o),
+                   "gumbel_softmax backward", n, so.beta);
+                hash_floats(hs, dx, n);
+            }
+}
+
 /* Everything through the active ISA. */
 static struct hash run_all(float *x, float *dy, float *y, float *dx, float *jac,
                            float *w, float *q, struct hash *decode,
                            struct hash *extra, struct hash *stream,
-                           struct hash *sparse_hs)
+                           struct hash *sparse_hs, struct hash *entmax_hs,
+                           struct hash *gumbel_hs)
 {
     struct hash hs = {0xcbf29ce484222325ULL, 0};
     *decode = hs;
     *extra = hs;
     *stream = hs;
     *sparse_hs = hs;
+    *entmax_hs = hs;
+    *gumbel_hs = hs;
     uint64_t s = 0x5eed0123456789abULL;
     for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
         const size_t n = rows[r].n;
@@ -530,8 +593,11 @@ static struct hash run_all(float *x, float *dy, float *y, float *dx, float *jac,
         forward(&hs, x, n, y, rows[r].kind == CHUNKS ? 3 : 5);
         streaming(stream, x, n, y, w, rows[r].kind == CHUNKS ? 2 : 5);
         decoding(decode, x, n);
-        if (rows[r].kind != CHUNKS)
+        if (rows[r].kind != CHUNKS) {
             sampling(extra, x, dy, n);
+            entmax(entmax_hs, x, dy, n, y, dx);
+            gumbel_softmax(gumbel_hs, x, dy, n, y, w, dx);
+        }
         gradients(&hs, x, dy, n, y, dx, n <= 65 ? jac : NULL);
         sparse(sparse_hs, x, dy, n, y, dx);
         for (size_t i = 0; i < n; i++)
@@ -563,18 +629,21 @@ int main(void)
             failures++;
             continue;
         }
-        struct hash dec, extra, stream, sp;
-        const struct hash hs =
-            run_all(x, dy, y, dx, jac, w, q, &dec, &extra, &stream, &sp);
+        struct hash dec, extra, stream, sp, em, gs;
+        const struct hash hs = run_all(x, dy, y, dx, jac, w, q, &dec, &extra,
+                                       &stream, &sp, &em, &gs);
         const struct hash att = attention();
-        const struct hash *got[6] = {&hs, &dec, &extra, &stream, &att, &sp};
-        const uint64_t want[6] = {REPRO_HASH, REPRO_DECODE_HASH,
+        const struct hash *got[8] = {&hs,  &dec, &extra, &stream,
+                                     &att, &sp,  &em,    &gs};
+        const uint64_t want[8] = {REPRO_HASH,        REPRO_DECODE_HASH,
                                   REPRO_SAMPLING_HASH, REPRO_STREAM_HASH,
-                                  REPRO_ATTENTION_HASH, REPRO_SPARSE_HASH};
-        static const char *const what[6] = {"contract", "decoding",
-                                            "sampling", "stream", "attention",
-                                            "sparse"};
-        for (int h = 0; h < 6; h++) {
+                                  REPRO_ATTENTION_HASH, REPRO_SPARSE_HASH,
+                                  REPRO_ENTMAX_HASH,
+                                  REPRO_GUMBEL_SOFTMAX_HASH};
+        static const char *const what[8] = {
+            "contract", "decoding", "sampling", "stream", "attention",
+            "sparse",   "entmax",   "gumbel-sm"};
+        for (int h = 0; h < 8; h++) {
             const int match = got[h]->h == want[h];
             printf("repro: %-6s %-9s %zu values, FNV-1a 64 = 0x%016llx %s\n",
                    sm_isa_name((sm_isa)isa), what[h],
