@@ -97,6 +97,8 @@ static inline size_t m_count(sm_m m)
 {
     return (size_t)__builtin_popcount((unsigned)_mm256_movemask_ps(m));
 }
+/* Bit j set for lane j in the mask (the ISAs with fixed widths). */
+static inline unsigned m_bits(sm_m m) { return (unsigned)_mm256_movemask_ps(m); }
 static inline sm_v v_sel(sm_m m, sm_v a, sm_v b) { return _mm256_blendv_ps(b, a, m); }
 
 static inline void acc_zero(sm_acc *acc)

@@ -86,7 +86,8 @@ struct entmax_kept {
 };
 
 /* The entries t >= g of the row (at most SM_ENTMAX_KEEP of them) into k,
- * in index order; the vector test skips the vectors with none. */
+ * in index order; the vector test skips the vectors with none, and where
+ * the mask's bits are at hand only the entries in the set are visited. */
 static void keep_set(const float *t, size_t n, float g, struct entmax_kept *k)
 {
     const sm_v vg = v_set1(g);
@@ -94,20 +95,32 @@ static void keep_set(const float *t, size_t n, float g, struct entmax_kept *k)
     for (size_t i = 0; i < n; i += SM_VW) {
         const size_t lanes = n - i < (size_t)SM_VW ? n - i : (size_t)SM_VW;
         const sm_v tv = load_lanes(t + i, lanes, -INFINITY);
-        if (m_count(m_at_least(tv, vg)) == 0)
+        const sm_m in = m_at_least(tv, vg);
+#ifdef SM_VLA
+        if (m_count(in) == 0)
             continue;
         for (size_t j = 0; j < lanes && kept < SM_ENTMAX_KEEP; j++) {
             k->lane[kept] = (uint8_t)((i + j) & 31);
             k->t[kept] = t[i + j];
             kept += t[i + j] >= g;
         }
+#else
+        for (unsigned bits = m_bits(in); bits && kept < SM_ENTMAX_KEEP;
+             bits &= bits - 1) {
+            const size_t j = i + (size_t)__builtin_ctz(bits);
+            k->lane[kept] = (uint8_t)(j & 31);
+            k->t[kept++] = t[j];
+        }
+#endif
     }
     k->count = kept;
 }
 
 /* entmax_set_of over the kept entries: the same lanes, the same order, so
- * the same sums. */
-static struct entmax_set kept_set_of(const struct entmax_kept *k, float g)
+ * the same sums. With narrow, the entries below g leave the buffer: the
+ * caller's later sets are all above g. */
+static struct entmax_set kept_set_of(struct entmax_kept *k, float g,
+                                     bool narrow)
 {
     double l1[32] = {0}, l2[32] = {0}, l3[32] = {0};
     size_t count = 0;
@@ -119,16 +132,23 @@ static struct entmax_set kept_set_of(const struct entmax_kept *k, float g)
         l1[k->lane[j]] += (double)t;
         l2[k->lane[j]] += (double)sq;
         l3[k->lane[j]] += (double)fmaf(t, t, -sq);
+        if (narrow) {
+            k->t[count] = t;
+            k->lane[count] = k->lane[j];
+        }
         count++;
     }
+    if (narrow)
+        k->count = count;
     const double sq = fold32(l2), err = fold32(l3);
     return (struct entmax_set){count, fold32(l1), sq + err};
 }
 
 static struct entmax_set set_above(const float *t, size_t n,
-                                   const struct entmax_kept *k, double tau)
+                                   struct entmax_kept *k, double tau)
 {
-    return k ? kept_set_of(k, above(tau)) : entmax_set_of(t, n, above(tau));
+    return k ? kept_set_of(k, above(tau), false)
+             : entmax_set_of(t, n, above(tau));
 }
 
 /*
@@ -149,23 +169,18 @@ static struct entmax_set set_above(const float *t, size_t n,
  * h_{S*}'s smaller root is tau* itself (tau* < min S* <= mean). A round
  * that moves neither bound bisects, so the bracket shrinks every round and
  * the sets, which change only at the t values, meet. Once A fits the
- * buffer, the rounds sum its kept entries instead of the row.
+ * buffer, the rounds sum its kept entries instead of the row, and each
+ * round's A narrows the buffer to itself.
  */
 static double entmax15_threshold(const float *t, size_t n)
 {
     struct entmax_kept buf;
-    const struct entmax_kept *kept = NULL;
+    struct entmax_kept *kept = NULL;
     double lo = -1.0, hi = 0.0;
-    if (n <= SM_ENTMAX_KEEP) { /* every candidate fits: no pass of sums */
-        keep_set(t, n, above(lo), &buf);
-        kept = &buf;
-    }
     for (int round = 0; round < 200; round++) {
-        const struct entmax_set a = set_above(t, n, kept, lo);
-        if (!kept && a.count <= SM_ENTMAX_KEEP) {
-            keep_set(t, n, above(lo), &buf);
-            kept = &buf;
-        }
+        /* lo only rises, so the kept entries below it go */
+        const struct entmax_set a = kept ? kept_set_of(kept, above(lo), true)
+                                         : entmax_set_of(t, n, above(lo));
         const double up = root15(a);
         const bool hi_moved = up < hi && up >= lo;
         if (hi_moved)
@@ -190,6 +205,12 @@ static double entmax15_threshold(const float *t, size_t n)
                 lo = mid;
             else
                 hi = mid;
+        }
+        /* The first round's bounds leave few candidates: they go to the
+         * buffer if they fit, and later rounds sum them, not the row. */
+        if (!kept && a.count <= SM_ENTMAX_KEEP) {
+            keep_set(t, n, above(lo), &buf);
+            kept = &buf;
         }
     }
     return root15(set_above(t, n, kept, hi));

@@ -84,6 +84,11 @@ static inline bool v_all_ge(sm_v a, sm_v b) { return vminvq_u32(vcgeq_f32(a, b))
 static inline sm_m m_eq(sm_v a, sm_v b) { return vceqq_f32(a, b); }
 static inline sm_m m_and(sm_m a, sm_m b) { return vandq_u32(a, b); }
 static inline size_t m_count(sm_m m) { return vaddvq_u32(vshrq_n_u32(m, 31)); }
+static inline unsigned m_bits(sm_m m)
+{
+    static const uint32_t bit[4] = {1, 2, 4, 8};
+    return vaddvq_u32(vandq_u32(m, vld1q_u32(bit)));
+}
 static inline sm_v v_sel(sm_m m, sm_v a, sm_v b) { return vbslq_f32(m, a, b); }
 
 static inline void acc_zero(sm_acc *acc)
