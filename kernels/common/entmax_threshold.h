@@ -170,17 +170,21 @@ static struct entmax_set set_above(const float *t, size_t n,
  * that moves neither bound bisects, so the bracket shrinks every round and
  * the sets, which change only at the t values, meet. Once A fits the
  * buffer, the rounds sum its kept entries instead of the row, and each
- * round's A narrows the buffer to itself.
+ * round's A narrows the buffer to itself. first: the first round's A,
+ * {t >= above(-1)}, as entmax_set_of sums it.
  */
-static double entmax15_threshold(const float *t, size_t n)
+static double entmax15_threshold(const float *t, size_t n,
+                                 struct entmax_set first)
 {
     struct entmax_kept buf;
     struct entmax_kept *kept = NULL;
     double lo = -1.0, hi = 0.0;
     for (int round = 0; round < 200; round++) {
         /* lo only rises, so the kept entries below it go */
-        const struct entmax_set a = kept ? kept_set_of(kept, above(lo), true)
-                                         : entmax_set_of(t, n, above(lo));
+        const struct entmax_set a =
+            round == 0 ? first
+            : kept     ? kept_set_of(kept, above(lo), true)
+                       : entmax_set_of(t, n, above(lo));
         const double up = root15(a);
         const bool hi_moved = up < hi && up >= lo;
         if (hi_moved)
