@@ -97,7 +97,7 @@ static void entmax_row(const float *x, size_t n, float beta, float alpha,
     write_t(x, n, scan.ext, beta, am1, y);
     const float r = (float)(1.0 / (double)am1);
     const float tau = entmax_float_threshold(y, n, r);
-    const double sum = entmax_mass(y, n, tau, r, y);
+    const double sum = entmax_mass(y, n, tau, r, y, NULL);
     scale(y, n, (float)(1.0 / sum));
 }
 

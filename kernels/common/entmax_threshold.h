@@ -79,16 +79,20 @@ static double mass15(struct entmax_set a, double tau)
  * stack): a larger set is summed by passes over the row. */
 #define SM_ENTMAX_KEEP 2048
 
+/* The widest vector in floats (SVE at 2048 bits). */
+#define SM_ENTMAX_MAX_VW 64
+
 struct entmax_kept {
     size_t count;
     uint8_t lane[SM_ENTMAX_KEEP]; /* index mod 32, in index order */
     float t[SM_ENTMAX_KEEP];
 };
 
-/* The entries t >= g of the row (at most SM_ENTMAX_KEEP of them) into k,
- * in index order; the vector test skips the vectors with none, and where
- * the mask's bits are at hand only the entries in the set are visited. */
-static void keep_set(const float *t, size_t n, float g, struct entmax_kept *k)
+/* The entries t >= g of the row into k, in index order; false if there
+ * are more than SM_ENTMAX_KEEP. The vector test skips the vectors with
+ * none, and where the mask's bits are at hand only the entries in the set
+ * are visited. */
+static bool keep_set(const float *t, size_t n, float g, struct entmax_kept *k)
 {
     const sm_v vg = v_set1(g);
     size_t kept = 0;
@@ -96,17 +100,18 @@ static void keep_set(const float *t, size_t n, float g, struct entmax_kept *k)
         const size_t lanes = n - i < (size_t)SM_VW ? n - i : (size_t)SM_VW;
         const sm_v tv = load_lanes(t + i, lanes, -INFINITY);
         const sm_m in = m_at_least(tv, vg);
+        if (kept + m_count(in) > SM_ENTMAX_KEEP)
+            return false;
 #ifdef SM_VLA
         if (m_count(in) == 0)
             continue;
-        for (size_t j = 0; j < lanes && kept < SM_ENTMAX_KEEP; j++) {
+        for (size_t j = 0; j < lanes; j++) {
             k->lane[kept] = (uint8_t)((i + j) & 31);
             k->t[kept] = t[i + j];
             kept += t[i + j] >= g;
         }
 #else
-        for (unsigned bits = m_bits(in); bits && kept < SM_ENTMAX_KEEP;
-             bits &= bits - 1) {
+        for (unsigned bits = m_bits(in); bits; bits &= bits - 1) {
             const size_t j = i + (size_t)__builtin_ctz(bits);
             k->lane[kept] = (uint8_t)(j & 31);
             k->t[kept++] = t[j];
@@ -114,6 +119,7 @@ static void keep_set(const float *t, size_t n, float g, struct entmax_kept *k)
 #endif
     }
     k->count = kept;
+    return true;
 }
 
 /* entmax_set_of over the kept entries: the same lanes, the same order, so
@@ -212,10 +218,8 @@ static double entmax15_threshold(const float *t, size_t n,
         }
         /* The first round's bounds leave few candidates: they go to the
          * buffer if they fit, and later rounds sum them, not the row. */
-        if (!kept && a.count <= SM_ENTMAX_KEEP) {
-            keep_set(t, n, above(lo), &buf);
+        if (!kept && a.count <= SM_ENTMAX_KEEP && keep_set(t, n, above(lo), &buf))
             kept = &buf;
-        }
     }
     return root15(set_above(t, n, kept, hi));
 }
@@ -229,32 +233,72 @@ SM_INLINE sm_v entmax_power(sm_v t, sm_v vtau, sm_v vr)
 }
 
 /* sum (t - tau)_+^r over the row, in the contract's order; with out, the
- * terms are also stored there. */
+ * terms are also stored there; with above, the count of t > tau. */
 static double entmax_mass(const float *t, size_t n, float tau, float r,
-                          float *out)
+                          float *out, size_t *above)
 {
     const sm_v vtau = v_set1(tau), vr = v_set1(r);
+    const sm_v vg = v_set1(nextafterf(tau, INFINITY));
     sm_acc acc;
     acc_zero(&acc);
-    size_t i0 = 0;
+    size_t count = 0, i0 = 0;
     for (; i0 + 32 <= n; i0 += 32)
         for (int v = 0; v < SM_VPB; v++) {
             const size_t i = i0 + (size_t)v * SM_VW;
-            const sm_v p = entmax_power(v_load(t + i), vtau, vr);
+            const sm_v tv = v_load(t + i);
+            const sm_v p = entmax_power(tv, vtau, vr);
             acc_add(&acc, v, p);
             if (out)
                 v_store(out + i, p);
+            if (above)
+                count += m_count(m_at_least(tv, vg));
         }
     for (int v = 0; i0 + (size_t)v * SM_VW < n; v++) {
         const size_t i = i0 + (size_t)v * SM_VW, c = n - i;
         const size_t lanes = c < (size_t)SM_VW ? c : SM_VW;
-        const sm_v p =
-            entmax_power(load_lanes(t + i, lanes, -INFINITY), vtau, vr);
+        const sm_v tv = load_lanes(t + i, lanes, -INFINITY);
+        const sm_v p = entmax_power(tv, vtau, vr);
         acc_add(&acc, v, p);
         if (out)
             store_lanes(out + i, lanes, p);
+        if (above)
+            count += m_count(m_at_least(tv, vg));
     }
+    if (above)
+        *above = count;
     return acc_fold(&acc);
+}
+
+/* entmax_mass of the row from its kept entries, which hold every t > tau:
+ * the others' terms are exp(log(+0) r) = +0, which leave the sums as they
+ * are, and the kept lanes and order give the row's sums. */
+static double kept_mass(const struct entmax_kept *k, float tau, float r)
+{
+    const sm_v vtau = v_set1(tau), vr = v_set1(r);
+    double lane[32] = {0};
+    float p[SM_ENTMAX_MAX_VW] __attribute__((aligned(64)));
+    for (size_t j = 0; j < k->count; j += SM_VW) {
+        const size_t lanes =
+            k->count - j < (size_t)SM_VW ? k->count - j : (size_t)SM_VW;
+        store_lanes(p, lanes,
+                    entmax_power(load_lanes(k->t + j, lanes, -INFINITY),
+                                 vtau, vr));
+        for (size_t q = 0; q < lanes; q++)
+            lane[k->lane[j + q]] += (double)p[q];
+    }
+    return fold32(lane);
+}
+
+/* Drops the kept entries below g. */
+static void narrow_kept(struct entmax_kept *k, float g)
+{
+    size_t kept = 0;
+    for (size_t j = 0; j < k->count; j++) {
+        k->t[kept] = k->t[j];
+        k->lane[kept] = k->lane[j];
+        kept += k->t[j] >= g;
+    }
+    k->count = kept;
 }
 
 /*
@@ -268,7 +312,12 @@ static double entmax_mass(const float *t, size_t n, float tau, float r,
 static float entmax_float_threshold(const float *t, size_t n, float r)
 {
     float lo = -1.0f, hi = 0.0f;
-    double f_lo = entmax_mass(t, n, lo, r, NULL) - 1.0, f_hi = -1.0;
+    size_t count;
+    double f_lo = entmax_mass(t, n, lo, r, NULL, &count) - 1.0, f_hi = -1.0;
+    /* Once the entries above lo fit the buffer, F sums them alone. */
+    struct entmax_kept buf;
+    bool kept = count <= SM_ENTMAX_KEEP &&
+                keep_set(t, n, nextafterf(lo, INFINITY), &buf);
     int side = 0;
     double width_before = 2.0; /* the bracket's width two steps back */
     double width_last = 1.0;
@@ -283,13 +332,20 @@ static float entmax_float_threshold(const float *t, size_t n, float r)
             break;
         width_before = width_last;
         width_last = width;
-        const double f = entmax_mass(t, n, mid, r, NULL) - 1.0;
+        const double f = (kept ? kept_mass(&buf, mid, r)
+                               : entmax_mass(t, n, mid, r, NULL, &count)) -
+                         1.0;
         if (f >= 0.0) {
             lo = mid;
             f_lo = f;
             if (side == 1)
                 f_hi *= 0.5;
             side = 1;
+            const float g = nextafterf(lo, INFINITY);
+            if (kept)
+                narrow_kept(&buf, g);
+            else if (count <= SM_ENTMAX_KEEP)
+                kept = keep_set(t, n, g, &buf);
         } else {
             hi = mid;
             f_hi = f;
