@@ -12,8 +12,8 @@
 /* 4 zmm accumulators fit beside everything else in 32 registers. */
 #define SM_SUM_TILE 0
 #define SM_VW 16
-/* 64-bit lanes multiply natively (vpmullq): common/gumbel.h uses them. */
-#define SM_HAVE_MUL_U64 1
+/* Philox runs 16 lanes per register (common/philox_lanes.h). */
+#define SM_PHILOX_LANES_16 1
 /* Rows of up to 8 vectors (128 entries) stay in registers. */
 #define SM_WIDE_VECS 8
 #define SM_LOG1P_LANES 8 /* log1p in one zmm of doubles */

@@ -9,10 +9,10 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Generic vectors of GM_FW lanes: 16 where 64-bit lanes multiply
- * natively (SM_HAVE_MUL_U64: AVX-512), else 8 (one AVX2 register, two
- * NEON ones). Lanes are independent: the width changes no bit. */
-#ifdef SM_HAVE_MUL_U64
+/* Generic vectors of GM_FW lanes: one register's 16 on AVX-512
+ * (SM_PHILOX_LANES_16), else 8 (one AVX2 register, two NEON ones). Lanes
+ * are independent: the width changes no bit. */
+#ifdef SM_PHILOX_LANES_16
 #define GM_FW 16
 #else
 #define GM_FW 8
@@ -21,26 +21,37 @@
 typedef uint32_t gm_u32 __attribute__((vector_size(4 * GM_FW)));
 typedef int32_t gm_i32 __attribute__((vector_size(4 * GM_FW)));
 typedef float gm_f32 __attribute__((vector_size(4 * GM_FW)));
-typedef uint64_t gm_u64 __attribute__((vector_size(8 * GM_FW)));
 
-/* hi:lo = a * k, 32 x 32 -> 64 bits per lane: in 64-bit lanes where the
- * ISA multiplies them, else from 16-bit halves with 32-bit multiplies (the
- * same bits). */
+/* hi:lo = a * k, 32 x 32 -> 64 bits per lane. On AVX-512 the even and
+ * odd lanes, seen as 64-bit lanes with their high half clear, multiply in
+ * one instruction each (vpmuludq) and the halves interleave back;
+ * elsewhere (where GCC makes slower code of that) from 16-bit halves with
+ * 32-bit multiplies. The same bits either way. */
+#ifdef SM_PHILOX_LANES_16
+typedef uint64_t gm_u64_pairs __attribute__((vector_size(4 * GM_FW)));
 static inline void mul_wide(gm_u32 a, uint32_t k, gm_u32 *hi, gm_u32 *lo)
 {
-#ifdef SM_HAVE_MUL_U64
-    const gm_u64 p = __builtin_convertvector(a, gm_u64) * k;
-    *hi = __builtin_convertvector(p >> 32, gm_u32);
-    *lo = __builtin_convertvector(p, gm_u32);
+    const uint64_t low = 0xffffffffu;
+    gm_u64_pairs a64;
+    memcpy(&a64, &a, sizeof a);
+    const gm_u64_pairs even = (a64 & low) * (uint64_t)k;
+    const gm_u64_pairs odd = (a64 >> 32) * (uint64_t)k;
+    const gm_u64_pairs lo64 = (even & low) | (odd << 32);
+    const gm_u64_pairs hi64 = (even >> 32) | (odd & ~low);
+    memcpy(lo, &lo64, sizeof lo64);
+    memcpy(hi, &hi64, sizeof hi64);
+}
 #else
+static inline void mul_wide(gm_u32 a, uint32_t k, gm_u32 *hi, gm_u32 *lo)
+{
     const gm_u32 al = a & 0xffffu, ah = a >> 16;
     const uint32_t kl = k & 0xffffu, kh = k >> 16;
     const gm_u32 ll = al * kl, lh = al * kh, hl = ah * kl;
     const gm_u32 mid = (ll >> 16) + (lh & 0xffffu) + (hl & 0xffffu);
     *hi = ah * kh + (lh >> 16) + (hl >> 16) + (mid >> 16);
     *lo = a * k;
-#endif
 }
+#endif
 
 /* One round of Philox4x32 on GM_FW blocks. */
 static inline void philox_round_lanes(gm_u32 c[4], uint32_t k0, uint32_t k1)
