@@ -5,6 +5,7 @@
 
 #include <immintrin.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/inline.h"
 #include "common/sleef_include.h"
@@ -90,6 +91,22 @@ static inline sm_m m_eq(sm_v a, sm_v b) { return _mm512_cmp_ps_mask(a, b, _CMP_E
 static inline sm_m m_and(sm_m a, sm_m b) { return (sm_m)(a & b); }
 static inline size_t m_count(sm_m m) { return (size_t)__builtin_popcount(m); }
 static inline unsigned m_bits(sm_m m) { return (unsigned)m; }
+/* The lanes of v in m, packed, to t, and the low five bits of their
+ * indices (lane l's index is i + l) to lane; writes SM_VW floats and
+ * SM_VW bytes whatever the count; returns the count. */
+#define SM_HAVE_COMPRESS 1
+static inline size_t v_compress_lanes(sm_v v, sm_m m, size_t i, float *t,
+                                      uint8_t *lane)
+{
+    const __m512i index = _mm512_add_epi32(
+        _mm512_set1_epi32((int)(i & 31)),
+        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+    const __m512i low5 = _mm512_and_si512(index, _mm512_set1_epi32(31));
+    _mm512_storeu_ps(t, _mm512_maskz_compress_ps(m, v));
+    _mm_storeu_si128((__m128i *)lane,
+                     _mm512_cvtepi32_epi8(_mm512_maskz_compress_epi32(m, low5)));
+    return (size_t)__builtin_popcount(m);
+}
 static inline sm_v v_sel(sm_m m, sm_v a, sm_v b) { return _mm512_mask_blend_ps(m, b, a); }
 
 SM_INLINE void acc_zero(sm_acc *acc)

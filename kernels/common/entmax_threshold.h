@@ -84,8 +84,10 @@ static double mass15(struct entmax_set a, double tau)
 
 struct entmax_kept {
     size_t count;
-    uint8_t lane[SM_ENTMAX_KEEP]; /* index mod 32, in index order */
-    float t[SM_ENTMAX_KEEP];
+    /* index mod 32, in index order; room for a vector's stores past the
+     * last entry */
+    uint8_t lane[SM_ENTMAX_KEEP + SM_ENTMAX_MAX_VW];
+    float t[SM_ENTMAX_KEEP + SM_ENTMAX_MAX_VW];
 };
 
 /* The entries t >= g of the row into k, in index order; false if there
@@ -102,7 +104,9 @@ static bool keep_set(const float *t, size_t n, float g, struct entmax_kept *k)
         const sm_m in = m_at_least(tv, vg);
         if (kept + m_count(in) > SM_ENTMAX_KEEP)
             return false;
-#ifdef SM_VLA
+#if defined(SM_HAVE_COMPRESS)
+        kept += v_compress_lanes(tv, in, i, k->t + kept, k->lane + kept);
+#elif defined(SM_VLA)
         if (m_count(in) == 0)
             continue;
         for (size_t j = 0; j < lanes; j++) {
