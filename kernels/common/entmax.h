@@ -31,38 +31,6 @@ static void write_t(const float *x, size_t n, float m, float beta, float am1,
                      v_mul(t_of(v_load_part(x + i, n - i, m), vm, vb), va));
 }
 
-/* write_t, and the sums of the set {t >= g} as entmax_set_of gives them
- * (the same lanes, the same order). */
-static struct entmax_set write_t_with_set(const float *x, size_t n, float m,
-                                          float beta, float am1, float g,
-                                          float *y)
-{
-    const sm_v vm = v_set1(m), vb = v_set1(beta), va = v_set1(am1);
-    const sm_v vg = v_set1(g);
-    sm_acc a1, a2, a3;
-    acc_zero(&a1);
-    acc_zero(&a2);
-    acc_zero(&a3);
-    size_t count = 0, i0 = 0;
-    for (; i0 + 32 <= n; i0 += 32)
-        for (int v = 0; v < SM_VPB; v++) {
-            const size_t i = i0 + (size_t)v * SM_VW;
-            const sm_v tv = v_mul(t_of(v_load(x + i), vm, vb), va);
-            v_store(y + i, tv);
-            set_terms(&a1, &a2, &a3, v, tv, m_at_least(tv, vg), &count);
-        }
-    for (int v = 0; i0 + (size_t)v * SM_VW < n; v++) {
-        const size_t i = i0 + (size_t)v * SM_VW, c = n - i;
-        const size_t lanes = c < (size_t)SM_VW ? c : SM_VW;
-        const sm_v tv = v_mul(t_of(load_lanes(x + i, lanes, m), vm, vb), va);
-        store_lanes(y + i, lanes, tv);
-        set_terms(&a1, &a2, &a3, v, tv,
-                  m_and(m_at_least(tv, vg), m_first(lanes)), &count);
-    }
-    const double sq = acc_fold(&a2), err = acc_fold(&a3);
-    return (struct entmax_set){count, acc_fold(&a1), sq + err};
-}
-
 /* y_i = max(y_i - tau, 0)^2. */
 static void write_squares(float *y, size_t n, float tau)
 {
@@ -90,7 +58,7 @@ static void entmax_row(const float *x, size_t n, float beta, float alpha,
     const float am1 = alpha - 1.0f;
     if (alpha == 1.5f) {
         const struct entmax_set first =
-            write_t_with_set(x, n, scan.ext, beta, am1, above(-1.0), y);
+            set_pass(x, n, above(-1.0), true, scan.ext, beta, am1, y);
         write_squares(y, n, (float)entmax15_threshold(y, n, first));
         return;
     }

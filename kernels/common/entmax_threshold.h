@@ -36,9 +36,28 @@ SM_INLINE void set_terms(sm_acc *a1, sm_acc *a2, sm_acc *a3, int v, sm_v t,
     *count += m_count(in);
 }
 
-static struct entmax_set entmax_set_of(const float *t, size_t n, float g)
+/* The vector of t at i (lanes of it; the rest -inf): read from src, or
+ * with from_x computed from the x in src as t = (alpha - 1) u (write_t's
+ * t) and stored to y. */
+SM_INLINE sm_v t_lanes(const float *src, size_t i, size_t lanes, bool from_x,
+                       float m, sm_v vb, sm_v va, float *y)
+{
+    if (!from_x)
+        return load_lanes(src + i, lanes, -INFINITY);
+    const sm_v tv =
+        v_mul(t_of(load_lanes(src + i, lanes, m), v_set1(m), vb), va);
+    store_lanes(y + i, lanes, tv);
+    return tv;
+}
+
+/* The sums of the set {t >= g} over a row of t, or with from_x of the t of
+ * a row of x (m its extremum, am1 = alpha - 1), stored to y on the way. */
+SM_INLINE struct entmax_set set_pass(const float *src, size_t n, float g,
+                                     bool from_x, float m, float beta,
+                                     float am1, float *y)
 {
     const sm_v vg = v_set1(g);
+    const sm_v vb = v_set1(beta), va = v_set1(am1);
     sm_acc a1, a2, a3;
     acc_zero(&a1);
     acc_zero(&a2);
@@ -46,18 +65,24 @@ static struct entmax_set entmax_set_of(const float *t, size_t n, float g)
     size_t count = 0, i0 = 0;
     for (; i0 + 32 <= n; i0 += 32)
         for (int v = 0; v < SM_VPB; v++) {
-            const sm_v tv = v_load(t + i0 + (size_t)v * SM_VW);
+            const sm_v tv = t_lanes(src, i0 + (size_t)v * SM_VW, SM_VW,
+                                    from_x, m, vb, va, y);
             set_terms(&a1, &a2, &a3, v, tv, m_at_least(tv, vg), &count);
         }
     for (int v = 0; i0 + (size_t)v * SM_VW < n; v++) {
         const size_t i = i0 + (size_t)v * SM_VW, c = n - i;
         const size_t lanes = c < (size_t)SM_VW ? c : SM_VW;
-        const sm_v tv = load_lanes(t + i, lanes, -INFINITY);
+        const sm_v tv = t_lanes(src, i, lanes, from_x, m, vb, va, y);
         set_terms(&a1, &a2, &a3, v, tv,
                   m_and(m_at_least(tv, vg), m_first(lanes)), &count);
     }
     const double sq = acc_fold(&a2), err = acc_fold(&a3);
     return (struct entmax_set){count, acc_fold(&a1), sq + err};
+}
+
+static struct entmax_set entmax_set_of(const float *t, size_t n, float g)
+{
+    return set_pass(t, n, g, false, 0.0f, 0.0f, 0.0f, NULL);
 }
 
 /* alpha = 1.5: the smaller root of sum_A (t - tau)^2 = 1 over the set A,
