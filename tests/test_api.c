@@ -128,14 +128,8 @@ static void expect_status_at(sm_status got, sm_status want, const char *what,
 #define expect_status(got, want, what) \
     expect_status_at((got), (want), (what), __FILE__, __LINE__)
 
-/* Every ISA this CPU and build can run, forced in turn. The teardown
- * restores the automatic choice even when a test fails half way. */
-#define FOR_EACH_ISA(var)                                              \
-    for (int var = SM_ISA_SCALAR; var <= SM_ISA_SVE; var++)            \
-        if (!isa_available((sm_isa)var)) {                             \
-        } else if (assert_int_equal(sm_isa_force((sm_isa)var), SM_OK), \
-                   0) {                                                \
-        } else
+/* FOR_EACH_ISA (harness.h): the teardown restores the automatic choice
+ * even when a test fails half way. */
 
 static int restore_auto(void **state)
 {

@@ -108,10 +108,25 @@ static float *make_input(const struct shape *s, uint64_t seed)
     return x;
 }
 
-/* Output bytes of op on s, and a buffer for them ending at a guard page. */
+/* The floats op writes on s spans: rows at stride ld, or one per row. */
 static size_t out_len(enum op op, const struct shape *s)
 {
-    return op == LOGSUMEXP ? s->rows : s->rows ? (s->rows - 1) * s->ld + s->cols : 0;
+    if (op == LOGSUMEXP || s->rows == 0)
+        return s->rows;
+    return (s->rows - 1) * s->ld + s->cols;
+}
+
+/* op on s into out (n outputs and a sentinel after them, the rest of out
+ * a sentinel too); in_place: out starts as a copy of x and is x. */
+static void call_into(enum op op, const struct shape *s, const float *x,
+                      size_t n, float *out, const sm_options *o,
+                      bool in_place)
+{
+    memset(out, 0x5a, (n + 1) * sizeof(float));
+    if (in_place)
+        memcpy(out, x, n * sizeof(float));
+    assert_int_equal(call(op, s->rows, s->cols, in_place ? out : x, s->ld,
+                          out, s->ld, o), SM_OK);
 }
 
 /* Every provider against NULL options, for op, beta and flags on the
@@ -124,39 +139,21 @@ static void check_providers(enum op op, const struct shape *s, const float *x,
     float *ref = guard_alloc(&gr, n + 1), *y = guard_alloc(&gy, n + 1);
     assert_non_null(ref);
     assert_non_null(y);
-    const size_t ld = s->ld;
     sm_options o = SM_OPTIONS_INIT;
     o.beta = beta;
     o.flags = flags;
-    if (in_place)
-        memcpy(ref, x, n * sizeof(float));
-    else
-        memset(ref, 0x5a, (n + 1) * sizeof(float));
-    assert_int_equal(call(op, s->rows, s->cols, in_place ? ref : x, ld, ref,
-                          ld, &o), SM_OK);
+    call_into(op, s, x, n, ref, &o, in_place);
     for (int p = 0; p < PROVIDERS; p++) {
         o.parallel = provider(p);
-        if (in_place)
-            memcpy(y, x, n * sizeof(float));
-        else
-            memset(y, 0x5a, (n + 1) * sizeof(float));
-        assert_int_equal(call(op, s->rows, s->cols, in_place ? y : x, ld, y,
-                              ld, &o), SM_OK);
+        call_into(op, s, x, n, y, &o, in_place);
         if (memcmp(ref, y, (n + 1) * sizeof(float)) != 0)
             fail_msg("%s op %d %zux%zu (ld %zu) beta %g flags %u provider %d",
                      sm_isa_name(sm_isa_active()), (int)op, s->rows, s->cols,
-                     ld, (double)beta, flags, p);
+                     s->ld, (double)beta, flags, p);
     }
     assert_int_equal(guard_free(&gr), 0);
     assert_int_equal(guard_free(&gy), 0);
 }
-
-#define FOR_EACH_ISA(var)                                              \
-    for (int var = SM_ISA_SCALAR; var <= SM_ISA_SVE; var++)            \
-        if (!isa_available((sm_isa)var)) {                             \
-        } else if (assert_int_equal(sm_isa_force((sm_isa)var), SM_OK), \
-                   0) {                                                \
-        } else
 
 /* Each shape, op and ISA with beta 1; betas and the fast exp where marked. */
 static void check_shapes(const struct shape *shapes, size_t count,
