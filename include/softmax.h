@@ -221,10 +221,12 @@ typedef struct sm_options {
     size_t size;    /* sizeof(sm_options), as SM_OPTIONS_INIT sets it */
     float beta;     /* inverse temperature, not NaN */
     sm_flags flags; /* SM_FAST_EXP */
-    /* NULL: everything on the calling thread. Otherwise (run not NULL)
-     * sm_softmax_rows_f32, sm_log_softmax_rows_f32 and
-     * sm_logsumexp_rows_f32 spread a large enough call over it, with the
-     * bits of NULL; the other functions taking sm_options ignore it. */
+    /* NULL: everything on the calling thread. Otherwise (run not NULL,
+     * else SM_EINVAL) sm_softmax_rows_f32, sm_log_softmax_rows_f32 and
+     * sm_logsumexp_rows_f32 spread a call over it in tasks of whole
+     * rows (at least about 64K elements each: smaller calls stay on the
+     * calling thread) or of a longer row's chunks, with the bits of NULL;
+     * the other functions taking sm_options ignore it. */
     const sm_parallel *parallel;
 } sm_options;
 #define SM_OPTIONS_INIT { sizeof(sm_options), 1.0f, 0u, NULL }

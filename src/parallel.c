@@ -21,6 +21,10 @@
 /* Chunk statistics per job: their states live on the stack, and longer
  * rows take several jobs, folded in order. */
 #define SM_CHUNKS_PER_JOB 64
+/* Rows longer than a chunk go a row per task from this many rows on
+ * (tasks enough to balance; a row's chunks may be few and uneven), and
+ * chunk by chunk below it. */
+#define SM_LONG_ROWS_PER_CALL 8
 
 /* ---- blocks of rows ----------------------------------------------------- */
 
@@ -138,7 +142,8 @@ static void chunked_row(const struct sm_rows_call *c, const sm_parallel *par,
 void sm_rows_parallel(const struct sm_rows_call *c, const sm_parallel *par)
 {
     /* beta = 0 reads every entry alike and cheaply: rows only */
-    if (c->cols <= SM_CHUNK || c->beta == 0.0f) {
+    if (c->cols <= SM_CHUNK || c->beta == 0.0f ||
+        c->rows >= SM_LONG_ROWS_PER_CALL) {
         rows_in_blocks(c, par);
         return;
     }

@@ -25,9 +25,9 @@ struct sm_rows_call {
 };
 
 /* The call's results, bit for bit those of c->k's kernel on all the rows
- * at once, computed in tasks run by par: blocks of whole rows, or each row
- * longer than a chunk chunk by chunk. A call too small to share is one
- * direct kernel call. */
+ * at once, computed in tasks run by par: blocks of whole rows, or, for a
+ * few rows longer than a chunk, each row chunk by chunk. A call too small
+ * to share is one direct kernel call. */
 void sm_rows_parallel(const struct sm_rows_call *c, const sm_parallel *par);
 
 #endif

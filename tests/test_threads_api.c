@@ -206,12 +206,14 @@ static void test_rows_of_chunks(void **state)
     const struct shape one[] = {{1, 3 * CHUNK + 14593, 3 * CHUNK + 14593, 0}};
     check_shapes(one, 1, true);
     /* a NaN, a masked row, two +inf (in another chunk than the row's
-     * start), a plain row; strided; and a row of exactly two chunks */
+     * start), a plain row; strided; a row of exactly two chunks; rows
+     * of one chunk and one entry */
     const struct shape more[] = {
         {4, CHUNK + 1000, CHUNK + 1017, 1},
         {1, 2 * CHUNK, 2 * CHUNK, 0},
+        {9, CHUNK + 1, CHUNK + 1, 1}, /* enough rows to go a row per task */
     };
-    check_shapes(more, 2, !test_quick());
+    check_shapes(more, 3, !test_quick());
 }
 
 /* The pool: every index of a job exactly once, for jobs of every size. */
