@@ -14,11 +14,11 @@ struct sm_thread_pool {
     pthread_mutex_t turn; /* held by the caller of a job: one at a time */
     pthread_mutex_t lock; /* guards everything below but next */
     pthread_cond_t wake;  /* a new job, or stop */
-    pthread_cond_t done;  /* the last worker left the job */
+    pthread_cond_t done;  /* the last worker inside the job left it */
     unsigned long job;    /* job number, advanced by each job */
     bool stop;
-    size_t busy;          /* workers not yet done with the current job */
-    size_t count;
+    size_t inside;        /* workers that joined the job and are in it */
+    size_t count;         /* the job's indices; 0 once it is over */
     sm_task task;
     void *task_context;
     atomic_size_t next; /* the next index to claim */
@@ -44,21 +44,26 @@ static void *worker(void *arg)
         if (p->stop)
             break;
         seen = p->job;
+        if (p->count == 0) /* woke after the job was over */
+            continue;
+        p->inside++;
         const size_t count = p->count;
         const sm_task task = p->task;
         void *const ctx = p->task_context;
         pthread_mutex_unlock(&p->lock);
         claim(p, count, task, ctx);
         pthread_mutex_lock(&p->lock);
-        if (--p->busy == 0)
+        if (--p->inside == 0)
             pthread_cond_signal(&p->done);
     }
     pthread_mutex_unlock(&p->lock);
     return NULL;
 }
 
-/* Returns once every worker has left the job: none touches it afterwards,
- * and the mutex publishes their writes to the caller. */
+/* The caller claims indices too, so a job never waits for a worker to be
+ * scheduled: once every index is claimed it waits only for the workers
+ * inside the job (the mutex then publishes their writes), and closes it,
+ * so that a worker waking later joins nothing. */
 static void pool_run(void *context, size_t count, sm_task task, void *ctx)
 {
     sm_thread_pool *p = context;
@@ -75,14 +80,14 @@ static void pool_run(void *context, size_t count, sm_task task, void *ctx)
     p->task = task;
     p->task_context = ctx;
     atomic_store_explicit(&p->next, 0, memory_order_relaxed);
-    p->busy = p->workers;
     p->job++;
     pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->lock);
     claim(p, count, task, ctx);
     pthread_mutex_lock(&p->lock);
-    while (p->busy > 0)
+    while (p->inside > 0)
         pthread_cond_wait(&p->done, &p->lock);
+    p->count = 0;
     pthread_mutex_unlock(&p->lock);
     pthread_mutex_unlock(&p->turn);
 }
