@@ -24,7 +24,8 @@
 //   floor_memcpy/n:1000, floor_read/n:1000      what memory alone costs
 //   softmax_rows_f32/auto/256x32000/out/beta:1/threads:2
 //                                               the automatic ISA on the
-//                                               library's pool (real time)
+//                                               library's pool (real time;
+//                                               run these unpinned)
 // Only the ISAs this CPU and build support are registered.
 //
 // Select with Google Benchmark's own flags (a regex over the names); pin

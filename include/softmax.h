@@ -178,8 +178,8 @@ typedef enum sm_reduction {
 
 /* ---- threads: a caller-supplied parallel-for ------------------------------ */
 
-/* The library creates no thread of its own. A call that may use several
- * takes a parallel-for from its options: run(context, count, task,
+/* The library starts no thread unless asked (sm_thread_pool_create). A
+ * call that may use several takes a parallel-for from its options: run(context, count, task,
  * task_context) must call task(task_context, i) once for every i in
  * [0, count), on any threads and in any order, and return when every call
  * has returned. The results never depend on it: the work is cut into
@@ -194,9 +194,9 @@ typedef struct sm_parallel {
     void *context; /* passed to run */
 } sm_parallel;
 
-/* The library's own provider: a pool of threads - 1 worker threads (POSIX
- * threads) that sleep between jobs; the thread that calls run takes part
- * in the work, so threads = 1 creates none. Indices are handed out one at
+/* The library's own provider: a pool of `threads` threads, the one that
+ * calls run and threads - 1 workers (POSIX threads) that sleep on a
+ * condition variable between jobs; threads = 1 starts none. Indices are handed out one at
  * a time, so threads that finish early take more. A pool runs one job at
  * a time (calls from several threads take turns); a task must not run a
  * job on the pool that runs it. SM_EINVAL for threads = 0 or a NULL pool
