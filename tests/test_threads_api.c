@@ -189,6 +189,7 @@ static void test_blocks_of_rows(void **state)
         {0, 100, 100, 0},      {1, 100, 100, 0},    {1, 5000, 5000, 1},
         {1000, 300, 301, 1},   {77, 3000, 3000, 1}, {5001, 17, 17, 1},
         {10001, 7, 9, 1},      {300, 1025, 1025, 1}, {40, 2048, 2050, 0},
+        {673, 100, 100, 1}, /* a last block of one row */
     };
     check_shapes(shapes, sizeof shapes / sizeof *shapes, ALL);
 }
