@@ -79,7 +79,7 @@ void run_case(benchmark::State &state, const Op &op, const Case &c)
     fill_inputs(op, c.shape, y, dy);
     float *dx = c.in_place ? dy : dxbuf.out();
     const std::size_t cols = c.shape.cols;
-    const sm_options o{sizeof(sm_options), 1.0f, 0};
+    const sm_options o{sizeof(sm_options), 1.0f, 0, nullptr};
     const sm_status st =
         op.call(c.shape.rows, cols, y, cols, dy, cols, dx, cols, &o);
     if (st != SM_OK) {

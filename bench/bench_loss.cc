@@ -112,7 +112,7 @@ sm_status invoke(Kind kind, const Call &c)
                              SM_REDUCTION_MEAN, 0u};
     switch (kind) {
     case Kind::kSoftmax: {
-        const sm_options o{sizeof(sm_options), 1.0f, c.flags};
+        const sm_options o{sizeof(sm_options), 1.0f, c.flags, nullptr};
         return sm_softmax_rows_f32(c.rows, k, c.x, k, c.y, k, &o);
     }
     case Kind::kCrossEntropy: {

@@ -23,6 +23,10 @@
 //   state_softmax_f32/...                       fold + logsumexp; fold + softmax
 //   state_softmax_e_f32/...                     per piece; fold with exps + scale
 //   floor_memcpy/n:1000, floor_read/n:1000      what memory alone costs
+//   softmax_rows_f32/auto/256x32000/out/beta:1/threads:2
+//                                               the automatic ISA on the
+//                                               library's pool (real time;
+//                                               run these unpinned)
 // Only the ISAs this CPU and build support are registered.
 //
 // Select with Google Benchmark's own flags (a regex over the names); pin
@@ -83,18 +87,18 @@ sm_status logsumexp_row(const Call &c)
 }
 sm_status softmax_rows(const Call &c)
 {
-    const sm_options o{sizeof(sm_options), c.beta, c.flags};
+    const sm_options o{sizeof(sm_options), c.beta, c.flags, nullptr};
     return sm_softmax_rows_f32(c.rows, c.cols, c.x, c.cols, c.y, c.cols, &o);
 }
 sm_status log_softmax_rows(const Call &c)
 {
-    const sm_options o{sizeof(sm_options), c.beta, c.flags};
+    const sm_options o{sizeof(sm_options), c.beta, c.flags, nullptr};
     return sm_log_softmax_rows_f32(c.rows, c.cols, c.x, c.cols, c.y, c.cols,
                                    &o);
 }
 sm_status logsumexp_rows(const Call &c)
 {
-    const sm_options o{sizeof(sm_options), c.beta, c.flags};
+    const sm_options o{sizeof(sm_options), c.beta, c.flags, nullptr};
     return sm_logsumexp_rows_f32(c.rows, c.cols, c.x, c.cols, c.y, &o);
 }
 // An index is as large as a float: the output buffer holds `rows` of them.
@@ -105,7 +109,7 @@ sm_status argmax_row(const Call &c)
 }
 sm_status argmax_rows(const Call &c)
 {
-    const sm_options o{sizeof(sm_options), c.beta, c.flags};
+    const sm_options o{sizeof(sm_options), c.beta, c.flags, nullptr};
     return sm_argmax_rows_f32(c.rows, c.cols, c.x, c.cols,
                               reinterpret_cast<std::int32_t *>(c.y), &o);
 }
@@ -152,7 +156,7 @@ sm_status sparsemax_row(const Call &c)
 }
 sm_status sparsemax_rows(const Call &c)
 {
-    const sm_options o{sizeof(sm_options), c.beta, c.flags};
+    const sm_options o{sizeof(sm_options), c.beta, c.flags, nullptr};
     return sm_sparsemax_rows_f32(c.rows, c.cols, c.x, c.cols, c.y, c.cols, &o);
 }
 sm_status entmax15_row(const Call &c)
@@ -175,7 +179,7 @@ sm_status entmax125_rows(const Call &c) { return entmax_rows_with(c, 1.25f); }
 sm_status hardmax_row(const Call &c) { return sm_hardmax_f32(c.cols, c.x, c.y); }
 sm_status hardmax_rows(const Call &c)
 {
-    const sm_options o{sizeof(sm_options), c.beta, c.flags};
+    const sm_options o{sizeof(sm_options), c.beta, c.flags, nullptr};
     return sm_hardmax_rows_f32(c.rows, c.cols, c.x, c.cols, c.y, c.cols, &o);
 }
 // The online state over rows cut into pieces of kPiece columns (a
@@ -192,7 +196,7 @@ std::vector<sm_softmax_state> &state_scratch(std::size_t n)
 // Fresh states for the rows with every piece folded in.
 sm_status fold_pieces(const Call &c, sm_softmax_state *st)
 {
-    const sm_options o{sizeof(sm_options), c.beta, c.flags};
+    const sm_options o{sizeof(sm_options), c.beta, c.flags, nullptr};
     sm_status s = sm_softmax_state_init(c.rows, st, &o);
     for (std::size_t at = 0; s == SM_OK && at < c.cols; at += kPiece)
         s = sm_softmax_state_fold_rows_f32(
@@ -222,7 +226,7 @@ sm_status state_softmax_rows(const Call &c)
 // states, then scale each piece: one exp per entry.
 sm_status state_softmax_e_rows(const Call &c)
 {
-    const sm_options o{sizeof(sm_options), c.beta, c.flags};
+    const sm_options o{sizeof(sm_options), c.beta, c.flags, nullptr};
     const std::size_t pieces = (c.cols + kPiece - 1) / kPiece;
     sm_softmax_state *total = state_scratch(c.rows * (pieces + 1)).data();
     sm_status s = sm_softmax_state_init(c.rows * (pieces + 1), total, &o);
@@ -248,7 +252,7 @@ sm_status state_softmax_e_rows(const Call &c)
 constexpr std::size_t kTopN = 20;
 sm_status top_rows(const Call &c)
 {
-    const sm_options o{sizeof(sm_options), c.beta, c.flags};
+    const sm_options o{sizeof(sm_options), c.beta, c.flags, nullptr};
     std::int32_t *index = reinterpret_cast<std::int32_t *>(c.y);
     return sm_top_rows_f32(c.rows, c.cols, kTopN, c.x, c.cols, index, kTopN,
                            c.y + c.rows * kTopN, kTopN, &o);
@@ -403,6 +407,63 @@ void floor_read(benchmark::State &state, std::size_t n)
     smbench::set_throughput(state, n, n * sizeof(float));
 }
 
+// ---- threads ----------------------------------------------------------------
+
+// softmax, log-softmax or logsumexp of the shape on a pool of
+// state.range(0) threads (1: no pool, NULL options' path), automatic ISA.
+void threads_case(benchmark::State &state, int op, Shape shape)
+{
+    const std::size_t threads = static_cast<std::size_t>(state.range(0));
+    sm_thread_pool *pool = nullptr;
+    if (sm_isa_force(SM_ISA_AUTO) != SM_OK ||
+        (threads > 1 && sm_thread_pool_create(threads, &pool) != SM_OK)) {
+        state.SkipWithError("no pool");
+        return;
+    }
+    sm_options o = SM_OPTIONS_INIT;
+    o.parallel = sm_thread_pool_parallel(pool);
+    const std::size_t rows = shape.rows, cols = shape.cols;
+    const std::size_t elements = shape.elements();
+    IoBuffers buf(elements, op == 2 ? rows : elements);
+    smbench::fill_logits(buf.in(), elements);
+    const float *x = buf.in();
+    float *y = buf.out();
+    auto call = [&] {
+        if (op == 0)
+            return sm_softmax_rows_f32(rows, cols, x, cols, y, cols, &o);
+        if (op == 1)
+            return sm_log_softmax_rows_f32(rows, cols, x, cols, y, cols, &o);
+        return sm_logsumexp_rows_f32(rows, cols, x, cols, y, &o);
+    };
+    if (call() != SM_OK) {
+        state.SkipWithError("call failed");
+    } else {
+        for (auto _ : state) {
+            benchmark::DoNotOptimize(call());
+            benchmark::ClobberMemory();
+        }
+        smbench::set_throughput(state, elements,
+                                elements * sizeof(float) * (op == 2 ? 1 : 2));
+    }
+    sm_thread_pool_destroy(pool);
+}
+
+// The shapes, with 1 and 2 threads.
+void register_threads()
+{
+    static const char *const names[] = {"softmax", "log_softmax", "logsumexp"};
+    const Shape shapes[] = {{256, 32000}, {4096, 1000}, {1, std::size_t{1} << 24}};
+    for (int op = 0; op < 3; op++)
+        for (const Shape &shape : shapes) {
+            const std::string name = std::string(names[op]) + "_rows_f32/auto/" +
+                                     smbench::shape_label(shape) + "/out/beta:1";
+            auto *b = benchmark::RegisterBenchmark(name.c_str(), threads_case,
+                                                   op, shape);
+            smbench::apply_defaults(b, shape.elements());
+            b->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime();
+        }
+}
+
 // ---- registration ---------------------------------------------------------
 
 std::vector<sm_isa> supported_isas()
@@ -534,6 +595,7 @@ int main(int argc, char **argv)
     for (const Op &op : kOps)
         register_op(op, isas);
     register_floors();
+    register_threads();
 
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();

@@ -44,7 +44,10 @@
  *  - Every result is bit-identical across ISAs (scalar, AVX2, AVX-512, and
  *    the ARM kernels when built): the numerics contract below fixes the
  *    order of every operation.
- *  - Reentrant and thread-safe; no threads are created, nothing allocated.
+ *  - Reentrant and thread-safe; nothing is allocated and no thread is
+ *    created, except by sm_thread_pool_create, when the caller asks for a
+ *    pool. Calls with a parallel-for in their options (sm_parallel) return
+ *    the same bits for any number of threads.
  *
  * Numerics contract, in short: per chunk of 262,144 elements the extremum m
  * (max for beta > 0, min for beta < 0) is subtracted, t_i = beta * (x_i - m)
@@ -131,8 +134,9 @@ typedef enum sm_status {
     SM_EOVERLAP = 2, /* output overlaps input other than exactly in place */
     SM_ERANGE = 3,   /* a buffer's byte extent overflows the address space */
     SM_ENOTSUP = 4,  /* the CPU or this build lacks the requested ISA */
-    SM_EDOMAIN = 5   /* a row has no distribution to sample from (a NaN, or
+    SM_EDOMAIN = 5,  /* a row has no distribution to sample from (a NaN, or
                         every entry masked); the other rows are done */
+    SM_ENOMEM = 6    /* sm_thread_pool_create: no memory or no thread */
 } sm_status;
 
 /* Instruction sets with kernels. Values are stable; bit (1u << isa) of
@@ -172,14 +176,60 @@ typedef enum sm_reduction {
     SM_REDUCTION_MEAN = 2
 } sm_reduction;
 
+/* ---- threads: a caller-supplied parallel-for ------------------------------ */
+
+/* The library starts no thread unless asked (sm_thread_pool_create). A
+ * call that may use several takes a parallel-for from its options: run(context, count, task,
+ * task_context) must call task(task_context, i) once for every i in
+ * [0, count), on any threads and in any order, and return when every call
+ * has returned. The results never depend on it: the work is cut into
+ * units (blocks of whole rows, or a long row's chunks of 262,144 entries)
+ * whose bits are those of one thread's call, and every reduction over them
+ * keeps the numerics contract's order. Hand it a thread pool of your own
+ * (as XNNPACK takes a pthreadpool) or the library's sm_thread_pool below. */
+typedef void (*sm_task)(void *task_context, size_t index);
+typedef struct sm_parallel {
+    void (*run)(void *context, size_t count, sm_task task,
+                void *task_context);
+    void *context; /* passed to run */
+} sm_parallel;
+
+/* The library's own provider: a pool of `threads` threads, the one that
+ * calls run and threads - 1 workers (POSIX threads) that sleep on a
+ * condition variable between jobs; threads = 1 starts none. Indices are handed out one at
+ * a time, so threads that finish early take more. A pool runs one job at
+ * a time (calls from several threads take turns); a task must not run a
+ * job on the pool that runs it. SM_EINVAL for threads = 0 or a NULL pool
+ * pointer, SM_ENOMEM when memory or a thread is lacking (nothing is left
+ * behind). */
+typedef struct sm_thread_pool sm_thread_pool;
+SM_API SM_NODISCARD sm_status sm_thread_pool_create(size_t threads,
+                                                    sm_thread_pool **pool);
+
+/* The pool's parallel-for, for sm_options.parallel: valid until the pool
+ * is destroyed. NULL for a NULL pool. */
+SM_API const sm_parallel *sm_thread_pool_parallel(sm_thread_pool *pool);
+
+/* Stops and joins the workers and frees the pool; NULL is a no-op. No job
+ * may be running on it. */
+SM_API void sm_thread_pool_destroy(sm_thread_pool *pool);
+
 /* Options of softmax, log-softmax, logsumexp, both backward functions and
- * the Jacobian. SM_OPTIONS_INIT (or NULL options): beta 1, no flags. */
+ * the Jacobian. SM_OPTIONS_INIT (or NULL options): beta 1, no flags, the
+ * calling thread only. */
 typedef struct sm_options {
     size_t size;    /* sizeof(sm_options), as SM_OPTIONS_INIT sets it */
     float beta;     /* inverse temperature, not NaN */
     sm_flags flags; /* SM_FAST_EXP */
+    /* NULL: everything on the calling thread. Otherwise (run not NULL,
+     * else SM_EINVAL) sm_softmax_rows_f32, sm_log_softmax_rows_f32 and
+     * sm_logsumexp_rows_f32 spread a call over it in tasks of whole
+     * rows (at least about 64K elements each: smaller calls stay on the
+     * calling thread) or of a longer row's chunks, with the bits of NULL;
+     * the other functions taking sm_options ignore it. */
+    const sm_parallel *parallel;
 } sm_options;
-#define SM_OPTIONS_INIT { sizeof(sm_options), 1.0f, 0u }
+#define SM_OPTIONS_INIT { sizeof(sm_options), 1.0f, 0u, NULL }
 
 /* Options of the soft cross-entropy, KL, distillation and entropy.
  * SM_LOSS_OPTIONS_INIT (or NULL options): beta 1, no flags, MEAN. */

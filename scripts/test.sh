@@ -114,9 +114,11 @@ SM_TEST_QUICK=1 run sanitize "${sanitize[@]}" -Db_sanitize=undefined \
     -Dc_args=-g1
 SM_TEST_QUICK=1 CC=clang CXX=clang++ run clang-sanitize "${sanitize[@]}" \
     -Db_sanitize=address,undefined -Dc_args=-gline-tables-only
-# ThreadSanitizer on the concurrency test (first calls racing the
-# dispatcher's set-up, calls racing sm_isa_force): only what it needs.
-TARGETS=tests/test_threads TEST_ARGS=threads CC=clang CXX=clang++ run clang-thread \
+# ThreadSanitizer on the concurrency tests (first calls racing the
+# dispatcher's set-up, calls racing sm_isa_force, the thread pool and the
+# threaded calls): only what they need.
+TARGETS="tests/test_threads tests/test_threads-api" \
+    TEST_ARGS="threads threads-api" CC=clang CXX=clang++ run clang-thread \
     --buildtype=debugoptimized -Db_sanitize=thread -Db_lundef=false \
     -Dbenchmarks=disabled -Dtool=false -Davx512_emulation=disabled
 

@@ -4,18 +4,27 @@
 
 #include "checks.h"
 #include "dispatch.h"
+#include "parallel.h"
 
 /* softmax and log-softmax share their checks; log picks the slot. Inline
- * into each entry point, so the one-row forms reach the kernel with no call
- * in between. */
+ * into each entry point, so the one-row forms (par NULL) reach the kernel
+ * with no call in between. */
 static inline sm_status rows_op(bool log, size_t rows, size_t cols, float beta,
                                 const float *x, size_t ldx, float *y,
-                                size_t ldy, sm_flags flags)
+                                size_t ldy, sm_flags flags,
+                                const sm_parallel *par)
 {
     const sm_status st = sm_check_rows(rows, cols, beta, x, ldx, y, ldy);
     if (st != SM_OK || rows == 0 || cols == 0)
         return st;
     const struct sm_kernels *k = sm_dispatch();
+    if (par) {
+        const struct sm_rows_call c = {
+            k, log ? SM_OP_LOG_SOFTMAX : SM_OP_SOFTMAX, rows, cols, beta,
+            flags, x, ldx, y, ldy};
+        sm_rows_parallel(&c, par);
+        return SM_OK;
+    }
     (log ? k->log_softmax_rows : k->softmax_rows)(rows, cols, beta, x, ldx, y,
                                                   ldy, flags);
     return SM_OK;
@@ -23,7 +32,7 @@ static inline sm_status rows_op(bool log, size_t rows, size_t cols, float beta,
 
 static inline sm_status logsumexp_op(size_t rows, size_t cols, float beta,
                                      const float *x, size_t ldx, float *result,
-                                     sm_flags flags)
+                                     sm_flags flags, const sm_parallel *par)
 {
     const sm_status st = sm_check_reduce(rows, cols, beta, x, ldx, result);
     if (st != SM_OK || rows == 0)
@@ -33,7 +42,14 @@ static inline sm_status logsumexp_op(size_t rows, size_t cols, float beta,
             result[r] = -INFINITY;
         return SM_OK;
     }
-    sm_dispatch()->logsumexp_rows(rows, cols, beta, x, ldx, result, flags);
+    const struct sm_kernels *k = sm_dispatch();
+    if (par) {
+        const struct sm_rows_call c = {k,     SM_OP_LOGSUMEXP, rows, cols,
+                                       beta,  flags, x, ldx, result, 1};
+        sm_rows_parallel(&c, par);
+        return SM_OK;
+    }
+    k->logsumexp_rows(rows, cols, beta, x, ldx, result, flags);
     return SM_OK;
 }
 
@@ -46,7 +62,8 @@ static inline sm_status rows_entry(bool log, size_t rows, size_t cols,
     const sm_status st = sm_read_options(options, &o);
     if (st != SM_OK)
         return st;
-    return rows_op(log, rows, cols, o.beta, x, ldx, y, ldy, o.flags);
+    return rows_op(log, rows, cols, o.beta, x, ldx, y, ldy, o.flags,
+                   o.parallel);
 }
 
 sm_status sm_softmax_rows_f32(size_t rows, size_t cols, const float *x,
@@ -71,22 +88,23 @@ sm_status sm_logsumexp_rows_f32(size_t rows, size_t cols, const float *x,
     const sm_status st = sm_read_options(options, &o);
     if (st != SM_OK)
         return st;
-    return logsumexp_op(rows, cols, o.beta, x, ldx, result, o.flags);
+    return logsumexp_op(rows, cols, o.beta, x, ldx, result, o.flags,
+                        o.parallel);
 }
 
 sm_status sm_softmax_f32(size_t n, const float *x, float *y)
 {
-    return rows_op(false, 1, n, 1.0f, x, n, y, n, 0);
+    return rows_op(false, 1, n, 1.0f, x, n, y, n, 0, NULL);
 }
 
 sm_status sm_log_softmax_f32(size_t n, const float *x, float *y)
 {
-    return rows_op(true, 1, n, 1.0f, x, n, y, n, 0);
+    return rows_op(true, 1, n, 1.0f, x, n, y, n, 0, NULL);
 }
 
 sm_status sm_logsumexp_f32(size_t n, const float *x, float *result)
 {
-    return logsumexp_op(1, n, 1.0f, x, n, result, 0);
+    return logsumexp_op(1, n, 1.0f, x, n, result, 0, NULL);
 }
 
 /* dx against y and against dy: each may be exactly in place. The flags are

@@ -34,6 +34,10 @@ static inline sm_status sm_read_options(const sm_options *o, sm_options *out)
     out->beta = o->beta;
     if (SM_COVERS(o, sm_options, flags))
         out->flags = o->flags;
+    if (SM_COVERS(o, sm_options, parallel))
+        out->parallel = o->parallel;
+    if (out->parallel && !out->parallel->run)
+        return SM_EINVAL;
     return out->flags & ~SM_KNOWN_FLAGS ? SM_EINVAL : SM_OK;
 }
 

@@ -13,6 +13,7 @@ const char *sm_strerror(sm_status status)
     case SM_ERANGE: return "buffer size overflows the address space";
     case SM_ENOTSUP: return "instruction set not supported by this CPU or build";
     case SM_EDOMAIN: return "a row has no distribution to sample from (NaN or fully masked)";
+    case SM_ENOMEM: return "out of memory or threads";
     }
     return "unknown status";
 }

@@ -5,7 +5,8 @@
 
 #include "softmax.h"
 
-#define OPTS(beta, flags) (&(sm_options){sizeof(sm_options), (beta), (flags)})
+#define OPTS(beta, flags) \
+    (&(sm_options){sizeof(sm_options), (beta), (flags), NULL})
 #define LOSS_OPTS(beta, flags, reduction) \
     (&(sm_loss_options){sizeof(sm_loss_options), (beta), (flags), (reduction), 0u})
 

@@ -57,4 +57,13 @@ int isa_available(sm_isa isa);
  * full run does them. */
 int test_isas_narrowed(void);
 
+/* for (each ISA this CPU and build can run, forced in turn) — a cmocka
+ * assertion checks the force. */
+#define FOR_EACH_ISA(var)                                              \
+    for (int var = SM_ISA_SCALAR; var <= SM_ISA_SVE; var++)            \
+        if (!isa_available((sm_isa)var)) {                             \
+        } else if (assert_int_equal(sm_isa_force((sm_isa)var), SM_OK), \
+                   0) {                                                \
+        } else
+
 #endif

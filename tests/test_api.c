@@ -128,14 +128,8 @@ static void expect_status_at(sm_status got, sm_status want, const char *what,
 #define expect_status(got, want, what) \
     expect_status_at((got), (want), (what), __FILE__, __LINE__)
 
-/* Every ISA this CPU and build can run, forced in turn. The teardown
- * restores the automatic choice even when a test fails half way. */
-#define FOR_EACH_ISA(var)                                              \
-    for (int var = SM_ISA_SCALAR; var <= SM_ISA_SVE; var++)            \
-        if (!isa_available((sm_isa)var)) {                             \
-        } else if (assert_int_equal(sm_isa_force((sm_isa)var), SM_OK), \
-                   0) {                                                \
-        } else
+/* FOR_EACH_ISA (harness.h): the teardown restores the automatic choice
+ * even when a test fails half way. */
 
 static int restore_auto(void **state)
 {
@@ -1283,7 +1277,10 @@ static void test_cpu_features(void **state)
 
 /* No padding in any options struct: a member added later makes sizeof
  * grow, which is how the library tells a newer struct from its own. */
-_Static_assert(sizeof(sm_options) == offsetof(sm_options, flags) + sizeof(sm_flags),
+_Static_assert(sizeof(sm_options) == offsetof(sm_options, parallel) +
+                                        sizeof(const sm_parallel *) &&
+                   offsetof(sm_options, parallel) ==
+                       offsetof(sm_options, flags) + sizeof(sm_flags),
                "sm_options has padding");
 _Static_assert(sizeof(sm_loss_options) ==
                    offsetof(sm_loss_options, reserved) + sizeof(unsigned),
@@ -1330,6 +1327,7 @@ static void test_options_init_defaults(void **state)
     assert_int_equal(o.size, sizeof(sm_options));
     assert_true(o.beta == 1.0f);
     assert_int_equal(o.flags, 0);
+    assert_null(o.parallel);
     const sm_loss_options lo = SM_LOSS_OPTIONS_INIT;
     assert_int_equal(lo.size, sizeof(sm_loss_options));
     assert_true(lo.beta == 1.0f);

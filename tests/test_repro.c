@@ -163,7 +163,7 @@ static void forward(struct hash *hs, const float *x, size_t n, float *y,
         const float beta = fwd_betas[b];
         for (unsigned flags = 0; flags <= SM_FAST_EXP; flags += SM_FAST_EXP) {
             float lse;
-            const sm_options o = {sizeof o, beta, flags};
+            const sm_options o = {sizeof o, beta, flags, NULL};
             ok(sm_softmax_rows_f32(1, n, x, n, y, n, &o), "softmax", n, beta);
             hash_floats(hs, y, n);
             ok(sm_log_softmax_rows_f32(1, n, x, n, y, n, &o), "log_softmax", n,
@@ -207,7 +207,7 @@ static void streaming(struct hash *hs, const float *x, size_t n, float *y,
     for (size_t b = 0; b < nb; b++) {
         const float beta = fwd_betas[b];
         for (unsigned flags = 0; flags <= SM_FAST_EXP; flags += SM_FAST_EXP) {
-            const sm_options o = {sizeof o, beta, flags};
+            const sm_options o = {sizeof o, beta, flags, NULL};
             ok(sm_softmax_state_init(pieces, st, &o), "state_init", n, beta);
             for (size_t p = 0; p < pieces; p++) {
                 const size_t at = p * piece;
@@ -329,7 +329,7 @@ static void decoding(struct hash *hs, const float *x, size_t n)
     int32_t idx[8];
     float v[8];
     for (size_t b = 0; b < sizeof betas / sizeof *betas; b++) {
-        const sm_options o = {sizeof o, betas[b], b % 2 ? SM_FAST_EXP : 0};
+        const sm_options o = {sizeof o, betas[b], b % 2 ? SM_FAST_EXP : 0, NULL};
         sm_status st = sm_argmax_rows_f32(1, n, x, n, idx, &o);
         if (st == SM_OK) {
             memcpy(v, idx, sizeof idx[0]);
@@ -500,7 +500,7 @@ static void sparse(struct hash *hs, const float *x, const float *dy, size_t n,
 {
     static const float betas[] = {1.0f, 0.5f, -2.0f, 0.0f, INFINITY, 7.0f};
     for (size_t b = 0; b < sizeof betas / sizeof betas[0]; b++) {
-        const sm_options o = {sizeof(sm_options), betas[b], 0u};
+        const sm_options o = {sizeof(sm_options), betas[b], 0u, NULL};
         ok(sm_sparsemax_rows_f32(1, n, x, n, y, n, &o), "sparsemax", n,
            betas[b]);
         hash_floats(hs, y, n);

@@ -28,7 +28,7 @@ static void test_errors_write_nothing(void **state)
     float x[64], dy[64], out[64];
     for (int i = 0; i < 64; i++)
         x[i] = dy[i] = (float)i * 0.01f;
-    const sm_options bad_size = {sizeof(size_t), 1.0f, 0u};
+    const sm_options bad_size = {sizeof(size_t), 1.0f, 0u, NULL};
     typedef sm_status (*fwd_fn)(size_t, size_t, const float *, size_t, float *,
                                 size_t, const sm_options *);
     static const fwd_fn fwd[] = {sm_sparsemax_rows_f32, sm_hardmax_rows_f32};

@@ -24,7 +24,7 @@
 
 static sm_softmax_state empty_state(float beta, unsigned flags)
 {
-    const sm_options o = {sizeof o, beta, flags};
+    const sm_options o = {sizeof o, beta, flags, NULL};
     sm_softmax_state st;
     assert_int_equal(sm_softmax_state_init(1, &st, &o), SM_OK);
     return st;
@@ -575,8 +575,8 @@ static void test_errors_write_nothing(void **state)
 {
     (void)state;
     float x[8] = {1, 2, 3, 4, 5, 6, 7, 8}, y[8], lse[2];
-    const sm_options bad_flags = {sizeof(sm_options), 1.0f, 0x80u};
-    const sm_options nan_beta = {sizeof(sm_options), NAN, 0u};
+    const sm_options bad_flags = {sizeof(sm_options), 1.0f, 0x80u, NULL};
+    const sm_options nan_beta = {sizeof(sm_options), NAN, 0u, NULL};
     sm_softmax_state st[2];
     memset(st, 0x5a, sizeof st);
     const sm_softmax_state poison = st[0];

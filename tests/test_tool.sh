@@ -181,6 +181,23 @@ expect '--pieces 2: a masked piece' '0.000000 0.000000 0.500000 0.500000' \
     --pieces 2 -- -inf -inf 0 0
 expect_usage '--pieces 0' --pieces 0 1 2
 expect_usage '--pieces with --op argmax' --pieces 2 --op argmax 1 2
+# --threads: a pool of N; the bits of one thread, here on a row of two chunks
+awk 'BEGIN { srand(5); for (i = 0; i < 270000; i++)
+             printf "%s%.4f", i ? " " : "", 10 * rand() - 5; print "" }' \
+    >"$tmp/long"
+for op in softmax log-softmax logsumexp; do
+    run --op "$op" -p 9 --format e --file "$tmp/long"
+    want_status "--op $op, a long row" 0
+    cp "$tmp/out" "$tmp/one"
+    run --threads 3 --op "$op" -p 9 --format e --file "$tmp/long"
+    want_status "--threads 3 --op $op" 0
+    cmp -s "$tmp/one" "$tmp/out" || fail "--threads 3 --op $op: other bits"
+    pass
+done
+expect '--threads 2: a short row' '0.090031 0.244728 0.665241' --threads 2 1 2 3
+expect_usage '--threads 0' --threads 0 1 2
+expect_usage '--threads with --op argmax' --threads 2 --op argmax 1 2
+expect_usage '--threads with --pieces' --threads 2 --pieces 2 1 2
 expect '--op sample -t 0: the argmax, certainly' '1 1.000000' --op sample -t 0 1 3 2 3
 expect '--op sample --top-k 1' '3 1.000000' --op sample --top-k 1 --seed 9 1 2 3 4
 expect '--op sample --min-p 1: a maximum, half each' '3 0.500' \
@@ -684,6 +701,17 @@ want_status 'bench --op --isa' 0
 [ "$(grep -c '^logsumexp  *scalar ' "$tmp/out")" -eq 2 ] ||
     fail "bench --op logsumexp --isa scalar: expected 2 rows, got: $(cat "$tmp/out")"
 pass
+# --threads: per exp mode a row with 1 thread, one with N, their ratio
+run bench --seconds 0.1 --sizes 1000 --rows 200 --threads 2 --op softmax \
+    --isa scalar
+want_status 'bench --threads' 0
+grep -Eq '^op +isa +exp +threads +n=1000 ' "$tmp/out" ||
+    fail "bench --threads: no threads column in: $(cat "$tmp/out")"
+[ "$(grep -Ec '^softmax +scalar +(sleef|fast-exp) +(1|2|2/1) ' "$tmp/out")" -eq 6 ] ||
+    fail "bench --threads 2: expected 6 rows, got: $(cat "$tmp/out")"
+pass
+expect_usage 'bench --threads 0' bench --threads 0
+expect_usage 'bench --rows 0' bench --rows 0
 expect_usage 'bench --op bogus' bench --op bogus
 expect_usage 'bench --isa bogus' bench --isa bogus
 expect_usage 'bench --sizes 0' bench --sizes 0

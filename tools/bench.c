@@ -46,15 +46,17 @@ struct bench_options {
     double seconds;
     size_t sizes[MAX_SIZES];
     int n_sizes;
-    unsigned ops;  /* bit (1u << op) per enum tool_op to run */
-    unsigned isas; /* bit (1u << isa) per sm_isa to run */
+    unsigned ops;   /* bit (1u << op) per enum tool_op to run */
+    unsigned isas;  /* bit (1u << isa) per sm_isa to run */
+    size_t rows;    /* --rows: rows of each size per call */
+    size_t threads; /* --threads: > 1 measures 1 and this many threads */
 };
 
-/* One cell's work: one row of n floats, beta 1, out of place. */
+/* One cell's work: rows rows of n floats, beta 1, out of place. */
 struct work {
     enum tool_op op;
-    sm_options opt; /* beta 1; the exp mode's flags */
-    size_t n;
+    sm_options opt; /* beta 1; the exp mode's flags; the pool or NULL */
+    size_t rows, n;
     const float *x;
     float *y;
 };
@@ -71,6 +73,9 @@ static void print_bench_usage(FILE *out)
         "      --seconds S         time of the whole table (default 4); a cell\n"
         "                          makes at least one call per run\n"
         "      --sizes N,N,...     row lengths (default 100,1000,32000,1048576)\n"
+        "      --rows R            R rows of each length per call (default 1)\n"
+        "      --threads N         each row with 1 thread and with a pool of N,\n"
+        "                          then their ratio (N/1)\n"
         "      --op OP             only softmax, log-softmax or logsumexp\n"
         "      --isa NAME          only this ISA (auto: the one chosen\n"
         "                          automatically)\n"
@@ -168,13 +173,26 @@ static int parse_bench_isa(const char *value, unsigned *isas)
     return EXIT_USAGE;
 }
 
-enum { OPT_SECONDS = 256, OPT_SIZES, OPT_OP, OPT_ISA };
+static int parse_count(const char *name, const char *value, long max,
+                       size_t *out)
+{
+    long v;
+    if (!parse_int_in(value, 1, max, &v))
+        return command_usage_error(COMMAND, "%s needs an integer from 1 to "
+                                   "%ld, not '%s'", name, max, value);
+    *out = (size_t)v;
+    return EXIT_OK;
+}
+
+enum { OPT_SECONDS = 256, OPT_SIZES, OPT_OP, OPT_ISA, OPT_ROWS, OPT_THREADS };
 
 static const struct option bench_long_options[] = {
     {"seconds", required_argument, NULL, OPT_SECONDS},
     {"sizes", required_argument, NULL, OPT_SIZES},
     {"op", required_argument, NULL, OPT_OP},
     {"isa", required_argument, NULL, OPT_ISA},
+    {"rows", required_argument, NULL, OPT_ROWS},
+    {"threads", required_argument, NULL, OPT_THREADS},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -190,6 +208,11 @@ static int apply_bench_option(int c, const char *value, struct bench_options *b)
         return parse_bench_op(value, &b->ops);
     case OPT_ISA:
         return parse_bench_isa(value, &b->isas);
+    case OPT_ROWS:
+        return parse_count("--rows", value, (long)MAX_SIZE, &b->rows);
+    case OPT_THREADS:
+        return parse_count("--threads", value, SM_TOOL_MAX_THREADS,
+                           &b->threads);
     }
     return EXIT_USAGE; /* not reached: getopt_long returns only the above */
 }
@@ -200,7 +223,8 @@ static int parse_bench_options(int argc, char **argv, struct bench_options *b,
 {
     *b = (struct bench_options){.seconds = DEFAULT_SECONDS,
                                 .ops = (1u << N_OPS) - 1,
-                                .isas = sm_isa_supported()};
+                                .isas = sm_isa_supported(),
+                                .rows = 1, .threads = 1};
     b->n_sizes = (int)(sizeof default_sizes / sizeof default_sizes[0]);
     memcpy(b->sizes, default_sizes, sizeof default_sizes);
     *help = false;
@@ -222,6 +246,10 @@ static int parse_bench_options(int argc, char **argv, struct bench_options *b,
     if (optind < argc)
         return command_usage_error(COMMAND, "unexpected argument '%s'",
                                    argv[optind]);
+    for (int i = 0; i < b->n_sizes; i++)
+        if (b->sizes[i] > MAX_SIZE / b->rows)
+            return command_usage_error(COMMAND, "--rows times a size must be "
+                                       "at most %zu", MAX_SIZE);
     return EXIT_OK;
 }
 
@@ -267,9 +295,10 @@ static sm_status call_once(const struct work *w)
 {
     switch (w->op) {
     case OP_SOFTMAX:
-        return sm_softmax_rows_f32(1, w->n, w->x, w->n, w->y, w->n, &w->opt);
+        return sm_softmax_rows_f32(w->rows, w->n, w->x, w->n, w->y, w->n,
+                                   &w->opt);
     case OP_LOG_SOFTMAX:
-        return sm_log_softmax_rows_f32(1, w->n, w->x, w->n, w->y, w->n,
+        return sm_log_softmax_rows_f32(w->rows, w->n, w->x, w->n, w->y, w->n,
                                        &w->opt);
     case OP_LOGSUMEXP:
         break;
@@ -283,7 +312,7 @@ static sm_status call_once(const struct work *w)
     case OP_ENTMAX:
         return SM_EINVAL;
     }
-    return sm_logsumexp_rows_f32(1, w->n, w->x, w->n, w->y, &w->opt);
+    return sm_logsumexp_rows_f32(w->rows, w->n, w->x, w->n, w->y, &w->opt);
 }
 
 /* *seconds: the time of reps calls in a row. */
@@ -337,6 +366,7 @@ static sm_status measure_cell(const struct work *w, double share,
 #define ISA_WIDTH 7
 #define MODE_WIDTH 8
 #define MIN_CELL_WIDTH 8
+#define THREADS_WIDTH 7
 
 static int cell_width(size_t n)
 {
@@ -348,8 +378,12 @@ static void print_header(const struct bench_options *b)
 {
     printf("libsoftmax %s; cpu features: %s; active ISA: %s\n", sm_version(),
            sm_cpu_features(), sm_isa_name(sm_isa_active()));
+    if (b->rows > 1)
+        printf("%zu rows of n per call\n", b->rows);
     printf("%-*s %-*s %-*s", OP_WIDTH, "op", ISA_WIDTH, "isa", MODE_WIDTH,
            "exp");
+    if (b->threads > 1)
+        printf(" %*s", THREADS_WIDTH, "threads");
     for (int i = 0; i < b->n_sizes; i++) {
         char label[32];
         snprintf(label, sizeof label, "n=%zu", b->sizes[i]);
@@ -369,13 +403,25 @@ static void print_figure(int width, double v)
     printf(" %*.*f", width, decimals, v);
 }
 
-/* Measures and prints one row of the table; the ISA is already forced. */
+/* A row's first columns; threads: the threads column's label, or NULL
+ * when the table has none. */
+static void print_row_start(enum tool_op op, sm_isa isa,
+                            const struct exp_mode *mode, const char *threads)
+{
+    printf("%-*s %-*s %-*s", OP_WIDTH, op_name(op), ISA_WIDTH,
+           sm_isa_name(isa), MODE_WIDTH, mode->name);
+    if (threads)
+        printf(" %*s", THREADS_WIDTH, threads);
+}
+
+/* Measures and prints one row of the table, its figures also into rate;
+ * the ISA is already forced. */
 static sm_status bench_row(const struct bench_options *b, struct work w,
                            double share, sm_isa isa,
-                           const struct exp_mode *mode)
+                           const struct exp_mode *mode, const char *threads,
+                           double rate[MAX_SIZES])
 {
-    printf("%-*s %-*s %-*s", OP_WIDTH, op_name(w.op), ISA_WIDTH,
-           sm_isa_name(isa), MODE_WIDTH, mode->name);
+    print_row_start(w.op, isa, mode, threads);
     w.opt.flags = mode->flags;
     for (int i = 0; i < b->n_sizes; i++) {
         double per_call;
@@ -383,10 +429,37 @@ static sm_status bench_row(const struct bench_options *b, struct work w,
         const sm_status st = measure_cell(&w, share, &per_call);
         if (st != SM_OK)
             return st;
-        print_figure(cell_width(w.n), 1e-6 * (double)w.n / per_call);
+        rate[i] = 1e-6 * (double)(w.rows * w.n) / per_call;
+        print_figure(cell_width(w.n), rate[i]);
     }
     putchar('\n');
     fflush(stdout); /* show progress: the table takes seconds */
+    return SM_OK;
+}
+
+/* With --threads N: a row with one thread, one with the pool (par), and
+ * the ratio of their figures. */
+static sm_status bench_scaling(const struct bench_options *b, struct work w,
+                               double share, sm_isa isa,
+                               const struct exp_mode *mode,
+                               const sm_parallel *par)
+{
+    char label[32];
+    double one[MAX_SIZES], many[MAX_SIZES];
+    w.opt.parallel = NULL;
+    sm_status st = bench_row(b, w, share, isa, mode, "1", one);
+    snprintf(label, sizeof label, "%zu", b->threads);
+    w.opt.parallel = par;
+    if (st == SM_OK)
+        st = bench_row(b, w, share, isa, mode, label, many);
+    if (st != SM_OK)
+        return st;
+    snprintf(label, sizeof label, "%zu/1", b->threads);
+    print_row_start(w.op, isa, mode, label);
+    for (int i = 0; i < b->n_sizes; i++)
+        printf(" %*.2f", cell_width(b->sizes[i]), many[i] / one[i]);
+    putchar('\n');
+    fflush(stdout);
     return SM_OK;
 }
 
@@ -399,10 +472,11 @@ static int count_bits(unsigned v)
 }
 
 /* Every row: op, then ISA, then exp mode; each cell takes share seconds.
- * Leaves the ISA forced. */
+ * par: the pool of --threads, or NULL. Leaves the ISA forced. */
 static sm_status run_table(const struct bench_options *b, struct work w,
-                           double share)
+                           double share, const sm_parallel *par)
 {
+    double rate[MAX_SIZES];
     for (int op = 0; op < N_OPS; op++) {
         if (!(b->ops & (1u << op)))
             continue;
@@ -412,7 +486,10 @@ static sm_status run_table(const struct bench_options *b, struct work w,
                 continue;
             sm_status st = sm_isa_force((sm_isa)isa);
             for (int m = 0; st == SM_OK && m < N_MODES; m++)
-                st = bench_row(b, w, share, (sm_isa)isa, &modes[m]);
+                st = par ? bench_scaling(b, w, share, (sm_isa)isa, &modes[m],
+                                         par)
+                         : bench_row(b, w, share, (sm_isa)isa, &modes[m],
+                                     NULL, rate);
             if (st != SM_OK || ferror(stdout))
                 return st;
         }
@@ -433,18 +510,28 @@ static int bench(const struct bench_options *b, double start)
 {
     void *base;
     float *x, *y;
-    if (!alloc_buffers(largest_size(b), &base, &x, &y)) {
+    sm_thread_pool *pool = NULL;
+    sm_status st = b->threads > 1 ? sm_thread_pool_create(b->threads, &pool)
+                                  : SM_OK;
+    if (st != SM_OK) {
+        fprintf(stderr, "softmax: bench: --threads: %s\n", sm_strerror(st));
+        return EXIT_FAILED;
+    }
+    if (!alloc_buffers(b->rows * largest_size(b), &base, &x, &y)) {
+        sm_thread_pool_destroy(pool);
         fputs("softmax: bench: out of memory\n", stderr);
         return EXIT_FAILED;
     }
-    const struct work w = {.opt = SM_OPTIONS_INIT, .x = x, .y = y};
-    const int cells =
-        count_bits(b->ops) * count_bits(b->isas) * N_MODES * b->n_sizes;
+    const struct work w = {.opt = SM_OPTIONS_INIT, .rows = b->rows, .x = x,
+                           .y = y};
+    const int cells = count_bits(b->ops) * count_bits(b->isas) * N_MODES *
+                      b->n_sizes * (pool ? 2 : 1);
     print_header(b);
-    sm_status st = run_table(b, w, b->seconds / cells);
+    st = run_table(b, w, b->seconds / cells, sm_thread_pool_parallel(pool));
     const sm_status back = sm_isa_force(SM_ISA_AUTO);
     if (st == SM_OK)
         st = back;
+    sm_thread_pool_destroy(pool);
     free(base);
     if (st != SM_OK) {
         fprintf(stderr, "softmax: bench: %s\n", sm_strerror(st));

@@ -28,6 +28,7 @@ enum {
     OPT_SEED,
     OPT_DRAWS,
     OPT_PIECES,
+    OPT_THREADS,
     OPT_HARD,
     OPT_ALPHA,
     /* The losses' options, from here on: a bit each in loss_given. */
@@ -70,6 +71,7 @@ static const struct option long_options[] = {
     {"seed", required_argument, NULL, OPT_SEED},
     {"draws", required_argument, NULL, OPT_DRAWS},
     {"pieces", required_argument, NULL, OPT_PIECES},
+    {"threads", required_argument, NULL, OPT_THREADS},
     {"hard", no_argument, NULL, OPT_HARD},
     {"alpha", required_argument, NULL, OPT_ALPHA},
     {"labels", required_argument, NULL, OPT_LABELS},
@@ -357,6 +359,12 @@ static int apply_option(int c, const char *value, struct options *o,
                                value);
         o->pieces = (size_t)n;
         break;
+    case OPT_THREADS:
+        if (!parse_int_in(value, 1, SM_TOOL_MAX_THREADS, &n))
+            return usage_error("--threads needs an integer from 1 to %d, not "
+                               "'%s'", SM_TOOL_MAX_THREADS, value);
+        o->threads = (size_t)n;
+        break;
     case OPT_ALPHA:
         status = parse_real_option("alpha", value, &d);
         if (status == EXIT_OK && !(d > 1.0 && (float)d <= FLT_MAX))
@@ -487,6 +495,11 @@ static int check_combination(const struct options *o, int beta_from,
                        o->op != OP_LOGSUMEXP)))
         return usage_error("--pieces goes with --op softmax, log-softmax or "
                            "logsumexp");
+    if (o->threads > 1 && (o->pieces || o->loss != LOSS_NONE ||
+                           (o->op != OP_SOFTMAX && o->op != OP_LOG_SOFTMAX &&
+                            o->op != OP_LOGSUMEXP)))
+        return usage_error("--threads goes with --op softmax, log-softmax or "
+                           "logsumexp, without --pieces");
     const bool gumbel = o->op == OP_GUMBEL || o->op == OP_GUMBEL_SOFTMAX;
     const bool draws_op = o->op == OP_SAMPLE || gumbel;
     if (o->sampling_given && (o->loss != LOSS_NONE || !draws_op))
@@ -512,7 +525,7 @@ int parse_options(int argc, char **argv, struct options *o)
                           .beta = 1.0f, .precision = 6, .conversion = 'f',
                           .temperature = 1.0, .ignore_index = -100,
                           .reduction = SM_REDUCTION_NONE, .top_p = 1.0f,
-                          .draws = 1, .alpha = 1.5f};
+                          .draws = 1, .alpha = 1.5f, .threads = 1};
     o->number_args = malloc((size_t)argc * sizeof *o->number_args);
     if (!o->number_args) {
         fputs("softmax: out of memory\n", stderr);

@@ -8,6 +8,9 @@
 
 #include "softmax.h"
 
+/* The most threads --threads takes (the tool's and softmax bench's). */
+#define SM_TOOL_MAX_THREADS 256
+
 /* Exit statuses, as documented in --help. */
 enum {
     EXIT_OK = 0,
@@ -42,6 +45,9 @@ struct options {
     size_t top_n;        /* --top-n N: entries per row for --op top */
     size_t pieces;       /* --pieces N: through the online state, N entries
                             at a time; 0: the one-shot functions */
+    size_t threads;      /* --threads N: softmax, log-softmax, logsumexp on
+                            a pool of N threads (1: the calling thread) */
+    const sm_parallel *parallel; /* the pool's, set by the tool, or NULL */
     /* --op sample: the filters (0 top_k, 1 top_p, 0 min_p: off), the seed
      * and the draws per row; sampling_given: any of them was given. */
     int32_t top_k;

@@ -148,6 +148,7 @@ static sm_status compute(const struct options *o, struct row *row,
     sm_options opt = SM_OPTIONS_INIT;
     opt.beta = o->beta;
     opt.flags = o->fast_exp ? SM_FAST_EXP : 0;
+    opt.parallel = o->parallel;
     if (o->pieces)
         return compute_in_pieces(o, &opt, row, out);
     float *v = row->v;
@@ -488,9 +489,19 @@ static int run(const struct options *o, char **argv)
 static int run_tool(int argc, char **argv)
 {
     struct options o;
+    sm_thread_pool *pool = NULL;
     int status = parse_options(argc, argv, &o);
+    if (status == EXIT_OK && o.threads > 1) {
+        const sm_status st = sm_thread_pool_create(o.threads, &pool);
+        if (st != SM_OK) {
+            fprintf(stderr, "softmax: --threads: %s\n", sm_strerror(st));
+            status = EXIT_FAILED;
+        }
+        o.parallel = sm_thread_pool_parallel(pool);
+    }
     if (status == EXIT_OK)
         status = run(&o, argv);
+    sm_thread_pool_destroy(pool);
     free_options(&o);
     return status;
 }

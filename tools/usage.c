@@ -29,6 +29,8 @@ void print_usage(FILE *out)
         "                          online state: each row folded N entries at\n"
         "                          a time, then written piece by piece (the\n"
         "                          same bits when N is a multiple of 262144)\n"
+        "      --threads N         softmax, log-softmax, logsumexp on a pool of N\n"
+        "                          threads (the same bits for every N)\n"
         "  --op sample draws tokens from softmax(beta x), seeded:\n"
         "      --top-k K           keep the K most probable (0: off)\n"
         "      --top-p P           keep the most probable set of mass >= P\n"
