@@ -561,7 +561,7 @@ static void gumbel_softmax(struct hash *hs, const float *x, const float *dy,
                    "gumbel_softmax", n, so.beta);
                 hash_floats(hs, y, n);
                 hash_floats(hs, soft, n);
-                const sm_options o = {sizeof o, so.beta, 0u};
+                const sm_options o = {sizeof o, so.beta, 0u, NULL};
                 ok(sm_softmax_backward_rows_f32(1, n, soft, n, dy, n, dx, n,
                                                 &o),
                    "gumbel_softmax backward", n, so.beta);
