@@ -117,10 +117,10 @@ SM_TEST_QUICK=1 run sanitize "${sanitize[@]}" -Db_sanitize=undefined \
 SM_TEST_QUICK=1 CC=clang CXX=clang++ run clang-sanitize "${sanitize[@]}" \
     -Db_sanitize=address,undefined -Dc_args=-gline-tables-only
 # ThreadSanitizer on the concurrency test (first calls racing the
-# dispatcher's set-up, calls racing sm_isa_force): only what it needs.
+# dispatcher's set-up, calls racing sm_isa_force): only what it needs, at
+# -O1 as the other sanitizers.
 TARGETS=tests/test_threads TEST_ARGS=threads CC=clang CXX=clang++ run clang-thread \
-    --buildtype=debugoptimized -Db_sanitize=thread -Db_lundef=false \
-    -Dbenchmarks=disabled -Dtool=false -Davx512_emulation=disabled
+    "${sanitize[@]}" -Db_sanitize=thread
 
 # aarch64 under qemu: one log per emulated CPU; a set-up or build failure
 # (exit status 2) counts as a broken configuration.
