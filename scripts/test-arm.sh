@@ -9,7 +9,8 @@
 #    128, 256 and 2048 bits, testing the SVE kernels only (SM_TEST_ISAS=sve: NEON
 #    and scalar code do not depend on the vector length; tests of
 #    ISA-independent code, such as the long-double references, run once,
-#    in the first run);
+#    in the first run; the comparisons with scalar take fewer betas and
+#    long rows, still every op and tail);
 #  - detection alone (the dispatch suite) with SVE off and on a
 #    Cortex-A72: the NEON kernels are the same code on every CPU and the
 #    first run tests them.

@@ -54,7 +54,8 @@ int isa_available(sm_isa isa);
 /* Nonzero when SM_TEST_ISAS narrows the run to some SIMD ISAs (a run per
  * SVE vector length): tests of code no SIMD ISA runs (the scalar kernels
  * alone, the long-double references) then print why and skip, since the
- * full run does them. */
+ * full run does them, and the comparisons with scalar take fewer betas and
+ * long rows (still every op, every tail and a multi-chunk row). */
 int test_isas_narrowed(void);
 
 /* for (each ISA this CPU and build can run, forced in turn) — a cmocka

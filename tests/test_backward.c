@@ -82,6 +82,10 @@ static void test_isas_match_scalar(void **state)
             const size_t ld = n + (j % 3) * 5; /* padding on some */
             for (int op = 0; op < 2; op++)
                 for (size_t b = 0; b < 5; b++) {
+                    /* runs narrowed to some ISAs: the long rows at beta 1,
+                     * plain and with the special values */
+                    if (test_isas_narrowed() && n > 1000 && b % 4 != 0)
+                        continue;
                     uint64_t seed = 1000 * n + b;
                     for (size_t i = 0; i < rows * ld; i++) {
                         x[i] = rng_uniform(&seed, -8.0f, 8.0f);
@@ -227,6 +231,10 @@ static void test_jacobian_identities(void **state)
 static void test_backward_bounds(void **state)
 {
     (void)state;
+    if (test_isas_narrowed()) {
+        printf("the bounds: in the full run (every ISA gives scalar's bits)\n");
+        skip();
+    }
     static const size_t sizes[] = {1, 5, 10, 32, 64, 1000, 33333};
     static const float betas[] = {1.0f, 0.25f, -3.0f};
     enum { CAP = 33333 };

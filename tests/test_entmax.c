@@ -211,11 +211,13 @@ static long double tau15_sorted(const long double *t, size_t n,
     return tau;
 }
 
-/* General alpha: bisection in long double on sum (t - tau)_+^r = 1. */
+/* General alpha: bisection in long double on sum (t - tau)_+^r = 1. 64
+ * halvings of [-1, 0] leave tau within 2^-64, far below a float's resolution
+ * (more only cost time where long double is software, as on aarch64). */
 static long double tau_bisect(const long double *t, size_t n, long double r)
 {
     long double lo = -1, hi = 0;
-    for (int i = 0; i < 120; i++) {
+    for (int i = 0; i < 64; i++) {
         const long double mid = (lo + hi) / 2;
         long double f = 0;
         for (size_t j = 0; j < n; j++)
@@ -273,6 +275,9 @@ static void test_against_reference(void **state)
             for (size_t b = 0; b < sizeof bs / sizeof *bs; b++)
                 for (size_t a = 0; a < NALPHAS; a++) {
                     if (n > 3000 && a > 1)
+                        continue;
+                    /* quick: the bisected alphas on rows up to 100 entries */
+                    if (test_quick() && n > 100 && alphas[a] != 1.5f)
                         continue;
                     const float alpha = alphas[a];
                     fill_row(x, n, (enum pattern)p, &s);

@@ -102,7 +102,10 @@ static void test_backward_finite_differences(void **state)
     int tested = 0;
     static const float bs[] = {1.0f, 0.5f, -0.75f, 3.0f};
     static const float als[] = {1.5f, 1.25f, 3.0f};
-    for (int trial = 0; trial < 240; trial++) {
+    /* Runs narrowed to some ISAs: fewer rows, still every beta and alpha
+     * (the reference is the same; the ISAs' bits are scalar's) */
+    const int trials = test_isas_narrowed() ? 48 : 240;
+    for (int trial = 0; trial < trials; trial++) {
         const size_t n = 2 + rng_next(&s) % 30;
         const float beta = bs[trial % 4], alpha = als[trial % 3];
         float x[64], y[64], dy[64], dx[64];
@@ -156,7 +159,7 @@ static void test_backward_finite_differences(void **state)
         tested++;
     }
     printf("%d rows against finite differences\n", tested);
-    assert_true(tested > 50);
+    assert_true(tested > trials * 5 / 24); /* 50 of 240 */
 }
 
 static int untouched(const float *out, size_t count)

@@ -281,9 +281,13 @@ static void test_chunk_folds_are_one_shot(void **state)
                                                 : "pieces of 1 chunk";
                         run_split(table_for(SM_ISA_SCALAR), flags, x, n, beta,
                                   lens ? two : one, 1, IN_ORDER, &ref);
-                        bad += check_one_shot("scalar", table_for(SM_ISA_SCALAR),
-                                              flags, x, n, beta, what, &ref,
-                                              n <= (lens ? 2 * C : C), buf);
+                        /* scalar's one-shot: in the full run, not in
+                         * runs narrowed to some ISAs */
+                        if (!test_isas_narrowed())
+                            bad += check_one_shot(
+                                "scalar", table_for(SM_ISA_SCALAR), flags, x,
+                                n, beta, what, &ref, n <= (lens ? 2 * C : C),
+                                buf);
                         for (int isa = SM_ISA_SCALAR + 1; isa <= SM_ISA_COUNT;
                              isa++) {
                             const struct sm_kernels *k = table_for(isa);
