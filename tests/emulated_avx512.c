@@ -258,6 +258,49 @@ static inline emu_m512 emu_shuffle_f32x4(emu_m512 a, emu_m512 b, int imm)
     return r;
 }
 
+static inline emu_m512i emu_setr_epi32(int e0, int e1, int e2, int e3, int e4,
+                                       int e5, int e6, int e7, int e8, int e9,
+                                       int e10, int e11, int e12, int e13,
+                                       int e14, int e15)
+{
+    const int e[16] = {e0, e1, e2,  e3,  e4,  e5,  e6,  e7,
+                       e8, e9, e10, e11, e12, e13, e14, e15};
+    emu_m512i r;
+    for (int i = 0; i < 16; i++)
+        r.u[i] = (uint32_t)e[i];
+    return r;
+}
+EMU_INT_LANEWISE(emu_and_si512, a.u[i] & b.u[i])
+/* The lanes of k packed from lane 0 up, the rest zero. */
+static inline emu_m512 emu_maskz_compress_ps(__mmask16 k, emu_m512 a)
+{
+    emu_m512 r = {{0}};
+    int n = 0;
+    for (int i = 0; i < 16; i++)
+        if (k >> i & 1)
+            r.f[n++] = a.f[i];
+    return r;
+}
+static inline emu_m512i emu_maskz_compress_epi32(__mmask16 k, emu_m512i a)
+{
+    emu_m512i r = {{0}};
+    int n = 0;
+    for (int i = 0; i < 16; i++)
+        if (k >> i & 1)
+            r.u[n++] = a.u[i];
+    return r;
+}
+/* vpmovdb: each lane truncated to its low byte. */
+static inline __m128i emu_cvtepi32_epi8(emu_m512i a)
+{
+    uint8_t b[16];
+    for (int i = 0; i < 16; i++)
+        b[i] = (uint8_t)a.u[i];
+    __m128i r;
+    memcpy(&r, b, sizeof r);
+    return r;
+}
+
 #define __m512 emu_m512
 #undef __m512d
 #define __m512d emu_m512d
@@ -271,6 +314,16 @@ static inline emu_m512 emu_shuffle_f32x4(emu_m512 a, emu_m512 b, int imm)
 #define _mm512_castsi512_ps emu_castsi512_ps
 #undef _mm512_set1_epi32
 #define _mm512_set1_epi32 emu_set1_epi32
+#undef _mm512_setr_epi32
+#define _mm512_setr_epi32 emu_setr_epi32
+#undef _mm512_and_si512
+#define _mm512_and_si512 emu_and_si512
+#undef _mm512_maskz_compress_ps
+#define _mm512_maskz_compress_ps emu_maskz_compress_ps
+#undef _mm512_maskz_compress_epi32
+#define _mm512_maskz_compress_epi32 emu_maskz_compress_epi32
+#undef _mm512_cvtepi32_epi8
+#define _mm512_cvtepi32_epi8 emu_cvtepi32_epi8
 #undef _mm512_add_epi32
 #define _mm512_add_epi32 emu_add_epi32
 #undef _mm512_sub_epi32
