@@ -274,11 +274,92 @@ SM_INLINE double chunk_sum_direct(const float *x, size_t n, float m, float beta,
     return acc_fold(&acc);
 }
 
+#if !SM_EXP_FAST && !defined(SM_VLA)
+/* With SLEEF's exp, an out-of-line call after which no vector register
+ * survives, the sums, the count and the masks would be stored and reloaded
+ * around every call. So a tile's exps come first, in a loop where nothing
+ * else is live, into y (when given, and not in place) or a buffer, and a
+ * second loop takes x and the exps back for the count and the double sums. Tiles are whole
+ * blocks: the same adds in the same order as chunk_sum_direct. */
+#define SM_EXP_CALL_TILE 512
+
+/* e_i = exp(beta (x_i - m)) of n entries. Out of line, so that the
+ * caller's sums are not live (and spilled) around each call. */
+static __attribute__((noinline)) void
+exps_of_tile(const float *x, size_t n, float m, float beta, bool unit_beta,
+             float *e)
+{
+    const sm_v vm = v_set1(m), vb = v_set1(beta);
+    size_t i = 0;
+    for (; i + SM_VW <= n; i += SM_VW)
+        v_store(e + i,
+                v_exp(beta_times_diff(v_load(x + i), vm, vb, unit_beta)));
+    if (i < n)
+        v_store_part(e + i, n - i,
+                     v_exp(beta_times_diff(v_load_part(x + i, n - i, m), vm,
+                                           vb, unit_beta)));
+}
+
+SM_INLINE double chunk_sum_exp_calls(const float *x, size_t n, float m,
+                                     float beta, float *y, size_t *k,
+                                     bool finite, bool unit_beta)
+{
+    const sm_v vm = v_set1(m);
+    const sm_v one = v_set1(1.0f), zero = v_set1(0.0f);
+    sm_acc acc;
+    acc_zero(&acc);
+    size_t count = 0;
+    float ebuf[SM_EXP_CALL_TILE] __attribute__((aligned(64)));
+    for (size_t base = 0; base < n; base += SM_EXP_CALL_TILE) {
+        const size_t len =
+            n - base < SM_EXP_CALL_TILE ? n - base : SM_EXP_CALL_TILE;
+        const float *xt = x + base;
+        /* In place, x is still needed after the exps: they go to ebuf. */
+        float *yt = y ? y + base : NULL;
+        float *et = yt && y != x ? yt : ebuf;
+        exps_of_tile(xt, len, m, beta, unit_beta, et);
+        size_t j = 0;
+        for (; j + 32 <= len; j += 32)
+            for (int v = 0; v < SM_VPB; v++) {
+                const size_t at = j + (size_t)v * SM_VW;
+                const sm_m eq = m_eq(v_load(xt + at), vm);
+                const sm_v e = v_load(et + at);
+                if (yt && (et != yt || !finite))
+                    v_store(yt + at, v_sel(eq, one, e));
+                acc_add_unless(&acc, v, e, eq);
+                count += m_count(eq);
+            }
+        /* The last partial block: missing lanes add +0 and count nothing. */
+        for (int v = 0; v < SM_VPB && j + (size_t)v * SM_VW < len; v++) {
+            const size_t at = j + (size_t)v * SM_VW;
+            const size_t c = len - at < SM_VW ? len - at : SM_VW;
+            const bool whole = c == SM_VW;
+            const sm_m valid = m_first(c);
+            const sm_v xv = whole ? v_load(xt + at) : v_load_part(xt + at, c, m);
+            const sm_m eq = m_and(m_eq(xv, vm), valid);
+            const sm_v e = whole ? v_load(et + at) : v_load_part(et + at, c, 0.0f);
+            if (yt && (et != yt || !finite)) {
+                if (whole)
+                    v_store(yt + at, v_sel(eq, one, e));
+                else
+                    v_store_part(yt + at, c, v_sel(eq, one, e));
+            }
+            acc_add(&acc, v, v_sel(eq, zero, v_sel(valid, e, zero)));
+            count += m_count(eq);
+        }
+    }
+    *k = count;
+    return acc_fold(&acc);
+}
+#endif
+
 SM_INLINE double chunk_sum_with(const float *x, size_t n, float m, float beta,
                                 float *y, size_t *k, bool finite,
                                 bool unit_beta)
 {
-#if SM_SUM_TILE
+#if !SM_EXP_FAST && !defined(SM_VLA)
+    return chunk_sum_exp_calls(x, n, m, beta, y, k, finite, unit_beta);
+#elif SM_SUM_TILE
     return chunk_sum_tiled(x, n, m, beta, y, k, finite, unit_beta);
 #else
     return chunk_sum_direct(x, n, m, beta, y, k, finite, unit_beta);
