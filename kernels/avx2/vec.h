@@ -93,6 +93,7 @@ static inline int v_all_ge(sm_v a, sm_v b)
 static inline sm_m m_eq(sm_v a, sm_v b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
 static inline sm_m m_first(size_t c) { return _mm256_castsi256_ps(lanes_below(c)); }
 static inline sm_m m_and(sm_m a, sm_m b) { return _mm256_and_ps(a, b); }
+static inline sm_m m_or(sm_m a, sm_m b) { return _mm256_or_ps(a, b); }
 static inline size_t m_count(sm_m m)
 {
     return (size_t)__builtin_popcount((unsigned)_mm256_movemask_ps(m));

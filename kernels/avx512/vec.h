@@ -89,6 +89,7 @@ static inline int v_all_ge(sm_v a, sm_v b)
 }
 static inline sm_m m_eq(sm_v a, sm_v b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
 static inline sm_m m_and(sm_m a, sm_m b) { return (sm_m)(a & b); }
+static inline sm_m m_or(sm_m a, sm_m b) { return (sm_m)(a | b); }
 static inline size_t m_count(sm_m m) { return (size_t)__builtin_popcount(m); }
 static inline unsigned m_bits(sm_m m) { return (unsigned)m; }
 /* The lanes of v in m, packed, to t, and the low five bits of their

@@ -54,7 +54,7 @@
  *                              (exact while the result is normal)
  *   v_all_ge(a, b)             every lane a >= b (ordered)
  *   m_eq(a, b)                 ordered a == b
- *   m_first(c), m_and, m_count lanes < c, AND, popcount
+ *   m_first(c), m_and, m_or, m_count  lanes < c, AND, OR, popcount
  *   v_sel(m, a, b)             m ? a : b
  *   acc_zero(acc)
  *   acc_add(acc, v, e)         adds vector v (0 <= v < 32 / SM_VW) of a

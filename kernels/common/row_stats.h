@@ -319,16 +319,38 @@ SM_INLINE double chunk_sum_exp_calls(const float *x, size_t n, float m,
         float *et = yt && y != x ? yt : ebuf;
         exps_of_tile(xt, len, m, beta, unit_beta, et);
         size_t j = 0;
-        for (; j + 32 <= len; j += 32)
+        for (; yt && et != yt && j + 32 <= len; j += 32) /* in place */
             for (int v = 0; v < SM_VPB; v++) {
                 const size_t at = j + (size_t)v * SM_VW;
                 const sm_m eq = m_eq(v_load(xt + at), vm);
                 const sm_v e = v_load(et + at);
-                if (yt && (et != yt || !finite))
-                    v_store(yt + at, v_sel(eq, one, e));
+                v_store(yt + at, v_sel(eq, one, e));
                 acc_add_unless(&acc, v, e, eq);
                 count += m_count(eq);
             }
+        for (; j + 32 <= len; j += 32) {
+            sm_v e[SM_VPB];
+            sm_m eq[SM_VPB];
+            for (int v = 0; v < SM_VPB; v++) {
+                const size_t at = j + (size_t)v * SM_VW;
+                eq[v] = m_eq(v_load(xt + at), vm);
+                e[v] = v_load(et + at);
+            }
+            sm_m any = eq[0];
+            for (int v = 1; v < SM_VPB; v++)
+                any = m_or(any, eq[v]);
+            if (m_count(any) == 0) { /* the usual block: M is elsewhere */
+                for (int v = 0; v < SM_VPB; v++)
+                    acc_add(&acc, v, e[v]);
+                continue;
+            }
+            for (int v = 0; v < SM_VPB; v++) {
+                if (yt && !finite)
+                    v_store(yt + j + (size_t)v * SM_VW, v_sel(eq[v], one, e[v]));
+                acc_add_unless(&acc, v, e[v], eq[v]);
+                count += m_count(eq[v]);
+            }
+        }
         /* The last partial block: missing lanes add +0 and count nothing. */
         for (int v = 0; v < SM_VPB && j + (size_t)v * SM_VW < len; v++) {
             const size_t at = j + (size_t)v * SM_VW;

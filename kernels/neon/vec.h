@@ -83,6 +83,7 @@ static inline sm_v v_ldexp_normal(sm_v p, sm_v z)
 static inline bool v_all_ge(sm_v a, sm_v b) { return vminvq_u32(vcgeq_f32(a, b)) != 0; }
 static inline sm_m m_eq(sm_v a, sm_v b) { return vceqq_f32(a, b); }
 static inline sm_m m_and(sm_m a, sm_m b) { return vandq_u32(a, b); }
+static inline sm_m m_or(sm_m a, sm_m b) { return vorrq_u32(a, b); }
 static inline size_t m_count(sm_m m) { return vaddvq_u32(vshrq_n_u32(m, 31)); }
 static inline unsigned m_bits(sm_m m)
 {

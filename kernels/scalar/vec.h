@@ -89,6 +89,7 @@ static inline bool v_all_ge(sm_v a, sm_v b) { return a >= b; }
 static inline sm_m m_eq(sm_v a, sm_v b) { return a == b; }
 static inline sm_m m_first(size_t c) { return c > 0; }
 static inline sm_m m_and(sm_m a, sm_m b) { return a && b; }
+static inline sm_m m_or(sm_m a, sm_m b) { return a || b; }
 static inline size_t m_count(sm_m m) { return m ? 1 : 0; }
 static inline unsigned m_bits(sm_m m) { return m ? 1u : 0u; }
 static inline sm_v v_sel(sm_m m, sm_v a, sm_v b) { return m ? a : b; }

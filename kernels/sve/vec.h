@@ -104,6 +104,7 @@ static inline bool v_all_ge(sm_v a, sm_v b)
 }
 static inline sm_m m_eq(sm_v a, sm_v b) { return svcmpeq_f32(sve_pg(), a, b); }
 static inline sm_m m_and(sm_m a, sm_m b) { return svand_b_z(sve_pg(), a, b); }
+static inline sm_m m_or(sm_m a, sm_m b) { return svorr_b_z(sve_pg(), a, b); }
 static inline size_t m_count(sm_m m) { return (size_t)svcntp_b32(sve_pg(), m); }
 static inline sm_v v_sel(sm_m m, sm_v a, sm_v b) { return svsel_f32(m, a, b); }
 
