@@ -566,7 +566,7 @@ SM_API SM_NODISCARD sm_status sm_gumbel_max_rows_f32(
  * inside (0, 1). In float, in this order: L = log(0 - log u_i),
  * z_i = x_i - L (so z_i = x_i + g_i exactly), both logs the library's own
  * logf (range reduction on the bits, a degree-9 polynomial in a fixed
- * order of FMAs, no division; within 1.21 ulp); then s is exactly the bits
+ * order of FMAs, no division; within 1.15 ulp); then s is exactly the bits
  * sm_softmax_rows_f32 writes for z at beta (SM_FAST_EXP selects its fast
  * exp). The noise is within 2^-22 + 2^-23 |g| of -log(-log u_i) computed
  * exactly; g lies in [-2.82, 16.64]. The same seed, counter, logits and
