@@ -1,9 +1,10 @@
 /*
  * Gumbel-softmax: the noise's log over every float it takes against logl;
  * the noise kernel of every ISA against scalar bit for bit and against the
- * header's definition (Philox word mapping, long-double bound); the public function per ISA against scalar (sizes, strides,
- * betas, exp modes, soft and hard, in place, masked and NaN rows), its
- * soft sample equal to softmax of x + g, the hard sample one-hot at the
+ * header's definition (Philox word mapping, long-double bound); the public
+ * function per ISA against scalar (sizes, strides, betas, exp modes, soft
+ * and hard, in place, masked and NaN rows), its soft sample equal to
+ * softmax of x + g, the hard sample one-hot at the
  * soft sample's first maximum; the special values (+inf, -inf, NaN; in
  * test_gumbel_softmax_special.h); the hard sample's frequencies against
  * softmax (chi-square); the backward route against central differences in double;
@@ -23,8 +24,9 @@
 #include "call_options.h"
 #include "common/philox.h"
 #include "isa_tables.h"
-/* The noise's log on scalar lanes (fmaf): every ISA's has the same bits,
- * which test_noise checks through the kernels. */
+/* The noise's log on scalar lanes (fmaf). Every ISA's takes the same
+ * steps, so returns the same bits: test_noise checks that through the
+ * kernels. */
 #include "scalar/vec.h"
 #include "common/noise_log.h"
 
