@@ -564,12 +564,13 @@ SM_API SM_NODISCARD sm_status sm_gumbel_max_rows_f32(
  * sm_gumbel_max_rows_f32 gives entry i (same seed, counter[r] and entry
  * mapping), u_i = ((w >> 9) + 1/2) 2^-23, exact in float and strictly
  * inside (0, 1). In float, in this order: L = log(0 - log u_i),
- * z_i = x_i - L (so z_i = x_i + g_i exactly), both logs SLEEF's finz u10
- * logf; then s is exactly the bits sm_softmax_rows_f32 writes for z at
- * beta (SM_FAST_EXP selects its fast exp). The noise is within
- * 2^-22 + 2^-23 |g| of -log(-log u_i) computed exactly; g lies in
- * [-2.82, 16.64]. The same seed, counter, logits and options give the same
- * bits on every ISA.
+ * z_i = x_i - L (so z_i = x_i + g_i exactly), both logs the library's own
+ * logf (range reduction on the bits, a degree-9 polynomial in a fixed
+ * order of FMAs, no division; within 1.15 ulp); then s is exactly the bits
+ * sm_softmax_rows_f32 writes for z at beta (SM_FAST_EXP selects its fast
+ * exp). The noise is within 2^-22 + 2^-23 |g| of -log(-log u_i) computed
+ * exactly; g lies in [-2.82, 16.64]. The same seed, counter, logits and
+ * options give the same bits on every ISA.
  * Without SM_GUMBEL_HARD, y = s and soft (if not NULL) receives s too.
  * s's first maximum is the argmax of x + g (but for ties that rounding
  * makes in s), so it is distributed as softmax(x) whatever beta; beta

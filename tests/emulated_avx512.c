@@ -151,6 +151,13 @@ static inline emu_m512i emu_slli_epi32(emu_m512i a, unsigned imm)
         a.u[i] <<= imm;
     return a;
 }
+static inline emu_m512 emu_cvtepi32_ps(emu_m512i a)
+{
+    emu_m512 r;
+    for (int i = 0; i < 16; i++)
+        r.f[i] = (float)(int32_t)a.u[i]; /* rounds to nearest, as vcvtdq2ps */
+    return r;
+}
 static inline emu_m512d emu_setzero_pd(void)
 {
     emu_m512d r;
@@ -332,6 +339,8 @@ static inline __m128i emu_cvtepi32_epi8(emu_m512i a)
 #define _mm512_srai_epi32 emu_srai_epi32
 #undef _mm512_slli_epi32
 #define _mm512_slli_epi32 emu_slli_epi32
+#undef _mm512_cvtepi32_ps
+#define _mm512_cvtepi32_ps emu_cvtepi32_ps
 #undef _mm512_loadu_ps
 #define _mm512_loadu_ps emu_loadu_ps
 #undef _mm512_storeu_ps

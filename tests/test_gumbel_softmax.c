@@ -1,9 +1,10 @@
 /*
- * Gumbel-softmax: the noise kernel of every ISA against scalar bit for bit
- * and against the header's definition (Philox word mapping, long-double
- * bound); the public function per ISA against scalar (sizes, strides,
- * betas, exp modes, soft and hard, in place, masked and NaN rows), its
- * soft sample equal to softmax of x + g, the hard sample one-hot at the
+ * Gumbel-softmax: the noise's log over every float it takes against logl;
+ * the noise kernel of every ISA against scalar bit for bit and against the
+ * header's definition (Philox word mapping, long-double bound); the public
+ * function per ISA against scalar (sizes, strides, betas, exp modes, soft
+ * and hard, in place, masked and NaN rows), its soft sample equal to
+ * softmax of x + g, the hard sample one-hot at the
  * soft sample's first maximum; the special values (+inf, -inf, NaN; in
  * test_gumbel_softmax_special.h); the hard sample's frequencies against
  * softmax (chi-square); the backward route against central differences in double;
@@ -23,6 +24,11 @@
 #include "call_options.h"
 #include "common/philox.h"
 #include "isa_tables.h"
+/* The noise's log on scalar lanes (fmaf). Every ISA's takes the same
+ * steps, so returns the same bits: test_noise checks that through the
+ * kernels. */
+#include "scalar/vec.h"
+#include "common/noise_log.h"
 
 #define SEED 0x5eed0f6e11b3ull
 
@@ -41,6 +47,47 @@ static float gauss(uint64_t *s)
     for (int i = 0; i < 4; i++)
         a += rng_uniform(s, -1.7f, 1.7f);
     return a;
+}
+
+/* The noise's log over every float it can take, [2^-24, 16.7] (u in
+ * [2^-24, 1), -log u in [2^-24, 16.64]; under SM_TEST_QUICK every 1021st),
+ * against logl: at most the 1.15 ulp noise_log.h states; its -log x is
+ * exactly the negation (but for x = 1: +0). */
+static void test_noise_log(void **state)
+{
+    (void)state;
+    const uint32_t from = f32_bits(0x1p-24f), to = f32_bits(16.7f);
+    const uint32_t step = test_quick() ? 1021 : 1;
+    double worst = 0.0;
+    float worst_x = 0.0f;
+    unsigned long long count = 0, over_half = 0, negated_differs = 0;
+    for (uint32_t b = from; b <= to; b += step) {
+        const float x = f32_from_bits(b), got = v_log_noise(x);
+        if (x != 1.0f && /* log 1: +0 either way */
+            f32_bits(v_log_noise_signed(x, -1.0f)) != f32_bits(-got))
+            negated_differs++;
+        const long double want = logl((long double)x);
+        const float wf = (float)want;
+        count++;
+        if (wf == 0.0f) { /* x = 1 */
+            if (got != 0.0f)
+                worst = INFINITY;
+            continue;
+        }
+        const double ulp = (double)(nextafterf(fabsf(wf), INFINITY) - fabsf(wf));
+        const double err = (double)fabsl((long double)got - want) / ulp;
+        over_half += err > 0.5;
+        if (err > worst) {
+            worst = err;
+            worst_x = x;
+        }
+    }
+    printf("noise log over %llu floats in [2^-24, 16.7]: max %.4f ulp at "
+           "%a, %.2f%% not correctly rounded\n", count, worst,
+           (double)worst_x, 100.0 * (double)over_half / (double)count);
+    assert_true(count > 200000);
+    assert_true(worst <= 1.15);
+    assert_true(negated_differs == 0);
 }
 
 /* -log(-log u) of entry i's word, exactly as the header defines u. */
@@ -502,6 +549,7 @@ static void test_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_noise_log),
         cmocka_unit_test(test_noise),
         cmocka_unit_test(test_public_every_isa),
         cmocka_unit_test(test_special_values),

@@ -47,7 +47,7 @@
 #define REPRO_ATTENTION_HASH 0xf73ce48f9ed62ed8ULL
 #define REPRO_SPARSE_HASH 0x83ba02968430a41cULL
 #define REPRO_ENTMAX_HASH 0x91307aa68a348981ULL
-#define REPRO_GUMBEL_SOFTMAX_HASH 0xd42f432215f2ee19ULL
+#define REPRO_GUMBEL_SOFTMAX_HASH 0x4d3fb49ef52e637eULL
 
 /* FNV-1a 64 over each float's bits, least significant byte first. */
 struct hash {

@@ -86,6 +86,17 @@ static inline sm_v v_ldexp_normal(sm_v p, sm_v z)
     return _mm256_castsi256_ps(_mm256_add_epi32(
         _mm256_castps_si256(p), _mm256_slli_epi32(_mm256_castps_si256(z), 23)));
 }
+/* x = 2^e m with m in [sqrt(1/2), sqrt(2)) for a positive normal x: returns
+ * m, e (an integer) as a float in *e; integer steps on the bits
+ * (common/noise_log.h). */
+static inline sm_v v_frexp_sqrt2(sm_v x, sm_v *e)
+{
+    const __m256i s = _mm256_set1_epi32(0x3f3504f3); /* sqrt(1/2) rounded */
+    const __m256i t = _mm256_sub_epi32(_mm256_castps_si256(x), s);
+    *e = _mm256_cvtepi32_ps(_mm256_srai_epi32(t, 23));
+    return _mm256_castsi256_ps(_mm256_add_epi32(
+        _mm256_and_si256(t, _mm256_set1_epi32(0x7fffff)), s));
+}
 static inline int v_all_ge(sm_v a, sm_v b)
 {
     return _mm256_movemask_ps(_mm256_cmp_ps(a, b, _CMP_GE_OQ)) == 0xFF;

@@ -83,6 +83,17 @@ static inline sm_v v_ldexp_normal(sm_v p, sm_v z)
     return _mm512_castsi512_ps(_mm512_add_epi32(
         _mm512_castps_si512(p), _mm512_slli_epi32(_mm512_castps_si512(z), 23)));
 }
+/* x = 2^e m with m in [sqrt(1/2), sqrt(2)) for a positive normal x: returns
+ * m, e (an integer) as a float in *e; integer steps on the bits
+ * (common/noise_log.h). */
+static inline sm_v v_frexp_sqrt2(sm_v x, sm_v *e)
+{
+    const __m512i s = _mm512_set1_epi32(0x3f3504f3); /* sqrt(1/2) rounded */
+    const __m512i t = _mm512_sub_epi32(_mm512_castps_si512(x), s);
+    *e = _mm512_cvtepi32_ps(_mm512_srai_epi32(t, 23));
+    return _mm512_castsi512_ps(_mm512_add_epi32(
+        _mm512_and_si512(t, _mm512_set1_epi32(0x7fffff)), s));
+}
 static inline int v_all_ge(sm_v a, sm_v b)
 {
     return _mm512_cmp_ps_mask(a, b, _CMP_GE_OQ) == 0xFFFF;

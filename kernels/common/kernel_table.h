@@ -52,6 +52,9 @@
  *                              the low bits of z = 0x1.8p23 + n (fast exp)
  *   v_ldexp_normal(p, z)       p * 2^n by adding n to the exponent field
  *                              (exact while the result is normal)
+ *   v_frexp_sqrt2(x, &e)       m with x = 2^e m, m in [sqrt(1/2), sqrt(2)),
+ *                              e as a float (positive normal x; the noise's
+ *                              log, noise_log.h)
  *   v_all_ge(a, b)             every lane a >= b (ordered)
  *   m_eq(a, b)                 ordered a == b
  *   m_first(c), m_and, m_or, m_count  lanes < c, AND, OR, popcount

@@ -80,6 +80,16 @@ static inline sm_v v_ldexp_normal(sm_v p, sm_v z)
     return vreinterpretq_f32_u32(vaddq_u32(
         vreinterpretq_u32_f32(p), vshlq_n_u32(vreinterpretq_u32_f32(z), 23)));
 }
+/* x = 2^e m with m in [sqrt(1/2), sqrt(2)) for a positive normal x: returns
+ * m, e (an integer) as a float in *e; integer steps on the bits
+ * (common/noise_log.h). */
+static inline sm_v v_frexp_sqrt2(sm_v x, sm_v *e)
+{
+    const int32x4_t s = vdupq_n_s32(0x3f3504f3); /* sqrt(1/2) rounded */
+    const int32x4_t t = vsubq_s32(vreinterpretq_s32_f32(x), s);
+    *e = vcvtq_f32_s32(vshrq_n_s32(t, 23));
+    return vreinterpretq_f32_s32(vaddq_s32(vandq_s32(t, vdupq_n_s32(0x7fffff)), s));
+}
 static inline bool v_all_ge(sm_v a, sm_v b) { return vminvq_u32(vcgeq_f32(a, b)) != 0; }
 static inline sm_m m_eq(sm_v a, sm_v b) { return vceqq_f32(a, b); }
 static inline sm_m m_and(sm_m a, sm_m b) { return vandq_u32(a, b); }

@@ -85,6 +85,20 @@ static inline sm_v v_ldexp_normal(sm_v p, sm_v z)
     memcpy(&p, &pi, sizeof p);
     return p;
 }
+/* x = 2^e m with m in [sqrt(1/2), sqrt(2)) for a positive normal x: returns
+ * m, e (an integer) as a float in *e; integer steps on the bits
+ * (common/noise_log.h). */
+static inline sm_v v_frexp_sqrt2(sm_v x, sm_v *e)
+{
+    uint32_t xi;
+    memcpy(&xi, &x, sizeof xi);
+    const uint32_t t = xi - 0x3f3504f3u; /* 0x3f3504f3: sqrt(1/2) rounded */
+    *e = (float)((int32_t)t >> 23);
+    const uint32_t mi = (t & 0x7fffffu) + 0x3f3504f3u;
+    float m;
+    memcpy(&m, &mi, sizeof m);
+    return m;
+}
 static inline bool v_all_ge(sm_v a, sm_v b) { return a >= b; }
 static inline sm_m m_eq(sm_v a, sm_v b) { return a == b; }
 static inline sm_m m_first(size_t c) { return c > 0; }

@@ -97,6 +97,18 @@ static inline sm_v v_ldexp_normal(sm_v p, sm_v z)
     return svreinterpret_f32_u32(svadd_u32_x(all, svreinterpret_u32_f32(p),
         svlsl_n_u32_x(all, svreinterpret_u32_f32(z), 23)));
 }
+/* x = 2^e m with m in [sqrt(1/2), sqrt(2)) for a positive normal x: returns
+ * m, e (an integer) as a float in *e; integer steps on the bits
+ * (common/noise_log.h). */
+static inline sm_v v_frexp_sqrt2(sm_v x, sm_v *e)
+{
+    const svbool_t all = sve_all();
+    /* 0x3f3504f3: sqrt(1/2) rounded */
+    const svint32_t t = svsub_n_s32_x(all, svreinterpret_s32_f32(x), 0x3f3504f3);
+    *e = svcvt_f32_s32_x(all, svasr_n_s32_x(all, t, 23));
+    return svreinterpret_f32_s32(
+        svadd_n_s32_x(all, svand_n_s32_x(all, t, 0x7fffff), 0x3f3504f3));
+}
 static inline bool v_all_ge(sm_v a, sm_v b)
 {
     const svbool_t pg = sve_pg();
