@@ -74,6 +74,17 @@ SM_INLINE void exp_scale_with(const float *x, size_t n, float m, float beta,
                               float r, float *y, bool finite,
                               bool unit_beta)
 {
+#if !SM_EXP_FAST && !defined(SM_VLA)
+    if (finite) { /* SLEEF's exps by tiles, as chunk_sum_exp_calls */
+        for (size_t at = 0; at < n; at += SM_EXP_CALL_TILE) {
+            const size_t len =
+                n - at < SM_EXP_CALL_TILE ? n - at : SM_EXP_CALL_TILE;
+            exps_of_tile(x + at, len, m, beta, unit_beta, y + at);
+            scale(y + at, len, r);
+        }
+        return;
+    }
+#endif
     const sm_v vm = v_set1(m), vb = v_set1(beta), vr = v_set1(r);
     size_t i = 0;
 #ifndef SM_VLA
