@@ -155,14 +155,8 @@ SM_INLINE void block_store_row(const sm_v xv[], const sm_v e[],
                                size_t nv, float beta, float *y, bool log,
                                bool next_row_follows)
 {
-    if (isnan(st.k + st.s)) {
-        fill(y, n, sm_qnan);
+    if (limit_row(y, n, row_class(st, beta), log ? -INFINITY : 0.0f))
         return;
-    }
-    if (row_is_masked(st.m, beta)) {
-        fill(y, n, log ? -INFINITY : 0.0f);
-        return;
-    }
     const size_t last = n - (nv - 1) * SM_VW;
     const sm_v vm = v_set1(st.m), vb = v_set1(beta), vc = v_set1(c);
     for (size_t v = 0; v < nv; v++) {

@@ -113,14 +113,15 @@ SM_INLINE float ce_row_scale(const struct sm_ce_args *a, size_t r,
                              double *loss, float *gr, size_t cols, float *tc)
 {
     const float xc = xr[a->labels[r]];
-    if (isnan(rs.k + rs.s)) {
+    const enum row_class c = row_class(rs, beta);
+    if (c == ROW_NAN) {
         loss[r] = NAN;
         if (gr)
             fill(gr, cols, sm_qnan);
         return -1.0f;
     }
     *tc = xc == rs.m ? 0.0f : (xc - rs.m) * beta;
-    if (row_is_masked(rs.m, beta)) {
+    if (c == ROW_MASKED) {
         loss[r] = INFINITY - *tc;
         return 0.0f;
     }

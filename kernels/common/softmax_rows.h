@@ -50,12 +50,10 @@ SM_INLINE void softmax_row(const float *x, size_t n, float beta, float *y)
     const bool one_chunk = n <= SM_CHUNK;
     const struct row_stats st =
         row_stats(x, n, beta, one_chunk ? y : NULL);
+    if (limit_row(y, n, row_class(st, beta), 0.0f))
+        return;
     const double s = st.k + st.s;
-    if (isnan(s))
-        fill(y, n, sm_qnan);
-    else if (row_is_masked(st.m, beta))
-        fill(y, n, 0.0f);
-    else if (one_chunk)
+    if (one_chunk)
         scale(y, n, (float)(1.0 / s));
     else
         exp_scale(x, n, st.m, beta, (float)(1.0 / s), y);
@@ -71,9 +69,9 @@ SM_INLINE void log_softmax_row(const float *x, size_t n, float beta, float *y)
         return;
     }
     const struct row_stats st = short_row_stats(x, n, beta, NULL);
-    const bool finite = !isnan(st.k + st.s) && !row_is_masked(st.m, beta);
-    log_softmax_from(x, n, beta, st, finite ? log_partition(st.k, st.s) : 0.0,
-                     y);
+    const bool ordinary = row_class(st, beta) == ROW_ORDINARY;
+    log_softmax_from(x, n, beta, st,
+                     ordinary ? log_partition(st.k, st.s) : 0.0, y);
 }
 
 /* Statistics of rows (<= SM_ROW_GROUP) rows (beta != 0) and their L in
@@ -258,9 +256,9 @@ SM_INLINE void one_row_out_nv(const float *x, size_t n, size_t nv, float beta,
         SM_UNREACHABLE();
 #endif
     }
-    const bool finite = !isnan(st.k + st.s) && !row_is_masked(st.m, beta);
+    const bool ordinary = row_class(st, beta) == ROW_ORDINARY;
     const float c = !log ? (float)(1.0 / (st.k + st.s))
-                    : finite ? (float)log_partition(st.k, st.s) : 0.0f;
+                    : ordinary ? (float)log_partition(st.k, st.s) : 0.0f;
     block_store_row(xv, e, st, c, n, nv, beta, y, log, nv > SM_VPB);
 }
 
