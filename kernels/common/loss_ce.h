@@ -110,15 +110,16 @@ SM_INLINE float ce_row_scale(const struct sm_ce_args *a, size_t r,
                              double *loss, float *gr, size_t cols, float *tc)
 {
     const float xc = xr[a->labels[r]];
-    const enum row_class c = row_class(rs, beta);
-    if (c == ROW_NAN) {
+    /* row_class's two tests apart, t_c between them: taking the class
+     * first costs the wide rows' loop its register allocation. */
+    if (isnan(rs.k + rs.s)) {
         loss[r] = NAN;
         if (gr)
             fill(gr, cols, sm_qnan);
         return -1.0f;
     }
     *tc = xc == rs.m ? 0.0f : (xc - rs.m) * beta;
-    if (c == ROW_MASKED) {
+    if (row_is_masked(rs.m, beta)) {
         loss[r] = INFINITY - *tc;
         return 0.0f;
     }
