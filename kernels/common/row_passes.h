@@ -165,9 +165,14 @@ log_softmax_from(const float *x, size_t n, float beta, struct row_stats st,
 static __attribute__((unused)) float
 logsumexp_of(struct row_stats st, float beta, double l)
 {
-    const enum row_class c = row_class(st, beta);
-    if (c != ROW_ORDINARY)
-        return row_limit(c, -INFINITY);
+    switch (row_class(st, beta)) {
+    case ROW_NAN:
+        return sm_qnan;
+    case ROW_MASKED:
+        return -INFINITY;
+    case ROW_ORDINARY:
+        break;
+    }
     /* beta * M is the limit 0 when M = 0, also for an infinite beta. */
     const double bm = st.m == 0.0f ? 0.0 : (double)beta * (double)st.m;
     return (float)(bm + l);
