@@ -137,6 +137,29 @@ SM_INLINE void block_stats_rows_nv(const float *x, size_t ldx, size_t rows,
     block_stats_loaded_nv(xv, rows, n, nv, beta, e, st);
 }
 
+/* The statistics of rows (<= SM_ROW_GROUP) one-block rows ldx apart,
+ * SM_BLOCK_ROWS at a time: row j's e_i in e[j], its statistics in st[j]
+ * and, with xv, its loaded vectors in xv[j]. */
+SM_INLINE void block_group_stats_nv(const float *x, size_t ldx, size_t rows,
+                                    size_t n, size_t nv, float beta,
+                                    sm_v xv[][SM_VPB], sm_v e[][SM_VPB],
+                                    struct row_stats st[])
+{
+    for (size_t j = 0; j < rows; j += SM_BLOCK_ROWS) {
+        sm_v loaded[SM_BLOCK_ROWS][SM_VPB];
+        sm_v(*xj)[SM_VPB] = xv ? xv + j : loaded;
+        const float *rj = x + j * ldx;
+        if (rows - j >= SM_BLOCK_ROWS) { /* constant row counts unroll */
+            block_load_rows(rj, ldx, SM_BLOCK_ROWS, n, nv, beta, xj);
+            block_stats_loaded_nv(xj, SM_BLOCK_ROWS, n, nv, beta, e + j,
+                                  st + j);
+        } else {
+            block_load_rows(rj, ldx, 1, n, nv, beta, xj);
+            block_stats_loaded_nv(xj, 1, n, nv, beta, e + j, st + j);
+        }
+    }
+}
+
 /* One row's block_stats_rows_nv. */
 SM_INLINE struct row_stats block_stats_nv(const float *x, size_t n,
                                           size_t nv, float beta,
@@ -155,14 +178,8 @@ SM_INLINE void block_store_row(const sm_v xv[], const sm_v e[],
                                size_t nv, float beta, float *y, bool log,
                                bool next_row_follows)
 {
-    if (isnan(st.k + st.s)) {
-        fill(y, n, sm_qnan);
+    if (limit_row(y, n, row_class(st, beta), log ? -INFINITY : 0.0f))
         return;
-    }
-    if (row_is_masked(st.m, beta)) {
-        fill(y, n, log ? -INFINITY : 0.0f);
-        return;
-    }
     const size_t last = n - (nv - 1) * SM_VW;
     const sm_v vm = v_set1(st.m), vb = v_set1(beta), vc = v_set1(c);
     for (size_t v = 0; v < nv; v++) {
@@ -187,13 +204,13 @@ SM_INLINE void softmax_block_loaded_nv(sm_v xv[][SM_VPB], size_t rows,
                         n, nv, beta, y + j * ldy, false, false);
 }
 
-/* log-softmax of a batch of one-block rows, a group at a time: statistics
- * two rows at a time, the group's L in one log1p pass (not a scalar call
- * per row), then t - L. In place, only
+/* log-softmax into y, or logsumexp into result, of a batch of one-block
+ * rows, a group at a time: statistics two rows at a time, the group's L in
+ * one log1p pass (not a scalar call per row), then t - L. In place, only
  * each group's first loads wait for the stores before them. */
-SM_INLINE void log_softmax_block_rows_nv(size_t rows, size_t n, size_t nv,
-                                         float beta, const float *x,
-                                         size_t ldx, float *y, size_t ldy)
+SM_INLINE void log_block_rows_nv(size_t rows, size_t n, size_t nv, float beta,
+                                 const float *x, size_t ldx, float *y,
+                                 size_t ldy, float *result)
 {
     double logk[SM_LOGK_MAX + 1];
     logk_init(logk, n);
@@ -202,21 +219,16 @@ SM_INLINE void log_softmax_block_rows_nv(size_t rows, size_t n, size_t nv,
         sm_v xv[SM_ROW_GROUP][SM_VPB], e[SM_ROW_GROUP][SM_VPB];
         struct row_stats st[SM_ROW_GROUP];
         double l[SM_ROW_GROUP];
-        for (size_t j = 0; j < nr; j += SM_BLOCK_ROWS) {
-            const float *xj = x + (r0 + j) * ldx;
-            if (nr - j >= SM_BLOCK_ROWS) { /* constant row counts unroll */
-                block_load_rows(xj, ldx, SM_BLOCK_ROWS, n, nv, beta, xv + j);
-                block_stats_loaded_nv(xv + j, SM_BLOCK_ROWS, n, nv, beta,
-                                      e + j, st + j);
-            } else {
-                block_load_rows(xj, ldx, 1, n, nv, beta, xv + j);
-                block_stats_loaded_nv(xv + j, 1, n, nv, beta, e + j, st + j);
-            }
-        }
+        block_group_stats_nv(x + r0 * ldx, ldx, nr, n, nv, beta,
+                             y ? xv : NULL, e, st);
         row_group_log_partition(st, nr, logk, l);
-        for (size_t j = 0; j < nr; j++)
-            block_store_row(xv[j], e[j], st[j], (float)l[j], n, nv, beta,
-                            y + (r0 + j) * ldy, true, false);
+        for (size_t j = 0; j < nr; j++) {
+            if (y)
+                block_store_row(xv[j], e[j], st[j], (float)l[j], n, nv, beta,
+                                y + (r0 + j) * ldy, true, false);
+            else
+                result[r0 + j] = logsumexp_of(st[j], beta, l[j]);
+        }
     }
 }
 
@@ -254,7 +266,7 @@ SM_INLINE void block_rows_out_nv(size_t rows, size_t n, size_t nv,
                                  float *y, size_t ldy, bool log)
 {
     if (log)
-        log_softmax_block_rows_nv(rows, n, nv, beta, x, ldx, y, ldy);
+        log_block_rows_nv(rows, n, nv, beta, x, ldx, y, ldy, NULL);
     else
         softmax_block_rows_nv(rows, n, nv, beta, x, ldx, y, ldy);
 }

@@ -100,10 +100,11 @@ SM_INLINE bool loss_row_init(struct loss_row *w, const float *x, size_t n,
     w->stored = may_store && g && n <= SM_CHUNK;
     const struct row_stats s =
         pre ? pre->s : short_row_stats(x, n, beta, w->stored ? g : NULL);
-    if (isnan(s.k + s.s))
+    const enum row_class c = row_class(s, beta);
+    if (c == ROW_NAN)
         return false;
     w->m = s.m;
-    if (row_is_masked(s.m, beta)) {
+    if (c == ROW_MASKED) {
         w->r = 0.0f;
         w->lse = INFINITY;
     } else {

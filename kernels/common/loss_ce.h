@@ -100,9 +100,6 @@ SM_INLINE void ce_grad_block(float *g, size_t n, size_t nv, const sm_v e[],
     g[label] = grad_scaled1(ec * r - a->q_label, a->grad_beta);
 }
 
-#define SM_CE_GROUP 16
-_Static_assert(SM_CE_GROUP % SM_LOG1P_LANES == 0, "whole log1p calls");
-
 /* What row r (at xr, statistics rs; not ignored) needs besides its L:
  * writes the loss and gradient of a row with a NaN, sets t_c and returns
  * 1/S (>= 1/SM_REGISTER_ROW_MAX here); 0 for a fully masked row (loss written,
@@ -113,6 +110,8 @@ SM_INLINE float ce_row_scale(const struct sm_ce_args *a, size_t r,
                              double *loss, float *gr, size_t cols, float *tc)
 {
     const float xc = xr[a->labels[r]];
+    /* row_class's two tests apart, t_c between them: taking the class
+     * first costs the wide rows' loop its register allocation. */
     if (isnan(rs.k + rs.s)) {
         loss[r] = NAN;
         if (gr)
@@ -134,7 +133,7 @@ SM_INLINE void ce_row_group_losses(const struct row_stats st[], size_t nr,
                                    double logk[SM_LOGK_MAX + 1], double *loss,
                                    double *total)
 {
-    double l[SM_CE_GROUP]; /* log_partition(K, S'') */
+    double l[SM_ROW_GROUP]; /* log_partition(K, S'') */
     row_group_log_partition(st, nr, logk, l);
     for (size_t j = 0; j < nr; j++)
         if (rc[j] > 0.0f)
@@ -147,12 +146,11 @@ SM_INLINE void ce_row_group_losses(const struct row_stats st[], size_t nr,
 }
 
 /* Rows of at most SM_REGISTER_ROW_MAX entries without smoothing, weights or L2
- * (the usual small case), in groups: each row's statistics and exps as
+ * (the usual small case), in row groups: each row's statistics and exps as
  * block_rows_out or softmax_wide_row_nv compute them, each row's
  * gradient, then the group's L as log-softmax's (log1p in one vector pass)
- * and the losses. Groups of 16, not 8: the log1p's latency holds up fewer
- * rows. One-block rows (nv <= SM_VPB) get the group's statistics two rows
- * at a time, then the bookkeeping, then the gradients (not a pair's
+ * and the losses. One-block rows (nv <= SM_VPB) get the group's
+ * statistics two rows at a time, then the bookkeeping, then the gradients (not a pair's
  * gradients right after its statistics: slower); wide rows go one at a
  * time from registers, the gradient written at once. The general path's
  * operations. beta != 0. */
@@ -165,21 +163,14 @@ SM_INLINE void ce_short_rows_nv(size_t rows, size_t cols, size_t nv,
     logk_init(logk, cols);
     double total = a->total ? *a->total : 0.0;
     const bool plain_scale = a->grad_beta > 0.0f && a->grad_beta <= FLT_MAX;
-    for (size_t r0 = 0; r0 < rows; r0 += SM_CE_GROUP) {
-        const size_t nr = rows - r0 < SM_CE_GROUP ? rows - r0 : SM_CE_GROUP;
-        float tc[SM_CE_GROUP], rc[SM_CE_GROUP];
-        struct row_stats st[SM_CE_GROUP];
+    for (size_t r0 = 0; r0 < rows; r0 += SM_ROW_GROUP) {
+        const size_t nr = row_group_rows(r0, rows);
+        float tc[SM_ROW_GROUP], rc[SM_ROW_GROUP];
+        struct row_stats st[SM_ROW_GROUP];
         if (nv <= SM_VPB) {
-            sm_v eg[SM_CE_GROUP][SM_VPB];
-            for (size_t j = 0; j < nr; j += SM_BLOCK_ROWS) {
-                const float *xj = x + (r0 + j) * ldx;
-                if (nr - j >= SM_BLOCK_ROWS)
-                    block_stats_rows_nv(xj, ldx, SM_BLOCK_ROWS, cols, nv,
-                                        beta, eg + j, st + j);
-                else
-                    block_stats_rows_nv(xj, ldx, 1, cols, nv, beta,
-                                        eg + j, st + j);
-            }
+            sm_v eg[SM_ROW_GROUP][SM_VPB];
+            block_group_stats_nv(x + r0 * ldx, ldx, nr, cols, nv, beta, NULL,
+                                 eg, st);
             for (size_t j = 0; j < nr; j++) {
                 const size_t r = r0 + j;
                 float *gr = g ? g + r * ldg : NULL;

@@ -8,12 +8,7 @@
 
 #include "common/row_stats.h"
 
-/* The one NaN every kernel writes: 0x7fc00000, positive and quiet. Which
- * NaN an instruction returns from two NaN operands, or creates (as
- * inf - inf), differs between ISAs and with the compiler's operand order,
- * so every output that can be NaN goes through one of these. */
-static const float sm_qnan = NAN;
-
+/* The canonical NaN (sm_qnan, row_stats.h) of a vector, a value, a row. */
 SM_INLINE sm_v v_canonical_nan(sm_v v)
 {
     return v_sel(m_eq(v, v), v, v_set1(sm_qnan));
@@ -56,6 +51,18 @@ static void fill(float *y, size_t n, float value)
         v_store(y + i, v);
     if (i < n)
         v_store_part(y + i, n - i, v);
+}
+
+/* Fills y with the output of a row of class c that is not ordinary
+ * (masked: the op's limit for a fully masked row) and returns true; false,
+ * with nothing written, for an ordinary row. */
+static inline bool limit_row(float *y, size_t n, enum row_class c,
+                             float masked)
+{
+    if (c == ROW_ORDINARY)
+        return false;
+    fill(y, n, row_limit(c, masked));
+    return true;
 }
 
 static __attribute__((unused)) void scale(float *y, size_t n, float r)
@@ -160,11 +167,7 @@ static __attribute__((noinline, unused)) void
 log_softmax_from(const float *x, size_t n, float beta, struct row_stats st,
                  double l, float *y)
 {
-    if (isnan(st.k + st.s))
-        fill(y, n, sm_qnan);
-    else if (row_is_masked(st.m, beta))
-        fill(y, n, -INFINITY);
-    else
+    if (!limit_row(y, n, row_class(st, beta), -INFINITY))
         shift_sub(x, n, st.m, beta, (float)l, y);
 }
 
@@ -173,10 +176,14 @@ log_softmax_from(const float *x, size_t n, float beta, struct row_stats st,
 static __attribute__((unused)) float
 logsumexp_of(struct row_stats st, float beta, double l)
 {
-    if (isnan(st.k + st.s))
+    switch (row_class(st, beta)) {
+    case ROW_NAN:
         return sm_qnan;
-    if (row_is_masked(st.m, beta))
+    case ROW_MASKED:
         return -INFINITY;
+    case ROW_ORDINARY:
+        break;
+    }
     /* beta * M is the limit 0 when M = 0, also for an infinite beta. */
     const double bm = st.m == 0.0f ? 0.0 : (double)beta * (double)st.m;
     return (float)(bm + l);

@@ -480,6 +480,32 @@ static inline bool row_is_masked(float m, float beta)
     return m == (beta > 0 ? -INFINITY : INFINITY);
 }
 
+/* The one NaN every kernel writes: 0x7fc00000, positive and quiet. Which
+ * NaN an instruction returns from two NaN operands, or creates (as
+ * inf - inf), differs between ISAs and with the compiler's operand order,
+ * so every output that can be NaN goes through one of these. */
+static const float sm_qnan = NAN;
+
+/* The contract's triage of a row by its statistics: a row with a NaN has
+ * NaN outputs; a fully masked row has the limits (softmax 0, log-softmax
+ * and logsumexp -inf); every other row is ordinary. With beta = 0 (M = 0,
+ * as empty_stats) no row is masked. */
+enum row_class { ROW_ORDINARY, ROW_NAN, ROW_MASKED };
+
+static inline enum row_class row_class(struct row_stats st, float beta)
+{
+    if (isnan(st.k + st.s))
+        return ROW_NAN;
+    return row_is_masked(st.m, beta) ? ROW_MASKED : ROW_ORDINARY;
+}
+
+/* The output of every entry of a row that is not ordinary: NaN, or masked
+ * (the op's limit) for a fully masked row. */
+static inline float row_limit(enum row_class c, float masked)
+{
+    return c == ROW_NAN ? sm_qnan : masked;
+}
+
 static inline bool row_has_nan(const float *x, size_t n)
 {
     for (size_t i = 0; i < n; i++)

@@ -50,12 +50,10 @@ SM_INLINE void softmax_row(const float *x, size_t n, float beta, float *y)
     const bool one_chunk = n <= SM_CHUNK;
     const struct row_stats st =
         row_stats(x, n, beta, one_chunk ? y : NULL);
+    if (limit_row(y, n, row_class(st, beta), 0.0f))
+        return;
     const double s = st.k + st.s;
-    if (isnan(s))
-        fill(y, n, sm_qnan);
-    else if (row_is_masked(st.m, beta))
-        fill(y, n, 0.0f);
-    else if (one_chunk)
+    if (one_chunk)
         scale(y, n, (float)(1.0 / s));
     else
         exp_scale(x, n, st.m, beta, (float)(1.0 / s), y);
@@ -71,9 +69,9 @@ SM_INLINE void log_softmax_row(const float *x, size_t n, float beta, float *y)
         return;
     }
     const struct row_stats st = short_row_stats(x, n, beta, NULL);
-    const bool finite = !isnan(st.k + st.s) && !row_is_masked(st.m, beta);
-    log_softmax_from(x, n, beta, st, finite ? log_partition(st.k, st.s) : 0.0,
-                     y);
+    const bool ordinary = row_class(st, beta) == ROW_ORDINARY;
+    log_softmax_from(x, n, beta, st,
+                     ordinary ? log_partition(st.k, st.s) : 0.0, y);
 }
 
 /* Statistics of rows (<= SM_ROW_GROUP) rows (beta != 0) and their L in
@@ -107,39 +105,12 @@ SM_INLINE float logsumexp_row(const float *x, size_t n, float beta)
 }
 
 #ifndef SM_VLA
-/* logsumexp of a batch of one-block rows, a group at a time: statistics
- * two rows at a time, then the group's L in one log1p pass. */
-SM_INLINE void logsumexp_block_rows_nv(size_t rows, size_t n, size_t nv,
-                                       float beta, const float *x, size_t ldx,
-                                       float *result)
-{
-    double logk[SM_LOGK_MAX + 1];
-    logk_init(logk, n);
-    for (size_t r0 = 0; r0 < rows; r0 += SM_ROW_GROUP) {
-        const size_t nr = row_group_rows(r0, rows);
-        sm_v e[SM_ROW_GROUP][SM_VPB];
-        struct row_stats st[SM_ROW_GROUP];
-        double l[SM_ROW_GROUP];
-        for (size_t j = 0; j < nr; j += SM_BLOCK_ROWS) {
-            const float *xj = x + (r0 + j) * ldx;
-            if (nr - j >= SM_BLOCK_ROWS)
-                block_stats_rows_nv(xj, ldx, SM_BLOCK_ROWS, n, nv, beta,
-                                    e + j, st + j);
-            else
-                block_stats_rows_nv(xj, ldx, 1, n, nv, beta, e + j, st + j);
-        }
-        row_group_log_partition(st, nr, logk, l);
-        for (size_t j = 0; j < nr; j++)
-            result[r0 + j] = logsumexp_of(st[j], beta, l[j]);
-    }
-}
-
 SM_INLINE void logsumexp_block_rows(size_t rows, size_t n, float beta,
                                     const float *x, size_t ldx, float *result)
 {
     const size_t nv = (n + SM_VW - 1) / SM_VW;
 #define SM_CALL(k) \
-    logsumexp_block_rows_nv(rows, n, k, beta, x, ldx, result); return
+    log_block_rows_nv(rows, n, k, beta, x, ldx, NULL, 0, result); return
     SM_WITH_BLOCK_NV(nv, SM_CALL);
 #undef SM_CALL
 }
@@ -258,9 +229,9 @@ SM_INLINE void one_row_out_nv(const float *x, size_t n, size_t nv, float beta,
         SM_UNREACHABLE();
 #endif
     }
-    const bool finite = !isnan(st.k + st.s) && !row_is_masked(st.m, beta);
+    const bool ordinary = row_class(st, beta) == ROW_ORDINARY;
     const float c = !log ? (float)(1.0 / (st.k + st.s))
-                    : finite ? (float)log_partition(st.k, st.s) : 0.0f;
+                    : ordinary ? (float)log_partition(st.k, st.s) : 0.0f;
     block_store_row(xv, e, st, c, n, nv, beta, y, log, nv > SM_VPB);
 }
 

@@ -98,20 +98,28 @@ SM_INLINE void state_logsumexp(size_t rows, const sm_softmax_state *state,
         result[r] = state_logsumexp_of(&state[r]);
 }
 
+/* row_class of a state's row. With beta = 0 its M is not read (init and
+ * fold keep it 0 there): only a NaN counts. */
+static inline enum row_class state_class(const sm_softmax_state *st)
+{
+    struct row_stats r = stats_of_state(st);
+    if (st->beta == 0.0f)
+        r.m = 0.0f;
+    return row_class(r, st->beta);
+}
+
 /* softmax_row's output from given statistics. */
 static void state_softmax_row(const float *x, size_t n,
                               const sm_softmax_state *st, float *y)
 {
     const float beta = st->beta;
-    const double s = st->count + st->sum;
-    if (s != s)
-        fill(y, n, sm_qnan);
-    else if (beta == 0.0f)
+    if (limit_row(y, n, state_class(st), 0.0f))
+        return;
+    if (beta == 0.0f)
         fill(y, n, (float)(1.0 / st->count));
-    else if (row_is_masked(st->max, beta))
-        fill(y, n, 0.0f);
     else
-        exp_scale(x, n, st->max, beta, (float)(1.0 / s), y);
+        exp_scale(x, n, st->max, beta, (float)(1.0 / (st->count + st->sum)),
+                  y);
 }
 
 /* log_softmax_row's output from given statistics. */
@@ -119,16 +127,13 @@ static void state_log_softmax_row(const float *x, size_t n,
                                   const sm_softmax_state *st, float *y)
 {
     const float beta = st->beta;
-    if (st->sum != st->sum)
-        fill(y, n, sm_qnan);
-    else if (beta == 0.0f)
-        fill(y, n, 0.0f - (float)log_partition(st->count, 0.0));
+    const struct row_stats rs = stats_of_state(st);
+    if (limit_row(y, n, state_class(st), -INFINITY))
+        return;
+    if (beta == 0.0f)
+        fill(y, n, 0.0f - (float)log_partition(rs.k, 0.0));
     else
-        log_softmax_from(x, n, beta, stats_of_state(st),
-                         row_is_masked(st->max, beta)
-                             ? 0.0
-                             : log_partition(st->count, st->sum),
-                         y);
+        log_softmax_from(x, n, beta, rs, log_partition(rs.k, rs.s), y);
 }
 
 static void state_rows(bool log, size_t rows, size_t cols, const float *x,
@@ -149,13 +154,11 @@ static void state_scale_row(const sm_softmax_state *piece,
                             const sm_softmax_state *total, float *e, size_t n)
 {
     const float beta = total->beta;
+    if (limit_row(e, n, state_class(total), 0.0f))
+        return;
     const double s = total->count + total->sum;
-    if (s != s) {
-        fill(e, n, sm_qnan);
-    } else if (beta == 0.0f) {
+    if (beta == 0.0f) {
         scale(e, n, (float)(1.0 / total->count));
-    } else if (row_is_masked(total->max, beta)) {
-        fill(e, n, 0.0f);
     } else if (piece->max == total->max) {
         scale(e, n, (float)(1.0 / s));
     } else {

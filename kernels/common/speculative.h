@@ -23,7 +23,7 @@ static bool verify_position(const float *x, size_t cols, float beta,
                             int32_t *token)
 {
     const struct row_stats st = row_stats(x, cols, beta, NULL);
-    if (isnan(st.k + st.s) || row_is_masked(st.m, beta)) {
+    if (row_class(st, beta) != ROW_ORDINARY) {
         *token = -1;
         return false;
     }

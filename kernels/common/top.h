@@ -170,12 +170,12 @@ static void top_log_probs(const float *x, size_t cols, float beta,
         return;
     }
     const struct row_stats st = row_stats(x, cols, beta, NULL);
-    const bool nan = isnan(st.k + st.s), masked = row_is_masked(st.m, beta);
-    const float l = nan || masked ? 0.0f : (float)log_partition(st.k, st.s);
+    const enum row_class c = row_class(st, beta);
+    const float l = c == ROW_ORDINARY ? (float)log_partition(st.k, st.s) : 0.0f;
     for (size_t j = 0; j < n; j++) {
         const float xi = x[h[j].index];
         const float t = xi == st.m ? 0.0f : (xi - st.m) * beta;
-        logp[j] = nan ? NAN : masked ? -INFINITY : t - l;
+        logp[j] = c == ROW_ORDINARY ? t - l : row_limit(c, -INFINITY);
     }
 }
 
