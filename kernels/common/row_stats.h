@@ -282,6 +282,7 @@ SM_INLINE double chunk_sum_direct(const float *x, size_t n, float m, float beta,
  * second loop takes x and the exps back for the count and the double sums. Tiles are whole
  * blocks: the same adds in the same order as chunk_sum_direct. */
 #define SM_EXP_CALL_TILE 512
+#define SM_EXP_CALL_ROW_MIN 256
 
 /* e_i = exp(beta (x_i - m)) of n entries. Out of line, so that the
  * caller's sums are not live (and spilled) around each call. */
@@ -380,8 +381,11 @@ SM_INLINE double chunk_sum_with(const float *x, size_t n, float m, float beta,
                                 bool unit_beta)
 {
 #if !SM_EXP_FAST && !defined(SM_VLA)
-    return chunk_sum_exp_calls(x, n, m, beta, y, k, finite, unit_beta);
-#elif SM_SUM_TILE
+    /* A short row's few calls do not repay the tile's second loop. */
+    if (n >= SM_EXP_CALL_ROW_MIN)
+        return chunk_sum_exp_calls(x, n, m, beta, y, k, finite, unit_beta);
+#endif
+#if SM_SUM_TILE
     return chunk_sum_tiled(x, n, m, beta, y, k, finite, unit_beta);
 #else
     return chunk_sum_direct(x, n, m, beta, y, k, finite, unit_beta);
