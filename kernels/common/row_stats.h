@@ -279,8 +279,9 @@ SM_INLINE double chunk_sum_direct(const float *x, size_t n, float m, float beta,
  * survives, the sums, the count and the masks would be stored and reloaded
  * around every call. So a tile's exps come first, in a loop where nothing
  * else is live, into y (when given, and not in place) or a buffer, and a
- * second loop takes x and the exps back for the count and the double sums. Tiles are whole
- * blocks: the same adds in the same order as chunk_sum_direct. */
+ * second loop takes x and the exps back for the count and the double sums.
+ * Tiles are whole blocks: the same adds in the same order as
+ * chunk_sum_direct. */
 #define SM_EXP_CALL_TILE 512
 #define SM_EXP_CALL_ROW_MIN 256
 
@@ -347,7 +348,8 @@ SM_INLINE double chunk_sum_exp_calls(const float *x, size_t n, float m,
             }
             for (int v = 0; v < SM_VPB; v++) {
                 if (yt && !finite)
-                    v_store(yt + j + (size_t)v * SM_VW, v_sel(eq[v], one, e[v]));
+                    v_store(yt + j + (size_t)v * SM_VW,
+                            v_sel(eq[v], one, e[v]));
                 acc_add_unless(&acc, v, e[v], eq[v]);
                 count += m_count(eq[v]);
             }
@@ -358,9 +360,11 @@ SM_INLINE double chunk_sum_exp_calls(const float *x, size_t n, float m,
             const size_t c = len - at < SM_VW ? len - at : SM_VW;
             const bool whole = c == SM_VW;
             const sm_m valid = m_first(c);
-            const sm_v xv = whole ? v_load(xt + at) : v_load_part(xt + at, c, m);
+            const sm_v xv =
+                whole ? v_load(xt + at) : v_load_part(xt + at, c, m);
             const sm_m eq = m_and(m_eq(xv, vm), valid);
-            const sm_v e = whole ? v_load(et + at) : v_load_part(et + at, c, 0.0f);
+            const sm_v e =
+                whole ? v_load(et + at) : v_load_part(et + at, c, 0.0f);
             if (yt && (et != yt || !finite)) {
                 if (whole)
                     v_store(yt + at, v_sel(eq, one, e));
