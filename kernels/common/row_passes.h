@@ -87,7 +87,8 @@ SM_INLINE void exp_scale_with(const float *x, size_t n, float m, float beta,
             const size_t len =
                 n - at < SM_EXP_CALL_TILE ? n - at : SM_EXP_CALL_TILE;
             exps_of_tile(x + at, len, m, beta, unit_beta, y + at);
-            scale(y + at, len, r);
+            if (r != 1.0f) /* a state's fold keeps the exps themselves */
+                scale(y + at, len, r);
         }
         return;
     }
