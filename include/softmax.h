@@ -53,7 +53,10 @@
  * (max for beta > 0, min for beta < 0) is subtracted, t_i = beta * (x_i - m)
  * is rounded in f32, e_i = exp(t_i) comes from SLEEF's deterministic u10 exp,
  * and sum e_i is accumulated in double in a fixed order (32 lanes, then a
- * pairwise fold). softmax is e_i * (float)(1 / S); log-softmax is
+ * pairwise fold). softmax is e_i * (float)(1 / S); in a row longer than a
+ * chunk, each chunk's e_i (against its own m_b) times (float)(exp(beta (m_b
+ * - M)) / S), one exp per entry (1 / S for the chunks whose m_b = M); the
+ * bounds below hold for both. log-softmax is
  * t_i - (float)L with L = log(K) + log1p(S'' / K) in double (K entries equal
  * to the maximum, S'' the rest; log from SLEEF, log1p the library's own,
  * within 1.5 ulp of double and the same operations on every ISA), so a
@@ -358,8 +361,9 @@ SM_API SM_NODISCARD sm_status sm_softmax_state_logsumexp(
 
 /* Softmax (log-softmax) of a piece x of each row, given the row's complete
  * state: y_i = exp(beta (x_i - M)) / S (beta (x_i - M) - L), as the
- * one-shot functions compute it from the same statistics. y may equal x
- * (ldy == ldx). A non-empty piece with an empty state: SM_EINVAL. */
+ * one-shot functions compute it from the same statistics (softmax: for a
+ * row of at most one chunk). y may equal x (ldy == ldx). A non-empty piece
+ * with an empty state: SM_EINVAL. */
 SM_API SM_NODISCARD sm_status sm_softmax_state_softmax_rows_f32(
     size_t rows, size_t cols, const float *x, size_t ldx,
     const sm_softmax_state *state, float *y, size_t ldy);
@@ -378,10 +382,13 @@ SM_API SM_NODISCARD sm_status sm_softmax_state_scale_rows_f32(
 /* The bits. A row whose pieces were folded into one state in order, each
  * piece starting at a multiple of 262,144 of the row (the contract's
  * chunks: a row of at most 262,144 entries in one piece, for example), has
- * exactly the one-shot statistics, so softmax, log-softmax and logsumexp
- * from it are bit for bit sm_softmax_rows_f32's, sm_log_softmax_rows_f32's
- * and sm_logsumexp_rows_f32's; so is the fold-with-e route for a row of one
- * piece. Any other split or merge order takes the exps against each
+ * exactly the one-shot statistics, so log-softmax and logsumexp from it
+ * are bit for bit sm_log_softmax_rows_f32's and sm_logsumexp_rows_f32's,
+ * and softmax from it sm_softmax_rows_f32's for a row of at most one
+ * chunk. The one-shot softmax of a longer row is the fold-with-e route with
+ * pieces of one chunk each (each chunk's e_i against its own extremum,
+ * scaled by its own factor), bit for bit; so is that route for a row of
+ * one piece. Any other split or merge order takes the exps against each
  * piece's own extremum and sums them in another order (M and K stay
  * exact): the results are
  * then not the one-shot's bits but within the accuracy bounds at the top of

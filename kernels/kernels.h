@@ -12,6 +12,10 @@
 
 /* Chunk length of the numerics contract: 1 MiB of f32. */
 #define SM_CHUNK ((size_t)262144)
+/* Chunks of a longer row whose extremum softmax keeps between its passes
+ * (their e_i wait in the output); the chunks after them (rows over 64M
+ * entries) take their exps a second time, with the same bits. */
+#define SM_KEPT_CHUNKS 256
 
 /* flags: the public SM_FAST_EXP bit, already validated. */
 typedef void (*sm_rows_fn)(size_t rows, size_t cols, float beta,

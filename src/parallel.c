@@ -4,7 +4,8 @@
  * longer than a chunk has each chunk's statistics computed apart, folded
  * in chunk order as the one-shot kernel folds them, and its output written
  * chunk by chunk from the row's statistics (the online state's kernels,
- * which the state tests hold to the one-shot bits). */
+ * which the state tests hold to the one-shot bits): softmax as the
+ * one-shot's, each chunk's e_i (folded with e) scaled by its own factor. */
 #include "parallel.h"
 
 #include <math.h>
@@ -81,6 +82,7 @@ struct chunks_job {
     sm_softmax_state empty;      /* the state of no entries */
     sm_softmax_state *part;      /* the job's chunks' statistics */
     const sm_softmax_state *row; /* the whole row's, for the output */
+    float *kept; /* softmax: the extrema of the chunks whose e_i are in y */
 };
 
 static size_t chunk_len(size_t n, size_t at)
@@ -92,22 +94,30 @@ static void chunk_stats_task(void *context, size_t index)
 {
     const struct chunks_job *j = context;
     const struct sm_rows_call *c = j->c;
-    const size_t at = (j->first + index) * SM_CHUNK;
+    const size_t b = j->first + index, at = b * SM_CHUNK;
+    float *e = j->kept && b < SM_KEPT_CHUNKS ? j->y + at : NULL;
     j->part[index] = j->empty;
-    c->k->state_fold_rows(1, chunk_len(c->cols, at), j->x + at, c->cols, NULL,
-                          0, &j->part[index], c->flags);
+    c->k->state_fold_rows(1, chunk_len(c->cols, at), j->x + at, c->cols, e,
+                          c->cols, &j->part[index], c->flags);
 }
 
 static void chunk_out_task(void *context, size_t index)
 {
     const struct chunks_job *j = context;
     const struct sm_rows_call *c = j->c;
-    const size_t at = index * SM_CHUNK;
-    const sm_state_rows_fn out = c->op == SM_OP_LOG_SOFTMAX
-                                     ? c->k->state_log_softmax_rows
-                                     : c->k->state_softmax_rows;
-    out(1, chunk_len(c->cols, at), j->x + at, c->cols, j->row, j->y + at,
-        c->cols, c->flags);
+    const size_t at = index * SM_CHUNK, len = chunk_len(c->cols, at);
+    if (c->op == SM_OP_LOG_SOFTMAX) {
+        c->k->state_log_softmax_rows(1, len, j->x + at, c->cols, j->row,
+                                     j->y + at, c->cols, c->flags);
+        return;
+    }
+    sm_softmax_state piece = j->empty;
+    if (index < SM_KEPT_CHUNKS) /* its e_i are in y */
+        piece.max = j->kept[index];
+    else /* x is intact here: its e_i now */
+        c->k->state_fold_rows(1, len, j->x + at, c->cols, j->y + at, c->cols,
+                              &piece, c->flags);
+    c->k->state_scale_rows(1, len, &piece, j->row, j->y + at, c->cols);
 }
 
 /* Row r: the chunks' statistics in jobs of SM_CHUNKS_PER_JOB, each job's
@@ -117,25 +127,33 @@ static void chunked_row(const struct sm_rows_call *c, const sm_parallel *par,
                         size_t r)
 {
     sm_softmax_state part[SM_CHUNKS_PER_JOB];
+    float kept[SM_KEPT_CHUNKS];
     const float beta = c->beta;
     const sm_softmax_state empty = {
         0.0, 0.0, beta > 0 ? -INFINITY : INFINITY, beta, c->flags, 0u};
     sm_softmax_state row = empty;
-    struct chunks_job j = {c, c->x + r * c->ldx, NULL, 0, empty, part, &row};
+    struct chunks_job j = {c,     c->x + r * c->ldx, NULL, 0, empty, part,
+                           &row,  NULL};
+    if (c->op != SM_OP_LOGSUMEXP)
+        j.y = c->y + r * c->ldy;
+    if (c->op == SM_OP_SOFTMAX)
+        j.kept = kept;
     const size_t chunks = (c->cols + SM_CHUNK - 1) / SM_CHUNK;
     for (; j.first < chunks; j.first += SM_CHUNKS_PER_JOB) {
         const size_t count = chunks - j.first < SM_CHUNKS_PER_JOB
                                  ? chunks - j.first
                                  : SM_CHUNKS_PER_JOB;
         par->run(par->context, count, chunk_stats_task, &j);
-        for (size_t i = 0; i < count; i++)
+        for (size_t i = 0; i < count; i++) {
+            if (j.first + i < SM_KEPT_CHUNKS)
+                kept[j.first + i] = part[i].max;
             c->k->state_merge(1, &part[i], &row);
+        }
     }
     if (c->op == SM_OP_LOGSUMEXP) {
         c->k->state_logsumexp(1, &row, c->y + r);
         return;
     }
-    j.y = c->y + r * c->ldy;
     par->run(par->context, chunks, chunk_out_task, &j);
 }
 

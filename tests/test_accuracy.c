@@ -173,6 +173,16 @@ static void test_random_rows_within_bounds(void **state)
                 snprintf(what, sizeof what, "spread %g", (double)spreads[s]);
                 for (size_t q = 0; q < nt; q++)
                     bad += check_row(&t[q], x, n, betas[b], what);
+                if (n <= SM_CHUNK || spreads[s] != 10.0f)
+                    continue;
+                /* chunks a few units apart: each chunk's e_i against its
+                 * own extremum, scaled by exp(beta (m_b - M)) / S */
+                for (size_t i = 0; i < n; i++)
+                    x[i] += 3.0f * (float)(i / SM_CHUNK);
+                snprintf(what, sizeof what, "spread %g, chunks lifted",
+                         (double)spreads[s]);
+                for (size_t q = 0; q < nt; q++)
+                    bad += check_row(&t[q], x, n, betas[b], what);
             }
     free(x);
     printf("worst errors: softmax %.3g relative (%.2f x 2^-24), beyond the "

@@ -75,6 +75,17 @@ static __attribute__((unused)) void scale(float *y, size_t n, float r)
         v_store_part(y + i, n - i, v_mul(v_load_part(y + i, n - i, 0.0f), vr));
 }
 
+/* r_b = (float)(exp(beta (m_b - M)) / S): the scale that turns a chunk's
+ * (or a piece's) e_i, taken against its own extremum m_b, into softmax
+ * (DESIGN.md §3); (float)(1 / S) when m_b = M, also for an infinite beta
+ * or M. */
+static inline float chunk_scale(float mb, float m, float beta, double s)
+{
+    if (mb == m)
+        return (float)(1.0 / s);
+    return (float)(SM_EXPD((double)beta * ((double)mb - (double)m)) / s);
+}
+
 /* p_i = exp(beta (x_i - M)) * r, and r itself for the entries equal to M,
  * which the exp gives when M and beta are finite (exp(+-0) = 1). */
 SM_INLINE void exp_scale_with(const float *x, size_t n, float m, float beta,

@@ -27,6 +27,40 @@ SM_INLINE struct row_stats short_row_stats(const float *x, size_t n,
     return row_stats(x, n, beta, y);
 }
 
+/* Softmax of a row longer than a chunk (beta != 0), one exp per entry:
+ * each chunk's e_i against its own extremum m_b go to y while the chunk is
+ * in cache, and are then scaled by chunk_scale(m_b). Past SM_KEPT_CHUNKS a
+ * chunk's m_b is found again from x, which is left intact for it, and its
+ * e_i recomputed: the same bits. */
+static SM_NOCLONE __attribute__((unused)) void
+softmax_long_row(const float *x, size_t n, float beta, float *y)
+{
+    float kept[SM_KEPT_CHUNKS];
+    struct row_stats row = empty_stats(beta);
+    for (size_t b = 0, at = 0; at < n; b++, at += SM_CHUNK) {
+        const size_t len = n - at < SM_CHUNK ? n - at : SM_CHUNK;
+        const bool keep = b < SM_KEPT_CHUNKS;
+        const struct row_stats chunk =
+            row_stats(x + at, len, beta, keep ? y + at : NULL);
+        if (keep)
+            kept[b] = chunk.m;
+        merge_stats(&row, &chunk, beta);
+    }
+    if (limit_row(y, n, row_class(row, beta), 0.0f))
+        return;
+    const double s = row.k + row.s;
+    for (size_t b = 0, at = 0; at < n; b++, at += SM_CHUNK) {
+        const size_t len = n - at < SM_CHUNK ? n - at : SM_CHUNK;
+        if (b < SM_KEPT_CHUNKS) {
+            scale(y + at, len, chunk_scale(kept[b], row.m, beta, s));
+        } else {
+            const float mb = row_extremum(x + at, len, beta > 0);
+            exp_scale(x + at, len, mb, beta,
+                      chunk_scale(mb, row.m, beta, s), y + at);
+        }
+    }
+}
+
 SM_INLINE void softmax_row(const float *x, size_t n, float beta, float *y)
 {
     if (n == 0)
@@ -47,16 +81,13 @@ SM_INLINE void softmax_row(const float *x, size_t n, float beta, float *y)
     }
 #endif
 #endif
-    const bool one_chunk = n <= SM_CHUNK;
-    const struct row_stats st =
-        row_stats(x, n, beta, one_chunk ? y : NULL);
-    if (limit_row(y, n, row_class(st, beta), 0.0f))
+    if (n > SM_CHUNK) {
+        softmax_long_row(x, n, beta, y);
         return;
-    const double s = st.k + st.s;
-    if (one_chunk)
-        scale(y, n, (float)(1.0 / s));
-    else
-        exp_scale(x, n, st.m, beta, (float)(1.0 / s), y);
+    }
+    const struct row_stats st = row_stats(x, n, beta, y);
+    if (!limit_row(y, n, row_class(st, beta), 0.0f))
+        scale(y, n, (float)(1.0 / (st.k + st.s)));
 }
 
 SM_INLINE void log_softmax_row(const float *x, size_t n, float beta, float *y)

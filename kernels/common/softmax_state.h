@@ -156,15 +156,11 @@ static void state_scale_row(const sm_softmax_state *piece,
     const float beta = total->beta;
     if (limit_row(e, n, state_class(total), 0.0f))
         return;
-    const double s = total->count + total->sum;
-    if (beta == 0.0f) {
+    if (beta == 0.0f)
         scale(e, n, (float)(1.0 / total->count));
-    } else if (piece->max == total->max) {
-        scale(e, n, (float)(1.0 / s));
-    } else {
-        const double d = (double)piece->max - (double)total->max;
-        scale(e, n, (float)(SM_EXPD((double)beta * d) / s));
-    }
+    else
+        scale(e, n, chunk_scale(piece->max, total->max, beta,
+                                total->count + total->sum));
 }
 
 SM_INLINE void state_scale_rows(size_t rows, size_t cols,
