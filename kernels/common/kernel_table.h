@@ -18,7 +18,7 @@
  * include
  * the strategies they use (columns.h, wide_rows.h, block_rows.h,
  * row_groups.h, row_passes.h) and all of them the row statistics of the
- * contract (row_stats.h).
+ * contract (row_stats.h, on chunk_sum.h, on row_math.h).
  *
  * Names: a function named X_with takes as constants the booleans (a
  * finite row, beta = 1, the extremum's side, ...) that X or its caller
