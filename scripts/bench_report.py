@@ -5,8 +5,9 @@ Runs bench_softmax (our kernels per ISA and exp mode, the oneDNN and
 XNNPACK peers when the build has them, the memory floors and the exp
 ceilings) and bench/peer_torch.py (PyTorch, when python3-torch is there),
 both pinned to one core, on single rows at every size, out of place,
-beta = 1, and the three batch shapes; then writes, in the output directory
-(bench/report/ by default):
+beta = 1, and the three batch shapes; then, not pinned, ours and the peers
+with 1 and 2 threads on the thread-scaling shapes (--no-threads: not);
+then writes, in the output directory (bench/report/ by default):
 
     report.md        the machine, the commands, one table per op and one
                      for the batches (M elements/s, medians), and the
@@ -504,7 +505,8 @@ def run_threads(args, exe):
         if os.path.exists(out):
             os.remove(out)
         if impl == "torch":
-            log(f"running PyTorch, {threads} thread(s): {shlex.join(cmd)}")
+            log(f"running PyTorch on {threads} thread"
+                + ("s" if threads > 1 else "") + f": {shlex.join(cmd)}")
             argv, env = split_env(cmd)
             ok = subprocess.run(argv, cwd=ROOT, env=env).returncode == 0
         else:
@@ -1372,7 +1374,8 @@ def ratio_chart(res, meta, path):
     fig.legend([handles[i] for i in ordered], labels, loc="lower center",
                ncol=len(ordered), frameon=False, fontsize=10,
                handlelength=3.2)
-    fig.tight_layout(rect=(0, 0.45 / fig.get_size_inches()[1], 1, 1))
+    height = fig.get_size_inches()[1]
+    fig.tight_layout(rect=(0, 0.45 / height, 1, 1 - 0.2 / height))
     fig.savefig(path)
     plt.close(fig)
     return True
@@ -1509,7 +1512,10 @@ def main():
                 + [os.path.join(args.out, "run.json")] if os.path.exists(p)]
     log("wrote " + ", ".join(rel(p) for p in written))
     if not args.render_only:
-        log(f"took {minutes(meta['elapsed_s'])} of benchmarking")
+        threads = meta.get("threads") or {}
+        log(f"took {minutes(meta['elapsed_s'])} of benchmarking"
+            + (f", then {minutes(threads['elapsed_s'])} on thread scaling"
+               if threads else ""))
 
 
 if __name__ == "__main__":
