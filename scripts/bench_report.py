@@ -1504,6 +1504,10 @@ def main():
     if tr is not None and threads_chart(tr, meta, title,
                                         os.path.join(args.out, "threads.png")):
         charts["threads"] = "threads.png"
+    for name in ("ratio.png", "threads.png"):  # a previous report's
+        stale = os.path.join(args.out, name)
+        if name not in charts.values() and os.path.exists(stale):
+            os.remove(stale)
     path, text = write_markdown(res, meta, args.out, charts, tr)
     written = [path] + [os.path.join(args.out, c) for c in charts.values()]
     thread_jsons = [os.path.join(args.out, f[0])
