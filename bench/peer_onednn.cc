@@ -9,7 +9,8 @@
 // place (src and dst the same buffer, which oneDNN supports).
 //
 // Threads: Debian's libdnnl runs on OpenMP. The other benchmarks are
-// single-threaded, so this one is too: see limit_openmp_threads().
+// single-threaded, so this one is too unless OMP_NUM_THREADS says
+// otherwise: see limit_openmp_threads().
 #include "peer_util.h"
 
 #include <oneapi/dnnl/dnnl.hpp>
@@ -18,6 +19,7 @@
 
 #include <dlfcn.h>
 
+#include <cstdlib>
 #include <string>
 #include <unordered_map>
 
@@ -103,9 +105,11 @@ void run_onednn(benchmark::State &state, const Case &c)
     }
 }
 
-// Caps the OpenMP team of this (the benchmark) thread at one. Setting
-// OMP_NUM_THREADS from here would be too late: libgomp reads it when it is
-// loaded, before any static initializer of this program runs. The call is
+// Caps the OpenMP team of this (the benchmark) thread at one, unless
+// OMP_NUM_THREADS is set: then libgomp has sized the team from it (the
+// report's thread-scaling runs set it to 2). Setting OMP_NUM_THREADS from
+// here would be too late: libgomp reads it when it is loaded, before any
+// static initializer of this program runs. The call is
 // looked up rather than linked because oneDNN brings its own OpenMP runtime
 // (libgomp on Debian) and linking ours, e.g. clang's libomp, could put two
 // runtimes in one process. Returns the resulting thread count, or 0 when
@@ -118,7 +122,8 @@ int limit_openmp_threads()
     auto get = reinterpret_cast<GetFn>(dlsym(RTLD_DEFAULT, "omp_get_max_threads"));
     if (set == nullptr || get == nullptr)
         return 0;
-    set(1);
+    if (std::getenv("OMP_NUM_THREADS") == nullptr)
+        set(1);
     return get();
 }
 

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """PyTorch peer for libsoftmax's benchmarks (bench_softmax.cc).
 
-Times torch.softmax, torch.log_softmax and torch.logsumexp on one thread,
-on the same shapes, logits and buffer layout as bench_softmax, and names
+Times torch.softmax, torch.log_softmax and torch.logsumexp on one thread
+(or --threads N), on the same shapes, logits and buffer layout as bench_softmax, and names
 the results the same way with the implementation in the ISA slot:
 
     softmax_f32/torch/n:1000/out/beta:1
@@ -43,6 +43,11 @@ Debian's python, the one that sees python3-torch:
     taskset -c 1 /usr/bin/python3 bench/peer_torch.py --filter 'n:1000/'
     ATEN_CPU_CAPABILITY=avx512 /usr/bin/python3 bench/peer_torch.py --out t.json
 
+With --threads N, torch runs on N intra-op threads and the names end in
+/threads:N, like bench_softmax's thread cases
+(softmax_rows_f32/torch/256x32000/out/beta:1/threads:2), whose rates,
+like these, are then per second of real time.
+
 With ATEN_CPU_CAPABILITY set, the implementation is named after it
 ("torch-avx512"), and the context records the capability torch really
 uses. Torch 1.13 does not check the variable against the CPU: asked for
@@ -53,7 +58,8 @@ Timing: one untimed call (which is also checked against a float64
 evaluation), then the iteration count is grown until a run lasts at least
 --min-time seconds, then --repetitions runs of that count; real_time and
 cpu_time are the medians per call, and the rates are per CPU second, as
-Google Benchmark computes them. Every call goes through the Python
+Google Benchmark computes them (per real second with --threads, where the
+CPU time is every thread's). Every call goes through the Python
 interpreter and torch's dispatcher, which is what a Python caller pays: on
 short rows that overhead, not the kernel, is most of the time.
 """
@@ -116,12 +122,18 @@ def parse_args():
     p.add_argument("--repetitions", type=int, default=3,
                    help="timed runs per case; the median is reported "
                    "(default 3)")
+    p.add_argument("--threads", type=int, metavar="N",
+                   help="torch.set_num_threads(N), names ending in "
+                   "/threads:N and rates per real second (default: one "
+                   "thread, plain names, rates per CPU second)")
     p.add_argument("--out", help="write the JSON here instead of stdout")
     p.add_argument("--list", action="store_true",
                    help="print the case names and exit")
     args = p.parse_args()
     if args.min_time <= 0 or args.repetitions < 1:
         p.error("--min-time must be > 0 and --repetitions >= 1")
+    if args.threads is not None and args.threads < 1:
+        p.error("--threads must be >= 1")
     return args
 
 
@@ -292,6 +304,18 @@ def run_attention_case(torch, case, args):
     if not check(call()):
         raise RuntimeError(f"{case.name}: output differs from float64")
     return time_call(call, case, args)
+
+
+def with_threads(cases, threads):
+    """The cases (and their baselines) named /threads:N, as bench_softmax
+    names its thread cases; unchanged without --threads."""
+    if threads is None:
+        return cases
+    for c in cases:
+        c.name += f"/threads:{threads}"
+        if hasattr(c, "baseline"):
+            c.baseline += f"/threads:{threads}"
+    return cases
 
 
 def select(cases, pattern):
@@ -573,22 +597,25 @@ def run_loss_case(torch, case, args):
     return time_call(call, case, args)
 
 
-def result_entry(case, iterations, real_ns, cpu_ns, repetitions, label):
+def result_entry(case, iterations, real_ns, cpu_ns, args, label):
+    """Google Benchmark's entry; with --threads, rates per real second
+    (its UseRealTime), since the CPU time adds up every thread's."""
     us = case.elements >= MICROSECOND_ELEMENTS
     scale = 1e-3 if us else 1.0
-    cpu_s = max(cpu_ns, 1.0) / 1e9
+    per_ns = real_ns if args.threads else cpu_ns
+    seconds = max(per_ns, 1.0) / 1e9
     return {
         "name": case.name,
         "run_name": case.name,
         "run_type": "iteration",
-        "repetitions": repetitions,
-        "threads": 1,
+        "repetitions": args.repetitions,
+        "threads": args.threads or 1,
         "iterations": iterations,
         "real_time": real_ns * scale,
         "cpu_time": cpu_ns * scale,
         "time_unit": "us" if us else "ns",
-        "bytes_per_second": case.bytes_per_call / cpu_s,
-        "items_per_second": case.elements / cpu_s,
+        "bytes_per_second": case.bytes_per_call / seconds,
+        "items_per_second": case.elements / seconds,
         "label": label,
     }
 
@@ -630,7 +657,8 @@ def context(torch, requested, capability, flags, args):
         else ("yes" if {"avx512f", "avx512vl", "avx512bw", "avx512dq"} <= flags
               else "no"),
         "timing": f"median of {args.repetitions} runs of at least "
-                  f"{args.min_time} s; rates per CPU second",
+                  f"{args.min_time} s; rates per "
+                  + ("real" if args.threads else "CPU") + " second",
     }
 
 
@@ -652,7 +680,7 @@ def main():
               f"{', '.join(CAPABILITY_CPU_FLAGS)}", file=sys.stderr)
         return 2
     impl = f"torch-{requested}" if requested else "torch"
-    cases = select(all_cases(impl), args.filter)
+    cases = select(with_threads(all_cases(impl), args.threads), args.filter)
     if args.list:
         print("\n".join(c.name for c in cases))
         return 0
@@ -677,7 +705,7 @@ def main():
         emit({"context": ctx, "benchmarks": []}, args.out)
         return EXIT_SKIPPED
 
-    torch.set_num_threads(1)
+    torch.set_num_threads(args.threads or 1)
     capability = torch_capability(torch)
     results = []
     gc.disable()  # as timeit does: no collection pauses inside a timing
@@ -686,8 +714,7 @@ def main():
             else run_attention_case if isinstance(case, AttentionCase) \
             else run_decode_case if isinstance(case, DecodeCase) else run_case
         iterations, real, cpu = run(torch, case, args)
-        entry = result_entry(case, iterations, real, cpu, args.repetitions,
-                             capability)
+        entry = result_entry(case, iterations, real, cpu, args, capability)
         results.append(entry)
         print(f"{case.name:<52} {entry['real_time']:>10.1f} "
               f"{entry['time_unit']:<2} {entry['items_per_second'] / 1e6:>9.1f} "

@@ -5,16 +5,26 @@ Runs bench_softmax (our kernels per ISA and exp mode, the oneDNN and
 XNNPACK peers when the build has them, the memory floors and the exp
 ceilings) and bench/peer_torch.py (PyTorch, when python3-torch is there),
 both pinned to one core, on single rows at every size, out of place,
-beta = 1, and the three batch shapes; then writes, in the output directory
-(bench/report/ by default):
+beta = 1, and the three batch shapes; then, not pinned, ours and the peers
+with 1 and 2 threads on the thread-scaling shapes (--no-threads: not);
+then writes, in the output directory (bench/report/ by default):
 
     report.md        the machine, the commands, one table per op and one
-                     for the batches (M elements/s, medians)
+                     for the batches (M elements/s, medians), and the
+                     thread-scaling table
     <op>.png         throughput against n, one line per ISA/mode and peer,
                      the floors and the exp ceilings drawn in
+    ratio.png        ours ÷ the fastest peer against n, per op, for both
+                     exp modes, the batch shapes beside
+    threads.png      throughput with 1 and 2 threads and the speedup, ours
+                     and the peers', on the thread-scaling shapes
     raw.json         bench_softmax's Google Benchmark JSON (raw-2.json...:
                      the further runs of --runs)
     torch.json       peer_torch.py's, in the same format
+    threads.json     the thread-scaling runs, unpinned: bench_softmax's
+    onednn-threads-<N>.json, torch-threads-<N>.json
+                     thread cases, oneDNN under OMP_NUM_THREADS=N and
+                     peer_torch.py --threads N (N = 1, 2)
     run.json         what the report needs besides: the commands, the
                      machine, how long the run took (--render-only reads it)
 
@@ -40,6 +50,11 @@ SIZES = (16, 100, 1000, 4096, 32000, 128000, 262144, 1048576, 16777216)
 SHAPES = ((4096, 1000), (256, 32000), (32, 131072))
 QUICK_SIZES = (16, 1000, 32000, 262144, 1048576)
 QUICK_SHAPES = ((256, 32000),)
+# The thread-scaling shapes: bench_softmax's thread cases (register_threads),
+# a single row of 16M as 1 x 16M.
+THREAD_SHAPES = ((256, 32000), (4096, 1000), (1, 16777216))
+QUICK_THREAD_SHAPES = ((256, 32000), (4096, 1000))
+THREAD_COUNTS = (1, 2)
 OPS = ("softmax", "log_softmax", "logsumexp")
 
 # Full run: Google Benchmark's default repetition length would do, but a
@@ -110,6 +125,9 @@ def parse_args():
                    f"differ between processes (default {RUNS})")
     p.add_argument("--no-torch", action="store_true",
                    help="leave PyTorch out")
+    p.add_argument("--no-threads", action="store_true",
+                   help="leave out the thread-scaling runs (1 and 2 "
+                   "threads, unpinned)")
     p.add_argument("--render-only", action="store_true",
                    help="run nothing: rewrite report.md and the charts from "
                    "the JSON already in --out")
@@ -244,8 +262,10 @@ def torch_filter(ops, sizes, shapes):
     return f
 
 
-def bench_command(exe, core, flt, out_json, min_time):
-    return ["taskset", "-c", str(core), exe,
+def bench_command(exe, core, flt, out_json, min_time, env=()):
+    """env: leading NAME=value words; core None: not pinned."""
+    pin = [] if core is None else ["taskset", "-c", str(core)]
+    return list(env) + pin + [exe,
             f"--benchmark_filter={flt}",
             "--benchmark_out_format=json", f"--benchmark_out={out_json}",
             f"--benchmark_repetitions={REPETITIONS}",
@@ -253,11 +273,27 @@ def bench_command(exe, core, flt, out_json, min_time):
             f"--benchmark_min_time={min_time:g}"]
 
 
-def torch_command(core, flt, out_json, min_time):
-    return ["taskset", "-c", str(core), "/usr/bin/python3",
-            "bench/peer_torch.py", "--filter", flt,
-            "--min-time", f"{min_time:g}",
-            "--repetitions", str(REPETITIONS), "--out", out_json]
+def torch_command(core, flt, out_json, min_time, threads=None):
+    pin = [] if core is None else ["taskset", "-c", str(core)]
+    return pin + ["/usr/bin/python3", "bench/peer_torch.py", "--filter", flt,
+                  "--min-time", f"{min_time:g}",
+                  "--repetitions", str(REPETITIONS)] \
+        + ([] if threads is None else ["--threads", str(threads)]) \
+        + ["--out", out_json]
+
+
+def split_env(cmd):
+    """(command, environment): a command's leading NAME=value words go into
+    the environment. OMP_NUM_THREADS is dropped otherwise, so that oneDNN
+    keeps to one thread (peer_onednn.cc follows it when it is set)."""
+    env = dict(os.environ)
+    env.pop("OMP_NUM_THREADS", None)
+    i = 0
+    while i < len(cmd) and re.fullmatch(r"[A-Za-z_]\w*=.*", cmd[i]):
+        name, value = cmd[i].split("=", 1)
+        env[name] = value
+        i += 1
+    return cmd[i:], env
 
 
 def torch_available():
@@ -271,7 +307,9 @@ def run_bench(cmd, total):
     log(f"running {total} cases: {shlex.join(cmd)}")
     done = 0
     t0 = time.monotonic()
-    with subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True) as p:
+    argv, env = split_env(cmd)
+    with subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, text=True,
+                          env=env) as p:
         for line in p.stdout:
             m = re.match(r"(\S+)_median\s", line)
             if not m:
@@ -343,28 +381,37 @@ def run_all(args, exe, core):
             log("PyTorch " + torch_note)
     elapsed = time.monotonic() - t0
 
-    for tmp, raw in zip(raw_tmps, raws):
-        os.replace(tmp, raw)
+    renames = list(zip(raw_tmps, raws))
+    if torch_note is None:
+        renames.append((tjson_tmp, tjson))
+    threads = None
+    if not args.no_threads:
+        threads, thread_files = run_threads(args, exe)
+        renames += thread_files
+    remove_stale_thread_files(args.out, [f for _, f in renames])
+
+    for tmp, final_name in renames:
+        os.replace(tmp, final_name)
     for i in range(args.runs, 100):  # a longer earlier run's leftovers
         old = os.path.join(args.out, raw_name(i))
         if not os.path.exists(old):
             break
         os.remove(old)
-    if torch_note is None:
-        os.replace(tjson_tmp, tjson)
-    else:
+    if torch_note is not None:
         for f in (tjson_tmp, tjson):
             if os.path.exists(f):
                 os.remove(f)
     # The commands as they would be typed again, naming the final files.
-    renames = [(rel(t), rel(r)) for t, r in zip(raw_tmps, raws)]
-    renames.append((rel(tjson_tmp), rel(tjson)))
+    renames = [(rel(t), rel(r)) for t, r in renames + [(tjson_tmp, tjson)]]
 
     def final(word):
         for tmp, name in renames:
             word = word.replace(tmp, name)
         return word
     commands = [[final(w) for w in c] for c in commands]
+    if threads is not None:
+        threads["commands"] = [[final(w) for w in c]
+                               for c in threads["commands"]]
 
     invocation = ["scripts/bench-report"] + sys.argv[1:]
     meta = {
@@ -378,12 +425,115 @@ def run_all(args, exe, core):
         "ops": args.ops,
         "elapsed_s": round(elapsed, 1),
         "torch_note": torch_note,
+        "threads": threads,
         "machine": machine_info(args.build),
     }
     with open(os.path.join(args.out, "run.json"), "w") as f:
         json.dump(meta, f, indent=2)
         f.write("\n")
     return meta
+
+
+# ---- thread scaling -------------------------------------------------------
+
+# Ours is bench_softmax's thread cases on the library's pool, automatic ISA.
+THREAD_IMPLS = ("auto", "onednn", "torch")
+
+
+def thread_file(impl, threads):
+    """Where a thread-scaling run's JSON goes: ours has both counts in one."""
+    return "threads.json" if impl == "auto" else f"{impl}-threads-{threads}.json"
+
+
+def shapes_pattern(ops, shapes, impl, batches_only=False):
+    """A regex for impl's cases of the shapes (without the end): batches
+    as <op>_rows_f32/<impl>/RxC; single rows as the peers name them,
+    <op>_f32/<impl>/n:N, unless batches_only (bench_softmax's thread cases
+    name the 16M row 1x16777216)."""
+    o = alternation(ops)
+    rows = [s for s in shapes if batches_only or s[0] > 1]
+    single = [s[1] for s in shapes if not batches_only and s[0] == 1]
+    parts = []
+    if rows:
+        parts.append(f"^{o}_rows_f32/{impl}/"
+                     f"{alternation(f'{r}x{c}' for r, c in rows)}/out/beta:1")
+    if single:
+        parts.append(f"^{o}_f32/{impl}/n:{alternation(map(str, single))}"
+                     "/out/beta:1")
+    return parts
+
+
+def thread_commands(args, exe, shapes):
+    """(impl, threads, filter, command writing to <out>.part) for each
+    run; threads is None for ours (both counts in one run)."""
+    counts = alternation(map(str, THREAD_COUNTS))
+    ours = "|".join(p + f"/threads:{counts}{ITER[:-1]}(/real_time)?$"
+                    for p in shapes_pattern(args.ops, shapes, "auto", True))
+    runs = [("auto", None, ours, bench_command(
+        rel(exe), None, ours, rel(thread_path(args.out, "auto", None)),
+        args.min_time))]
+    onednn_ops = [o for o in args.ops if o in PEER_OPS["onednn"]]
+    if onednn_ops:
+        flt = "|".join(p + ITER for p in shapes_pattern(onednn_ops, shapes, "onednn"))
+        if list_cases(exe, flt):
+            runs += [("onednn", t, flt, bench_command(
+                rel(exe), None, flt, rel(thread_path(args.out, "onednn", t)),
+                args.min_time, env=[f"OMP_NUM_THREADS={t}"]))
+                for t in THREAD_COUNTS]
+    if not args.no_torch and torch_available():
+        for t in THREAD_COUNTS:
+            flt = "|".join(p + f"/threads:{t}$"
+                           for p in shapes_pattern(args.ops, shapes, "torch"))
+            runs.append(("torch", t, flt, torch_command(
+                None, flt, rel(thread_path(args.out, "torch", t)),
+                args.min_time, threads=t)))
+    return runs
+
+
+def thread_path(out, impl, threads):
+    return os.path.join(out, thread_file(impl, threads)) + ".part"
+
+
+def run_threads(args, exe):
+    """The thread-scaling runs, not pinned (two threads need two CPUs):
+    (what run.json keeps of them, [(the .part file, its final name)])."""
+    shapes = QUICK_THREAD_SHAPES if args.quick else THREAD_SHAPES
+    t0 = time.monotonic()
+    done, files, commands, notes = [], [], [], []
+    for impl, threads, flt, cmd in thread_commands(args, exe, shapes):
+        out = thread_path(args.out, impl, threads)
+        if os.path.exists(out):
+            os.remove(out)
+        if impl == "torch":
+            log(f"running PyTorch on {threads} thread"
+                + ("s" if threads > 1 else "") + f": {shlex.join(cmd)}")
+            argv, env = split_env(cmd)
+            ok = subprocess.run(argv, cwd=ROOT, env=env).returncode == 0
+        else:
+            run_bench(cmd, len(list_cases(exe, flt)))
+            ok = True
+        if ok:
+            done.append((out, out.removesuffix(".part")))
+            files.append([thread_file(impl, threads), impl, threads])
+            commands.append(cmd)
+        else:
+            notes.append(f"{PEER_NAMES[impl]} with {threads} threads failed")
+            log(notes[-1])
+    meta = {"shapes": [list(s) for s in shapes],
+            "files": files,
+            "commands": commands, "notes": notes,
+            "elapsed_s": round(time.monotonic() - t0, 1)}
+    return meta, done
+
+
+def remove_stale_thread_files(out, keep):
+    """A previous report's thread-scaling JSON that this run did not redo."""
+    keep = {os.path.abspath(k) for k in keep}
+    names = {thread_file(i, t) for i in THREAD_IMPLS for t in THREAD_COUNTS}
+    for name in sorted(names):
+        path = os.path.join(out, name)
+        if os.path.exists(path) and os.path.abspath(path) not in keep:
+            os.remove(path)
 
 
 # ---- the machine ----------------------------------------------------------
@@ -497,7 +647,7 @@ class Results:
 
 
 def parse_name(name):
-    name = re.sub(r"(/(iterations|min_time|repeats):[^/]+)+$", "", name)
+    name = re.sub(r"(/(iterations|min_time|repeats):[^/]+|/real_time)+$", "", name)
     m = re.fullmatch(r"(\w+?)(_rows)?_f32/([^/]+)/(?:n:(\d+)|(\d+)x(\d+))"
                      r"/out/beta:1", name)
     if m:
@@ -514,6 +664,85 @@ def parse_name(name):
     if m:
         return ("ceiling_exp", m.group(1), int(m.group(2)))
     return None
+
+
+TIME_UNITS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+
+
+class ThreadResults:
+    """M elements per second of real time by (op, (rows, cols), impl,
+    threads), impl "auto" (ours), "onednn" or "torch"; single rows as
+    (1, n). Real time because a second thread's work does not show in the
+    calling thread's CPU time, and shows twice in the process's."""
+
+    def __init__(self):
+        self.rate = {}
+        self.onednn_context = {}  # threads: "2.6.3, OpenMP threads: 2"
+
+    def load(self, path, threads=None):
+        """threads: the count of the whole file (the peers' runs), else
+        the names' /threads:N."""
+        with open(path) as f:
+            doc = json.load(f)
+        if threads is not None and "onednn" in doc.get("context", {}):
+            self.onednn_context[threads] = doc["context"]["onednn"]
+        for b in doc.get("benchmarks", []):
+            if b.get("error_occurred") or "real_time" not in b:
+                continue
+            if b.get("run_type") == "aggregate" and b.get("aggregate_name") != "median":
+                continue
+            key = parse_thread_name(b.get("run_name") or b["name"], threads)
+            if key is None:
+                continue
+            shape = key[1]
+            seconds = b["real_time"] * TIME_UNITS.get(b.get("time_unit", "ns"), 1e-9)
+            rate = shape[0] * shape[1] / seconds / 1e6
+            self.rate[key] = max(rate, self.rate.get(key, 0.0))
+
+    def get(self, op, shape, impl, threads):
+        return self.rate.get((op, shape, impl, threads))
+
+    def cases(self):
+        """(op, shape) in the report's order: op, then THREAD_SHAPES'."""
+        order = {s: i for i, s in enumerate(THREAD_SHAPES)}
+        keys = {(k[0], k[1]) for k in self.rate}
+        return sorted(keys, key=lambda c: (OPS.index(c[0]),
+                                           order.get(c[1], len(order)), c[1]))
+
+    def impls(self):
+        present = {k[2] for k in self.rate}
+        return [i for i in THREAD_IMPLS if i in present]
+
+
+def parse_thread_name(name, threads):
+    """(op, (rows, cols), impl, threads) of a thread-scaling case."""
+    m = re.search(r"/threads:(\d+)", name)
+    if m:
+        threads = int(m.group(1))
+        name = name[:m.start()] + name[m.end():]
+    key = parse_name(name)
+    if key is None or threads is None or key[0] not in OPS + tuple(
+            o + "_rows" for o in OPS):
+        return None
+    kind, impl, shape = key
+    if isinstance(shape, int):
+        shape = (1, shape)
+    return (kind.removesuffix("_rows"), shape, impl.split("-")[0], threads)
+
+
+def load_threads(meta, out):
+    """The thread-scaling runs run.json lists, or None."""
+    info = meta.get("threads")
+    if not info:
+        return None
+    tr = ThreadResults()
+    for name, impl, threads in info.get("files", []):
+        path = os.path.join(out, name)
+        try:
+            tr.load(path, threads)
+        except (OSError, ValueError) as e:
+            log(f"ignoring {path}: {e}")
+    return tr if tr.rate else None
 
 
 def our_isas(res):
@@ -660,6 +889,69 @@ def batch_table(res, ops, isas):
     return md_table(header, rows)
 
 
+THREAD_NAMES = {"auto": "libsoftmax", "onednn": "oneDNN", "torch": "PyTorch"}
+
+
+def speedup_cell(one, two):
+    if one is None or two is None or one <= 0:
+        return "—"
+    return f"{two / one:.2f}×"
+
+
+def thread_table(tr):
+    """A row per op and shape; per implementation, 1 thread, 2 threads and
+    the speedup."""
+    impls = tr.impls()
+    header = ["op, rows×cols"]
+    for i in impls:
+        name = THREAD_NAMES[i]
+        header += [f"{name}, 1 thread", "2 threads", "speedup"]
+    rows = []
+    for op, shape in tr.cases():
+        row = [f"{op.replace('_', '-')} {shape_label(shape)}"]
+        for i in impls:
+            one, two = tr.get(op, shape, i, 1), tr.get(op, shape, i, 2)
+            row += [fmt(one), fmt(two), speedup_cell(one, two)]
+        rows.append(row)
+    return md_table(header, rows)
+
+
+def ratio_section(chart_name):
+    return ["", "## Ours ÷ fastest peer", "",
+            f"![ours ÷ fastest peer]({chart_name})", "",
+            "Our best ISA's throughput (and AVX2's, on machines with more), "
+            "with the deterministic exp and with `SM_FAST_EXP`, divided at "
+            "each n by that of the fastest peer at that n, named at the top; "
+            "above 1 we are faster. Beside it, the same for the batch shapes "
+            "(the tables' ratio rows and columns give the best of all our "
+            "ISAs)."]
+
+
+def threads_section(tr, meta, chart_name):
+    info = meta["threads"]
+    onednn = tr.onednn_context.get(2, "").partition(", ")[2]
+    lines = ["", "## Threads: 1 and 2", "",
+             "M elements per second of real time (higher is better), out of "
+             "place, β = 1, not pinned (two threads need two CPUs), median of "
+             f"{meta['repetitions']} repetitions of at least "
+             f"{meta['min_time']:g} s; speedup: 2 threads ÷ 1 thread. "
+             "libsoftmax: `sm_<op>_rows_f32` on an `sm_thread_pool` of that "
+             "many threads (1: no pool), automatic ISA; oneDNN: "
+             "`OMP_NUM_THREADS=N`"
+             + (f" (its context with N = 2: `{onednn}`)" if onednn else "")
+             + "; PyTorch: `torch.set_num_threads`. 1×16M is a single row."
+             + (" **Quick run: fewer shapes, short repetitions.**"
+                if meta["quick"] else ""), ""]
+    lines += thread_table(tr)
+    if chart_name:
+        lines += ["", f"![thread scaling]({chart_name})"]
+    if info.get("notes"):
+        lines += ["", "; ".join(info["notes"]) + "."]
+    lines += ["", "Run with:", "", "```sh",
+              "\n".join(command_block(c) for c in info["commands"]), "```"]
+    return lines
+
+
 def caches_line(ctx):
     parts = []
     for c in ctx.get("caches", []):
@@ -744,7 +1036,7 @@ def minutes(seconds):
     return f"{m} min {s:02d} s" if m else f"{s} s"
 
 
-def write_markdown(res, meta, out, charts):
+def write_markdown(res, meta, out, charts, tr=None):
     ctx = res.context
     isas = our_isas(res)
     mach = meta["machine"]
@@ -811,6 +1103,10 @@ def write_markdown(res, meta, out, charts):
     bt = batch_table(res, ops, isas)
     if bt:
         lines += ["", "## Batches (`sm_<op>_rows_f32`, out of place, β = 1)", ""] + bt
+    if "ratio" in charts:
+        lines += ratio_section(charts["ratio"])
+    if tr is not None:
+        lines += threads_section(tr, meta, charts.get("threads"))
     if res.errors:
         shown = [f"`{n}`: {m}" for n, m in sorted(res.errors.items())[:6]]
         more = len(res.errors) - len(shown)
@@ -955,6 +1251,213 @@ def chart(res, meta, op, path):
     return True
 
 
+def pyplot():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def ratio_impls(res, isas, kinds):
+    """What the ratio chart draws of ours: the best ISA, plain and fast, and
+    AVX2 too when it is not the best (scalar only when there is nothing
+    else)."""
+    present = set().union(*(res.impls(k) for k in kinds))
+    bases = [i for i in ISA_ORDER if i in isas and i in present]
+    if not bases:
+        return []
+    best_isa = ([b for b in bases if b != "scalar"] or bases)[-1]
+    picked = [best_isa] + (["avx2"] if best_isa != "avx2" and "avx2" in bases else [])
+    return [i for b in picked for i in (b, b + "-fast") if i in present]
+
+
+def ratio_points(res, kind, impl, peers, shapes):
+    """(shapes, ours ÷ fastest peer, the fastest peer) where both ran."""
+    xs, ys, who = [], [], []
+    for shape in shapes:
+        ours = res.get(kind, impl, shape)
+        rates = [(res.get(kind, p, shape), p) for p in peers]
+        rates = [r for r in rates if r[0] is not None]
+        if ours is None or not rates:
+            continue
+        rate, peer = max(rates)
+        xs.append(shape)
+        ys.append(ours / rate)
+        who.append(peer)
+    return xs, ys, who
+
+
+def ratio_style(impl, isas, best_isa):
+    fast = impl.endswith("-fast")
+    main = impl.removesuffix("-fast") == best_isa
+    return dict(color=colour(impl), lw=2.4 if main else 1.4,
+                ls=(0, (5, 2)) if fast else "-", marker="s" if fast else "o",
+                ms=6 if main else 4.5, label=impl, zorder=3 if main else 2)
+
+
+def ratio_chart(res, meta, path):
+    """Ours ÷ the fastest peer against n, a row of axes per op with a
+    peer; the batch shapes in a narrow axis beside."""
+    from matplotlib.ticker import (FixedLocator, FuncFormatter, LogLocator,
+                                   NullFormatter, NullLocator)
+    isas = our_isas(res)
+    rows = []
+    for op in meta["ops"]:
+        kinds = (op, op + "_rows")
+        peers = {k: [i for i in res.impls(k) if not is_ours(i, isas)] for k in kinds}
+        impls = ratio_impls(res, isas, kinds)
+        if impls and (peers[op] or peers[op + "_rows"]):
+            rows.append((op, peers, impls))
+    if not rows:
+        return False
+    plt = pyplot()
+    fig, axes = plt.subplots(len(rows), 2, squeeze=False, sharey="row",
+                             figsize=(12, 3.9 * len(rows) + 1.4), dpi=100,
+                             gridspec_kw={"width_ratios": (5, 1.2)})
+    handles = {}
+    for (op, peers, impls), (ax, bx) in zip(rows, axes):
+        best_isa = impls[0].removesuffix("-fast")
+        sizes = sorted(res.shapes(op))
+        order = {s: i for i, s in enumerate(SHAPES)}
+        batches = sorted(res.shapes(op + "_rows"),
+                         key=lambda s: (order.get(s, len(order)), s))
+        fastest = {}
+        for impl in impls:
+            style = ratio_style(impl, isas, best_isa)
+            xs, ys, who = ratio_points(res, op, impl, peers[op], sizes)
+            if xs:
+                handles[impl] = ax.plot(xs, ys, **style)[0]
+                fastest.update(zip(xs, who))
+            xs, ys, _ = ratio_points(res, op + "_rows", impl, peers[op + "_rows"],
+                                     batches)
+            style.update(ls="none")
+            bx.plot([batches.index(x) for x in xs], ys, **style)
+        for a in (ax, bx):
+            a.axhline(1.0, color="#404040", lw=1.2, zorder=1)
+            a.set_yscale("log")
+            a.yaxis.set_major_locator(LogLocator(base=10, subs=(1, 2, 5)))
+            a.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+            a.yaxis.set_minor_formatter(NullFormatter())
+            a.grid(True, which="major", color="#e5e5e5", lw=0.8)
+            a.set_axisbelow(True)
+            for side in ("top", "right"):
+                a.spines[side].set_visible(False)
+        ax.set_xscale("log")
+        if sizes:
+            ax.xaxis.set_major_locator(FixedLocator(sizes))
+            ax.set_xlim(sizes[0] / 1.3, sizes[-1] * 1.3)
+        ax.xaxis.set_major_formatter(FuncFormatter(
+            lambda v, _: size_label(int(round(v)))))
+        ax.xaxis.set_minor_locator(NullLocator())
+        for n, peer in fastest.items():  # the peer each ratio divides by
+            ax.text(n, 1.0, display(peer), transform=ax.get_xaxis_transform(),
+                    ha="center", va="bottom", fontsize=8, color="#808080")
+        ax.set_title(f"{op.replace('_', '-')}: one row of n floats",
+                     fontsize=11, pad=16)
+        ax.set_xlabel("n (floats in the row)")
+        ax.set_ylabel("ours ÷ fastest peer\n(log scale, > 1: ours faster)")
+        bx.set_xticks(range(len(batches)))
+        bx.set_xticklabels([shape_label(s) for s in batches], rotation=30,
+                           ha="right", fontsize=9)
+        bx.set_xlim(-0.6, len(batches) - 0.4)
+        bx.set_title("batches", fontsize=11, pad=16)
+        bx.set_xlabel("rows×cols")
+    date = res.context.get("date", "")[:10]
+    fig.suptitle("libsoftmax ÷ the fastest peer (oneDNN, XNNPACK, PyTorch) "
+                 "at each size, out of place, β = 1, one thread\n"
+                 f"{meta['machine']['cpu']} · CPU {meta['core']} · "
+                 f"libsoftmax {res.context.get('libsoftmax', '?')} · {date}"
+                 + (" · quick run" if meta["quick"] else ""), fontsize=12)
+    ordered = sorted(handles, key=impl_order)
+    labels = [f"{i} ({'fast exp' if i.endswith('-fast') else 'default exp'})"
+              for i in ordered]
+    fig.legend([handles[i] for i in ordered], labels, loc="lower center",
+               ncol=len(ordered), frameon=False, fontsize=10,
+               handlelength=3.2)
+    height = fig.get_size_inches()[1]
+    fig.tight_layout(rect=(0, 0.45 / height, 1, 1 - 0.2 / height))
+    fig.savefig(path)
+    plt.close(fig)
+    return True
+
+
+THREAD_COLOURS = {"auto": ISA_COLOURS["avx512"], "onednn": PEER_COLOURS["onednn"],
+                  "torch": PEER_COLOURS["torch"]}
+
+
+def group_offsets(tr, cases, impls, width):
+    """{(case index, impl): x}: each case's group of implementations (those
+    that ran it) centred on its tick."""
+    x = {}
+    for c, (op, shape) in enumerate(cases):
+        ran = [i for i in impls
+               if any(tr.get(op, shape, i, t) for t in THREAD_COUNTS)]
+        for k, impl in enumerate(ran):
+            x[c, impl] = c + (k - (len(ran) - 1) / 2) * width
+    return x
+
+
+def threads_chart(tr, meta, title, path):
+    """Throughput with 1 and 2 threads (top) and the speedup (below), a
+    group of bars per op and shape."""
+    cases, impls = tr.cases(), tr.impls()
+    if not cases:
+        return False
+    plt = pyplot()
+    fig, (top, low) = plt.subplots(2, 1, sharex=True, dpi=100,
+                                   figsize=(max(8, 1.6 * len(cases) + 3), 9),
+                                   gridspec_kw={"height_ratios": (3, 2)})
+    width = 0.84 / len(impls)  # one implementation's share of a group
+    at = group_offsets(tr, cases, impls, width)
+    for impl in impls:
+        ran = [c for c in range(len(cases)) if (c, impl) in at]
+        for j, threads in enumerate(THREAD_COUNTS):
+            xs = [at[c, impl] + (j - 0.5) * width / 2 for c in ran]
+            ys = [tr.get(*cases[c], impl, threads) or 0 for c in ran]
+            top.bar(xs, ys, width / 2, color=THREAD_COLOURS[impl],
+                    alpha=0.45 if threads == 1 else 1.0,
+                    label=f"{THREAD_NAMES[impl]}, {threads} thread"
+                    + ("s" if threads > 1 else ""))
+        xs = [at[c, impl] for c in ran]
+        speedups = [speedup(tr, *cases[c], impl) for c in ran]
+        low.bar(xs, [v or 0 for v in speedups], width * 0.9,
+                color=THREAD_COLOURS[impl], label=THREAD_NAMES[impl])
+        for x, v in zip(xs, speedups):
+            if v:
+                low.text(x, v, f"{v:.2f}", ha="center", va="bottom", fontsize=8)
+    top.set_ylabel("M elements/s of real time\n(higher is better)")
+    top.legend(ncol=len(impls), fontsize=9, frameon=False, loc="upper center",
+               bbox_to_anchor=(0.5, -0.02))
+    low.axhline(1.0, color="#404040", lw=1.2)
+    low.axhline(2.0, color="#a0a0a0", lw=1, ls=(0, (4, 3)))
+    low.text(len(cases) - 0.5, 2.0, "ideal ", ha="right", va="bottom",
+             fontsize=8.5, color="#808080")
+    low.set_ylim(0, max(2.3, max((speedup(tr, o, s, i) or 0
+                                  for o, s in cases for i in impls)) * 1.12))
+    low.set_ylabel("speedup: 2 threads ÷ 1")
+    low.set_xticks(range(len(cases)))
+    low.set_xticklabels([f"{op.replace('_', '-')}\n{shape_label(s)}"
+                         for op, s in cases], fontsize=9.5)
+    low.set_xlim(-0.6, len(cases) - 0.4)
+    for a in (top, low):
+        a.grid(True, axis="y", color="#e5e5e5", lw=0.8)
+        a.set_axisbelow(True)
+        for side in ("top", "right"):
+            a.spines[side].set_visible(False)
+    top.set_title("1 and 2 threads, out of place, β = 1, not pinned\n"
+                  + title + (" · quick run" if meta["quick"] else ""),
+                  fontsize=12)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return True
+
+
+def speedup(tr, op, shape, impl):
+    one, two = tr.get(op, shape, impl, 1), tr.get(op, shape, impl, 2)
+    return two / one if one and two else None
+
+
 # ---- main -----------------------------------------------------------------
 
 def main():
@@ -987,18 +1490,36 @@ def main():
         except (OSError, ValueError) as e:
             log(f"ignoring {tjson}: {e}")
 
+    tr = load_threads(meta, args.out)
+
     charts = {}
     for op in meta["ops"]:
         png = os.path.join(args.out, f"{op}.png")
         if chart(res, meta, op, png):
             charts[op] = os.path.basename(png)
-    path, text = write_markdown(res, meta, args.out, charts)
+    if ratio_chart(res, meta, os.path.join(args.out, "ratio.png")):
+        charts["ratio"] = "ratio.png"
+    title = (f"{meta['machine']['cpu']} · libsoftmax "
+             f"{res.context.get('libsoftmax', '?')} · {res.context.get('date', '')[:10]}")
+    if tr is not None and threads_chart(tr, meta, title,
+                                        os.path.join(args.out, "threads.png")):
+        charts["threads"] = "threads.png"
+    for name in ("ratio.png", "threads.png"):  # a previous report's
+        stale = os.path.join(args.out, name)
+        if name not in charts.values() and os.path.exists(stale):
+            os.remove(stale)
+    path, text = write_markdown(res, meta, args.out, charts, tr)
     written = [path] + [os.path.join(args.out, c) for c in charts.values()]
-    written += [p for p in raws + [tjson, os.path.join(args.out, "run.json")]
-                if os.path.exists(p)]
+    thread_jsons = [os.path.join(args.out, f[0])
+                    for f in (meta.get("threads") or {}).get("files", [])]
+    written += [p for p in raws + [tjson] + thread_jsons
+                + [os.path.join(args.out, "run.json")] if os.path.exists(p)]
     log("wrote " + ", ".join(rel(p) for p in written))
     if not args.render_only:
-        log(f"took {minutes(meta['elapsed_s'])} of benchmarking")
+        threads = meta.get("threads") or {}
+        log(f"took {minutes(meta['elapsed_s'])} of benchmarking"
+            + (f", then {minutes(threads['elapsed_s'])} on thread scaling"
+               if threads else ""))
 
 
 if __name__ == "__main__":
