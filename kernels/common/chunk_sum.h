@@ -93,14 +93,27 @@ SM_INLINE double chunk_sum_direct(const float *x, size_t n, float m, float beta,
 #ifndef SM_VLA
     for (; SM_EXP_FAST && i + 32 <= n; i += 32) {
         sm_v xv[SM_VPB], e[SM_VPB];
+        sm_m eq[SM_VPB];
         block_exps(x + i, vm, vb, unit_beta, xv, e);
+        for (int v = 0; v < SM_VPB; v++)
+            eq[v] = m_eq(xv[v], vm);
+        sm_m any = eq[0];
+        for (int v = 1; v < SM_VPB; v++)
+            any = m_or(any, eq[v]);
+        if (m_count(any) == 0) { /* the usual block: M is elsewhere */
+            for (int v = 0; v < SM_VPB; v++) {
+                if (y)
+                    v_store(y + i + (size_t)v * SM_VW, e[v]);
+                acc_add(&acc, v, e[v]);
+            }
+            continue;
+        }
         for (int v = 0; v < SM_VPB; v++) {
-            const sm_m eq = m_eq(xv[v], vm);
             if (y)
                 v_store(y + i + (size_t)v * SM_VW,
-                        finite ? e[v] : v_sel(eq, one, e[v]));
-            acc_add_unless(&acc, v, e[v], eq);
-            count += m_count(eq);
+                        finite ? e[v] : v_sel(eq[v], one, e[v]));
+            acc_add_unless(&acc, v, e[v], eq[v]);
+            count += m_count(eq[v]);
         }
     }
 #endif
