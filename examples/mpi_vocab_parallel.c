@@ -6,10 +6,12 @@
  *
  * Each rank holds the columns [lo, hi) of every row (contiguous shards,
  * as even as integer division makes them). It folds its shard into one
- * sm_softmax_state per row; MPI_Allreduce with a user-defined operation
- * built on sm_softmax_state_merge gives every rank the rows' complete
- * states; from them each rank writes its shard of softmax, log-softmax and
- * the cross-entropy gradient. The loss needs the label's entry, which one
+ * sm_softmax_state per row, writing the shard's exps (against its own
+ * maximum) as it goes; MPI_Allreduce with a user-defined operation built on
+ * sm_softmax_state_merge gives every rank the rows' complete states; with
+ * them each rank scales its exps into its shard of softmax (one exp per
+ * entry in all) and writes its shards of log-softmax and the cross-entropy
+ * gradient. The loss needs the label's entry, which one
  * rank owns: the owner contributes it to an MPI_Allreduce(SUM), the others
  * 0, as Megatron does with the label's logit.
  *
@@ -67,9 +69,9 @@ static const char usage[] =
     "  --seed S        seed of the logits and labels (default 1)\n"
     "  --fast-exp      SM_FAST_EXP\n"
     "  --expect-exact  fail unless the split is one where the contract\n"
-    "                  promises the one-shot bits (1 rank, or 2 ranks with\n"
-    "                  rank 1's shard one chunk of 262144 starting at a\n"
-    "                  multiple of it: e.g. -n 2 --vocab 524288)\n";
+    "                  promises the one-shot bits (1 rank and a vocabulary\n"
+    "                  of at most one chunk of 262144, or 2 ranks with a\n"
+    "                  chunk each: -n 2 --vocab 524288)\n";
 
 static bool parse_size(const char *s, size_t max, size_t *out)
 {
@@ -232,15 +234,19 @@ static void vocab_parallel(const struct args *a, size_t lo, size_t hi,
     sm_options opt = SM_OPTIONS_INIT;
     opt.beta = a->beta;
     opt.flags = a->fast_exp ? SM_FAST_EXP : 0u;
-    CHECK(sm_softmax_state_init(rows, o->state, &opt));
-    CHECK(sm_softmax_state_fold_rows_f32(rows, n, x, n, NULL, 0, o->state));
+    /* the shard's own statistics, and its exps in p */
+    sm_softmax_state *shard = xmalloc(rows, sizeof *shard);
+    CHECK(sm_softmax_state_init(rows, shard, &opt));
+    CHECK(sm_softmax_state_fold_rows_f32(rows, n, x, n, o->p, n, shard));
+    memcpy(o->state, shard, rows * sizeof *shard);
     MPI_Allreduce(MPI_IN_PLACE, o->state, (int)rows, type, merge,
                   MPI_COMM_WORLD);
 
     CHECK(sm_softmax_state_logsumexp(rows, o->state, o->lse));
-    CHECK(sm_softmax_state_softmax_rows_f32(rows, n, x, n, o->state, o->p, n));
+    CHECK(sm_softmax_state_scale_rows_f32(rows, n, shard, o->state, o->p, n));
     CHECK(sm_softmax_state_log_softmax_rows_f32(rows, n, x, n, o->state,
                                                 o->y, n));
+    free(shard);
 
     /* The label's entry from its owner: its log-probability (the loss is
      * minus it: Megatron's log(sum exp) - (x_c - max), with the library's
@@ -328,11 +334,12 @@ int main(int argc, char **argv)
     const size_t lo = (size_t)g_rank * v / p;
     const size_t hi = (size_t)(g_rank + 1) * v / p, n = hi - lo;
     /* The contract's exact case: the rows folded in order on chunk
-     * boundaries. One merge of rank 0's prefix with rank 1's last chunk
-     * is that fold (the merge is symmetric, so either operand order). */
+     * boundaries, each shard at most one chunk (softmax scales each chunk's
+     * own exps). One merge of rank 0's chunk with rank 1's is that fold
+     * (the merge is symmetric, so either operand order). */
     const size_t lo1 = v / p;
-    const bool exact = p == 1 ||
-                       (p == 2 && lo1 % CHUNK == 0 && v - lo1 <= CHUNK);
+    const bool exact = (p == 1 && v <= CHUNK) ||
+                       (p == 2 && lo1 == CHUNK && v - lo1 <= CHUNK);
     if (a.expect_exact && !exact) {
         if (g_rank == 0)
             fprintf(stderr, "mpi_vocab_parallel: --expect-exact: %d ranks "

@@ -890,6 +890,80 @@ static void test_other_loss_errors(void **state)
     assert_untouched(loss, g, 8);
 }
 
+/* Rows longer than a chunk, whose chunks have different extrema: the
+ * losses' p_i is softmax's, bit for bit (each chunk's own exps scaled by
+ * its own factor), so cross-entropy's gradient is (p - onehot(c)) beta and
+ * entropy's (p (nl - H)) beta from softmax and log-softmax themselves. */
+static void test_long_rows_take_softmax_p(void **state)
+{
+    (void)state;
+    const size_t n = 2 * SM_CHUNK + 1000, rows = 2;
+    float *x = malloc(rows * n * sizeof *x), *p = malloc(rows * n * sizeof *p);
+    float *y = malloc(rows * n * sizeof *y), *g = malloc(rows * n * sizeof *g);
+    assert_true(x && p && y && g);
+    uint64_t s = 31;
+    for (size_t i = 0; i < rows * n; i++) /* chunks 3 apart: M in the last */
+        x[i] = rng_uniform(&s, -4.0f, 4.0f) + 3.0f * (float)(i % n / SM_CHUNK);
+    /* labels below the row's maximum chunk, and in it */
+    const int32_t labels[2] = {17, (int32_t)(2 * SM_CHUNK + 5)};
+    static const float betas[] = {1.0f, 0.5f};
+    for (size_t bi = 0; bi < 2; bi++)
+        for (sm_flags flags = 0; flags <= SM_FAST_EXP; flags += SM_FAST_EXP) {
+            const float beta = betas[bi];
+            sm_options o = SM_OPTIONS_INIT;
+            o.beta = beta;
+            o.flags = flags;
+            assert_int_equal(sm_softmax_rows_f32(rows, n, x, n, p, n, &o),
+                             SM_OK);
+            assert_int_equal(
+                sm_log_softmax_rows_f32(rows, n, x, n, y, n, &o), SM_OK);
+            sm_cross_entropy_options co = SM_CROSS_ENTROPY_OPTIONS_INIT;
+            co.beta = beta;
+            co.flags = flags;
+            co.reduction = SM_REDUCTION_NONE;
+            float loss[2];
+            assert_int_equal(sm_cross_entropy_rows_f32(rows, n, x, n, labels,
+                                                       loss, g, n, &co),
+                             SM_OK);
+            size_t bad = 0;
+            for (size_t r = 0; r < rows; r++)
+                for (size_t j = 0; j < n; j++) {
+                    const float d = p[r * n + j] -
+                                    (j == (size_t)labels[r] ? 1.0f : 0.0f);
+                    const float want = d == 0.0f ? 0.0f : d * beta;
+                    bad += memcmp(&want, &g[r * n + j], sizeof want) != 0;
+                }
+            if (bad)
+                print_error("cross-entropy beta %g flags %u: %zu gradient "
+                            "entries are not (p - onehot) beta\n",
+                            (double)beta, flags, bad);
+            assert_int_equal(bad, 0);
+            sm_loss_options lo = SM_LOSS_OPTIONS_INIT;
+            lo.beta = beta;
+            lo.flags = flags;
+            lo.reduction = SM_REDUCTION_NONE;
+            assert_int_equal(sm_entropy_rows_f32(rows, n, x, n, loss, g, n,
+                                                 &lo),
+                             SM_OK);
+            for (size_t r = 0; r < rows; r++)
+                for (size_t j = 0; j < n; j++) {
+                    const float pj = p[r * n + j], nl = 0.0f - y[r * n + j];
+                    const float d = pj == 0.0f ? 0.0f : pj * (nl - loss[r]);
+                    const float want = d == 0.0f ? 0.0f : d * beta;
+                    bad += memcmp(&want, &g[r * n + j], sizeof want) != 0;
+                }
+            if (bad)
+                print_error("entropy beta %g flags %u: %zu gradient entries "
+                            "are not (p (nl - H)) beta\n", (double)beta,
+                            flags, bad);
+            assert_int_equal(bad, 0);
+        }
+    free(x);
+    free(p);
+    free(y);
+    free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -902,6 +976,7 @@ int main(void)
         cmocka_unit_test(test_cross_entropy_errors),
         cmocka_unit_test(test_cross_entropy_label_scan),
         cmocka_unit_test(test_other_loss_errors),
+        cmocka_unit_test(test_long_rows_take_softmax_p),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -40,7 +40,7 @@
 #include "kernels.h"
 #include "softmax.h"
 
-#define REPRO_HASH 0xeb075ec63ca6f592ULL
+#define REPRO_HASH 0xee0332d95dde4c88ULL
 #define REPRO_DECODE_HASH 0xbfd41f13fc953dc6ULL
 #define REPRO_SAMPLING_HASH 0x8a7c37f727d4deb6ULL
 #define REPRO_STREAM_HASH 0x530d18a3577ea41bULL

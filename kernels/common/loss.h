@@ -24,6 +24,10 @@ struct loss_row {
     float m, beta;
     float r;   /* p_i = e_i * r; 0 on a fully masked row */
     float lse; /* L in f32; +inf on a fully masked row (p_i = 0) */
+    double s;  /* S = K + S'' */
+    /* In a row longer than a chunk, the chunk being read (loss_pass): its
+     * extremum m_b and r_b = chunk_scale(m_b); m and r elsewhere. */
+    float chunk_m, chunk_r;
 };
 
 SM_INLINE sm_v ld(const float *p, size_t c, float fill)
@@ -63,6 +67,21 @@ SM_INLINE sm_v row_e(const struct loss_row *w, size_t i, size_t c, sm_v t)
     if (w->stored)
         return ld(w->g + i, c, 0.0f);
     return w->uniform ? v_set1(1.0f) : exp_nonpos(t);
+}
+
+/* p_i of one vector (x its entries, t = row_t of them): e_i r, or, in a
+ * chunk of a long row whose extremum m_b is not M, exp(beta (x_i - m_b)) r_b, the chunk's
+ * own exps scaled as softmax_long_row scales them. */
+SM_INLINE sm_v row_p(const struct loss_row *w, size_t i, size_t c, sm_v xv,
+                     sm_v t, bool long_row)
+{
+    if (!long_row || w->chunk_m == w->m)
+        return v_mul(row_e(w, i, c, t), v_set1(w->r));
+    const struct loss_row own = {.m = w->chunk_m, .beta = w->beta};
+    sm_v tb = row_t(&own, xv);
+    if (c < SM_VW) /* the lanes past the row hold M, above m_b */
+        tb = v_sel(m_first(c), tb, v_set1(0.0f));
+    return v_mul(exp_nonpos(tb), v_set1(w->chunk_r));
 }
 
 static inline float scalar_t(const struct loss_row *w, float x)
@@ -108,10 +127,39 @@ SM_INLINE bool loss_row_init(struct loss_row *w, const float *x, size_t n,
         w->r = 0.0f;
         w->lse = INFINITY;
     } else {
-        w->r = (float)(1.0 / (s.k + s.s));
+        w->s = s.k + s.s;
+        w->r = (float)(1.0 / w->s);
         w->lse = (float)(pre ? pre->l : log_partition(s.k, s.s));
     }
+    w->chunk_m = w->m;
+    w->chunk_r = w->r;
     return true;
+}
+
+/* Makes the len entries at base, a chunk of a row longer than one, the
+ * chunk row_p reads: its extremum and scale. A fully masked row keeps
+ * r = 0 (every extremum is M there). */
+SM_INLINE void loss_row_enter(struct loss_row *w, size_t base, size_t len)
+{
+    if (w->uniform || w->r == 0.0f)
+        return;
+    w->chunk_m = row_extremum(w->x + base, len, w->beta > 0);
+    w->chunk_r = chunk_scale(w->chunk_m, w->m, w->beta, w->s);
+}
+
+/* p_j (x_j = xj) of a row of n entries as row_p gives it. A row longer
+ * than a chunk reads entry j's chunk for its extremum. */
+static inline float loss_row_p(struct loss_row *w, size_t n, size_t j,
+                               float xj)
+{
+    if (n <= SM_CHUNK || w->uniform)
+        return scalar_e(w, scalar_t(w, xj)) * w->r;
+    const size_t base = j / SM_CHUNK * SM_CHUNK;
+    loss_row_enter(w, base, n - base < SM_CHUNK ? n - base : SM_CHUNK);
+    if (w->chunk_m == w->m)
+        return scalar_e(w, scalar_t(w, xj)) * w->r;
+    const struct loss_row own = {.m = w->chunk_m, .beta = w->beta};
+    return scalar_e(&own, scalar_t(&own, xj)) * w->chunk_r;
 }
 
 /* The losses' rows of at most this many entries get their statistics and
@@ -144,34 +192,50 @@ SM_INLINE void loss_row_group_pre(const float *x, size_t ldx, size_t rows,
  * >= c). */
 typedef sm_v (*loss_step_fn)(const void *pass, size_t i, size_t c);
 
-/* Runs step over a row of n; with sum, adds the terms in the contract's
- * order (32 lanes folded per chunk, chunks in order). */
-SM_INLINE double loss_pass(const void *pass, size_t n, loss_step_fn step,
-                           bool sum)
+/* step over the len entries at base; with sum, their terms in the
+ * contract's order (32 lanes, folded). */
+SM_INLINE double loss_chunk(const void *pass, size_t base, size_t len,
+                            loss_step_fn step, bool sum)
 {
     if (!sum) {
-        size_t i = 0;
-        for (; i + SM_VW <= n; i += SM_VW)
+        size_t i = base;
+        for (; i + SM_VW <= base + len; i += SM_VW)
             step(pass, i, SM_VW);
-        if (i < n)
-            step(pass, i, n - i);
+        if (i < base + len)
+            step(pass, i, base + len - i);
         return 0.0;
     }
+    sm_acc acc;
+    acc_zero(&acc);
+    size_t i = 0;
+    for (; i + 32 <= len; i += 32)
+        for (int v = 0; v < SM_VPB; v++)
+            acc_add(&acc, v, step(pass, base + i + (size_t)v * SM_VW, SM_VW));
+    for (int v = 0; v < SM_VPB && i + (size_t)v * SM_VW < len; v++) {
+        const size_t at = i + (size_t)v * SM_VW;
+        const size_t c = len - at < SM_VW ? len - at : SM_VW;
+        acc_add(&acc, v, step(pass, base + at, c));
+    }
+    return acc_fold(&acc);
+}
+
+/* Runs step over a row of n; with sum, adds the terms in the contract's
+ * order (32 lanes folded per chunk, chunks in order). A row longer than a
+ * chunk takes long_step (row_p with long_row), entering each chunk of w
+ * and w2 (or NULL), the pass's rows, in turn. */
+SM_INLINE double loss_pass(const void *pass, size_t n, loss_step_fn step,
+                           loss_step_fn long_step, bool sum,
+                           struct loss_row *w, struct loss_row *w2)
+{
+    if (n <= SM_CHUNK)
+        return loss_chunk(pass, 0, n, step, sum);
     double total = 0.0;
     for (size_t base = 0; base < n; base += SM_CHUNK) {
         const size_t len = n - base < SM_CHUNK ? n - base : SM_CHUNK;
-        sm_acc acc;
-        acc_zero(&acc);
-        size_t i = 0;
-        for (; i + 32 <= len; i += 32)
-            for (int v = 0; v < SM_VPB; v++)
-                acc_add(&acc, v, step(pass, base + i + (size_t)v * SM_VW, SM_VW));
-        for (int v = 0; v < SM_VPB && i + (size_t)v * SM_VW < len; v++) {
-            const size_t at = i + (size_t)v * SM_VW;
-            const size_t c = len - at < SM_VW ? len - at : SM_VW;
-            acc_add(&acc, v, step(pass, base + at, c));
-        }
-        total += acc_fold(&acc);
+        loss_row_enter(w, base, len);
+        if (w2)
+            loss_row_enter(w2, base, len);
+        total += loss_chunk(pass, base, len, long_step, sum);
     }
     return total;
 }

@@ -28,7 +28,8 @@ struct ce_pass {
     bool smooth;
 };
 
-static inline sm_v ce_step(const void *pass, size_t i, size_t c)
+SM_INLINE sm_v ce_step_with(const void *pass, size_t i, size_t c,
+                            bool long_row)
 {
     const struct ce_pass *a = pass;
     const sm_v xv = ld(a->w.x + i, c, a->w.m);
@@ -38,7 +39,7 @@ static inline sm_v ce_step(const void *pass, size_t i, size_t c)
     if (a->smooth)
         term = weighted_term(wv, v_sub(v_set1(a->w.lse), t), c);
     if (a->w.g) {
-        const sm_v p = v_mul(row_e(&a->w, i, c, t), v_set1(a->w.r));
+        const sm_v p = row_p(&a->w, i, c, xv, t, long_row);
         const sm_v q = v_set1(a->q_other);
         sm_v g = a->weights ? v_sub(v_mul(p, v_set1(a->w_total)), v_mul(wv, q))
                             : v_sub(p, q);
@@ -48,6 +49,16 @@ static inline sm_v ce_step(const void *pass, size_t i, size_t c)
         st(a->w.g + i, c, g);
     }
     return term;
+}
+
+static inline sm_v ce_step(const void *pass, size_t i, size_t c)
+{
+    return ce_step_with(pass, i, c, false);
+}
+
+static inline sm_v ce_long_step(const void *pass, size_t i, size_t c)
+{
+    return ce_step_with(pass, i, c, true);
 }
 
 /* A row labelled ignore_index: loss 0, gradient row 0. */
@@ -348,18 +359,19 @@ SM_INLINE double ce_row(const float *x, size_t n, float beta, size_t label,
     const float nl_c = p.w.lse - tc;
     const float term_c = a->weights ? (wc == 0.0f ? 0.0f : wc * nl_c) : nl_c;
     double loss = term_c;
-    /* e_c before the gradient pass overwrites the stored exps */
-    const float ec = p.w.stored ? g[label] : scalar_e(&p.w, tc);
+    /* p_c before the gradient pass overwrites the stored exps (or x) */
+    const float pc = p.w.stored ? g[label] * p.w.r
+                                : loss_row_p(&p.w, n, label, xc);
     if (g && p.w.stored && !p.smooth && !p.weights && p.grad_l2 == 0.0f) {
         ce_grad_stored(g, n, p.w.r, p.q_other, p.grad_beta);
     } else if (g || p.smooth) {
-        const double smooth = loss_pass(&p, n, ce_step, p.smooth);
+        const double smooth = loss_pass(&p, n, ce_step, ce_long_step,
+                                        p.smooth, &p.w, NULL);
         if (p.smooth)
             loss = (1.0 - (double)a->epsilon) * term_c +
                    (double)a->epsilon / (double)n * smooth;
     }
     if (g) { /* the label's entry, over the pass's q_other value */
-        const float pc = ec * p.w.r;
         float gc = a->weights ? pc * p.w_total - wc * a->q_label : pc - a->q_label;
         gc = grad_scaled1(gc, a->grad_beta);
         if (a->grad_l2 != 0.0f)

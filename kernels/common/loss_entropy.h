@@ -19,30 +19,55 @@ struct entropy_pass {
 };
 
 /* p_i and nl_i of one vector. */
-SM_INLINE sm_v entropy_p(const struct loss_row *w, size_t i, size_t c, sm_v *nl)
+SM_INLINE sm_v entropy_p(const struct loss_row *w, size_t i, size_t c,
+                         sm_v *nl, bool long_row)
 {
-    const sm_v t = row_t(w, ld(w->x + i, c, w->m));
+    const sm_v xv = ld(w->x + i, c, w->m);
+    const sm_v t = row_t(w, xv);
     *nl = v_sub(v_set1(w->lse), t);
-    return v_mul(row_e(w, i, c, t), v_set1(w->r));
+    return row_p(w, i, c, xv, t, long_row);
 }
 
-static inline sm_v entropy_step(const void *pass, size_t i, size_t c)
+SM_INLINE sm_v entropy_term(const void *pass, size_t i, size_t c,
+                            bool long_row)
 {
     const struct entropy_pass *a = pass;
     sm_v nl;
-    const sm_v p = entropy_p(&a->w, i, c, &nl);
+    const sm_v p = entropy_p(&a->w, i, c, &nl, long_row);
     return weighted_term(p, nl, c);
 }
 
-static inline sm_v entropy_grad_step(const void *pass, size_t i, size_t c)
+SM_INLINE sm_v entropy_grad(const void *pass, size_t i, size_t c,
+                            bool long_row)
 {
     const struct entropy_pass *a = pass;
     sm_v nl;
-    const sm_v p = entropy_p(&a->w, i, c, &nl);
+    const sm_v p = entropy_p(&a->w, i, c, &nl, long_row);
     const sm_v zero = v_set1(0.0f);
     const sm_v d = v_sel(m_eq(p, zero), zero, v_mul(p, v_sub(nl, v_set1(a->h))));
     st(a->w.g + i, c, grad_scaled(d, a->grad_scale));
     return zero;
+}
+
+static inline sm_v entropy_step(const void *pass, size_t i, size_t c)
+{
+    return entropy_term(pass, i, c, false);
+}
+
+static inline sm_v entropy_long_step(const void *pass, size_t i, size_t c)
+{
+    return entropy_term(pass, i, c, true);
+}
+
+static inline sm_v entropy_grad_step(const void *pass, size_t i, size_t c)
+{
+    return entropy_grad(pass, i, c, false);
+}
+
+static inline sm_v entropy_long_grad_step(const void *pass, size_t i,
+                                          size_t c)
+{
+    return entropy_grad(pass, i, c, true);
 }
 
 SM_INLINE double entropy_row(const float *x, size_t n, float beta,
@@ -56,10 +81,12 @@ SM_INLINE double entropy_row(const float *x, size_t n, float beta,
             fill(g, n, sm_qnan);
         return NAN;
     }
-    const double h = loss_pass(&p, n, entropy_step, true);
+    const double h = loss_pass(&p, n, entropy_step, entropy_long_step, true,
+                                 &p.w, NULL);
     if (g) {
         p.h = (float)h;
-        loss_pass(&p, n, entropy_grad_step, false);
+        loss_pass(&p, n, entropy_grad_step, entropy_long_grad_step, false,
+                  &p.w, NULL);
     }
     return h;
 }

@@ -23,16 +23,19 @@ struct soft_pass {
     float grad_scale;
 };
 
-static inline sm_v soft_step(const void *pass, size_t i, size_t c)
+SM_INLINE sm_v soft_step_with(const void *pass, size_t i, size_t c,
+                              bool long_row)
 {
     const struct soft_pass *a = pass;
-    const sm_v t = row_t(&a->w, ld(a->w.x + i, c, a->w.m));
+    const sm_v xv = ld(a->w.x + i, c, a->w.m);
+    const sm_v t = row_t(&a->w, xv);
     const sm_v lse = v_set1(a->w.lse);
     sm_v q, term;
     if (a->kind == SM_SOFT_DISTILL) {
         const struct loss_row *tw = &a->teacher;
-        const sm_v tt = row_t(tw, ld(tw->x + i, c, tw->m));
-        q = v_mul(row_e(tw, i, c, tt), v_set1(tw->r));
+        const sm_v xt = ld(tw->x + i, c, tw->m);
+        const sm_v tt = row_t(tw, xt);
+        q = row_p(tw, i, c, xt, tt, long_row);
         term = v_sub(v_sub(tt, v_set1(tw->lse)), v_sub(t, lse));
     } else {
         q = ld(a->q + i, c, 0.0f);
@@ -40,11 +43,21 @@ static inline sm_v soft_step(const void *pass, size_t i, size_t c)
                                      : v_sub(v_log(q), v_sub(t, lse));
     }
     if (a->w.g) {
-        const sm_v p = v_mul(row_e(&a->w, i, c, t), v_set1(a->w.r));
+        const sm_v p = row_p(&a->w, i, c, xv, t, long_row);
         st(a->w.g + i, c,
            grad_scaled(v_sub(v_mul(p, v_set1(a->q_total)), q), a->grad_scale));
     }
     return weighted_term(q, term, c);
+}
+
+static inline sm_v soft_step(const void *pass, size_t i, size_t c)
+{
+    return soft_step_with(pass, i, c, false);
+}
+
+static inline sm_v soft_long_step(const void *pass, size_t i, size_t c)
+{
+    return soft_step_with(pass, i, c, true);
 }
 
 /* q: the teacher's logits row for distillation. pre, pre_q: the
@@ -65,7 +78,9 @@ SM_INLINE double soft_row(const float *x, size_t n, float beta,
     /* Every pass reads x again: the exps go to g only when g is not x. */
     if (!loss_row_init(&p.w, x, n, beta, g, g != x, pre))
         goto nan_row;
-    return a->loss_scale * loss_pass(&p, n, soft_step, true);
+    return a->loss_scale *
+           loss_pass(&p, n, soft_step, soft_long_step, true, &p.w,
+                     a->kind == SM_SOFT_DISTILL ? &p.teacher : NULL);
 nan_row:
     if (g)
         fill(g, n, sm_qnan);
