@@ -857,10 +857,8 @@ SM_API SM_NODISCARD sm_status sm_entmax_backward_rows_f32(
  * gradient, not 0/0. A reduction other than these three is SM_EINVAL.
  *
  * Every row loss is a sum of f32 terms w_i * nl_i (nl_i = -log p_i exactly
- * as minus log-softmax returns it, p_i exactly as softmax does; in a row
- * longer than one chunk p_i = exp(beta (x_i - M)) * (float)(1 / S), within
- * softmax's bound but not its per-chunk bits), added in double in the
- * contract's lane and chunk order: bit-identical on every ISA.
+ * as minus log-softmax returns it, p_i exactly as softmax does), added in
+ * double in the contract's lane and chunk order: bit-identical on every ISA.
  * A term whose weight w_i (target probability, probability, class weight) is
  * 0 adds 0 even where nl_i is infinite (0 log 0 = 0). Accuracy: each row
  * loss is within 4 ulp + (3 + 2T) * 2^-24 * (sum_i |w_i| (L + |t_i|)) of the
