@@ -132,12 +132,11 @@ static void chunked_row(const struct sm_rows_call *c, const sm_parallel *par,
     const sm_softmax_state empty = {
         0.0, 0.0, beta > 0 ? -INFINITY : INFINITY, beta, c->flags, 0u};
     sm_softmax_state row = empty;
-    struct chunks_job j = {c,     c->x + r * c->ldx, NULL, 0, empty, part,
-                           &row,  NULL};
+    struct chunks_job j = {
+        .c = c, .x = c->x + r * c->ldx, .empty = empty, .part = part,
+        .row = &row, .kept = c->op == SM_OP_SOFTMAX ? kept : NULL};
     if (c->op != SM_OP_LOGSUMEXP)
         j.y = c->y + r * c->ldy;
-    if (c->op == SM_OP_SOFTMAX)
-        j.kept = kept;
     const size_t chunks = (c->cols + SM_CHUNK - 1) / SM_CHUNK;
     for (; j.first < chunks; j.first += SM_CHUNKS_PER_JOB) {
         const size_t count = chunks - j.first < SM_CHUNKS_PER_JOB
