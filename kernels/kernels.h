@@ -12,6 +12,12 @@
 
 /* Chunk length of the numerics contract: 1 MiB of f32. */
 #define SM_CHUNK ((size_t)262144)
+
+/* Entries in the chunk that starts at entry at of a row of n. */
+static inline size_t sm_chunk_len(size_t n, size_t at)
+{
+    return n - at < SM_CHUNK ? n - at : SM_CHUNK;
+}
 /* Chunks of a longer row whose extremum softmax keeps between its passes
  * (their e_i wait in the output); the chunks after them (rows over 64M
  * entries) take their exps a second time, with the same bits. */

@@ -85,11 +85,6 @@ struct chunks_job {
     float *kept; /* softmax: the extrema of the chunks whose e_i are in y */
 };
 
-static size_t chunk_len(size_t n, size_t at)
-{
-    return n - at < SM_CHUNK ? n - at : SM_CHUNK;
-}
-
 static void chunk_stats_task(void *context, size_t index)
 {
     const struct chunks_job *j = context;
@@ -97,7 +92,7 @@ static void chunk_stats_task(void *context, size_t index)
     const size_t b = j->first + index, at = b * SM_CHUNK;
     float *e = j->kept && b < SM_KEPT_CHUNKS ? j->y + at : NULL;
     j->part[index] = j->empty;
-    c->k->state_fold_rows(1, chunk_len(c->cols, at), j->x + at, c->cols, e,
+    c->k->state_fold_rows(1, sm_chunk_len(c->cols, at), j->x + at, c->cols, e,
                           c->cols, &j->part[index], c->flags);
 }
 
@@ -105,7 +100,7 @@ static void chunk_out_task(void *context, size_t index)
 {
     const struct chunks_job *j = context;
     const struct sm_rows_call *c = j->c;
-    const size_t at = index * SM_CHUNK, len = chunk_len(c->cols, at);
+    const size_t at = index * SM_CHUNK, len = sm_chunk_len(c->cols, at);
     if (c->op == SM_OP_LOG_SOFTMAX) {
         c->k->state_log_softmax_rows(1, len, j->x + at, c->cols, j->row,
                                      j->y + at, c->cols, c->flags);

@@ -70,8 +70,8 @@ SM_INLINE sm_v row_e(const struct loss_row *w, size_t i, size_t c, sm_v t)
 }
 
 /* p_i of one vector (x its entries, t = row_t of them): e_i r, or, in a
- * chunk of a long row whose extremum m_b is not M, exp(beta (x_i - m_b)) r_b, the chunk's
- * own exps scaled as softmax_long_row scales them. */
+ * chunk of a long row whose extremum m_b is not M, exp(beta (x_i - m_b))
+ * r_b, the chunk's own exps scaled as softmax_long_row scales them. */
 SM_INLINE sm_v row_p(const struct loss_row *w, size_t i, size_t c, sm_v xv,
                      sm_v t, bool long_row)
 {
@@ -155,7 +155,7 @@ static inline float loss_row_p(struct loss_row *w, size_t n, size_t j,
     if (n <= SM_CHUNK || w->uniform)
         return scalar_e(w, scalar_t(w, xj)) * w->r;
     const size_t base = j / SM_CHUNK * SM_CHUNK;
-    loss_row_enter(w, base, n - base < SM_CHUNK ? n - base : SM_CHUNK);
+    loss_row_enter(w, base, sm_chunk_len(n, base));
     if (w->chunk_m == w->m)
         return scalar_e(w, scalar_t(w, xj)) * w->r;
     const struct loss_row own = {.m = w->chunk_m, .beta = w->beta};
@@ -231,7 +231,7 @@ SM_INLINE double loss_pass(const void *pass, size_t n, loss_step_fn step,
         return loss_chunk(pass, 0, n, step, sum);
     double total = 0.0;
     for (size_t base = 0; base < n; base += SM_CHUNK) {
-        const size_t len = n - base < SM_CHUNK ? n - base : SM_CHUNK;
+        const size_t len = sm_chunk_len(n, base);
         loss_row_enter(w, base, len);
         if (w2)
             loss_row_enter(w2, base, len);

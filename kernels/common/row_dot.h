@@ -14,7 +14,7 @@ SM_INLINE double row_dot(const float *a, const float *b, size_t n)
 {
     double total = 0.0;
     for (size_t base = 0; base < n; base += SM_CHUNK) {
-        const size_t len = n - base < SM_CHUNK ? n - base : SM_CHUNK;
+        const size_t len = sm_chunk_len(n, base);
         const float *ap = a + base, *bp = b ? b + base : NULL;
         sm_acc acc;
         acc_zero(&acc);

@@ -65,7 +65,7 @@ SM_INLINE void merge_chunks(struct row_stats *row, const float *x, size_t n,
                             float beta)
 {
     for (size_t at = 0; at < n; at += SM_CHUNK) {
-        const size_t len = n - at < SM_CHUNK ? n - at : SM_CHUNK;
+        const size_t len = sm_chunk_len(n, at);
         const struct row_stats chunk = chunk_stats(x + at, len, beta, NULL);
         merge_stats(row, &chunk, beta);
     }

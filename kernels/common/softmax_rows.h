@@ -38,7 +38,7 @@ softmax_long_row(const float *x, size_t n, float beta, float *y)
     float kept[SM_KEPT_CHUNKS];
     struct row_stats row = empty_stats(beta);
     for (size_t b = 0, at = 0; at < n; b++, at += SM_CHUNK) {
-        const size_t len = n - at < SM_CHUNK ? n - at : SM_CHUNK;
+        const size_t len = sm_chunk_len(n, at);
         const bool keep = b < SM_KEPT_CHUNKS;
         const struct row_stats chunk =
             row_stats(x + at, len, beta, keep ? y + at : NULL);
@@ -50,7 +50,7 @@ softmax_long_row(const float *x, size_t n, float beta, float *y)
         return;
     const double s = row.k + row.s;
     for (size_t b = 0, at = 0; at < n; b++, at += SM_CHUNK) {
-        const size_t len = n - at < SM_CHUNK ? n - at : SM_CHUNK;
+        const size_t len = sm_chunk_len(n, at);
         if (b < SM_KEPT_CHUNKS) {
             scale(y + at, len, chunk_scale(kept[b], row.m, beta, s));
         } else {

@@ -47,7 +47,7 @@ static void fold_row(const float *x, size_t n, float *e, sm_softmax_state *st)
     /* each chunk through row_stats, the one-shot's own out-of-line code */
     const bool stored = e && n <= SM_CHUNK;
     for (size_t at = 0; at < n; at += SM_CHUNK) {
-        const size_t len = n - at < SM_CHUNK ? n - at : SM_CHUNK;
+        const size_t len = sm_chunk_len(n, at);
         const struct row_stats chunk =
             row_stats(x + at, len, beta, stored ? e : NULL);
         merge_stats(&row, &chunk, beta);
