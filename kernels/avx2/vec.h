@@ -10,6 +10,8 @@
 #include "common/sleef_include.h"
 
 /* 8 double accumulators + the exp constants exceed 16 ymm: sum per tile. */
+/* The default exp inline (common/exp_u10.h). */
+#define SM_HAVE_EXP_U10 1
 #define SM_SUM_TILE 256
 #define SM_VW 8
 /* Vector registers: the shared source sizes its register tiles by it. */
@@ -102,6 +104,7 @@ static inline int v_all_ge(sm_v a, sm_v b)
     return _mm256_movemask_ps(_mm256_cmp_ps(a, b, _CMP_GE_OQ)) == 0xFF;
 }
 static inline sm_m m_eq(sm_v a, sm_v b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
+static inline sm_m m_lt(sm_v a, sm_v b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
 static inline sm_m m_first(size_t c) { return _mm256_castsi256_ps(lanes_below(c)); }
 static inline sm_m m_and(sm_m a, sm_m b) { return _mm256_and_ps(a, b); }
 static inline sm_m m_or(sm_m a, sm_m b) { return _mm256_or_ps(a, b); }

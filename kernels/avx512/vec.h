@@ -11,6 +11,8 @@
 #include "common/sleef_include.h"
 
 /* 4 zmm accumulators fit beside everything else in 32 registers. */
+/* The default exp inline (common/exp_u10.h). */
+#define SM_HAVE_EXP_U10 1
 #define SM_SUM_TILE 0
 #define SM_VW 16
 /* Philox runs 16 lanes per register (common/philox_lanes.h). */
@@ -99,6 +101,7 @@ static inline int v_all_ge(sm_v a, sm_v b)
     return _mm512_cmp_ps_mask(a, b, _CMP_GE_OQ) == 0xFFFF;
 }
 static inline sm_m m_eq(sm_v a, sm_v b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
+static inline sm_m m_lt(sm_v a, sm_v b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
 static inline sm_m m_and(sm_m a, sm_m b) { return (sm_m)(a & b); }
 static inline sm_m m_or(sm_m a, sm_m b) { return (sm_m)(a | b); }
 static inline size_t m_count(sm_m m) { return (size_t)__builtin_popcount(m); }

@@ -64,7 +64,7 @@ _Static_assert(SM_ATTENTION_BLOCK % 32 == 0, "blocks hold whole vectors");
 /* exp of t <= 0 (or NaN): this build's exp. */
 SM_INLINE sm_v att_exp(sm_v t)
 {
-    return SM_EXP_FAST ? v_exp_fast_nonpos(t) : v_exp(t);
+    return exp_nonpos(t);
 }
 
 static float att_exp1(float t)

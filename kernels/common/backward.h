@@ -36,10 +36,10 @@ static void log_softmax_backward_row(const float *y, const float *dy, float *dx,
     size_t i = 0;
     for (; i + SM_VW <= n; i += SM_VW)
         v_store(dx + i, v_canonical_nan(v_mul(
-                            v_sub(v_load(dy + i), v_mul(v_exp(v_load(y + i)), vs)),
+                            v_sub(v_load(dy + i), v_mul(exp_sleef(v_load(y + i)), vs)),
                             vb)));
     if (i < n) {
-        const sm_v e = v_exp(v_load_part(y + i, n - i, 0.0f));
+        const sm_v e = exp_sleef(v_load_part(y + i, n - i, 0.0f));
         v_store_part(dx + i, n - i,
                      v_canonical_nan(v_mul(
                          v_sub(v_load_part(dy + i, n - i, 0.0f), v_mul(e, vs)), vb)));
@@ -86,7 +86,7 @@ SM_INLINE void backward_block_rows_nv(size_t rows, size_t n, size_t nv,
         float *out = dx + r * lddx;
         for (size_t v = 0; v < nv; v++) {
             const sm_v g = v_canonical_nan(
-                log ? v_mul(v_sub(cdy[v], v_mul(v_exp(cy[v]), c)), vb)
+                log ? v_mul(v_sub(cdy[v], v_mul(exp_sleef(cy[v]), c)), vb)
                     : v_mul(v_mul(v_sub(cdy[v], c), cy[v]), vb));
             if (v + 1 < nv || last == SM_VW)
                 v_store(out + v * SM_VW, g);

@@ -34,7 +34,7 @@ SM_INLINE double chunk_sum_tiled(const float *x, size_t n, float m, float beta,
         const float *xt = x + base;
         float *yt = y ? y + base : NULL;
         size_t i = 0;
-        for (; SM_EXP_FAST && i + 32 <= len; i += 32) {
+        for (; SM_EXP_INLINE && i + 32 <= len; i += 32) {
             sm_v xv[SM_VPB], e[SM_VPB];
             block_exps(xt + i, vm, vb, unit_beta, xv, e);
             for (int v = 0; v < SM_VPB; v++) {
@@ -91,7 +91,7 @@ SM_INLINE double chunk_sum_direct(const float *x, size_t n, float m, float beta,
     size_t count = 0;
     size_t i = 0;
 #ifndef SM_VLA
-    for (; SM_EXP_FAST && i + 32 <= n; i += 32) {
+    for (; SM_EXP_INLINE && i + 32 <= n; i += 32) {
         sm_v xv[SM_VPB], e[SM_VPB];
         sm_m eq[SM_VPB];
         block_exps(x + i, vm, vb, unit_beta, xv, e);
@@ -150,8 +150,9 @@ SM_INLINE double chunk_sum_direct(const float *x, size_t n, float m, float beta,
     return acc_fold(&acc);
 }
 
-#if !SM_EXP_FAST && !defined(SM_VLA)
-/* With SLEEF's exp, an out-of-line call after which no vector register
+#if !SM_EXP_INLINE && !defined(SM_VLA)
+/* Where SLEEF's exp is an out-of-line call (the scalar kernel; every SIMD
+ * ISA has it inline, common/exp_u10.h), after which no vector register
  * survives, the sums, the count and the masks would be stored and reloaded
  * around every call. So a tile's exps come first, in a loop where nothing
  * else is live, into y (when given, and not in place) or a buffer, and a
@@ -260,7 +261,7 @@ SM_INLINE double chunk_sum_with(const float *x, size_t n, float m, float beta,
                                 float *y, size_t *k, bool finite,
                                 bool unit_beta)
 {
-#if !SM_EXP_FAST && !defined(SM_VLA)
+#if !SM_EXP_INLINE && !defined(SM_VLA)
     /* A short row's few calls do not repay the tile's second loop. */
     if (n >= SM_EXP_CALL_ROW_MIN)
         return chunk_sum_exp_calls(x, n, m, beta, y, k, finite, unit_beta);

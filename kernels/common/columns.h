@@ -160,7 +160,7 @@ softmax_col_group_out_of_line(const float *x, size_t ldx, size_t n,
 SM_INLINE bool softmax_col_group(const float *x, size_t ldx, size_t n,
                                  float beta, float *y, size_t ldy)
 {
-    if (SM_VW >= 16 && SM_EXP_FAST)
+    if (SM_VW >= 16 && SM_EXP_INLINE)
         return softmax_col_group_out_of_line(x, ldx, n, beta, y, ldy);
     return softmax_col_group_inline(x, ldx, n, beta, y, ldy);
 }

@@ -45,7 +45,9 @@
  *   v_set1, v_add, v_sub, v_mul
  *   v_max(x, a), v_min(x, a)   return a where x is NaN (NaN is ignored)
  *   v_hmax, v_hmin             horizontal extremum of one vector
- *   v_exp                      SLEEF finz u10 expf of this ISA
+ *   v_exp                      SLEEF finz u10 expf of this ISA (the call)
+ *   SM_HAVE_EXP_U10            optional: the default mode computes that exp
+ *                              inline (common/exp_u10.h), not by the call
  *   v_log                      SLEEF finz u10 logf of this ISA (the KL loss)
  *   v_fma(a, b, c)             a * b + c, fused (one rounding)
  *   v_ldexp_split(p, z)        p * 2^(n >> 1) * 2^(n - (n >> 1)) with n in
@@ -57,6 +59,7 @@
  *                              log, noise_log.h)
  *   v_all_ge(a, b)             every lane a >= b (ordered)
  *   m_eq(a, b)                 ordered a == b
+ *   m_lt(a, b)                 ordered a < b
  *   m_first(c), m_and, m_or, m_count  lanes < c, AND, OR, popcount
  *   v_sel(m, a, b)             m ? a : b
  *   acc_zero(acc)

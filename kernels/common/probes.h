@@ -16,18 +16,22 @@ static void stats(size_t n, float beta, const float *x, float *m, double *k,
     *s = st.s == st.s ? st.s : (double)sm_qnan; /* as every output */
 }
 
+/* The build's exp of any t (SLEEF's inline one is compared, every float,
+ * with the scalar kernel's call). */
+SM_INLINE sm_v exp_any(sm_v t)
+{
+    return SM_EXP_FAST ? v_exp_fast(t) : exp_sleef(t);
+}
+
 /* y_i = exp(x_i) with the build's exp. For the tests (every float, every
  * ISA) and the exp-throughput ceiling. */
 static void exp_array(size_t n, const float *x, float *y)
 {
     size_t i = 0;
     for (; i + SM_VW <= n; i += SM_VW)
-        v_store(y + i, SM_EXP_FAST ? v_exp_fast(v_load(x + i))
-                                   : v_exp(v_load(x + i)));
-    if (i < n) {
-        const sm_v xv = v_load_part(x + i, n - i, 0.0f);
-        v_store_part(y + i, n - i, SM_EXP_FAST ? v_exp_fast(xv) : v_exp(xv));
-    }
+        v_store(y + i, exp_any(v_load(x + i)));
+    if (i < n)
+        v_store_part(y + i, n - i, exp_any(v_load_part(x + i, n - i, 0.0f)));
 }
 
 /* One pass of sum exp(x_i - c) in f32 with c >= every x_i: the
@@ -40,7 +44,7 @@ SM_INLINE float exp_sum(size_t n, const float *x, float c)
     sm_v a0 = zero, a1 = zero;
     size_t i = 0;
 #ifndef SM_VLA
-    for (; SM_EXP_FAST && i + 32 <= n; i += 32) {
+    for (; SM_EXP_INLINE && i + 32 <= n; i += 32) {
         sm_v e[SM_VPB];
         for (int v = 0; v < SM_VPB; v++)
             e[v] = v_sub(v_load(x + i + (size_t)v * SM_VW), vc);

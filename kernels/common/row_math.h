@@ -20,8 +20,19 @@
 #define SM_VPB (32 / SM_VW) /* vectors per 32-element block */
 
 #include "common/extremum.h"
+#include "common/exp_u10.h"
 #include "common/fast_exp.h"
 #include "common/log1p.h"
+
+/* The exp is inline, and the loops fuse it with the sums, in the fast mode
+ * and, where the ISA sets SM_HAVE_EXP_U10 (every SIMD ISA), in the default
+ * mode; the scalar kernel, the reference the tests hold every ISA to,
+ * calls SLEEF. */
+#if SM_EXP_FAST || defined(SM_HAVE_EXP_U10)
+#define SM_EXP_INLINE 1
+#else
+#define SM_EXP_INLINE 0
+#endif
 
 #ifndef SM_HAVE_STORE_TAIL
 /* v_store_part for a row's last vector when the next row's loads follow
@@ -40,10 +51,23 @@ static inline void acc_add_unless(sm_acc *acc, int v, sm_v e, sm_m eq)
 }
 #endif
 
+/* SLEEF's exp of any t (the default mode's): inline where the ISA has it,
+ * the same bits. */
+SM_INLINE sm_v exp_sleef(sm_v t)
+{
+#ifdef SM_HAVE_EXP_U10
+    return v_exp_u10(t);
+#else
+    return v_exp(t);
+#endif
+}
+
 /* For t = beta (x - M) <= 0 (or NaN), as in every pass over a row. */
 SM_INLINE sm_v exp_nonpos(sm_v t)
 {
-    return SM_EXP_FAST ? v_exp_fast_nonpos(t) : v_exp(t);
+    if (SM_EXP_FAST)
+        return v_exp_fast_nonpos(t);
+    return SM_EXP_INLINE ? v_exp_u10_nonpos(t) : v_exp(t);
 }
 
 /* The contract's t = beta (x - M) of an output: +0 where x equals M, also
@@ -79,11 +103,12 @@ SM_INLINE sm_v beta_times_diff(sm_v x, sm_v vm, sm_v vb, bool unit_beta)
 #endif
 
 /* The exps of nv <= SM_EXP_VECS vectors, t[v] = beta (x - M) <= 0 (or
- * NaN). The fast exp's range test is taken once for them all, so they are
- * one branch-free stretch whose exp chains the compiler can interleave. */
+ * NaN). The inline exps' range test is taken once for them all, so they
+ * are one branch-free stretch whose exp chains the compiler can
+ * interleave. */
 SM_INLINE void exp_nonpos_vecs(sm_v t[], size_t nv)
 {
-    if (!SM_EXP_FAST) {
+    if (!SM_EXP_INLINE) {
         /* Unrolled: a rolled loop of calls saves and restores every live
          * vector around each call. */
 #pragma GCC unroll 8
@@ -94,13 +119,21 @@ SM_INLINE void exp_nonpos_vecs(sm_v t[], size_t nv)
     sm_v z[SM_EXP_VECS], p[SM_EXP_VECS];
     int normal = 1;
     for (size_t v = 0; v < nv; v++) {
-        t[v] = v_max(v_set1(-104.0f), t[v]);
-        p[v] = exp_fast_poly(t[v], &z[v]);
+        if (SM_EXP_FAST) {
+            t[v] = v_max(v_set1(-104.0f), t[v]);
+            p[v] = exp_fast_poly(t[v], &z[v]);
+        } else {
+            p[v] = exp_u10_poly(t[v], &z[v]);
+        }
         normal &= v_all_ge(z[v], v_set1(0x1.8p23f - 125.0f));
     }
-    for (size_t v = 0; v < nv; v++)
-        t[v] = normal ? v_ldexp_normal(p[v], z[v])
-                      : ldexp_split_nonpos(p[v], z[v], t[v]);
+    for (size_t v = 0; v < nv; v++) {
+        if (normal)
+            t[v] = v_ldexp_normal(p[v], z[v]);
+        else
+            t[v] = SM_EXP_FAST ? ldexp_split_nonpos(p[v], z[v], t[v])
+                               : exp_u10_scale(t[v], p[v], z[v]);
+    }
 }
 
 SM_INLINE void exp_nonpos_block(sm_v t[SM_VPB])

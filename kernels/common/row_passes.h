@@ -92,7 +92,7 @@ SM_INLINE void exp_scale_with(const float *x, size_t n, float m, float beta,
                               float r, float *y, bool finite,
                               bool unit_beta)
 {
-#if !SM_EXP_FAST && !defined(SM_VLA)
+#if !SM_EXP_INLINE && !defined(SM_VLA)
     if (finite) { /* SLEEF's exps by tiles, as chunk_sum_exp_calls */
         for (size_t at = 0; at < n; at += SM_EXP_CALL_TILE) {
             const size_t len =
@@ -107,7 +107,7 @@ SM_INLINE void exp_scale_with(const float *x, size_t n, float m, float beta,
     const sm_v vm = v_set1(m), vb = v_set1(beta), vr = v_set1(r);
     size_t i = 0;
 #ifndef SM_VLA
-    for (; SM_EXP_FAST && i + 32 <= n; i += 32) {
+    for (; SM_EXP_INLINE && i + 32 <= n; i += 32) {
         sm_v xv[SM_VPB], e[SM_VPB];
         block_exps(x + i, vm, vb, unit_beta, xv, e);
         for (int v = 0; v < SM_VPB; v++) {

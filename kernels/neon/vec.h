@@ -13,6 +13,8 @@
 
 /* 16 accumulators, the exp's constants and SLEEF's call clobbers do not
  * leave the accumulators in registers: sum per tile, as AVX2 does. */
+/* The default exp inline (common/exp_u10.h). */
+#define SM_HAVE_EXP_U10 1
 #define SM_SUM_TILE 256
 #define SM_VW 4
 typedef float32x4_t sm_v;
@@ -92,6 +94,7 @@ static inline sm_v v_frexp_sqrt2(sm_v x, sm_v *e)
 }
 static inline bool v_all_ge(sm_v a, sm_v b) { return vminvq_u32(vcgeq_f32(a, b)) != 0; }
 static inline sm_m m_eq(sm_v a, sm_v b) { return vceqq_f32(a, b); }
+static inline sm_m m_lt(sm_v a, sm_v b) { return vcltq_f32(a, b); }
 static inline sm_m m_and(sm_m a, sm_m b) { return vandq_u32(a, b); }
 static inline sm_m m_or(sm_m a, sm_m b) { return vorrq_u32(a, b); }
 static inline size_t m_count(sm_m m) { return vaddvq_u32(vshrq_n_u32(m, 31)); }

@@ -101,6 +101,7 @@ static inline sm_v v_frexp_sqrt2(sm_v x, sm_v *e)
 }
 static inline bool v_all_ge(sm_v a, sm_v b) { return a >= b; }
 static inline sm_m m_eq(sm_v a, sm_v b) { return a == b; }
+static inline sm_m m_lt(sm_v a, sm_v b) { return a < b; }
 static inline sm_m m_first(size_t c) { return c > 0; }
 static inline sm_m m_and(sm_m a, sm_m b) { return a && b; }
 static inline sm_m m_or(sm_m a, sm_m b) { return a || b; }

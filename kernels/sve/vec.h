@@ -22,6 +22,8 @@
 #include "common/sleef_include.h"
 
 #define SM_VLA 1
+/* The default exp inline (common/exp_u10.h). */
+#define SM_HAVE_EXP_U10 1
 #define SM_SUM_TILE 0
 
 /* The lane count as an int the compiler can see is non-negative, so the
@@ -115,6 +117,7 @@ static inline bool v_all_ge(sm_v a, sm_v b)
     return !svptest_any(pg, svnot_b_z(pg, svcmpge_f32(pg, a, b)));
 }
 static inline sm_m m_eq(sm_v a, sm_v b) { return svcmpeq_f32(sve_pg(), a, b); }
+static inline sm_m m_lt(sm_v a, sm_v b) { return svcmplt_f32(sve_pg(), a, b); }
 static inline sm_m m_and(sm_m a, sm_m b) { return svand_b_z(sve_pg(), a, b); }
 static inline sm_m m_or(sm_m a, sm_m b) { return svorr_b_z(sve_pg(), a, b); }
 static inline size_t m_count(sm_m m) { return (size_t)svcntp_b32(sve_pg(), m); }
