@@ -2,7 +2,8 @@
  * Measures the error of both exps over every float in [-104, 89] against
  * glibc's double exp (itself within 1 ulp of double: 2^-29 of a float ulp)
  * and fails if the fast exp exceeds the 1.21 ulp softmax.h states, or SLEEF's
- * exceeds 1.
+ * exceeds 1; then every float through every SIMD ISA's exp against the
+ * scalar kernel's, bit for bit.
  * Prints the maximum and where it occurs. Slow (about a minute), so meson
  * runs it only in the 'slow' suite; under SM_TEST_QUICK it samples.
  *
@@ -83,6 +84,43 @@ static int measure(const struct sm_kernels *k, unsigned flags,
     return 0;
 }
 
+/* Every float (every 1021st under SM_TEST_QUICK) through every SIMD ISA's
+ * exp against the scalar kernel's, bit for bit (any NaN for NaN): the
+ * SIMD ISAs compute SLEEF's exp inline, the scalar kernel calls libsleef.
+ * Returns the number of ISAs that differ. */
+static int match_scalar(unsigned flags, const char *name)
+{
+    static float x[BLOCK], want[BLOCK], got[BLOCK];
+    const struct sm_kernels *ref = sm_dispatch_table(SM_ISA_SCALAR);
+    unsigned long long differ[SM_ISA_COUNT] = {0}, count = 0;
+    for (uint64_t u = 0; u <= UINT32_MAX;) {
+        size_t c = 0;
+        for (; c < BLOCK && u <= UINT32_MAX; c++, u += stride())
+            x[c] = f32_from_bits((uint32_t)u);
+        ref->exp(c, x, want, flags);
+        count += c;
+        for (int isa = SM_ISA_SCALAR + 1; isa < SM_ISA_COUNT; isa++) {
+            const struct sm_kernels *k = sm_dispatch_table((sm_isa)isa);
+            if (!k || !isa_available((sm_isa)isa))
+                continue;
+            k->exp(c, x, got, flags);
+            for (size_t i = 0; i < c; i++)
+                if (f32_bits(got[i]) != f32_bits(want[i]) &&
+                    !(isnan(got[i]) && isnan(want[i])))
+                    differ[isa]++;
+        }
+    }
+    int bad = 0;
+    for (int isa = SM_ISA_SCALAR + 1; isa < SM_ISA_COUNT; isa++) {
+        if (!sm_dispatch_table((sm_isa)isa) || !isa_available((sm_isa)isa))
+            continue;
+        printf("%s exp, %s against scalar over %llu floats: %llu differ\n",
+               name, sm_isa_name((sm_isa)isa), count, differ[isa]);
+        bad += differ[isa] != 0;
+    }
+    return bad;
+}
+
 int main(int argc, char **argv)
 {
     const char *which = argc > 1 ? argv[1] : "both";
@@ -95,5 +133,9 @@ int main(int argc, char **argv)
         bad |= measure(k, SM_FAST_EXP, "fast", 1.21);
     if (strcmp(which, "fast") != 0)
         bad |= measure(k, 0, "SLEEF finz u10", 1.0);
+    if (strcmp(which, "sleef") != 0)
+        bad |= match_scalar(SM_FAST_EXP, "fast") != 0;
+    if (strcmp(which, "fast") != 0)
+        bad |= match_scalar(0, "SLEEF finz u10") != 0;
     return bad;
 }

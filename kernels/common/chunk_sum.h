@@ -11,20 +11,31 @@
 
 /* One chunk (n <= SM_CHUNK) against its extremum m: k = entries equal to m,
  * returns S' = sum of the other e_i = exp(beta (x_i - m)) in the canonical
- * order. With y, also stores e_i (1 for entries equal to m). With m and
- * beta finite ("finite"), the exp itself returns that 1.
+ * order. With y, also stores e_i (1 for entries equal to m), or with
+ * store_t t_i = beta (x_i - m) as t_of gives it (+0 for entries equal to
+ * m: log-softmax's output less L). With m and beta finite ("finite"), the
+ * exp itself returns that 1.
  *
  * Where the 32 double lanes and the exp's constants do not fit in the
  * vector registers together (AVX2: 8 + about 10 of 16), the ISA sets
  * SM_SUM_TILE: the exps of a tile go to a small buffer first and a
  * separate loop, free of anything else, adds them. Same adds, same order. */
+/* What a chunk's pass stores for an entry: e, 1 where it equals m (the
+ * exp's own 1 when finite), or with store_t t, +0 where it equals m. */
+SM_INLINE sm_v chunk_out(sm_v t, sm_v e, sm_m eq, bool finite, bool store_t)
+{
+    if (store_t)
+        return v_sel(eq, v_set1(0.0f), t);
+    return finite ? e : v_sel(eq, v_set1(1.0f), e);
+}
+
 #if SM_SUM_TILE
 SM_INLINE double chunk_sum_tiled(const float *x, size_t n, float m, float beta,
                                  float *y, size_t *k, bool finite,
                                  bool unit_beta)
 {
     const sm_v vm = v_set1(m), vb = v_set1(beta);
-    const sm_v one = v_set1(1.0f), zero = v_set1(0.0f);
+    const sm_v zero = v_set1(0.0f);
     sm_acc acc;
     acc_zero(&acc);
     size_t count = 0;
@@ -35,13 +46,13 @@ SM_INLINE double chunk_sum_tiled(const float *x, size_t n, float m, float beta,
         float *yt = y ? y + base : NULL;
         size_t i = 0;
         for (; SM_EXP_INLINE && i + 32 <= len; i += 32) {
-            sm_v xv[SM_VPB], e[SM_VPB];
-            block_exps(xt + i, vm, vb, unit_beta, xv, e);
+            sm_v xv[SM_VPB], t[SM_VPB], e[SM_VPB];
+            block_exps(xt + i, vm, vb, unit_beta, xv, t, e);
             for (int v = 0; v < SM_VPB; v++) {
                 const sm_m eq = m_eq(xv[v], vm);
                 if (yt)
                     v_store(yt + i + (size_t)v * SM_VW,
-                            finite ? e[v] : v_sel(eq, one, e[v]));
+                            chunk_out(t[v], e[v], eq, finite, false));
                 v_store(ebuf + i + (size_t)v * SM_VW, v_sel(eq, zero, e[v]));
                 count += m_count(eq);
             }
@@ -49,9 +60,10 @@ SM_INLINE double chunk_sum_tiled(const float *x, size_t n, float m, float beta,
         for (; i + SM_VW <= len; i += SM_VW) {
             const sm_v xv = v_load(xt + i);
             const sm_m eq = m_eq(xv, vm);
-            const sm_v e = exp_nonpos(beta_times_diff(xv, vm, vb, unit_beta));
+            const sm_v t = beta_times_diff(xv, vm, vb, unit_beta);
+            const sm_v e = exp_nonpos(t);
             if (yt)
-                v_store(yt + i, finite ? e : v_sel(eq, one, e));
+                v_store(yt + i, chunk_out(t, e, eq, finite, false));
             v_store(ebuf + i, v_sel(eq, zero, e));
             count += m_count(eq);
         }
@@ -60,9 +72,10 @@ SM_INLINE double chunk_sum_tiled(const float *x, size_t n, float m, float beta,
             const sm_v xv = v_load_part(xt + i, c, m);
             const sm_m valid = m_first(c);
             const sm_m eq = m_and(m_eq(xv, vm), valid);
-            const sm_v e = exp_nonpos(beta_times_diff(xv, vm, vb, unit_beta));
+            const sm_v t = beta_times_diff(xv, vm, vb, unit_beta);
+            const sm_v e = exp_nonpos(t);
             if (yt)
-                v_store_part(yt + i, c, v_sel(eq, one, e));
+                v_store_part(yt + i, c, chunk_out(t, e, eq, false, false));
             v_store(ebuf + i, v_sel(eq, zero, v_sel(valid, e, zero)));
             count += m_count(eq);
             i += SM_VW;
@@ -82,19 +95,19 @@ SM_INLINE double chunk_sum_tiled(const float *x, size_t n, float m, float beta,
 
 SM_INLINE double chunk_sum_direct(const float *x, size_t n, float m, float beta,
                                   float *y, size_t *k, bool finite,
-                                  bool unit_beta)
+                                  bool unit_beta, bool store_t)
 {
     const sm_v vm = v_set1(m), vb = v_set1(beta);
-    const sm_v one = v_set1(1.0f), zero = v_set1(0.0f);
+    const sm_v zero = v_set1(0.0f);
     sm_acc acc;
     acc_zero(&acc);
     size_t count = 0;
     size_t i = 0;
 #ifndef SM_VLA
     for (; SM_EXP_INLINE && i + 32 <= n; i += 32) {
-        sm_v xv[SM_VPB], e[SM_VPB];
+        sm_v xv[SM_VPB], t[SM_VPB], e[SM_VPB];
         sm_m eq[SM_VPB];
-        block_exps(x + i, vm, vb, unit_beta, xv, e);
+        block_exps(x + i, vm, vb, unit_beta, xv, t, e);
         for (int v = 0; v < SM_VPB; v++)
             eq[v] = m_eq(xv[v], vm);
         sm_m any = eq[0];
@@ -103,7 +116,7 @@ SM_INLINE double chunk_sum_direct(const float *x, size_t n, float m, float beta,
         if (m_count(any) == 0) { /* the usual block: M is elsewhere */
             for (int v = 0; v < SM_VPB; v++) {
                 if (y)
-                    v_store(y + i + (size_t)v * SM_VW, e[v]);
+                    v_store(y + i + (size_t)v * SM_VW, store_t ? t[v] : e[v]);
                 acc_add(&acc, v, e[v]);
             }
             continue;
@@ -111,7 +124,7 @@ SM_INLINE double chunk_sum_direct(const float *x, size_t n, float m, float beta,
         for (int v = 0; v < SM_VPB; v++) {
             if (y)
                 v_store(y + i + (size_t)v * SM_VW,
-                        finite ? e[v] : v_sel(eq[v], one, e[v]));
+                        chunk_out(t[v], e[v], eq[v], finite, store_t));
             acc_add_unless(&acc, v, e[v], eq[v]);
             count += m_count(eq[v]);
         }
@@ -121,9 +134,11 @@ SM_INLINE double chunk_sum_direct(const float *x, size_t n, float m, float beta,
         for (int v = 0; v < SM_VPB; v++) {
             const sm_v xv = v_load(x + i + (size_t)v * SM_VW);
             const sm_m eq = m_eq(xv, vm);
-            const sm_v e = exp_nonpos(beta_times_diff(xv, vm, vb, unit_beta));
+            const sm_v t = beta_times_diff(xv, vm, vb, unit_beta);
+            const sm_v e = exp_nonpos(t);
             if (y)
-                v_store(y + i + (size_t)v * SM_VW, finite ? e : v_sel(eq, one, e));
+                v_store(y + i + (size_t)v * SM_VW,
+                        chunk_out(t, e, eq, finite, store_t));
             acc_add_unless(&acc, v, e, eq);
             count += m_count(eq);
         }
@@ -135,9 +150,10 @@ SM_INLINE double chunk_sum_direct(const float *x, size_t n, float m, float beta,
         const sm_v xv = c == SM_VW ? v_load(x + at) : v_load_part(x + at, c, m);
         const sm_m valid = m_first(c);
         const sm_m eq = m_and(m_eq(xv, vm), valid);
-        const sm_v e = exp_nonpos(beta_times_diff(xv, vm, vb, unit_beta));
+        const sm_v t = beta_times_diff(xv, vm, vb, unit_beta);
+        const sm_v e = exp_nonpos(t);
         if (y) {
-            const sm_v out = v_sel(eq, one, e);
+            const sm_v out = chunk_out(t, e, eq, false, store_t);
             if (c == SM_VW)
                 v_store(y + at, out);
             else
@@ -259,30 +275,31 @@ SM_INLINE double chunk_sum_exp_calls(const float *x, size_t n, float m,
 
 SM_INLINE double chunk_sum_with(const float *x, size_t n, float m, float beta,
                                 float *y, size_t *k, bool finite,
-                                bool unit_beta)
+                                bool unit_beta, bool store_t)
 {
 #if !SM_EXP_INLINE && !defined(SM_VLA)
     /* A short row's few calls do not repay the tile's second loop. */
-    if (n >= SM_EXP_CALL_ROW_MIN)
+    if (n >= SM_EXP_CALL_ROW_MIN && !store_t)
         return chunk_sum_exp_calls(x, n, m, beta, y, k, finite, unit_beta);
 #endif
 #if SM_SUM_TILE
+    (void)store_t; /* see SM_LOG_STORES_T */
     return chunk_sum_tiled(x, n, m, beta, y, k, finite, unit_beta);
 #else
-    return chunk_sum_direct(x, n, m, beta, y, k, finite, unit_beta);
+    return chunk_sum_direct(x, n, m, beta, y, k, finite, unit_beta, store_t);
 #endif
 }
 
 /* exp(+-0) is exactly 1 in both exps, so with m and beta finite an entry
  * equal to m gets e = 1 without a select (inf - inf or 0 * inf is NaN). */
 SM_INLINE double chunk_sum(const float *x, size_t n, float m, float beta,
-                           float *y, size_t *k)
+                           float *y, size_t *k, bool store_t)
 {
     if (!isfinite(m) || !isfinite(beta))
-        return chunk_sum_with(x, n, m, beta, y, k, false, false);
+        return chunk_sum_with(x, n, m, beta, y, k, false, false, store_t);
     if (beta == 1.0f)
-        return chunk_sum_with(x, n, m, beta, y, k, true, true);
-    return chunk_sum_with(x, n, m, beta, y, k, true, false);
+        return chunk_sum_with(x, n, m, beta, y, k, true, true, store_t);
+    return chunk_sum_with(x, n, m, beta, y, k, true, false, store_t);
 }
 
 #endif

@@ -141,14 +141,14 @@ SM_INLINE void exp_nonpos_block(sm_v t[SM_VPB])
     exp_nonpos_vecs(t, SM_VPB);
 }
 
-/* A 32-element block at p: its vectors in xv, their exps of beta (x - M)
- * in e. */
-SM_INLINE void block_exps(const float *p, sm_v vm, sm_v vb,
-                          bool unit_beta, sm_v xv[SM_VPB], sm_v e[SM_VPB])
+/* A 32-element block at p: its vectors in xv, t = beta (x - M) in t and
+ * their exps in e. */
+SM_INLINE void block_exps(const float *p, sm_v vm, sm_v vb, bool unit_beta,
+                          sm_v xv[SM_VPB], sm_v t[SM_VPB], sm_v e[SM_VPB])
 {
     for (int v = 0; v < SM_VPB; v++) {
         xv[v] = v_load(p + (size_t)v * SM_VW);
-        e[v] = beta_times_diff(xv[v], vm, vb, unit_beta);
+        t[v] = e[v] = beta_times_diff(xv[v], vm, vb, unit_beta);
     }
     exp_nonpos_block(e);
 }

@@ -108,8 +108,8 @@ SM_INLINE void exp_scale_with(const float *x, size_t n, float m, float beta,
     size_t i = 0;
 #ifndef SM_VLA
     for (; SM_EXP_INLINE && i + 32 <= n; i += 32) {
-        sm_v xv[SM_VPB], e[SM_VPB];
-        block_exps(x + i, vm, vb, unit_beta, xv, e);
+        sm_v xv[SM_VPB], t[SM_VPB], e[SM_VPB];
+        block_exps(x + i, vm, vb, unit_beta, xv, t, e);
         for (int v = 0; v < SM_VPB; v++) {
             const sm_v p = v_mul(e[v], vr);
             v_store(y + i + (size_t)v * SM_VW,
@@ -182,6 +182,30 @@ log_softmax_from(const float *x, size_t n, float beta, struct row_stats st,
     if (!limit_row(y, n, row_class(st, beta), -INFINITY))
         shift_sub(x, n, st.m, beta, (float)l, y);
 }
+
+#if SM_LOG_STORES_T
+/* y_i -= l: log-softmax's output from t_i stored by row_stats_t. */
+static void subtract(float *y, size_t n, float l)
+{
+    const sm_v vl = v_set1(l);
+    size_t i = 0;
+    for (; i + SM_VW <= n; i += SM_VW)
+        v_store(y + i, v_sub(v_load(y + i), vl));
+    if (i < n)
+        v_store_part(y + i, n - i, v_sub(v_load_part(y + i, n - i, 0.0f), vl));
+}
+
+/* log_softmax_from, the same bits, for a row whose t_i row_stats_t left in
+ * y: its stores went out while the exps kept the core busy, and this pass
+ * finds y in cache. */
+static __attribute__((noinline, unused)) void
+log_softmax_from_t(size_t n, float beta, struct row_stats st, double l,
+                   float *y)
+{
+    if (!limit_row(y, n, row_class(st, beta), -INFINITY))
+        subtract(y, n, (float)l);
+}
+#endif
 
 /* logsumexp from a row's statistics and l = log_partition(K, S'') (beta
  * != 0). */

@@ -49,12 +49,12 @@ static inline void merge_stats(struct row_stats *into,
 }
 
 SM_INLINE struct row_stats chunk_stats(const float *x, size_t n, float beta,
-                                       float *y)
+                                       float *y, bool store_t)
 {
     struct row_stats st;
     size_t k;
     st.m = row_extremum(x, n, beta > 0);
-    st.s = chunk_sum(x, n, st.m, beta, y, &k);
+    st.s = chunk_sum(x, n, st.m, beta, y, &k, store_t);
     st.k = (double)k;
     return st;
 }
@@ -66,7 +66,8 @@ SM_INLINE void merge_chunks(struct row_stats *row, const float *x, size_t n,
 {
     for (size_t at = 0; at < n; at += SM_CHUNK) {
         const size_t len = sm_chunk_len(n, at);
-        const struct row_stats chunk = chunk_stats(x + at, len, beta, NULL);
+        const struct row_stats chunk =
+            chunk_stats(x + at, len, beta, NULL, false);
         merge_stats(row, &chunk, beta);
     }
 }
@@ -77,11 +78,29 @@ static SM_NOCLONE __attribute__((unused)) struct row_stats
 row_stats(const float *x, size_t n, float beta, float *y)
 {
     if (n <= SM_CHUNK)
-        return chunk_stats(x, n, beta, y);
+        return chunk_stats(x, n, beta, y, false);
     struct row_stats row = empty_stats(beta);
     merge_chunks(&row, x, n, beta);
     return row;
 }
+
+/* Log-softmax out of place stores t_i in its exp pass and then subtracts L
+ * from y in cache, where the ISA sums without tiles (AVX-512, SVE): the
+ * stores go out while the exps keep the core busy, instead of in a pass
+ * of their own. With tiles (AVX2, NEON) the extra stores cost more than
+ * that saves; in place there is nothing to save. */
+#define SM_LOG_STORES_T (SM_SUM_TILE == 0)
+
+#if SM_LOG_STORES_T
+/* row_stats of a row of at most one chunk that stores t_i = beta (x_i - M)
+ * (+0 for the entries equal to M, as t_of) into t: log-softmax's output
+ * before its shift by L. */
+static SM_NOCLONE __attribute__((unused)) struct row_stats
+row_stats_t(const float *x, size_t n, float beta, float *t)
+{
+    return chunk_stats(x, n, beta, t, true);
+}
+#endif
 
 /* A fully masked row: every entry is the wrong infinity for this beta. */
 static inline bool row_is_masked(float m, float beta)

@@ -9,6 +9,13 @@
 #include "common/columns.h"
 #include "common/wide_rows.h"
 
+/* Rows longer than the register rows take row_stats_t (row_stats.h). */
+#ifdef SM_REGISTER_ROW_MAX
+#define SM_LOG_T_MIN_COLS SM_REGISTER_ROW_MAX
+#else
+#define SM_LOG_T_MIN_COLS 0
+#endif
+
 /* row_stats, with rows of one block and wide rows from registers. */
 SM_INLINE struct row_stats short_row_stats(const float *x, size_t n,
                                            float beta, float *y)
@@ -99,6 +106,15 @@ SM_INLINE void log_softmax_row(const float *x, size_t n, float beta, float *y)
                    : 0.0f - (float)log_partition((double)n, 0.0));
         return;
     }
+#if SM_LOG_STORES_T
+    if (y != x && n > SM_LOG_T_MIN_COLS && n <= SM_CHUNK) {
+        const struct row_stats st = row_stats_t(x, n, beta, y);
+        const bool ordinary = row_class(st, beta) == ROW_ORDINARY;
+        log_softmax_from_t(n, beta, st,
+                           ordinary ? log_partition(st.k, st.s) : 0.0, y);
+        return;
+    }
+#endif
     const struct row_stats st = short_row_stats(x, n, beta, NULL);
     const bool ordinary = row_class(st, beta) == ROW_ORDINARY;
     log_softmax_from(x, n, beta, st,
@@ -159,6 +175,17 @@ SM_INLINE void row_grouped_log_rows(size_t rows, size_t cols, float beta,
         const size_t nr = row_group_rows(r0, rows);
         struct row_stats st[SM_ROW_GROUP];
         double l[SM_ROW_GROUP];
+#if SM_LOG_STORES_T
+        if (y && y != x && cols > SM_LOG_T_MIN_COLS) { /* as one row */
+            for (size_t j = 0; j < nr; j++)
+                st[j] = row_stats_t(x + (r0 + j) * ldx, cols, beta,
+                                    y + (r0 + j) * ldy);
+            row_group_log_partition(st, nr, logk, l);
+            for (size_t j = 0; j < nr; j++)
+                log_softmax_from_t(cols, beta, st[j], l[j], y + (r0 + j) * ldy);
+            continue;
+        }
+#endif
         row_group_stats(x + r0 * ldx, ldx, nr, cols, beta, NULL, 0, logk,
                         st, l);
         for (size_t j = 0; j < nr; j++) {
