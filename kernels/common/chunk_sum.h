@@ -9,6 +9,15 @@
 
 #include "common/row_math.h"
 
+/* What a chunk's pass stores for an entry: e, 1 where it equals m (the
+ * exp's own 1 when finite), or with store_t t, +0 where it equals m. */
+SM_INLINE sm_v chunk_out(sm_v t, sm_v e, sm_m eq, bool finite, bool store_t)
+{
+    if (store_t)
+        return v_sel(eq, v_set1(0.0f), t);
+    return finite ? e : v_sel(eq, v_set1(1.0f), e);
+}
+
 /* One chunk (n <= SM_CHUNK) against its extremum m: k = entries equal to m,
  * returns S' = sum of the other e_i = exp(beta (x_i - m)) in the canonical
  * order. With y, also stores e_i (1 for entries equal to m), or with
@@ -20,15 +29,6 @@
  * vector registers together (AVX2: 8 + about 10 of 16), the ISA sets
  * SM_SUM_TILE: the exps of a tile go to a small buffer first and a
  * separate loop, free of anything else, adds them. Same adds, same order. */
-/* What a chunk's pass stores for an entry: e, 1 where it equals m (the
- * exp's own 1 when finite), or with store_t t, +0 where it equals m. */
-SM_INLINE sm_v chunk_out(sm_v t, sm_v e, sm_m eq, bool finite, bool store_t)
-{
-    if (store_t)
-        return v_sel(eq, v_set1(0.0f), t);
-    return finite ? e : v_sel(eq, v_set1(1.0f), e);
-}
-
 #if SM_SUM_TILE
 SM_INLINE double chunk_sum_tiled(const float *x, size_t n, float m, float beta,
                                  float *y, size_t *k, bool finite,
