@@ -1,10 +1,11 @@
 /*
  * The default exp, inline: SLEEF's finz expf u10 (its xexpf), the same
  * operations in the same order, so the same bits as the library call on
- * every input (tests/test_kernels.c compares every float against the
- * scalar kernel, which calls SLEEF). Inline, a row's sums, counts and
- * masks stay in registers across it, and its exps join the fused loops
- * the fast exp uses; the call clobbers every vector register.
+ * every input (tests/exp_error.c compares all 2^32 floats, test_kernels.c
+ * every 16th, with the scalar kernel, which calls SLEEF). Inline, a row's
+ * sums, counts and masks stay in registers across it, and its exps join
+ * the fused loops the fast exp uses; the call clobbers every vector
+ * register.
  *
  *   q  = round(d / ln 2), from the rounded product d * (1 / ln 2)
  *   s  = fma(q, -ln2_hi, d), then fma(q, -ln2_lo, s)
