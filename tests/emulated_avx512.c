@@ -12,6 +12,7 @@
  */
 #include <immintrin.h> /* the real header first; its names are remapped below */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/sleef_include.h"
@@ -79,7 +80,20 @@ static inline __mmask16 emu_cmp_ps_mask(emu_m512 a, emu_m512 b, int pred)
 {
     unsigned m = 0;
     for (int i = 0; i < 16; i++) {
-        const int bit = pred == _CMP_GE_OQ ? a.f[i] >= b.f[i] : a.f[i] == b.f[i];
+        int bit;
+        switch (pred) {
+        case _CMP_EQ_OQ:
+            bit = a.f[i] == b.f[i];
+            break;
+        case _CMP_GE_OQ:
+            bit = a.f[i] >= b.f[i];
+            break;
+        case _CMP_LT_OQ:
+            bit = a.f[i] < b.f[i];
+            break;
+        default: /* a predicate the model does not have yet */
+            abort();
+        }
         m |= (unsigned)bit << i;
     }
     return (__mmask16)m;
